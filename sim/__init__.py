@@ -1,0 +1,43 @@
+"""frontline: an agent-based simulator of armed factions contesting towns on a road graph.
+
+Three lines from scenario to map::
+
+    import sim
+    result = sim.run("scenarios/deter_aggression_2024.toml", seed=1)
+    result.plot_map()
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError
+from .model import ConflictModel
+from .params import PARAMS, Params
+from .results import RunResult
+from .scenario import Scenario, load_scenario
+from .theatre import Theatre, load_theatre
+
+__all__ = ["ConflictModel", "InputError", "PARAMS", "Params", "RunResult", "Scenario",
+           "Theatre", "load_scenario", "load_theatre", "run"]
+__version__ = "0.1.0"
+
+
+def run(scenario: str | Path | Scenario, seed: int | None = None, days: int | None = None,
+        overrides: Mapping[str, Any] | None = None) -> RunResult:
+    """Run one scenario (a file or a loaded Scenario) and return its result.
+
+    ``seed`` defaults to the scenario's; ``days`` and ``overrides`` (parameter names or dotted
+    scenario fields, as with ``--set``) change the scenario for this run.
+    """
+    over = dict(overrides or {})
+    if days is not None:
+        over["days"] = days
+    if isinstance(scenario, Scenario):
+        if over:
+            scenario = load_scenario(scenario.file, over)
+    else:
+        scenario = load_scenario(scenario, over)
+    return ConflictModel(scenario, seed=seed).run()

@@ -1,0 +1,86 @@
+"""`frontline` command line: run | scenarios | params (more subcommands join as they land).
+
+Every user mistake is an InputError (or an argparse error) printed as one line
+``frontline: error: FILE: FIELD: MESSAGE`` with exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from pathlib import Path
+
+from .errors import InputError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:   # one line, exit 2 (argparse prints usage too)
+        raise InputError("command line", self.prog.split(" ", 1)[-1], message)
+
+
+def _int_arg(name: str, lo: int = 0):
+    def conv(text: str) -> int:
+        try:
+            v = int(text)
+        except ValueError:
+            raise InputError("command line", name, f"expected an integer, got {text!r}") from None
+        if v < lo:
+            raise InputError("command line", name, f"expected an integer >= {lo}, got {v}")
+        return v
+    return conv
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="frontline", description="Agent-based simulator of factions contesting "
+                "towns on a road graph.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    r = sub.add_parser("run", help="run one scenario and print its control changes")
+    r.add_argument("scenario", help="scenario TOML file")
+    r.add_argument("--seed", type=_int_arg("--seed"), help="random seed (default: the scenario's)")
+    r.add_argument("--days", type=_int_arg("--days", 1), help="number of days to run")
+    r.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE",
+                   help="override a parameter or scenario field (repeatable)")
+    r.add_argument("--out", type=Path, help="write events, control, series, meta and map here")
+    r.add_argument("--quiet", action="store_true", help="print only the summary")
+
+    s = sub.add_parser("scenarios", help="list, show or validate scenarios")
+    s_sub = s.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    s_sub.add_parser("list", help="table of the scenarios in a folder").add_argument(
+        "folder", nargs="?", default="scenarios", type=Path)
+    sh = s_sub.add_parser("show", help="the fully resolved scenario")
+    sh.add_argument("name")
+    v = s_sub.add_parser("validate", help="validate scenario files")
+    v.add_argument("files", nargs="+", type=Path)
+
+    sub.add_parser("params", help="the parameter table (defaults, bounds, units, sources)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        with warnings.catch_warnings():
+            warnings.simplefilter("default")
+            return _dispatch(args)
+    except InputError as exc:
+        print(f"frontline: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("frontline: interrupted", file=sys.stderr)
+        return 130
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "run":
+        from .commands import cmd_run
+        return cmd_run(args)
+    if args.command == "scenarios":
+        from .commands import cmd_scenarios
+        return cmd_scenarios(args)
+    if args.command == "params":
+        from .params import table_markdown
+        print(table_markdown())
+        return 0
+    raise InputError("command line", args.command, "unknown command")

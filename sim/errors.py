@@ -1,0 +1,20 @@
+"""The one error type a user can cause, and how it is shown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class InputError(Exception):
+    """A fault in something the user handed in: a file, a field, a flag.
+
+    The CLI catches it once and prints ``frontline: error: FILE: FIELD: MESSAGE`` with exit
+    status 2. ``file`` is a path (or a pseudo-file such as ``--set``), ``field`` names the
+    row/column or key that is wrong, ``message`` says what was expected.
+    """
+
+    def __init__(self, file: str | Path | None, field: str | None, message: str) -> None:
+        self.file = str(file) if file is not None else "<input>"
+        self.field = field or "-"
+        self.message = message
+        super().__init__(f"{self.file}: {self.field}: {self.message}")

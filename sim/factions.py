@@ -1,0 +1,214 @@
+"""Faction agents: each day a faction reads the map and orders its units.
+
+Planning, in order (DESIGN.md, step 3):
+1. a `withdraw` phase pulls the faction's units in its region back to a named town;
+2. garrisons facing hopeless odds redeploy to the nearest defensible friendly town;
+3. reserves reinforce threatened towns, most valuable first;
+4. in an offensive phase, frontier targets are scored (value, pull of the phase objectives,
+   estimated defence with intelligence noise, distance) and the nearest free units are
+   assigned until the attack ratio is met.
+Estimates are the faction's view: true strengths times a log-normal error (``intel_noise``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from .routes import follow, from_sources, nearest_of, walk
+from .scenario import FactionSpec, Phase
+from .units import ATTACK, HOLD, RESERVE, WITHDRAW
+
+if TYPE_CHECKING:
+    from .model import ConflictModel
+
+
+class Faction(mesa.Agent):
+    """An armed faction: doctrine (attack and hold ratios), morale, external support."""
+
+    def __init__(self, model: ConflictModel, index: int, name: str, spec: FactionSpec) -> None:
+        super().__init__(model)
+        p = model.params
+        self.index = index
+        self.name = name
+        self.label = spec.label or name
+        self.colour = spec.colour
+        self.attack_ratio = spec.attack_ratio or p.attack_ratio
+        self.hold_ratio = spec.hold_ratio or p.hold_ratio
+        self.garrison_share = (spec.garrison_share if spec.garrison_share is not None
+                               else p.garrison_share)
+
+    # -- state held in the model's arrays, exposed for users and the viz ------------------------
+    @property
+    def morale(self) -> float:
+        return float(self.model.morale[self.index])
+
+    @property
+    def air(self) -> float:
+        return float(self.model.air[self.index])
+
+    @property
+    def drones(self) -> float:
+        return float(self.model.drones[self.index])
+
+    def hold_limit(self) -> float:
+        """Enemy/own effective ratio a garrison will face before it withdraws; low morale
+        lowers it (hold_ratio * morale**morale_sensitivity), which is how collapses cascade."""
+        return self.hold_ratio * self.morale ** self.model.params.morale_sensitivity
+
+    def active_phase(self, day: int) -> Phase | None:
+        """The most recently started phase of this faction that is running on ``day``."""
+        active = [ph for ph in self.model.phases_of(self.index) if ph.start <= day < ph.end]
+        return max(active, key=lambda ph: ph.start) if active else None
+
+    # -- planning ---------------------------------------------------------------------------------
+    def plan(self) -> None:
+        """Issue today's orders (see the module docstring for the order of decisions)."""
+        m = self.model
+        phase = self.active_phase(m.day)
+        if phase is not None and phase.kind == "withdraw":
+            self.withdraw_region(phase)
+            return
+        self.redeploy_threatened()
+        self.reinforce()
+        if phase is not None and phase.kind in ("offensive", "counteroffensive"):
+            self.attack(phase)
+
+    def _units(self, *postures: int, mobile: bool | None = None) -> np.ndarray:
+        f = self.model.forces
+        mask = (f.faction == self.index) & (f.strength > 0)
+        if postures:
+            mask &= np.isin(f.posture, postures)
+        if mobile is not None:
+            mask &= f.mobile == mobile
+        return np.flatnonzero(mask)
+
+    def withdraw_region(self, phase: Phase) -> None:
+        """Pull every unit in the phase's region (its objectives; all if none) back to
+        ``phase.to`` through friendly territory."""
+        m, f = self.model, self.model.forces
+        graph = m.territory_graph(self.index)
+        _, nxt = nearest_of(graph, np.array([phase.to]))
+        region = set(phase.objectives)
+        for uid in self._units(ATTACK, HOLD, RESERVE):
+            town = int(f.town[uid])
+            if region and town not in region:
+                continue
+            if town != phase.to:
+                m.order_withdrawal(uid, follow(nxt, town))
+
+    def redeploy_threatened(self) -> None:
+        """Garrisons whose estimated odds exceed twice the hold limit pull back ("redeploy")
+        to the nearest defensible town; nearer odds are fought out (combat breakpoints)."""
+        m = self.model
+        ratio = m.threat_ratio(self.index)
+        limit = self.hold_limit()
+        hopeless = np.flatnonzero(ratio > 2.0 * limit)
+        if hopeless.size == 0:
+            return
+        f = m.forces
+        here = self._units(HOLD, RESERVE)
+        leaving = here[np.isin(f.town[here], hopeless)]
+        for uid in leaving:
+            m.retreat(uid)
+
+    def reinforce(self) -> None:
+        """Send free reserves to threatened towns, most valuable first, until each town's
+        estimated ratio is back under half the hold limit."""
+        m, f, th = self.model, self.model.forces, self.model.theatre
+        reserves = self._units(RESERVE, mobile=True)
+        reserves = reserves[np.array([not f.paths[u] for u in reserves], dtype=bool)] \
+            if reserves.size else reserves
+        if reserves.size == 0:
+            return
+        ratio = m.threat_ratio(self.index)
+        limit = self.hold_limit()
+        threatened = np.flatnonzero((ratio > 0.5 * limit) & (ratio <= 2.0 * limit)
+                                    & (m.owner == self.index))
+        if threatened.size == 0:
+            return
+        threatened = threatened[np.argsort(-th.value[threatened], kind="stable")]
+        graph = m.territory_graph(self.index)
+        locs = np.unique(f.town[reserves])
+        dist, pred = from_sources(graph, locs, limit=m.params.max_attack_km)
+        row_of = {int(t): i for i, t in enumerate(locs)}
+        free = set(reserves.tolist())
+        for town in threatened:
+            need = m.threat[self.index, town] / (0.5 * limit) - m.defence[self.index, town]
+            cands = sorted((dist[row_of[int(f.town[u])], town], u) for u in free)
+            for d, uid in cands:
+                if need <= 0 or not np.isfinite(d):
+                    break
+                path = walk(pred[row_of[int(f.town[uid])]], int(f.town[uid]), int(town))
+                if f.town[uid] != town and not path:
+                    continue
+                f.order(uid, HOLD, path)
+                free.discard(uid)
+                need -= m.unit_power(uid) * m.defence_mult[town]
+
+    def attack(self, phase: Phase) -> None:
+        """Score frontier targets and assign the nearest free mobile units to each until the
+        attack ratio (on estimated defence) is met; keep standing attack orders."""
+        m, f, th, p = self.model, self.model.forces, self.model.theatre, self.model.params
+        mine = self._units(ATTACK, RESERVE, mobile=True)
+        # keep orders whose target is still hostile; free the rest
+        for uid in mine[f.posture[mine] == ATTACK]:
+            tgt = f.target[uid]
+            if tgt < 0 or not m.hostile_town[self.index, tgt] or (not f.paths[uid]
+                                                                  and f.town[uid] != tgt):
+                f.order(uid, RESERVE, [])
+        free = mine[(f.posture[mine] == RESERVE) & ~m.contact[self.index, f.town[mine]]]
+        free = free[np.array([not f.paths[u] for u in free], dtype=bool)] if free.size else free
+        n_commit = int(round(phase.commitment * len(mine)))
+        busy = int((f.posture[mine] == ATTACK).sum())
+        free = free[: max(n_commit - busy, 0)]
+        if free.size == 0:
+            return
+        targets = m.frontier(self.index)
+        if targets.size == 0:
+            return
+        est = m.estimated_defence(self.index, targets)
+        pull = m.objective_pull(phase, self.index)[targets]
+        score = th.value[targets] * (1.0 + p.objective_weight * pull) / (1.0 + est / 1000.0)
+        order = np.argsort(-score, kind="stable")
+        graph = m.territory_graph(self.index)
+        locs = np.unique(f.town[free])
+        dist, pred = from_sources(graph, locs, limit=p.max_attack_km)
+        row_of = {int(t): i for i, t in enumerate(locs)}
+        pool = set(free.tolist())
+        for k in order:
+            if not pool:
+                break
+            tgt = int(targets[k])
+            nbrs = th.neighbours[tgt]
+            nbrs = nbrs[m.friendly[self.index, nbrs]]
+            if nbrs.size == 0:
+                continue
+            edge = m.edge_cost_to(nbrs, tgt)
+            cands = []
+            for uid in pool:
+                row = row_of[int(f.town[uid])]
+                total = dist[row, nbrs] + edge
+                j = int(np.argmin(total))
+                if np.isfinite(total[j]):
+                    cands.append((float(total[j]), uid, int(nbrs[j])))
+            cands.sort()
+            need = self.attack_ratio * est[k]
+            chosen, power = [], 0.0
+            for _, uid, via in cands:
+                chosen.append((uid, via))
+                power += m.unit_power(uid)
+                if power >= need:
+                    break
+            if power < need or not chosen:
+                continue
+            for uid, via in chosen:
+                here = int(f.town[uid])
+                path = (walk(pred[row_of[here]], here, via) if via != here else []) + [tgt]
+                f.order(uid, ATTACK, path, tgt)
+                pool.discard(uid)
+
+
+__all__ = ["Faction", "ATTACK", "HOLD", "RESERVE", "WITHDRAW"]

@@ -1,0 +1,371 @@
+"""ConflictModel: the daily step of DESIGN.md as named phases, and the event log."""
+
+from __future__ import annotations
+
+import inspect
+
+import mesa
+import networkx as nx
+import numpy as np
+from mesa.discrete_space import Network
+
+from .battles import resolve
+from .deploy import deploy
+from .factions import Faction
+from .results import RunResult
+from .routes import RoadNet, follow, nearest_of
+from .scenario import Event, Phase, Scenario
+from .supply import SupplyGraph
+from .units import ATTACK, HOLD, RESERVE, WITHDRAW, Forces, Unit, advance
+
+_NETWORK_HAS_LAYOUT = "layout" in inspect.signature(Network.__init__).parameters
+
+
+class ConflictModel(mesa.Model):
+    """Factions contesting the towns of a road graph, one step per day.
+
+    ``seed`` feeds one ``numpy.random.SeedSequence``; it spawns an independent stream for
+    each random process (planning estimates, combat, Mesa's own generator), so a run is a
+    pure function of scenario and seed.
+    """
+
+    def __init__(self, scenario: Scenario, seed: int | None = None) -> None:
+        seed = scenario.spec.seed if seed is None else int(seed)
+        ss_mesa, ss_plan, ss_combat = np.random.SeedSequence(seed).spawn(3)
+        super().__init__(rng=np.random.default_rng(ss_mesa))
+        self.seed = seed
+        self.scenario = sc = scenario
+        self.theatre = th = scenario.theatre
+        self.params = p = scenario.params
+        self.rng_plan = np.random.default_rng(ss_plan)
+        self.rng_combat = np.random.default_rng(ss_combat)
+        self.day = 0
+        F, n = len(sc.factions), th.n
+
+        g = nx.Graph()
+        g.add_nodes_from(range(n))
+        g.add_edges_from(map(tuple, th.edges.tolist()))
+        kw = {"layout": th.positions()} if _NETWORK_HAS_LAYOUT else {}
+        self.grid = Network(g, random=self.random, **kw)
+
+        speed = np.where(th.highway, p.speed_highway, p.speed_other)
+        self.edge_days = {}
+        for (a, b), km, v in zip(th.edges.tolist(), th.km, speed, strict=True):
+            self.edge_days[(a, b)] = self.edge_days[(b, a)] = km / v
+        cost = th.km * p.speed_other / speed
+        self.edge_cost = {}
+        for (a, b), c in zip(th.edges.tolist(), cost, strict=True):
+            self.edge_cost[(a, b)] = self.edge_cost[(b, a)] = c
+        self.roads = RoadNet(th.edges, cost, n)
+        self.supply_graph = SupplyGraph(th.adjacency_km)
+        self.adjacency = self.supply_graph.adjacency
+        self.defence_mult = p.defence_bonus * (1.0 + p.fortification_effect * th.fortification)
+        self.ally = (sc.relation == 1).astype(float)
+        self.enemy = (sc.relation == -1).astype(float)
+
+        self.owner = sc.initial_owner.copy()
+        self.morale = np.array([f.morale for f in sc.spec.factions.values()], dtype=float)
+        self.morale0 = self.morale.copy()
+        self.air = np.array([f.air for f in sc.spec.factions.values()], dtype=float)
+        self.drones = np.array([f.drones for f in sc.spec.factions.values()], dtype=float)
+        self.losses = np.zeros(F)
+        self.value0 = np.array([th.value[self.owner == i].sum() for i in range(F)])
+        self.factions = [Faction(self, i, nm, spec)
+                         for i, (nm, spec) in enumerate(sc.spec.factions.items())]
+        self.forces = Forces()
+        self.units: list[Unit] = []
+        deploy(self)
+        self.supplied = np.ones((F, n), dtype=bool)
+        self._pull_cache: dict[tuple[int, ...], np.ndarray] = {}
+        self._events_by_day: dict[int, list[Event]] = {}
+        for e in sc.events:
+            self._events_by_day.setdefault(e.day, []).append(e)
+        self.result = RunResult.begin(self)
+        self._new_day()
+
+    # == the daily step ==========================================================================
+    def step(self) -> None:
+        """Advance one day. The order is part of the model; see DESIGN.md."""
+        self.apply_scenario_events()
+        self.update_supply()
+        self.plan()             # every Faction issues orders
+        self.move_units()
+        self.resolve_combat()
+        self.update_control()
+        self.update_morale()
+        self.collect()
+        self.day += 1
+        self._new_day()
+        if self.day >= self.scenario.days:
+            self.running = False
+
+    def apply_scenario_events(self) -> None:
+        """Scenario events of the day: reinforcements, withdrawals, handovers, support."""
+        for e in self._events_by_day.get(self.day, []):
+            if e.kind == "support":
+                if e.air is not None:
+                    self.air[e.faction] = e.air
+                if e.drones is not None:
+                    self.drones[e.faction] = e.drones
+            elif e.kind == "reinforcement":
+                town = e.towns[0]
+                if self.friendly[e.faction, town]:
+                    q = e.quality or self.scenario.spec.factions[
+                        self.scenario.factions[e.faction]].quality
+                    for _ in range(e.units):
+                        self.add_unit(e.faction, town, e.strength / e.units, q, RESERVE, True)
+            elif e.kind == "withdrawal":
+                _, nxt = (nearest_of(self.territory_graph(e.faction), np.array([e.to]))
+                          if e.to is not None else (None, None))
+                for uid in np.flatnonzero((self.forces.faction == e.faction)
+                                          & np.isin(self.forces.town, e.towns)
+                                          & (self.forces.strength > 0)):
+                    if nxt is not None:
+                        self.order_withdrawal(uid, follow(nxt, int(self.forces.town[uid])))
+                    else:
+                        self.retreat(uid)
+            elif e.kind == "handover":
+                for t in e.towns:
+                    old = int(self.owner[t])
+                    if old == e.to:
+                        continue
+                    self.set_owner(t, e.to, "handover")
+                    self._assess()
+                    for uid in np.flatnonzero((self.forces.town == t)
+                                              & (self.forces.strength > 0)
+                                              & (self.scenario.relation[self.forces.faction,
+                                                                        e.to] != 1)):
+                        self.retreat(uid)
+        self._assess()
+
+    def update_supply(self) -> None:
+        """Which towns each faction reaches from its (and its allies') supply sources; units
+        cut off lose strength and cohesion, supplied ones recover."""
+        f, p, sc = self.forces, self.params, self.scenario
+        for i in range(len(sc.factions)):
+            allies = np.flatnonzero(sc.relation[i] == 1)
+            sources = np.concatenate([sc.supply_sources[j] for j in allies])
+            self.supplied[i] = self.supply_graph.reach(
+                self.supply_graph.supplied(self.friendly[i], sources))
+        alive = f.strength > 0
+        ok = self.supplied[f.faction, f.town]
+        cut = alive & ~ok
+        f.strength[cut] *= 1.0 - p.cutoff_attrition
+        f.condition[cut] = np.maximum(f.condition[cut] - p.cutoff_morale, 0.05)
+        rec = alive & ok
+        f.condition[rec] = np.minimum(f.condition[rec] + p.morale_recovery, 1.0)
+
+    def plan(self) -> None:
+        """Every faction reads the map and orders its units (see sim.factions)."""
+        self._assess()
+        for fac in self.factions:
+            fac.plan()
+
+    def move_units(self) -> None:
+        """Units follow their paths at road speed, stopping at contact; arrivals take up
+        their new posture (withdrawn and reinforcing units join the town's defence)."""
+        f = self.forces
+        movers = np.flatnonzero((f.strength > 0) & np.array([bool(pth) for pth in f.paths]))
+        blocked = self.hostile_town | self.contact
+        moved = advance(f, self.edge_days, blocked, movers)
+        for uid in movers:
+            if not f.paths[uid] and f.posture[uid] == WITHDRAW:
+                f.posture[uid] = RESERVE if f.mobile[uid] else HOLD
+        for uid in moved:
+            self.units[uid].sync_cell()
+        self._assess()
+
+    def resolve_combat(self) -> None:
+        """Stochastic Lanchester combat in every town where hostile units meet (sim.combat)."""
+        resolve(self)
+
+    def update_control(self) -> None:
+        """A town changes hands when a hostile faction's units hold it and none of the
+        holder's side remain; the cause is assault (fought today), encirclement (its garrison
+        surrendered) or withdrawal (its defenders had left)."""
+        f = self.forces
+        F, n = len(self.scenario.factions), self.theatre.n
+        alive = f.strength > 0
+        S = np.bincount(f.faction[alive] * n + f.town[alive], weights=f.strength[alive],
+                        minlength=F * n).reshape(F, n)
+        side = self.ally @ S
+        hostile = self.enemy @ S
+        held = self.owner >= 0
+        own_side = np.where(held, side[np.maximum(self.owner, 0), np.arange(n)], 0.0)
+        present = np.where(held, hostile[np.maximum(self.owner, 0), np.arange(n)],
+                           S.sum(axis=0))
+        for t in np.flatnonzero((own_side <= 0) & (present > 0)):
+            o = self.owner[t]
+            cand = S[:, t] * (self.scenario.relation[o] == -1 if o >= 0 else 1)
+            new = int(np.argmax(cand))
+            cause = ("encirclement" if self.surrendered[t] else
+                     "assault" if self.fought[t] else "withdrawal")
+            self.set_owner(int(t), new, cause)
+        self._assess()
+
+    def update_morale(self) -> None:
+        """Morale falls with the value of towns lost today (relative to the faction's value
+        at the start), rises half as much with gains, and recovers slowly towards its start."""
+        p = self.params
+        v0 = np.maximum(self.value0, 1e-9)
+        self.morale += (-p.morale_loss * self.value_lost + 0.5 * p.morale_loss
+                        * self.value_gained) / v0
+        self.morale += p.morale_recovery * np.maximum(self.morale0 - self.morale, 0)
+        np.clip(self.morale, 0.05, 1.0, out=self.morale)
+
+    def collect(self) -> None:
+        """Record the day: control of every town, per-faction series."""
+        self.result.record(self)
+
+    # == helpers shared by factions, battles and events ==========================================
+    def _new_day(self) -> None:
+        n = self.theatre.n
+        self.fought = np.zeros(n, dtype=bool)
+        self.surrendered = np.zeros(n, dtype=bool)
+        self.value_lost = np.zeros(len(self.scenario.factions))
+        self.value_gained = np.zeros(len(self.scenario.factions))
+        self.intel = np.exp(self.rng_plan.normal(0.0, self.params.intel_noise,
+                                                 size=(len(self.scenario.factions), n)))
+        self._graphs: dict[int, object] = {}
+        self._assess()
+
+    def _assess(self) -> None:
+        """Derived daily arrays: who is friendly/hostile where, effective strengths, threats."""
+        f, th = self.forces, self.theatre
+        F, n = len(self.scenario.factions), th.n
+        held = self.owner >= 0
+        o = np.maximum(self.owner, 0)
+        self.friendly = (self.scenario.relation[:, o] == 1) & held
+        self.hostile_town = (self.scenario.relation[:, o] == -1) & held
+        power = self.power_array()
+        alive = f.strength > 0
+        key = f.faction * n + f.town
+        E = np.bincount(key[alive], weights=power[alive], minlength=F * n).reshape(F, n)
+        mob = alive & f.mobile & np.isin(f.posture, (ATTACK, RESERVE))
+        E_mob = np.bincount(key[mob], weights=power[mob], minlength=F * n).reshape(F, n)
+        self.E = E
+        hostile_here = self.enemy @ E
+        self.contact = hostile_here > 0
+        hostile_mob = self.enemy @ E_mob
+        self.threat = hostile_here + (self.adjacency @ hostile_mob.T).T
+        self.defence = (self.ally @ E) * self.defence_mult
+        self._graphs = {}
+        self._safe: dict[int, np.ndarray] = {}
+
+    def power_array(self) -> np.ndarray:
+        """Per-unit effective strength: strength x quality x morale x support modifiers."""
+        f, p = self.forces, self.params
+        fac = f.faction
+        support = 1.0 + p.air_effect * self.air[fac] + p.drone_effect * self.drones[fac]
+        return f.strength * f.quality * self.morale[fac] * f.condition * support
+
+    def unit_power(self, uid: int) -> float:
+        """Effective strength of one unit (as in power_array)."""
+        f, p = self.forces, self.params
+        i = f.faction[uid]
+        return float(f.strength[uid] * f.quality[uid] * self.morale[i] * f.condition[uid]
+                     * (1.0 + p.air_effect * self.air[i] + p.drone_effect * self.drones[i]))
+
+    def threat_ratio(self, faction: int) -> np.ndarray:
+        """Estimated hostile effective strength in and next to each town, over the
+        faction's own defence there (0 where it has no units)."""
+        d = self.defence[faction]
+        r = np.zeros_like(d)
+        has = self.E[faction] > 0
+        r[has] = self.threat[faction, has] * self.intel[faction, has] / d[has]
+        return r
+
+    def frontier(self, faction: int) -> np.ndarray:
+        """Hostile towns next to the faction's (or its allies') territory."""
+        near = self.adjacency @ self.friendly[faction].astype(np.int8) > 0
+        return np.flatnonzero(self.hostile_town[faction] & near)
+
+    def estimated_defence(self, faction: int, towns: np.ndarray) -> np.ndarray:
+        """The faction's noisy estimate of the effective defence of hostile towns."""
+        side = self.ally @ self.E
+        return (side[self.owner[towns], towns] * self.defence_mult[towns]
+                * self.intel[faction, towns])
+
+    def objective_pull(self, phase: Phase, faction: int) -> np.ndarray:
+        """exp(-road distance to the nearest objective not yet held / objective_range_km)."""
+        left = tuple(t for t in phase.objectives if not self.friendly[faction, t])
+        pull = self._pull_cache.get(left)
+        if pull is None:
+            if left:
+                d, _ = nearest_of(self.roads.full, np.array(left, dtype=np.int64))
+                pull = np.exp(-d / self.params.objective_range_km)
+            else:
+                pull = np.zeros(self.theatre.n)
+            self._pull_cache[left] = pull
+        return pull
+
+    def edge_cost_to(self, nbrs: np.ndarray, town: int) -> np.ndarray:
+        return np.array([self.edge_cost[(int(b), town)] for b in nbrs])
+
+    def territory_graph(self, faction: int):
+        """Road graph restricted to the faction's and its allies' towns (cached per state)."""
+        g = self._graphs.get(faction)
+        if g is None:
+            g = self._graphs[faction] = self.roads.masked(self.friendly[faction])
+        return g
+
+    def phases_of(self, faction: int) -> list[Phase]:
+        return [ph for ph in self.scenario.phases if ph.faction == faction]
+
+    def set_owner(self, town: int, new: int, cause: str) -> None:
+        """Change a town's controller and log it."""
+        old = int(self.owner[town])
+        v = self.theatre.value[town]
+        if old >= 0:
+            self.value_lost[old] += v
+        self.value_gained[new] += v
+        self.owner[town] = new
+        self.result.log(self.day, town, new, old, cause)
+
+    def add_unit(self, faction: int, town: int, strength: float, quality: float,
+                 posture: int, mobile: bool) -> Unit:
+        uid = self.forces.extend(faction, town, strength, quality, posture, mobile)[0]
+        unit = Unit(self, uid)
+        self.units.append(unit)
+        return unit
+
+    def order_withdrawal(self, uid: int, path: list[int]) -> None:
+        self.forces.order(int(uid), WITHDRAW, path)
+
+    def retreat(self, uid: int) -> bool:
+        """Send a unit to the nearest safe friendly town (supplied, not in contact, not
+        threatened past its faction's hold limit). False if it has nowhere to go."""
+        f = self.forces
+        i = int(f.faction[uid])
+        here = int(f.town[uid])
+        start = here
+        if not self.friendly[i, here]:       # a broken attacker falls back the way it came
+            start = int(f.origin[uid])
+            if not self.friendly[i, start]:
+                return False
+        path = follow(self.safe_routes(i), start)
+        if start != here:
+            path = [start, *path]
+        if not path:
+            return False
+        self.order_withdrawal(uid, path)
+        return True
+
+    def safe_routes(self, faction: int) -> np.ndarray:
+        """Next hop from every town towards the faction's nearest safe town (cached until
+        the map changes)."""
+        nxt = self._safe.get(faction)
+        if nxt is None:
+            i = faction
+            limit = self.factions[i].hold_limit()
+            safe = (self.friendly[i] & self.supplied[i] & ~self.contact[i]
+                    & (self.threat_ratio(i) <= limit))
+            _, nxt = nearest_of(self.territory_graph(i), np.flatnonzero(safe))
+            self._safe[faction] = nxt
+        return nxt
+
+    def run(self) -> RunResult:
+        while self.running:
+            self.step()
+        return self.result.finish(self)
+

@@ -1,0 +1,456 @@
+"""Scenario files: TOML, validated with pydantic, bound to a theatre.
+
+A scenario names a theatre, a start date and a length, the factions (forces, doctrine,
+supply sources, relations, external support), how forces are deployed, the phases of each
+faction's campaign and dated events. ``--set name=value`` overrides any model parameter by
+its name in :mod:`sim.params` or any scenario field by its dotted path.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .errors import InputError
+from .params import PARAMS, Params, coerce
+from .theatre import Theatre, load_theatre
+
+PHASE_KINDS = ("offensive", "counteroffensive", "defend", "withdraw")
+EVENT_KINDS = ("reinforcement", "withdrawal", "handover", "support")
+
+
+class Strict(BaseModel):
+    """Base: unknown keys are an error that lists the valid ones."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_keys(cls, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            unknown = [k for k in data if k not in cls.model_fields]
+            if unknown:
+                raise ValueError(f"unknown key {unknown[0]!r}; valid: "
+                                 f"{', '.join(cls.model_fields)}")
+        return data
+
+
+class FactionSpec(Strict):
+    label: str = ""
+    colour: str = "#888888"
+    strength: float = Field(gt=0, description="fighters under command at day 0")
+    quality: float = Field(1.0, gt=0, le=3)
+    morale: float = Field(0.7, ge=0, le=1)
+    allies: list[str] = []
+    neutral: list[str] = []
+    supply: list[str] = Field([], description="supply-source towns (border crossings, bases)")
+    garrison_share: float | None = Field(None, ge=0, le=1)
+    attack_ratio: float | None = Field(None, gt=0)
+    hold_ratio: float | None = Field(None, gt=0)
+    air: float = Field(0.0, ge=0, le=1, description="air support level at day 0")
+    drones: float = Field(0.0, ge=0, le=1, description="drone support level at day 0")
+
+
+class DeploymentSpec(Strict):
+    faction: str
+    town: str
+    strength: float = Field(gt=0)
+    quality: float | None = Field(None, gt=0, le=3)
+    units: int = Field(1, ge=1, le=100)
+    posture: Literal["attack", "hold", "reserve"] = "reserve"
+
+
+class PhaseSpec(Strict):
+    faction: str
+    kind: Literal["offensive", "counteroffensive", "defend", "withdraw"]
+    objectives: list[str] = []
+    start: int = Field(0, ge=0)
+    end: int | None = Field(None, ge=0)
+    commitment: float = Field(1.0, ge=0, le=1)
+    to: str | None = None
+
+    @model_validator(mode="after")
+    def _order(self) -> PhaseSpec:
+        if self.end is not None and self.end < self.start:
+            raise ValueError(f"end ({self.end}) before start ({self.start})")
+        return self
+
+
+class EventSpec(Strict):
+    day: int = Field(ge=0)
+    kind: Literal["reinforcement", "withdrawal", "handover", "support"]
+    faction: str | None = None
+    town: str | None = None
+    towns: list[str] = []
+    to: str | None = None
+    strength: float | None = Field(None, gt=0)
+    quality: float | None = Field(None, gt=0, le=3)
+    units: int = Field(1, ge=1, le=100)
+    air: float | None = Field(None, ge=0, le=1)
+    drones: float | None = Field(None, ge=0, le=1)
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _needs(self) -> EventSpec:
+        need = {"reinforcement": ("faction", "town", "strength"),
+                "withdrawal": ("faction",),
+                "handover": ("to",),
+                "support": ("faction",)}[self.kind]
+        for key in need:
+            if getattr(self, key) is None:
+                raise ValueError(f"a {self.kind} event needs {key!r}")
+        if self.kind in ("withdrawal", "handover") and not (self.towns or self.town):
+            raise ValueError(f"a {self.kind} event needs 'towns' (or 'town')")
+        if self.kind == "support" and self.air is None and self.drones is None:
+            raise ValueError("a support event needs 'air' and/or 'drones'")
+        return self
+
+
+class ScenarioSpec(Strict):
+    name: str = ""
+    description: str = ""
+    sources: list[str] = []
+    theatre: str
+    start: dt.date
+    days: int = Field(ge=1, le=3650)
+    seed: int = Field(0, ge=0)
+    params: dict[str, Any] = {}
+    factions: dict[str, FactionSpec]
+    deployments: list[DeploymentSpec] = []
+    phases: list[PhaseSpec] = []
+    events: list[EventSpec] = []
+
+    @model_validator(mode="after")
+    def _factions(self) -> ScenarioSpec:
+        if not self.factions:
+            raise ValueError("at least one faction is needed")
+        return self
+
+
+# -- reading ---------------------------------------------------------------------------------
+def _loc(loc: Iterable[Any]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "-"
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """Read a TOML file; a missing, binary or malformed file is an InputError."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(p, "-", "file not found")
+    raw = p.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(p, "-", "not UTF-8 text; expected a TOML file") from None
+    if not text.strip():
+        raise InputError(p, "-", "empty file; expected a TOML file")
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(p, "-", f"invalid TOML: {exc}") from None
+
+
+def parse_set(items: Iterable[str]) -> dict[str, Any]:
+    """``name=value`` strings -> {name: value}; values are TOML literals or plain strings."""
+    out: dict[str, Any] = {}
+    for item in items:
+        if "=" not in item:
+            raise InputError("--set", item, "expected name=value")
+        key, _, text = item.partition("=")
+        key, text = key.strip(), text.strip()
+        if not key:
+            raise InputError("--set", item, "expected name=value")
+        try:
+            out[key] = tomllib.loads(f"v = {text}")["v"]
+        except tomllib.TOMLDecodeError:
+            out[key] = text
+    return out
+
+
+def apply_overrides(data: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """Apply ``--set`` overrides: a parameter name goes to ``[params]``; a dotted path
+    (``days``, ``factions.government.morale``, ``events[2].day``) sets that field."""
+    data = copy.deepcopy(data)
+    for key, value in overrides.items():
+        if key in PARAMS:
+            data.setdefault("params", {})[key] = value
+            continue
+        node: Any = data
+        parts = key.replace("[", ".[").split(".")
+        for i, part in enumerate(parts):
+            last = i == len(parts) - 1
+            if part.startswith("["):
+                try:
+                    idx = int(part.strip("[]"))
+                    if last:
+                        node[idx] = value
+                    else:
+                        node = node[idx]
+                except (ValueError, IndexError, TypeError, KeyError):
+                    raise InputError("--set", key, "no such list item in the scenario") from None
+            elif isinstance(node, dict):
+                if last:
+                    node[part] = value
+                else:
+                    node = node.setdefault(part, {})
+            else:
+                raise InputError("--set", key, "not a scenario field or parameter name")
+    return data
+
+
+def load_raw(path: str | Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """Read a scenario TOML, following ``extends`` (tables merge, arrays replace)."""
+    p = Path(path).resolve()
+    if p in _chain:
+        cycle = " -> ".join(q.name for q in (*_chain, p))
+        raise InputError(_chain[0], "extends", f"cycle in extends: {cycle}")
+    data = read_toml(p)
+    parent = data.pop("extends", None)
+    if parent is None:
+        data["__file__"] = str(p)
+        return data
+    if not isinstance(parent, str):
+        raise InputError(p, "extends", "expected a file name")
+    base = load_raw(p.parent / parent, (*_chain, p))
+    merged = _merge(base, data)
+    merged["__file__"] = str(p)
+    merged.setdefault("__theatre_base__", base.get("__theatre_base__", base["__file__"]))
+    if "theatre" in data:
+        merged["__theatre_base__"] = str(p)
+    return merged
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(base)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = _merge(out[k], v)
+        else:
+            out[k] = copy.deepcopy(v)
+    return out
+
+
+def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
+    """Read, override, validate and bind a scenario to its theatre."""
+    data = load_raw(path)
+    file = Path(data.pop("__file__"))
+    theatre_base = Path(data.pop("__theatre_base__", file))
+    if overrides:
+        data = apply_overrides(data, overrides)
+    try:
+        spec = ScenarioSpec.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "missing":
+            msg = "required field is missing"
+        elif "input" in err and err["type"] not in ("value_error",):
+            msg = f"{msg}, got {err['input']!r}"[:300]
+        raise InputError(file, _loc(err["loc"]), msg) from None
+    theatre_dir = resolve_theatre(spec.theatre, theatre_base)
+    return bind(spec, load_theatre(theatre_dir), file)
+
+
+def resolve_theatre(name: str, scenario_file: Path) -> Path:
+    """A theatre path relative to the scenario file, or a name under ``theatres/``."""
+    here = scenario_file.parent
+    for cand in (here / name, here / "theatres" / name, Path(name)):
+        if (cand / "towns.csv").is_file():
+            return cand
+    raise InputError(scenario_file, "theatre",
+                     f"no theatre folder {name!r} with towns.csv (looked beside the scenario "
+                     f"and in {here / 'theatres'})")
+
+
+# -- binding -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Phase:
+    faction: int
+    kind: str
+    objectives: tuple[int, ...]
+    start: int
+    end: int
+    commitment: float
+    to: int | None
+
+
+@dataclass(frozen=True)
+class Event:
+    day: int
+    kind: str
+    faction: int | None
+    towns: tuple[int, ...]
+    to: int | None          # faction (handover) or town (withdrawal target)
+    strength: float
+    quality: float | None
+    units: int
+    air: float | None
+    drones: float | None
+    note: str
+
+
+@dataclass(frozen=True)
+class Deployment:
+    faction: int
+    town: int
+    strength: float
+    quality: float | None
+    units: int
+    posture: str
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated scenario with every name resolved to an index; what the model runs."""
+
+    spec: ScenarioSpec
+    file: Path
+    theatre: Theatre
+    params: Params
+    factions: tuple[str, ...]
+    relation: np.ndarray            # (F, F): 1 ally (incl. self), 0 neutral, -1 hostile
+    initial_owner: np.ndarray       # (n,) faction index, -1 for nobody
+    supply_sources: tuple[np.ndarray, ...]
+    deployments: tuple[Deployment, ...]
+    phases: tuple[Phase, ...]
+    events: tuple[Event, ...]
+
+    @property
+    def start(self) -> dt.date:
+        return self.spec.start
+
+    @property
+    def days(self) -> int:
+        return self.spec.days
+
+    @property
+    def name(self) -> str:
+        return self.spec.name or self.file.stem
+
+    def date(self, day: int) -> dt.date:
+        return self.spec.start + dt.timedelta(days=int(day))
+
+    def faction_index(self, name: str, file: Any = None, field: str = "faction") -> int:
+        try:
+            return self.factions.index(name)
+        except ValueError:
+            raise InputError(file or self.file, field, f"unknown faction {name!r}; "
+                             f"factions: {', '.join(self.factions)}") from None
+
+    def with_params(self, **changes: Any) -> Scenario:
+        """The same scenario with some parameters changed (checked against the table)."""
+        merged = {**self.params.as_dict(), **changes}
+        return _replace(self, params=Params(merged, file=str(self.file)))
+
+    def with_seed(self, seed: int) -> Scenario:
+        return _replace(self, spec=self.spec.model_copy(update={"seed": int(seed)}))
+
+
+def _replace(s: Scenario, **kw: Any) -> Scenario:
+    from dataclasses import replace
+    return replace(s, **kw)
+
+
+def bind(spec: ScenarioSpec, theatre: Theatre, file: Path) -> Scenario:
+    """Resolve names to indices and check everything that needs the theatre."""
+    names = tuple(spec.factions)
+    fidx = {n: i for i, n in enumerate(names)}
+
+    def faction(name: str | None, field: str) -> int:
+        if name not in fidx:
+            raise InputError(file, field, f"unknown faction {name!r}; factions: "
+                             f"{', '.join(names)}")
+        return fidx[name]
+
+    def town(name: str, field: str) -> int:
+        return theatre.id_of(name, file=file, field=field)
+
+    params = Params(spec.params, file=str(file))
+    for key in spec.params:
+        coerce(key, spec.params[key], file=str(file))
+
+    F = len(names)
+    rel = -np.ones((F, F), dtype=np.int8)
+    np.fill_diagonal(rel, 1)
+    for i, (nm, f) in enumerate(spec.factions.items()):
+        for a in f.allies:
+            j = faction(a, f"factions.{nm}.allies")
+            rel[i, j] = rel[j, i] = 1
+        for a in f.neutral:
+            j = faction(a, f"factions.{nm}.neutral")
+            if rel[i, j] != 1:
+                rel[i, j] = rel[j, i] = 0
+
+    owner = np.full(theatre.n, -1, dtype=np.int64)
+    tfile = (theatre.source_dir / "towns.csv") if theatre.source_dir else file
+    for i, c in enumerate(theatre.controller):
+        if c in ("", "none", "nobody"):
+            continue
+        if c not in fidx:
+            raise InputError(tfile, f"row {i + 2}, column controller",
+                             f"unknown controller {c!r}; the scenario's factions are "
+                             f"{', '.join(names)}")
+        owner[i] = fidx[c]
+
+    sources = []
+    for nm, f in spec.factions.items():
+        ids = [town(t, f"factions.{nm}.supply") for t in f.supply]
+        if not ids:  # default: every town the faction holds at the start is a source
+            ids = list(np.flatnonzero(owner == fidx[nm]))
+        sources.append(np.array(sorted(set(ids)), dtype=np.int64))
+
+    deps = tuple(
+        Deployment(faction(d.faction, f"deployments[{k}].faction"),
+                   town(d.town, f"deployments[{k}].town"), d.strength, d.quality, d.units,
+                   d.posture)
+        for k, d in enumerate(spec.deployments))
+    for k, d in enumerate(deps):
+        if owner[d.town] >= 0 and rel[d.faction, owner[d.town]] != 1:
+            raise InputError(file, f"deployments[{k}].town",
+                             f"{theatre.names[d.town]!r} is held by "
+                             f"{names[owner[d.town]]!r}, not by {names[d.faction]!r} or an ally")
+
+    phases = []
+    for k, p in enumerate(spec.phases):
+        end = spec.days if p.end is None else p.end
+        if p.start >= spec.days:
+            raise InputError(file, f"phases[{k}].start",
+                             f"day {p.start} is outside the run (days 0..{spec.days - 1})")
+        if p.kind == "withdraw" and p.to is None:
+            raise InputError(file, f"phases[{k}].to", "a withdraw phase needs a 'to' town")
+        phases.append(Phase(
+            faction(p.faction, f"phases[{k}].faction"), p.kind,
+            tuple(town(t, f"phases[{k}].objectives") for t in p.objectives),
+            p.start, end, p.commitment,
+            town(p.to, f"phases[{k}].to") if p.to else None))
+
+    events = []
+    for k, e in enumerate(spec.events):
+        if e.day >= spec.days:
+            raise InputError(file, f"events[{k}].day",
+                             f"day {e.day} is outside the run (days 0..{spec.days - 1})")
+        tnames = list(e.towns) + ([e.town] if e.town else [])
+        towns = tuple(town(t, f"events[{k}].towns") for t in tnames)
+        fac = faction(e.faction, f"events[{k}].faction") if e.faction else None
+        to: int | None = None
+        if e.kind == "handover":
+            to = faction(e.to, f"events[{k}].to")
+        elif e.to is not None:
+            to = town(e.to, f"events[{k}].to")
+        events.append(Event(e.day, e.kind, fac, towns, to, e.strength or 0.0, e.quality,
+                            e.units, e.air, e.drones, e.note))
+    return Scenario(spec=spec, file=file, theatre=theatre, params=params, factions=names,
+                    relation=rel, initial_owner=owner, supply_sources=tuple(sources),
+                    deployments=deps, phases=tuple(phases),
+                    events=tuple(sorted(events, key=lambda e: e.day)))

@@ -1,0 +1,144 @@
+"""Unit agents (brigade-sized) on the road network, and their movement.
+
+State lives in one struct of numpy arrays (:class:`Forces`) so combat, supply and planning
+are array operations; each :class:`Unit` is a Mesa ``CellAgent`` whose attributes read and
+write its row, and whose ``cell`` follows its town on the ``Network`` space.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from mesa.discrete_space import CellAgent
+
+if TYPE_CHECKING:
+    from .model import ConflictModel
+
+ATTACK, HOLD, RESERVE, WITHDRAW = 0, 1, 2, 3
+POSTURES = ("attack", "hold", "reserve", "withdraw")
+
+
+class Forces:
+    """Every unit's state as arrays indexed by unit id (ids are never reused)."""
+
+    FIELDS = {"faction": np.int64, "town": np.int64, "strength": float, "quality": float,
+              "condition": float, "posture": np.int8, "target": np.int64, "engaged": float,
+              "origin": np.int64, "progress": float, "mobile": bool}
+
+    def __init__(self) -> None:
+        self.size = 0
+        for name, dtype in self.FIELDS.items():
+            setattr(self, name, np.zeros(0, dtype=dtype))
+        self.paths: list[list[int]] = []
+
+    def extend(self, faction, town, strength, quality, posture, mobile) -> range:
+        """Append units (array-likes of equal length, or scalars for one); returns their ids."""
+        cols = {"faction": faction, "town": town, "strength": strength, "quality": quality,
+                "posture": posture, "mobile": mobile}
+        k = int(np.size(strength))
+        cols.update(condition=np.ones(k), target=np.full(k, -1), engaged=np.full(k, np.nan),
+                    origin=town, progress=np.zeros(k))
+        for name, dtype in self.FIELDS.items():
+            new = np.broadcast_to(np.asarray(cols[name], dtype=dtype), (k,))
+            setattr(self, name, np.concatenate([getattr(self, name), new]))
+        self.paths.extend([] for _ in range(k))
+        self.size += k
+        return range(self.size - k, self.size)
+
+    @property
+    def alive(self) -> np.ndarray:
+        return self.strength > 0
+
+    def order(self, uid: int, posture: int, path: list[int], target: int = -1) -> None:
+        """Give a unit an order: a posture, a path to follow and (for attacks) a target."""
+        self.posture[uid] = posture
+        self.paths[uid] = path
+        self.target[uid] = target
+        self.progress[uid] = 0.0
+
+
+class Unit(CellAgent):
+    """A brigade-sized formation: strength (fighters), quality, morale, posture, order."""
+
+    def __init__(self, model: ConflictModel, uid: int) -> None:
+        super().__init__(model)
+        self.uid = uid
+        self.cell = model.grid[int(model.forces.town[uid])]
+
+    @property
+    def faction(self) -> str:
+        return self.model.scenario.factions[self.model.forces.faction[self.uid]]
+
+    @property
+    def strength(self) -> float:
+        return float(self.model.forces.strength[self.uid])
+
+    @property
+    def quality(self) -> float:
+        return float(self.model.forces.quality[self.uid])
+
+    @property
+    def morale(self) -> float:
+        f = self.model.forces
+        return float(self.model.morale[f.faction[self.uid]] * f.condition[self.uid])
+
+    @property
+    def posture(self) -> str:
+        return POSTURES[self.model.forces.posture[self.uid]]
+
+    @property
+    def town(self) -> str:
+        return self.model.theatre.names[self.model.forces.town[self.uid]]
+
+    @property
+    def path(self) -> list[str]:
+        return [self.model.theatre.names[t] for t in self.model.forces.paths[self.uid]]
+
+    def sync_cell(self) -> None:
+        """Move the Mesa agent to the cell of its current town."""
+        town = int(self.model.forces.town[self.uid])
+        if self.cell is None or self.cell.coordinate != town:
+            self.cell = self.model.grid[town]
+
+
+def advance(forces: Forces, edge_days: dict[tuple[int, int], float], blocked: np.ndarray,
+            movers: np.ndarray) -> list[int]:
+    """Move each unit in ``movers`` along its path for one day.
+
+    A unit crosses an edge in ``edge_days[(a, b)]`` days (length / speed of its road class);
+    time left over carries to the next edge, partial crossings accumulate in ``progress``.
+    A unit stops on entering a town where ``blocked[faction, town]`` (a hostile town or one
+    with hostile units: contact); only attacking units enter such a town, others halt before
+    it (their route was planned through territory that has since changed hands). Returns the
+    ids of units whose town changed.
+    """
+    moved = []
+    paths, town, progress, fac = forces.paths, forces.town, forces.progress, forces.faction
+    for uid in movers.tolist():
+        path = paths[uid]
+        budget = 1.0 + progress[uid]
+        here = int(town[uid])
+        start = here
+        while path:
+            nxt = path[0]
+            if blocked[fac[uid], nxt] and forces.posture[uid] != ATTACK:
+                path.clear()
+                budget = 0.0
+                break
+            need = edge_days[(here, nxt)]
+            if budget < need:
+                break
+            budget -= need
+            path.pop(0)
+            forces.origin[uid] = here
+            here = nxt
+            if blocked[fac[uid], here]:
+                path.clear()
+                budget = 0.0
+                break
+        town[uid] = here
+        progress[uid] = budget if path else 0.0
+        if here != start:
+            moved.append(uid)
+    return moved
