@@ -7,6 +7,7 @@ Every user mistake is an InputError (or an argparse error) printed as one line
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 import warnings
 from pathlib import Path
@@ -55,7 +56,33 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("files", nargs="+", type=Path)
 
     sub.add_parser("params", help="the parameter table (defaults, bounds, units, sources)")
+    for name, (module, help_text) in PLUGINS.items():
+        mod = _plugin(module)
+        if mod is not None:
+            mod.add_arguments(sub.add_parser(name, help=help_text))
     return p
+
+
+#: Subcommands that live in their own module. Each module defines
+#: ``add_arguments(parser)`` and ``run(args) -> int``; a missing module leaves the command out.
+PLUGINS: dict[str, tuple[str, str]] = {
+    "batch": ("sim.batch_cli", "run an experiment: replicates, sweeps, sensitivity"),
+    "plot": ("sim.plot_cli", "plots of runs and batches"),
+    "calibrate": ("sim.calibrate_cli", "fit parameters to reported control changes"),
+    "forecast": ("sim.forecast_cli", "fit up to a date, score the forecast after it"),
+    "import": ("sim.import_cli", "import ACLED / UCDP exports as reported events"),
+    "viz": ("sim.viz_cli", "the interactive browser view"),
+    "exercises": ("sim.exercises_cli", "teaching worksheets"),
+}
+
+
+def _plugin(module: str):
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name == module:
+            return None
+        raise
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -83,4 +110,6 @@ def _dispatch(args: argparse.Namespace) -> int:
         from .params import table_markdown
         print(table_markdown())
         return 0
+    if args.command in PLUGINS:
+        return int(_plugin(PLUGINS[args.command][0]).run(args) or 0)
     raise InputError("command line", args.command, "unknown command")
