@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from .routes import follow, from_sources, nearest_of, walk
+from .routes import from_sources, walk
 from .scenario import FactionSpec, Phase
 from .units import ATTACK, HOLD, RESERVE, WITHDRAW
 
@@ -58,22 +58,24 @@ class Faction(mesa.Agent):
         lowers it (hold_ratio * morale**morale_sensitivity), which is how collapses cascade."""
         return self.hold_ratio * self.morale ** self.model.params.morale_sensitivity
 
-    def active_phase(self, day: int) -> Phase | None:
-        """The most recently started phase of this faction that is running on ``day``."""
-        active = [ph for ph in self.model.phases_of(self.index) if ph.start <= day < ph.end]
-        return max(active, key=lambda ph: ph.start) if active else None
+    def active_phase(self) -> Phase | None:
+        """The faction's phase running today that comes last in the scenario file (a later
+        phase overrides an earlier one that is still running)."""
+        active = self.model.active_phases(self.index)
+        return active[-1] if active else None
 
     # -- planning ---------------------------------------------------------------------------------
     def plan(self) -> None:
         """Issue today's orders (see the module docstring for the order of decisions)."""
         m = self.model
-        phase = self.active_phase(m.day)
+        phase = self.active_phase()
         if phase is not None and phase.kind == "withdraw":
             self.withdraw_region(phase)
             return
         self.redeploy_threatened()
         self.reinforce()
-        if phase is not None and phase.kind in ("offensive", "counteroffensive"):
+        if (phase is not None and phase.kind in ("offensive", "counteroffensive")
+                and self.index not in m.ceasefire):
             self.attack(phase)
 
     def _units(self, *postures: int, mobile: bool | None = None) -> np.ndarray:
@@ -86,18 +88,13 @@ class Faction(mesa.Agent):
         return np.flatnonzero(mask)
 
     def withdraw_region(self, phase: Phase) -> None:
-        """Pull every unit in the phase's region (its objectives; all if none) back to
-        ``phase.to`` through friendly territory."""
-        m, f = self.model, self.model.forces
-        graph = m.territory_graph(self.index)
-        _, nxt = nearest_of(graph, np.array([phase.to]))
-        region = set(phase.objectives)
-        for uid in self._units(ATTACK, HOLD, RESERVE):
-            town = int(f.town[uid])
-            if region and town not in region:
-                continue
-            if town != phase.to:
-                m.order_withdrawal(uid, follow(nxt, town))
+        """Pull every unit in the phase's region (its objectives; all if none) back through
+        friendly territory to ``phase.to`` or the nearest town of ``phase.line``."""
+        goal = (phase.to,) if phase.to is not None else phase.line
+        moving = self._units(ATTACK, HOLD, RESERVE)
+        towns = tuple(phase.objectives) or None
+        if moving.size:
+            self.model.withdraw(self.index, towns, goal)
 
     def redeploy_threatened(self) -> None:
         """Garrisons whose estimated odds exceed twice the hold limit pull back ("redeploy")

@@ -13,7 +13,7 @@ from .battles import resolve
 from .deploy import deploy
 from .factions import Faction
 from .results import RunResult
-from .routes import RoadNet, follow, nearest_of
+from .routes import RoadNet, follow, from_sources, nearest_of
 from .scenario import Event, Phase, Scenario
 from .supply import SupplyGraph
 from .units import ATTACK, HOLD, RESERVE, WITHDRAW, Forces, Unit, advance
@@ -77,9 +77,18 @@ class ConflictModel(mesa.Model):
         deploy(self)
         self.supplied = np.ones((F, n), dtype=bool)
         self._pull_cache: dict[tuple[int, ...], np.ndarray] = {}
+        self.captured = np.zeros(n, dtype=bool)
+        self.last_gain = np.full(F, -1)
+        self.ceasefire: set[int] = set()
+        self.phase_window: list[tuple[int, int] | None] = [
+            None if ph.when is not None else (ph.start, ph.end) for ph in sc.phases]
         self._events_by_day: dict[int, list[Event]] = {}
+        self._pending: list[Event] = []
         for e in sc.events:
-            self._events_by_day.setdefault(e.day, []).append(e)
+            if e.day is None:
+                self._pending.append(e)
+            else:
+                self._events_by_day.setdefault(e.day, []).append(e)
         self.result = RunResult.begin(self)
         self._new_day()
 
@@ -100,43 +109,94 @@ class ConflictModel(mesa.Model):
             self.running = False
 
     def apply_scenario_events(self) -> None:
-        """Scenario events of the day: reinforcements, withdrawals, handovers, support."""
-        for e in self._events_by_day.get(self.day, []):
-            if e.kind == "support":
-                if e.air is not None:
-                    self.air[e.faction] = e.air
-                if e.drones is not None:
-                    self.drones[e.faction] = e.drones
-            elif e.kind == "reinforcement":
-                town = e.towns[0]
-                if self.friendly[e.faction, town]:
-                    q = e.quality or self.scenario.spec.factions[
-                        self.scenario.factions[e.faction]].quality
-                    for _ in range(e.units):
-                        self.add_unit(e.faction, town, e.strength / e.units, q, RESERVE, True)
-            elif e.kind == "withdrawal":
-                _, nxt = (nearest_of(self.territory_graph(e.faction), np.array([e.to]))
-                          if e.to is not None else (None, None))
-                for uid in np.flatnonzero((self.forces.faction == e.faction)
-                                          & np.isin(self.forces.town, e.towns)
-                                          & (self.forces.strength > 0)):
-                    if nxt is not None:
-                        self.order_withdrawal(uid, follow(nxt, int(self.forces.town[uid])))
-                    else:
-                        self.retreat(uid)
-            elif e.kind == "handover":
-                for t in e.towns:
-                    old = int(self.owner[t])
-                    if old == e.to:
-                        continue
-                    self.set_owner(t, e.to, "handover")
-                    self._assess()
-                    for uid in np.flatnonzero((self.forces.town == t)
-                                              & (self.forces.strength > 0)
-                                              & (self.scenario.relation[self.forces.faction,
-                                                                        e.to] != 1)):
-                        self.retreat(uid)
+        """Scenario events of the day: phases whose condition now holds begin; dated events
+        and events whose condition now holds fire (reinforcements, withdrawals, handovers,
+        support switched on or off, ceasefires)."""
+        for k, ph in enumerate(self.scenario.phases):
+            if self.phase_window[k] is None and self.day >= ph.start and ph.when(self):
+                end = self.day + ph.duration if ph.duration else ph.end
+                self.phase_window[k] = (self.day, end)
+        today = list(self._events_by_day.get(self.day, []))
+        for e in list(self._pending):
+            if e.when(self):
+                today.append(e)
+                self._pending.remove(e)
+        for e in today:
+            self.apply_event(e)
         self._assess()
+
+    def apply_event(self, e: Event) -> None:
+        """Carry out one scenario event."""
+        if e.kind == "support":
+            if e.air is not None:
+                self.air[e.faction] = e.air
+            if e.drones is not None:
+                self.drones[e.faction] = e.drones
+        elif e.kind == "reinforcement":
+            town = self.nearest_held(e.faction, e.towns[0])
+            if town >= 0:
+                q = e.quality or self.scenario.spec.factions[
+                    self.scenario.factions[e.faction]].quality
+                for _ in range(e.units):
+                    self.add_unit(e.faction, town, e.strength / e.units, q, RESERVE, True)
+        elif e.kind == "withdrawal":
+            goal = (e.to,) if e.to is not None else e.line
+            self.withdraw(e.faction, e.towns, goal)
+        elif e.kind == "ceasefire":
+            self.cease_fire(e.factions or tuple(range(len(self.scenario.factions))))
+        elif e.kind == "handover":
+            for t in e.towns:
+                old = int(self.owner[t])
+                if old == e.to:
+                    continue
+                self.set_owner(t, e.to, "handover")
+                self._assess()
+                for uid in np.flatnonzero((self.forces.town == t)
+                                          & (self.forces.strength > 0)
+                                          & (self.scenario.relation[self.forces.faction,
+                                                                    e.to] != 1)):
+                    self.retreat(uid)
+
+    def nearest_held(self, faction: int, town: int) -> int:
+        """The town itself if the faction (or an ally) holds it and it is supplied, else the
+        nearest such town by road; -1 if there is none (reinforcements arrive there)."""
+        ok = self.friendly[faction] & self.supplied[faction]
+        if ok[town]:
+            return town
+        d, _ = from_sources(self.roads.full, np.array([town]))
+        d = np.where(ok, d[0], np.inf)
+        return int(np.argmin(d)) if np.isfinite(d.min()) else -1
+
+    def withdraw(self, faction: int, towns: tuple[int, ...] | None,
+                 goal: tuple[int, ...]) -> None:
+        """Order the faction's units in ``towns`` (all, if None) back through friendly
+        territory to the nearest town of ``goal`` (a town or a defensive line); with no goal,
+        to the nearest safe town."""
+        f = self.forces
+        mask = (f.faction == faction) & (f.strength > 0)
+        if towns:
+            mask &= np.isin(f.town, towns)
+        ids = np.flatnonzero(mask & ~np.isin(f.town, goal))
+        if not goal:
+            for uid in ids:
+                self.retreat(uid)
+            return
+        _, nxt = nearest_of(self.territory_graph(faction), np.array(goal, dtype=np.int64))
+        for uid in ids:
+            path = follow(nxt, int(f.town[uid]))
+            if path:
+                self.order_withdrawal(uid, path)
+
+    def cease_fire(self, factions: tuple[int, ...]) -> None:
+        """From today these factions attack no more; their units inside hostile towns break
+        contact and fall back, attack orders are cancelled."""
+        self.ceasefire.update(factions)
+        f = self.forces
+        for uid in np.flatnonzero(np.isin(f.faction, factions) & (f.strength > 0)):
+            if f.posture[uid] == ATTACK:
+                f.order(uid, RESERVE, [])
+            if self.hostile_town[f.faction[uid], f.town[uid]]:
+                self.retreat(uid)
 
     def update_supply(self) -> None:
         """Which towns each faction reaches from its (and its allies') supply sources; units
@@ -309,8 +369,13 @@ class ConflictModel(mesa.Model):
             g = self._graphs[faction] = self.roads.masked(self.friendly[faction])
         return g
 
-    def phases_of(self, faction: int) -> list[Phase]:
-        return [ph for ph in self.scenario.phases if ph.faction == faction]
+    def active_phases(self, faction: int) -> list[Phase]:
+        """The faction's phases running today."""
+        out = []
+        for ph, window in zip(self.scenario.phases, self.phase_window, strict=True):
+            if ph.faction == faction and window is not None and window[0] <= self.day < window[1]:
+                out.append(ph)
+        return out
 
     def set_owner(self, town: int, new: int, cause: str) -> None:
         """Change a town's controller and log it."""
@@ -319,6 +384,8 @@ class ConflictModel(mesa.Model):
         if old >= 0:
             self.value_lost[old] += v
         self.value_gained[new] += v
+        self.captured[town] = True
+        self.last_gain[new] = self.day
         self.owner[town] = new
         self.result.log(self.day, town, new, old, cause)
 

@@ -19,12 +19,14 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from .conditions import Condition
+from .conditions import parse as parse_condition
 from .errors import InputError
 from .params import PARAMS, Params, coerce
 from .theatre import Theatre, load_theatre
 
 PHASE_KINDS = ("offensive", "counteroffensive", "defend", "withdraw")
-EVENT_KINDS = ("reinforcement", "withdrawal", "handover", "support")
+EVENT_KINDS = ("reinforcement", "withdrawal", "handover", "support", "ceasefire")
 
 
 class Strict(BaseModel):
@@ -74,23 +76,32 @@ class PhaseSpec(Strict):
     objectives: list[str] = []
     start: int = Field(0, ge=0)
     end: int | None = Field(None, ge=0)
+    when: str | None = None
+    duration: int | None = Field(None, ge=1)
     commitment: float = Field(1.0, ge=0, le=1)
     to: str | None = None
+    line: list[str] = []
 
     @model_validator(mode="after")
     def _order(self) -> PhaseSpec:
-        if self.end is not None and self.end < self.start:
-            raise ValueError(f"end ({self.end}) before start ({self.start})")
+        if self.end is not None and self.end <= self.start:
+            raise ValueError(f"end ({self.end}) not after start ({self.start})")
+        if self.duration is not None and self.when is None:
+            raise ValueError("'duration' goes with 'when'; use 'end' for a fixed day")
         return self
 
 
 class EventSpec(Strict):
-    day: int = Field(ge=0)
-    kind: Literal["reinforcement", "withdrawal", "handover", "support"]
+    day: int | None = Field(None, ge=0)
+    when: str | None = None
+    kind: Literal["reinforcement", "withdrawal", "handover", "support", "ceasefire"]
     faction: str | None = None
+    factions: list[str] = []
     town: str | None = None
     towns: list[str] = []
+    region: str | None = None
     to: str | None = None
+    line: list[str] = []
     strength: float | None = Field(None, gt=0)
     quality: float | None = Field(None, gt=0, le=3)
     units: int = Field(1, ge=1, le=100)
@@ -100,15 +111,22 @@ class EventSpec(Strict):
 
     @model_validator(mode="after")
     def _needs(self) -> EventSpec:
+        if (self.day is None) == (self.when is None):
+            raise ValueError("an event needs exactly one of 'day' and 'when'")
         need = {"reinforcement": ("faction", "town", "strength"),
                 "withdrawal": ("faction",),
                 "handover": ("to",),
-                "support": ("faction",)}[self.kind]
+                "support": ("faction",),
+                "ceasefire": ()}[self.kind]
         for key in need:
             if getattr(self, key) is None:
                 raise ValueError(f"a {self.kind} event needs {key!r}")
-        if self.kind in ("withdrawal", "handover") and not (self.towns or self.town):
-            raise ValueError(f"a {self.kind} event needs 'towns' (or 'town')")
+        if self.kind == "handover" and not (self.towns or self.town):
+            raise ValueError("a handover event needs 'towns' (or 'town')")
+        if self.kind == "withdrawal" and not (self.towns or self.town or self.region):
+            raise ValueError("a withdrawal event needs 'towns' or 'region'")
+        if self.kind == "withdrawal" and self.to is not None and self.line:
+            raise ValueError("a withdrawal goes 'to' a town or to a 'line', not both")
         if self.kind == "support" and self.air is None and self.drones is None:
             raise ValueError("a support event needs 'air' and/or 'drones'")
         return self
@@ -218,17 +236,51 @@ def load_raw(path: str | Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
     data = read_toml(p)
     parent = data.pop("extends", None)
     if parent is None:
+        for key in _ADDITIONS:
+            if key in data:
+                raise InputError(p, key, "only a scenario that 'extends' another can use it")
         data["__file__"] = str(p)
         return data
     if not isinstance(parent, str):
         raise InputError(p, "extends", "expected a file name")
     base = load_raw(p.parent / parent, (*_chain, p))
-    merged = _merge(base, data)
+    merged = _merge(base, _without_additions(data))
+    _apply_additions(merged, data, p)
     merged["__file__"] = str(p)
     merged.setdefault("__theatre_base__", base.get("__theatre_base__", base["__file__"]))
     if "theatre" in data:
         merged["__theatre_base__"] = str(p)
     return merged
+
+
+_ADDITIONS = ("add_events", "add_phases", "drop_events")
+
+
+def _without_additions(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if k not in _ADDITIONS}
+
+
+def _apply_additions(merged: dict[str, Any], child: dict[str, Any], file: Path) -> None:
+    """``drop_events`` (inherited events by note), then ``add_events`` / ``add_phases``."""
+    drop = child.get("drop_events", [])
+    if not isinstance(drop, list) or not all(isinstance(x, str) for x in drop):
+        raise InputError(file, "drop_events", "expected a list of event notes (strings)")
+    events = merged.get("events", [])
+    if not isinstance(events, list):
+        raise InputError(file, "events", "expected an array of tables [[events]]")
+    notes = {e.get("note") for e in events if isinstance(e, dict)}
+    for note in drop:
+        if note not in notes:
+            raise InputError(file, "drop_events", f"no inherited event has note {note!r}")
+    kept = [e for e in events if not (isinstance(e, dict) and e.get("note") in drop)]
+    for key, target in (("add_events", "events"), ("add_phases", "phases")):
+        extra = child.get(key, [])
+        if not isinstance(extra, list):
+            raise InputError(file, key, f"expected an array of tables [[{key}]]")
+        base_list = kept if target == "events" else merged.get(target, [])
+        if not isinstance(base_list, list):
+            raise InputError(file, target, f"expected an array of tables [[{target}]]")
+        merged[target] = base_list + extra
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -279,15 +331,18 @@ class Phase:
     faction: int
     kind: str
     objectives: tuple[int, ...]
-    start: int
-    end: int
+    start: int                 # first day (for a 'when' phase: the earliest day it may start)
+    end: int                   # first day after the phase (for 'when': start + duration)
     commitment: float
     to: int | None
+    line: tuple[int, ...] = ()
+    when: Condition | None = None
+    duration: int | None = None
 
 
 @dataclass(frozen=True)
 class Event:
-    day: int
+    day: int | None         # None: fires the first day ``when`` holds
     kind: str
     faction: int | None
     towns: tuple[int, ...]
@@ -298,6 +353,9 @@ class Event:
     air: float | None
     drones: float | None
     note: str
+    when: Condition | None = None
+    line: tuple[int, ...] = ()
+    factions: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -421,36 +479,70 @@ def bind(spec: ScenarioSpec, theatre: Theatre, file: Path) -> Scenario:
                              f"{theatre.names[d.town]!r} is held by "
                              f"{names[owner[d.town]]!r}, not by {names[d.faction]!r} or an ally")
 
+    def condition(text: str | None, field: str) -> Condition | None:
+        if text is None:
+            return None
+        return parse_condition(text, theatre, names, file=file, field=field)
+
     phases = []
     for k, p in enumerate(spec.phases):
         end = spec.days if p.end is None else p.end
         if p.start >= spec.days:
             raise InputError(file, f"phases[{k}].start",
                              f"day {p.start} is outside the run (days 0..{spec.days - 1})")
-        if p.kind == "withdraw" and p.to is None:
-            raise InputError(file, f"phases[{k}].to", "a withdraw phase needs a 'to' town")
+        if p.end is not None and p.end > spec.days:
+            raise InputError(file, f"phases[{k}].end",
+                             f"day {p.end} is after the run's end (day {spec.days})")
+        if p.kind == "withdraw" and p.to is None and not p.line:
+            raise InputError(file, f"phases[{k}].to",
+                             "a withdraw phase needs a 'to' town or a 'line' of towns")
         phases.append(Phase(
             faction(p.faction, f"phases[{k}].faction"), p.kind,
             tuple(town(t, f"phases[{k}].objectives") for t in p.objectives),
             p.start, end, p.commitment,
-            town(p.to, f"phases[{k}].to") if p.to else None))
+            town(p.to, f"phases[{k}].to") if p.to else None,
+            tuple(town(t, f"phases[{k}].line") for t in p.line),
+            condition(p.when, f"phases[{k}].when"), p.duration))
 
     events = []
     for k, e in enumerate(spec.events):
-        if e.day >= spec.days:
+        if e.day is not None and e.day >= spec.days:
             raise InputError(file, f"events[{k}].day",
                              f"day {e.day} is outside the run (days 0..{spec.days - 1})")
         tnames = list(e.towns) + ([e.town] if e.town else [])
         towns = tuple(town(t, f"events[{k}].towns") for t in tnames)
+        if e.region is not None:
+            towns += region_towns(theatre, e.region, file, f"events[{k}].region")
         fac = faction(e.faction, f"events[{k}].faction") if e.faction else None
         to: int | None = None
         if e.kind == "handover":
             to = faction(e.to, f"events[{k}].to")
         elif e.to is not None:
             to = town(e.to, f"events[{k}].to")
-        events.append(Event(e.day, e.kind, fac, towns, to, e.strength or 0.0, e.quality,
-                            e.units, e.air, e.drones, e.note))
+        events.append(Event(
+            e.day, e.kind, fac, towns, to, e.strength or 0.0, e.quality, e.units, e.air,
+            e.drones, e.note, condition(e.when, f"events[{k}].when"),
+            tuple(town(t, f"events[{k}].line") for t in e.line),
+            tuple(faction(x, f"events[{k}].factions") for x in e.factions)))
     return Scenario(spec=spec, file=file, theatre=theatre, params=params, factions=names,
                     relation=rel, initial_owner=owner, supply_sources=tuple(sources),
-                    deployments=deps, phases=tuple(phases),
-                    events=tuple(sorted(events, key=lambda e: e.day)))
+                    deployments=deps, phases=tuple(phases), events=tuple(events))
+
+
+def region_towns(theatre: Theatre, region: str, file: Path, field: str) -> tuple[int, ...]:
+    """Towns of a region given as ``column:value`` on towns.csv (``kind:airbase`` works too)."""
+    column, sep, value = region.partition(":")
+    if not sep or not value:
+        raise InputError(file, field, f"expected 'column:value' (e.g. governorate:Idlib), "
+                                      f"got {region!r}")
+    if column == "kind":
+        values = theatre.kind
+    elif column in theatre.attrs:
+        values = theatre.attrs[column]
+    else:
+        cols = ", ".join(["kind", *theatre.attrs])
+        raise InputError(file, field, f"towns.csv has no column {column!r}; columns: {cols}")
+    ids = tuple(i for i, v in enumerate(values) if v.strip().lower() == value.strip().lower())
+    if not ids:
+        raise InputError(file, field, f"no town has {column} = {value!r}")
+    return ids
