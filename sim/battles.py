@@ -23,7 +23,7 @@ def resolve(model: ConflictModel) -> None:
     exceed its hold limit withdraws; a broken unit with nowhere to go, or a cut-off unit whose
     morale is below ``surrender_morale``, surrenders.
     """
-    f, p, sc = model.forces, model.params, model.scenario
+    f, p, sc = model.forces, model.params, model.setup
     alive = f.strength > 0
     towns = np.flatnonzero(model.contact[f.faction[alive], f.town[alive]])
     towns = np.unique(f.town[alive][towns])

@@ -18,11 +18,12 @@ def deploy(model: ConflictModel) -> None:
     """Create every faction's units at day 0.
 
     Assumptions: a share ``garrison_share`` of a faction's strength garrisons its towns in
-    proportion to town value (towns whose share is below ``min_strength`` get none); explicit
-    deployments come out of the same total; what is left forms mobile units of
+    proportion to town value to the power ``garrison_focus`` (towns whose share is below
+    ``min_strength`` get none); explicit deployments come out of the same total; what is
+    left forms mobile units of
     ``brigade_size`` staged in the faction's most valuable front-line towns.
     """
-    sc, th, p = model.scenario, model.theatre, model.params
+    sc, th, p = model.setup, model.theatre, model.params
     rows: list[tuple[int, int, float, float, int, bool]] = []
     for i, name in enumerate(sc.factions):
         spec = sc.spec.factions[name]
@@ -46,7 +47,7 @@ def deploy(model: ConflictModel) -> None:
                                  "the faction holds no town at the start; give it deployments")
             continue
         garrison = min(fac.garrison_share * spec.strength, left)
-        w = th.value[towns]
+        w = th.value[towns] ** p.garrison_focus
         share = garrison * w / w.sum()
         keep = share >= p.min_strength
         if keep.any():
@@ -72,7 +73,7 @@ def _staging_towns(model: ConflictModel, faction: int, towns: np.ndarray) -> np.
     """The faction's towns next to a hostile town, most valuable first (all its towns if it
     has no front)."""
     held = model.owner
-    rel = model.scenario.relation
+    rel = model.setup.relation
     hostile = (held >= 0) & (rel[faction, np.maximum(held, 0)] == -1)
     front = (model.adjacency @ hostile.astype(np.int8) > 0)[towns]
     cand = towns[front] if front.any() else towns

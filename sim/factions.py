@@ -97,12 +97,12 @@ class Faction(mesa.Agent):
             self.model.withdraw(self.index, towns, goal)
 
     def redeploy_threatened(self) -> None:
-        """Garrisons whose estimated odds exceed twice the hold limit pull back ("redeploy")
-        to the nearest defensible town; nearer odds are fought out (combat breakpoints)."""
+        """Garrisons whose estimated odds exceed ``redeploy_ratio`` times the hold limit pull
+        back ("redeploy") to the nearest defensible town; nearer odds are fought out."""
         m = self.model
         ratio = m.threat_ratio(self.index)
         limit = self.hold_limit()
-        hopeless = np.flatnonzero(ratio > 2.0 * limit)
+        hopeless = np.flatnonzero(ratio > m.params.redeploy_ratio * limit)
         if hopeless.size == 0:
             return
         f = m.forces
@@ -122,7 +122,8 @@ class Faction(mesa.Agent):
             return
         ratio = m.threat_ratio(self.index)
         limit = self.hold_limit()
-        threatened = np.flatnonzero((ratio > 0.5 * limit) & (ratio <= 2.0 * limit)
+        threatened = np.flatnonzero((ratio > 0.5 * limit)
+                                    & (ratio <= m.params.redeploy_ratio * limit)
                                     & (m.owner == self.index))
         if threatened.size == 0:
             return

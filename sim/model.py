@@ -26,7 +26,8 @@ class ConflictModel(mesa.Model):
 
     ``seed`` feeds one ``numpy.random.SeedSequence``; it spawns an independent stream for
     each random process (planning estimates, combat, Mesa's own generator), so a run is a
-    pure function of scenario and seed.
+    pure function of scenario and seed. The bound scenario is ``model.setup`` (Mesa 3.5
+    reserves ``Model.scenario`` for its own experimental scenarios).
     """
 
     def __init__(self, scenario: Scenario, seed: int | None = None) -> None:
@@ -34,7 +35,7 @@ class ConflictModel(mesa.Model):
         ss_mesa, ss_plan, ss_combat = np.random.SeedSequence(seed).spawn(3)
         super().__init__(rng=np.random.default_rng(ss_mesa))
         self.seed = seed
-        self.scenario = sc = scenario
+        self.setup = sc = scenario
         self.theatre = th = scenario.theatre
         self.params = p = scenario.params
         self.rng_plan = np.random.default_rng(ss_plan)
@@ -105,14 +106,14 @@ class ConflictModel(mesa.Model):
         self.collect()
         self.day += 1
         self._new_day()
-        if self.day >= self.scenario.days:
+        if self.day >= self.setup.days:
             self.running = False
 
     def apply_scenario_events(self) -> None:
         """Scenario events of the day: phases whose condition now holds begin; dated events
         and events whose condition now holds fire (reinforcements, withdrawals, handovers,
         support switched on or off, ceasefires)."""
-        for k, ph in enumerate(self.scenario.phases):
+        for k, ph in enumerate(self.setup.phases):
             if self.phase_window[k] is None and self.day >= ph.start and ph.when(self):
                 end = self.day + ph.duration if ph.duration else ph.end
                 self.phase_window[k] = (self.day, end)
@@ -135,15 +136,15 @@ class ConflictModel(mesa.Model):
         elif e.kind == "reinforcement":
             town = self.nearest_held(e.faction, e.towns[0])
             if town >= 0:
-                q = e.quality or self.scenario.spec.factions[
-                    self.scenario.factions[e.faction]].quality
+                q = e.quality or self.setup.spec.factions[
+                    self.setup.factions[e.faction]].quality
                 for _ in range(e.units):
                     self.add_unit(e.faction, town, e.strength / e.units, q, RESERVE, True)
         elif e.kind == "withdrawal":
             goal = (e.to,) if e.to is not None else e.line
             self.withdraw(e.faction, e.towns, goal)
         elif e.kind == "ceasefire":
-            self.cease_fire(e.factions or tuple(range(len(self.scenario.factions))))
+            self.cease_fire(e.factions or tuple(range(len(self.setup.factions))))
         elif e.kind == "handover":
             for t in e.towns:
                 old = int(self.owner[t])
@@ -153,7 +154,7 @@ class ConflictModel(mesa.Model):
                 self._assess()
                 for uid in np.flatnonzero((self.forces.town == t)
                                           & (self.forces.strength > 0)
-                                          & (self.scenario.relation[self.forces.faction,
+                                          & (self.setup.relation[self.forces.faction,
                                                                     e.to] != 1)):
                     self.retreat(uid)
 
@@ -201,7 +202,7 @@ class ConflictModel(mesa.Model):
     def update_supply(self) -> None:
         """Which towns each faction reaches from its (and its allies') supply sources; units
         cut off lose strength and cohesion, supplied ones recover."""
-        f, p, sc = self.forces, self.params, self.scenario
+        f, p, sc = self.forces, self.params, self.setup
         for i in range(len(sc.factions)):
             allies = np.flatnonzero(sc.relation[i] == 1)
             sources = np.concatenate([sc.supply_sources[j] for j in allies])
@@ -244,7 +245,7 @@ class ConflictModel(mesa.Model):
         holder's side remain; the cause is assault (fought today), encirclement (its garrison
         surrendered) or withdrawal (its defenders had left)."""
         f = self.forces
-        F, n = len(self.scenario.factions), self.theatre.n
+        F, n = len(self.setup.factions), self.theatre.n
         alive = f.strength > 0
         S = np.bincount(f.faction[alive] * n + f.town[alive], weights=f.strength[alive],
                         minlength=F * n).reshape(F, n)
@@ -256,7 +257,7 @@ class ConflictModel(mesa.Model):
                            S.sum(axis=0))
         for t in np.flatnonzero((own_side <= 0) & (present > 0)):
             o = self.owner[t]
-            cand = S[:, t] * (self.scenario.relation[o] == -1 if o >= 0 else 1)
+            cand = S[:, t] * (self.setup.relation[o] == -1 if o >= 0 else 1)
             new = int(np.argmax(cand))
             cause = ("encirclement" if self.surrendered[t] else
                      "assault" if self.fought[t] else "withdrawal")
@@ -282,21 +283,21 @@ class ConflictModel(mesa.Model):
         n = self.theatre.n
         self.fought = np.zeros(n, dtype=bool)
         self.surrendered = np.zeros(n, dtype=bool)
-        self.value_lost = np.zeros(len(self.scenario.factions))
-        self.value_gained = np.zeros(len(self.scenario.factions))
+        self.value_lost = np.zeros(len(self.setup.factions))
+        self.value_gained = np.zeros(len(self.setup.factions))
         self.intel = np.exp(self.rng_plan.normal(0.0, self.params.intel_noise,
-                                                 size=(len(self.scenario.factions), n)))
+                                                 size=(len(self.setup.factions), n)))
         self._graphs: dict[int, object] = {}
         self._assess()
 
     def _assess(self) -> None:
         """Derived daily arrays: who is friendly/hostile where, effective strengths, threats."""
         f, th = self.forces, self.theatre
-        F, n = len(self.scenario.factions), th.n
+        F, n = len(self.setup.factions), th.n
         held = self.owner >= 0
         o = np.maximum(self.owner, 0)
-        self.friendly = (self.scenario.relation[:, o] == 1) & held
-        self.hostile_town = (self.scenario.relation[:, o] == -1) & held
+        self.friendly = (self.setup.relation[:, o] == 1) & held
+        self.hostile_town = (self.setup.relation[:, o] == -1) & held
         power = self.power_array()
         alive = f.strength > 0
         key = f.faction * n + f.town
@@ -372,7 +373,7 @@ class ConflictModel(mesa.Model):
     def active_phases(self, faction: int) -> list[Phase]:
         """The faction's phases running today."""
         out = []
-        for ph, window in zip(self.scenario.phases, self.phase_window, strict=True):
+        for ph, window in zip(self.setup.phases, self.phase_window, strict=True):
             if ph.faction == faction and window is not None and window[0] <= self.day < window[1]:
                 out.append(ph)
         return out

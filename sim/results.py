@@ -44,7 +44,7 @@ class RunResult:
     # -- building (called by the model) -----------------------------------------------------
     @classmethod
     def begin(cls, model: ConflictModel) -> RunResult:
-        sc = model.scenario
+        sc = model.setup
         F = len(sc.factions)
         return cls(scenario=sc.name, seed=model.seed, start=sc.start, factions=sc.factions,
                    colours=tuple(f.colour for f in sc.spec.factions.values()),
@@ -176,7 +176,7 @@ def versions() -> dict[str, str]:
 
 
 def run_meta(model: ConflictModel) -> dict[str, Any]:
-    sc = model.scenario
+    sc = model.setup
     return {"scenario": sc.name, "scenario_file": str(sc.file), "theatre": sc.theatre.name,
             "start": sc.start.isoformat(), "days": sc.days, "seed": model.seed,
             "factions": list(sc.factions), "params": sc.params.as_dict(),

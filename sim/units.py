@@ -68,7 +68,7 @@ class Unit(CellAgent):
 
     @property
     def faction(self) -> str:
-        return self.model.scenario.factions[self.model.forces.faction[self.uid]]
+        return self.model.setup.factions[self.model.forces.faction[self.uid]]
 
     @property
     def strength(self) -> float:
