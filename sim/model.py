@@ -78,6 +78,7 @@ class ConflictModel(mesa.Model):
         deploy(self)
         self.supplied = np.ones((F, n), dtype=bool)
         self._pull_cache: dict[tuple[int, ...], np.ndarray] = {}
+        self._territory_cache: dict[bytes, object] = {}
         self.captured = np.zeros(n, dtype=bool)
         self.last_gain = np.full(F, -1)
         self.ceasefire: set[int] = set()
@@ -287,7 +288,6 @@ class ConflictModel(mesa.Model):
         self.value_gained = np.zeros(len(self.setup.factions))
         self.intel = np.exp(self.rng_plan.normal(0.0, self.params.intel_noise,
                                                  size=(len(self.setup.factions), n)))
-        self._graphs: dict[int, object] = {}
         self._assess()
 
     def _assess(self) -> None:
@@ -302,7 +302,7 @@ class ConflictModel(mesa.Model):
         alive = f.strength > 0
         key = f.faction * n + f.town
         E = np.bincount(key[alive], weights=power[alive], minlength=F * n).reshape(F, n)
-        mob = alive & f.mobile & np.isin(f.posture, (ATTACK, RESERVE))
+        mob = alive & f.mobile & ((f.posture == ATTACK) | (f.posture == RESERVE))
         E_mob = np.bincount(key[mob], weights=power[mob], minlength=F * n).reshape(F, n)
         self.E = E
         hostile_here = self.enemy @ E
@@ -310,7 +310,6 @@ class ConflictModel(mesa.Model):
         hostile_mob = self.enemy @ E_mob
         self.threat = hostile_here + (self.adjacency @ hostile_mob.T).T
         self.defence = (self.ally @ E) * self.defence_mult
-        self._graphs = {}
         self._safe: dict[int, np.ndarray] = {}
 
     def power_array(self) -> np.ndarray:
@@ -364,10 +363,14 @@ class ConflictModel(mesa.Model):
         return np.array([self.edge_cost[(int(b), town)] for b in nbrs])
 
     def territory_graph(self, faction: int):
-        """Road graph restricted to the faction's and its allies' towns (cached per state)."""
-        g = self._graphs.get(faction)
+        """Road graph restricted to the faction's and its allies' towns (cached by the set
+        of towns, which changes far less often than it is asked for)."""
+        key = self.friendly[faction].tobytes()
+        g = self._territory_cache.get(key)
         if g is None:
-            g = self._graphs[faction] = self.roads.masked(self.friendly[faction])
+            if len(self._territory_cache) > 64:
+                self._territory_cache.clear()
+            g = self._territory_cache[key] = self.roads.masked(self.friendly[faction])
         return g
 
     def active_phases(self, faction: int) -> list[Phase]:

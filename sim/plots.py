@@ -22,8 +22,8 @@ def _plt():
 def front_segments(theatre: Theatre, owner: np.ndarray, relation: np.ndarray | None = None
                    ) -> list[tuple[tuple[float, float], tuple[float, float]]]:
     """The front line as short segments: across every road whose two ends are held by
-    different factions, a segment through the road's midpoint, perpendicular to it, half the
-    road's length (a simple stand-in for a Voronoi boundary)."""
+    different factions, a short segment through the road's midpoint, perpendicular to it
+    (a simple stand-in for a Voronoi boundary)."""
     segs = []
     for a, b in theatre.edges:
         oa, ob = owner[a], owner[b]
@@ -33,7 +33,8 @@ def front_segments(theatre: Theatre, owner: np.ndarray, relation: np.ndarray | N
             continue
         x0, y0, x1, y1 = theatre.lon[a], theatre.lat[a], theatre.lon[b], theatre.lat[b]
         mx, my, dx, dy = (x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0
-        segs.append(((mx - dy / 4, my + dx / 4), (mx + dy / 4, my - dx / 4)))
+        k = min(0.25, 0.04 / max(np.hypot(dx, dy), 1e-9))   # at most ~4 km either side
+        segs.append(((mx - dy * k, my + dx * k), (mx + dy * k, my - dx * k)))
     return segs
 
 

@@ -1,4 +1,4 @@
-"""Supply connectivity and encirclement: pure functions of arrays (scipy.sparse.csgraph).
+"""Supply connectivity and encirclement: pure functions of arrays (sparse breadth-first search).
 
 Assumption (DESIGN.md): a faction's towns are supplied when a chain of towns held by the
 faction or its allies links them by road to one of its supply sources; a unit is supplied
@@ -10,33 +10,32 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
 
 
 class SupplyGraph:
-    """Road adjacency prepared for repeated masked connectivity queries."""
+    """Road adjacency prepared for repeated masked reachability queries."""
 
     def __init__(self, adjacency: sp.csr_matrix) -> None:
-        coo = sp.triu(adjacency, k=1).tocoo()
         self.n = adjacency.shape[0]
-        self.rows = coo.row.astype(np.int64)
-        self.cols = coo.col.astype(np.int64)
         self.adjacency = (adjacency > 0).astype(np.int8).tocsr()
 
     def supplied(self, passable: np.ndarray, sources: np.ndarray) -> np.ndarray:
-        """Towns in ``passable`` connected through ``passable`` towns to a passable source."""
-        keep = passable[self.rows] & passable[self.cols]
-        g = sp.csr_matrix((np.ones(int(keep.sum()), np.int8),
-                           (self.rows[keep], self.cols[keep])), shape=(self.n, self.n))
-        _, labels = connected_components(g, directed=False)
-        src = sources[passable[sources]]
-        if src.size == 0:
-            return np.zeros(self.n, dtype=bool)
-        return passable & np.isin(labels, labels[src])
+        """Towns in ``passable`` connected through ``passable`` towns to a passable source.
+
+        Breadth-first search by sparse matrix-vector products: one product per ring of towns
+        out from the sources, so the cost is (graph diameter) x (number of roads).
+        """
+        reached = np.zeros(self.n, dtype=bool)
+        reached[sources[passable[sources]]] = True
+        frontier = reached
+        while frontier.any():
+            frontier = (self.adjacency @ frontier.view(np.int8) > 0) & passable & ~reached
+            reached |= frontier
+        return reached
 
     def reach(self, towns: np.ndarray) -> np.ndarray:
         """Towns in ``towns`` or adjacent to one."""
-        return towns | (self.adjacency @ towns.astype(np.int8) > 0)
+        return towns | (self.adjacency @ towns.view(np.int8) > 0)
 
 
 def encircled(owner: np.ndarray, faction: int, supplied: np.ndarray) -> np.ndarray:
