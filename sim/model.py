@@ -263,7 +263,23 @@ class ConflictModel(mesa.Model):
             cause = ("encirclement" if self.surrendered[t] else
                      "assault" if self.fought[t] else "withdrawal")
             self.set_owner(int(t), new, cause)
+            self.occupy(int(t), new)
         self._assess()
+
+    def occupy(self, town: int, faction: int) -> None:
+        """Holding ground costs forces: when mobile units take a town, the strongest of them
+        leaves ``occupation_share`` of its strength behind as a garrison (at least
+        ``min_strength``, and only if it can spare twice that)."""
+        f, p = self.forces, self.params
+        here = np.flatnonzero((f.town == town) & (f.faction == faction) & (f.strength > 0))
+        if here.size == 0 or not f.mobile[here].all():
+            return
+        uid = int(here[np.argmax(f.strength[here])])
+        share = max(p.occupation_share * f.strength[uid], p.min_strength)
+        if p.occupation_share <= 0 or f.strength[uid] < 2 * share + p.min_strength:
+            return
+        f.strength[uid] -= share
+        self.add_unit(faction, town, share, float(f.quality[uid]), HOLD, False)
 
     def update_morale(self) -> None:
         """Morale falls with the value of towns lost today (relative to the faction's value

@@ -90,6 +90,10 @@ TABLE: tuple[Param, ...] = (
     _P("brigade_size", 2500.0, 200.0, 10000.0, "fighters",
        "Strength of one mobile unit when forces are allocated automatically.",
        "Brigade/regiment-sized groupings (ISW orders of battle)."),
+    _P("occupation_share", 0.05, 0.0, 0.5, "-",
+       "Share of its strength a mobile unit leaves behind to hold a town it has taken.",
+       "Modelling choice: an offensive thins out as it advances (Clausewitz's culminating "
+       "point)."),
     _P("min_strength", 50.0, 1.0, 1000.0, "fighters",
        "A unit below this is spent and leaves the field.", "Modelling choice."),
     # --- movement -----------------------------------------------------------------------
