@@ -20,31 +20,45 @@ POSTURES = ("attack", "hold", "reserve", "withdraw")
 
 
 class Forces:
-    """Every unit's state as arrays indexed by unit id (ids are never reused)."""
+    """Every unit's state as arrays indexed by unit id (ids are never reused).
+
+    Arrays are allocated with spare capacity (doubling when full); rows past ``size`` are
+    empty slots with strength 0, which every query treats as dead units.
+    """
 
     FIELDS = {"faction": np.int64, "town": np.int64, "strength": float, "quality": float,
               "condition": float, "posture": np.int8, "target": np.int64, "engaged": float,
               "origin": np.int64, "progress": float, "mobile": bool}
 
-    def __init__(self) -> None:
+    def __init__(self, capacity: int = 64) -> None:
         self.size = 0
         for name, dtype in self.FIELDS.items():
-            setattr(self, name, np.zeros(0, dtype=dtype))
-        self.paths: list[list[int]] = []
+            setattr(self, name, np.zeros(capacity, dtype=dtype))
+        self.paths: list[list[int]] = [[] for _ in range(capacity)]
+
+    def _grow(self, need: int) -> None:
+        cap = len(self.strength)
+        if need <= cap:
+            return
+        new_cap = max(need, 2 * cap)
+        for name, dtype in self.FIELDS.items():
+            arr = np.zeros(new_cap, dtype=dtype)
+            arr[:cap] = getattr(self, name)
+            setattr(self, name, arr)
+        self.paths.extend([] for _ in range(new_cap - cap))
 
     def extend(self, faction, town, strength, quality, posture, mobile) -> range:
-        """Append units (array-likes of equal length, or scalars for one); returns their ids."""
-        cols = {"faction": faction, "town": town, "strength": strength, "quality": quality,
-                "posture": posture, "mobile": mobile}
+        """Add units (array-likes of equal length, or scalars for one); returns their ids."""
         k = int(np.size(strength))
-        cols.update(condition=np.ones(k), target=np.full(k, -1), engaged=np.full(k, np.nan),
-                    origin=town, progress=np.zeros(k))
-        for name, dtype in self.FIELDS.items():
-            new = np.broadcast_to(np.asarray(cols[name], dtype=dtype), (k,))
-            setattr(self, name, np.concatenate([getattr(self, name), new]))
-        self.paths.extend([] for _ in range(k))
-        self.size += k
-        return range(self.size - k, self.size)
+        lo, hi = self.size, self.size + k
+        self._grow(hi)
+        cols = {"faction": faction, "town": town, "strength": strength, "quality": quality,
+                "posture": posture, "mobile": mobile, "condition": 1.0, "target": -1,
+                "engaged": np.nan, "origin": town, "progress": 0.0}
+        for name, value in cols.items():
+            getattr(self, name)[lo:hi] = value
+        self.size = hi
+        return range(lo, hi)
 
     @property
     def alive(self) -> np.ndarray:
