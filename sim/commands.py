@@ -37,7 +37,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _scenario_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.glob("*.toml"))
+    """Scenario TOMLs in a folder and its subfolders (what-ifs), theatres excluded."""
+    return sorted(p for p in folder.rglob("*.toml") if "theatres" not in p.parts)
 
 
 def cmd_scenarios(args: argparse.Namespace) -> int:
@@ -50,7 +51,8 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
             sc = load_scenario(f)
             end = sc.date(sc.days - 1)
             about = (sc.spec.description.strip().splitlines() or [""])[0]
-            rows.append((f.stem, sc.theatre.name, f"{sc.start}..{end}",
+            name = str(f.relative_to(args.folder).with_suffix(""))
+            rows.append((name, sc.theatre.name, f"{sc.start}..{end}",
                          ",".join(sc.factions), about[:60]))
         widths = [max(len(r[i]) for r in rows + [("name", "theatre", "dates", "factions",
                                                     "about")]) for i in range(5)]
