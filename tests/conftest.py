@@ -1,0 +1,57 @@
+"""Shared fixtures: paths to the repository's inputs and to the hand-built test data, and a
+helper that copies the tiny theatre into a temporary folder so a test can break one file."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).resolve().parent / "data"
+BUILTIN = REPO / "scenarios" / "deter_aggression_2024.toml"
+TINY = DATA / "tiny"
+TINY_OFFENSIVE = DATA / "tiny_offensive.toml"
+TINY_EVENTS = DATA / "tiny_events.toml"
+
+
+@pytest.fixture(scope="session")
+def builtin_scenario():
+    """The built-in scenario, loaded once (Scenario objects are immutable)."""
+    import sim
+    return sim.load_scenario(BUILTIN)
+
+
+@pytest.fixture
+def theatre_copy(tmp_path: Path) -> Callable[..., Path]:
+    """``theatre_copy(towns=..., roads=..., name=...)`` -> a fresh copy of ``tests/data/tiny``
+    in tmp_path; ``towns``/``roads`` replace a file's text (``None`` deletes the file,
+    a ``bytes`` value is written as is)."""
+    counter = iter(range(10_000))
+
+    def make(towns: str | bytes | None | bool = True, roads: str | bytes | None | bool = True,
+             name: str | None = None) -> Path:
+        d = tmp_path / (name or f"theatre{next(counter)}")
+        shutil.copytree(TINY, d)
+        for fname, text in (("towns.csv", towns), ("roads.csv", roads)):
+            if text is True:
+                continue
+            if text is None or text is False:
+                (d / fname).unlink()
+            elif isinstance(text, bytes):
+                (d / fname).write_bytes(text)
+            else:
+                (d / fname).write_text(text, encoding="utf-8")
+        return d
+
+    return make
+
+
+def tiny_text(fname: str) -> str:
+    """The text of one of the tiny theatre's files."""
+    return (TINY / fname).read_text(encoding="utf-8")

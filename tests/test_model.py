@@ -1,0 +1,335 @@
+"""The model (sim.model.ConflictModel) on the tiny hand-built scenarios and the built-in one:
+control-change rules, scenario events, reproducibility, conservation, outputs, and loose
+statistical checks of the built-in scenario's outcome."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import BUILTIN, REPO, TINY_EVENTS, TINY_OFFENSIVE
+
+import sim
+from sim.results import SERIES
+
+SHARED_SCHEMA = ["date", "place", "new_controller", "previous_controller", "cause", "source"]
+STRENGTH, LOSSES, MORALE = SERIES.index("strength"), SERIES.index("losses"), SERIES.index("morale")
+
+
+class ControlAudit:
+    """Wraps a model's update_control to check, every day, the rule of DESIGN.md step 6:
+    a town changes hands only when a hostile faction's units are in it and none of the
+    holder's side remain; the cause is 'assault' when fought today, 'encirclement' when its
+    garrison surrendered, 'withdrawal' when no fight took place."""
+
+    def __init__(self, model: sim.ConflictModel, scenario: sim.Scenario) -> None:
+        self.m = model
+        self.relation = scenario.relation
+        self.changes: list[tuple[int, int, int, int, str]] = []
+        self._inner = model.update_control
+        model.update_control = self
+
+    def __call__(self) -> None:
+        m = self.m
+        before = len(m.result.log_rows)
+        owner_before = m.owner.copy()
+        self._inner()
+        rel = self.relation
+        f = m.forces
+        alive = f.strength > 0
+        for day, t, new, old, cause in m.result.log_rows[before:]:
+            assert day == m.day and old == owner_before[t] and new == m.owner[t]
+            here = alive & (f.town == t)
+            assert (here & (f.faction == new)).any(), "new holder has no units in the town"
+            if old >= 0:
+                assert rel[old, new] == -1, "town passed to a faction not hostile to its holder"
+                assert not (here & (rel[old, f.faction] == 1)).any(), "defender still there"
+            expected = ("encirclement" if m.surrendered[t] else
+                        "assault" if m.fought[t] else "withdrawal")
+            assert cause == expected, (m.theatre.names[t], cause, expected)
+            self.changes.append((day, t, new, old, cause))
+        # and no town is left held with hostile units in it and none of the holder's side
+        for t in np.flatnonzero(m.owner >= 0):
+            here = alive & (f.town == t)
+            side = rel[m.owner[t], f.faction]
+            assert not ((here & (side == -1)).any() and not (here & (side == 1)).any())
+        changed = {t for _, t, *_ in m.result.log_rows[before:]}
+        unchanged = np.setdiff1d(np.arange(m.theatre.n), list(changed))
+        np.testing.assert_array_equal(m.owner[unchanged], owner_before[unchanged])
+
+
+def audited_run(scenario, seed):
+    m = sim.ConflictModel(scenario, seed=seed)
+    audit = ControlAudit(m, scenario)
+    return m, audit, m.run()
+
+
+# -- control-change rules --------------------------------------------------------------------------
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_tiny_offensive_causes(seed):
+    """Foxtrot is empty and falls without a fight; Bravo's garrison is fought for."""
+    sc = sim.load_scenario(TINY_OFFENSIVE)
+    m, audit, r = audited_run(sc, seed)
+    ev = r.events.set_index("place")
+    assert ev.loc["Foxtrot", "cause"] == "withdrawal"
+    assert ev.loc["Foxtrot", "new_controller"] == "opposition"
+    assert ev.loc["Bravo", "cause"] == "assault"
+    assert ev.loc["Bravo", "previous_controller"] == "government"
+    assert ev.loc["Bravo", "day"] == 0 and ev.loc["Foxtrot", "day"] == 0
+    assert len(audit.changes) == len(r.log_rows)          # no handovers in this scenario
+    # the opposition took the road to its objective and kept its own towns
+    assert r.holder("Echo") == "opposition"
+    assert r.holder("Westgate") == r.holder("Alpha") == "opposition"
+    assert r.holder("Sierra") == "sna" and r.holder("Kafr Hamra") == ""
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_builtin_control_changes_follow_the_rule(builtin_scenario, seed):
+    _, audit, r = audited_run(builtin_scenario, seed)
+    causes = {c for *_, c in audit.changes}
+    assert {"assault", "withdrawal"} <= causes
+    handovers = [row for row in r.log_rows if row[4] == "handover"]
+    assert len(audit.changes) + len(handovers) == len(r.log_rows)
+    # the daily control matrix is the initial map with the logged changes applied in order
+    owner = r.initial.copy()
+    rows = iter(r.log_rows)
+    row = next(rows, None)
+    for day in range(r.days):
+        while row is not None and row[0] == day:
+            assert owner[row[1]] == row[3]
+            owner[row[1]] = row[2]
+            row = next(rows, None)
+        np.testing.assert_array_equal(r.control_array[day], owner)
+    assert row is None
+
+
+def test_without_phases_nothing_changes_hands():
+    sc = sim.load_scenario(TINY_OFFENSIVE, {"phases": []})
+    r = sim.ConflictModel(sc, seed=5).run()
+    assert r.events.empty
+    assert (r.control_array == r.initial).all()
+
+
+# -- scenario events -------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def events_run():
+    """tiny_events stepped day by day, with a snapshot of what matters after each day."""
+    sc = sim.load_scenario(TINY_EVENTS)
+    m = sim.ConflictModel(sc, seed=0)
+    audit = ControlAudit(m, sc)
+    snaps = []
+    while m.running:
+        m.step()
+        f = m.forces
+        snaps.append({"size": f.size, "faction": f.faction.copy(), "town": f.town.copy(),
+                      "strength": f.strength.copy(), "quality": f.quality.copy(),
+                      "air": m.air.copy(), "drones": m.drones.copy()})
+    return sc, m, audit, snaps, m.result
+
+
+def test_handover_event(events_run):
+    sc, _m, audit, _s, r = events_run
+    th = sc.theatre
+    ev = r.events
+    assert list(ev.cause) == ["handover", "handover"]
+    assert audit.changes == []                      # nothing else changed hands
+    assert list(ev.place) == ["Charlie", "Kafr Ḥamra"]
+    assert list(ev.previous_controller) == ["government", ""]
+    assert set(ev.new_controller) == {"sna"} and set(ev.date) == {"2024-01-02"}
+    sna = sc.factions.index("sna")
+    assert r.control_array[0, th.id_of("Charlie")] == sc.factions.index("government")
+    assert (r.control_array[1:, th.id_of("Charlie")] == sna).all()
+    assert r.capture_day("Charlie", by="sna") == 1
+
+
+def test_reinforcement_event(events_run):
+    sc, _m, _a, snaps, r = events_run
+    th, gov = sc.theatre, sc.factions.index("government")
+    assert snaps[1]["size"] == 6 and snaps[2]["size"] == 8     # arrive on day 2
+    new = slice(6, 8)
+    assert (snaps[2]["faction"][new] == gov).all()
+    assert (snaps[2]["town"][new] == th.id_of("Delta")).all()
+    np.testing.assert_array_equal(snaps[2]["strength"][new], [400.0, 400.0])
+    np.testing.assert_array_equal(snaps[2]["quality"][new], [0.9, 0.9])
+    day = r.series_array[:, gov, SERIES.index("units")]
+    assert day[2] == day[1] + 2
+    # day 4: reinforcements for Charlie (now the sna's) arrive at the nearest held town, Delta
+    assert snaps[4]["size"] == 9
+    assert snaps[4]["town"][8] == th.id_of("Delta") and snaps[4]["strength"][8] == 600.0
+
+
+def test_support_event(events_run):
+    sc, _m, _a, snaps, _r = events_run
+    opp = sc.factions.index("opposition")
+    assert [s["air"][opp] for s in snaps[:5]] == [0.0, 0.0, 0.0, 0.7, 0.7]
+    assert [s["drones"][opp] for s in snaps[:5]] == [0.0, 0.0, 0.0, 0.2, 0.2]
+    assert all((s["air"][1:] == 0).all() for s in snaps)      # others unchanged
+
+
+def test_withdrawal_event_and_an_empty_town_stays(events_run):
+    sc, _m, _a, snaps, r = events_run
+    th, gov = sc.theatre, sc.factions.index("government")
+    echo_unit = 4
+    assert snaps[4]["town"][echo_unit] == th.id_of("Echo")
+    assert snaps[5]["town"][echo_unit] == th.id_of("Delta")
+    # Echo, left empty with no enemy in it, stays the government's
+    assert (r.control_array[:, th.id_of("Echo")] == gov).all()
+
+
+# -- reproducibility -------------------------------------------------------------------------------
+def assert_same(r1, r2):
+    pd.testing.assert_frame_equal(r1.events, r2.events)
+    assert np.array_equal(r1.control_array, r2.control_array)
+    assert np.array_equal(r1.series_array, r2.series_array)      # bit-identical floats
+    pd.testing.assert_frame_equal(r1.series, r2.series)
+
+
+def test_same_seed_same_run(builtin_scenario):
+    r1 = sim.ConflictModel(builtin_scenario, seed=11).run()
+    sim.ConflictModel(builtin_scenario, seed=12).run()           # another run in between
+    r2 = sim.ConflictModel(builtin_scenario, seed=11).run()
+    r3 = sim.run(BUILTIN, seed=11)                                # fresh load, file API
+    assert_same(r1, r2)
+    assert_same(r1, r3)
+    assert r1.seed == 11
+
+
+def test_default_seed_is_the_scenarios(builtin_scenario):
+    r = sim.ConflictModel(builtin_scenario).run()
+    assert r.seed == builtin_scenario.spec.seed
+    assert_same(r, sim.ConflictModel(builtin_scenario, seed=builtin_scenario.spec.seed).run())
+
+
+def test_different_seeds_differ(builtin_scenario):
+    runs = [sim.ConflictModel(builtin_scenario, seed=s).run() for s in range(1, 6)]
+    base = runs[0]
+    assert any(not np.array_equal(base.series_array, r.series_array) for r in runs[1:])
+    assert any(not np.array_equal(base.control_array, r.control_array)
+               or not base.events.equals(r.events) for r in runs[1:])
+
+
+# -- conservation ----------------------------------------------------------------------------------
+def strength_budget(scenario, seed):
+    """Run, returning (initial strength + reinforcements per faction, result); the
+    reinforcements are what the scenario events add to each faction's total strength."""
+    m = sim.ConflictModel(scenario, seed=seed)
+    F = len(scenario.factions)
+
+    def total():
+        f = m.forces
+        return np.bincount(f.faction, weights=f.strength, minlength=F)
+
+    budget = total()
+    events = m.apply_scenario_events
+
+    def counting_events():
+        before = total()
+        events()
+        budget[:] += total() - before
+
+    m.apply_scenario_events = counting_events
+    negative = []
+    step = m.step
+
+    def checked_step():
+        step()
+        negative.append(bool((m.forces.strength < 0).any()))
+
+    m.step = checked_step
+    r = m.run()
+    assert not any(negative), "a unit's strength went negative"
+    return budget, r
+
+
+@pytest.mark.parametrize(("path", "seed"), [(BUILTIN, 1), (BUILTIN, 2), (TINY_EVENTS, 0),
+                                            (TINY_OFFENSIVE, 0)])
+def test_strength_and_losses_sane(path, seed):
+    sc = sim.load_scenario(path)
+    budget, r = strength_budget(sc, seed)
+    s = r.series_array
+    assert (s[:, :, STRENGTH] >= 0).all()
+    assert (np.diff(s[:, :, LOSSES], axis=0) >= 0).all()        # losses never decrease
+    assert ((s[:, :, MORALE] >= 0) & (s[:, :, MORALE] <= 1)).all()
+    total = s[-1, :, STRENGTH] + s[-1, :, LOSSES]
+    assert (total <= budget + 1e-6).all()                        # nothing created from nothing
+    held = (r.control_array >= 0).sum(axis=1)
+    assert (s[:, :, SERIES.index("towns")].sum(axis=1) == held).all()
+
+
+@pytest.mark.parametrize(("path", "seed"), [(BUILTIN, 1), (BUILTIN, 3), (TINY_EVENTS, 0)])
+def test_strength_plus_losses_is_conserved_without_cutoff_attrition(path, seed):
+    sc = sim.load_scenario(path, {"cutoff_attrition": 0.0})
+    budget, r = strength_budget(sc, seed)
+    total = r.series_array[-1, :, STRENGTH] + r.series_array[-1, :, LOSSES]
+    np.testing.assert_allclose(total, budget, rtol=1e-9)
+
+
+@pytest.mark.xfail(strict=True, reason="strength lost to cut-off attrition in "
+                   "ConflictModel.update_supply is not added to model.losses, so the 'losses' "
+                   "series and summary undercount (tiny_events: 554.6 of the government's 3400 "
+                   "fighters vanish unaccounted)")
+def test_cutoff_attrition_counts_as_losses():
+    sc = sim.load_scenario(TINY_EVENTS)
+    budget, r = strength_budget(sc, 0)
+    total = r.series_array[-1, :, STRENGTH] + r.series_array[-1, :, LOSSES]
+    np.testing.assert_allclose(total, budget, rtol=1e-9)
+
+
+# -- outputs ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_builtin_runs_end_to_end_and_saves(builtin_scenario, tmp_path, seed):
+    r = sim.ConflictModel(builtin_scenario, seed=seed).run()
+    n, F = builtin_scenario.theatre.n, len(builtin_scenario.factions)
+    assert r.control_array.shape == (12, n) and r.series_array.shape == (12, F, len(SERIES))
+    out = r.save(tmp_path / f"run{seed}", with_map=(seed == 1))
+    ev = pd.read_csv(out / "events.csv", keep_default_na=False)
+    assert set(SHARED_SCHEMA) <= set(ev.columns)
+    assert len(ev) == len(r.log_rows) > 0
+    assert set(ev.cause) <= {"assault", "withdrawal", "encirclement", "handover"}
+    assert (ev.source == "model").all()
+    assert set(ev.place) <= set(builtin_scenario.theatre.names)
+    ctl = pd.read_csv(out / "control.csv", index_col=0, keep_default_na=False)
+    assert ctl.shape == (12, n) and ctl.index[0] == "2024-11-27"
+    assert ctl.loc["2024-12-08", "Aleppo"] == r.holder("Aleppo")
+    series = pd.read_csv(out / "series.csv")
+    assert len(series) == 12 * F and set(SERIES) <= set(series.columns)
+    meta = json.loads((out / "meta.json").read_text())
+    assert meta["seed"] == seed and meta["days"] == 12
+    if seed == 1:
+        assert (out / "map.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_python_api(monkeypatch):
+    import matplotlib.figure
+    import matplotlib.pyplot as plt
+    monkeypatch.chdir(REPO)
+    r = sim.run("scenarios/deter_aggression_2024.toml", seed=1)
+    assert isinstance(r.events, pd.DataFrame) and set(SHARED_SCHEMA) <= set(r.events.columns)
+    assert isinstance(r.control, pd.DataFrame) and r.control.shape == (12, r.theatre.n)
+    assert isinstance(r.series, pd.DataFrame) and len(r.series) == 12 * len(r.factions)
+    fig = r.plot_map()
+    assert isinstance(fig, matplotlib.figure.Figure)
+    plt.close(fig)
+    summary = r.summary()
+    assert list(summary.faction) == list(r.factions)
+    assert (summary.towns_start == np.bincount(r.initial[r.initial >= 0],
+                                               minlength=len(r.factions))).all()
+
+
+# -- statistics of the built-in scenario -----------------------------------------------------------
+def test_builtin_outcome_over_50_seeds(builtin_scenario):
+    """Measured (seeds 0..99, defaults, 2024-11 lead code): the opposition took Aleppo in
+    100/100 runs and lost none of its starting towns in any run. The bounds below are loose
+    so that honest re-tuning passes but a broken offensive or a collapsing attacker does not."""
+    sc = builtin_scenario
+    opp = sc.factions.index("opposition")
+    took_aleppo, lost_own = 0, 0
+    for seed in range(50):
+        r = sim.ConflictModel(sc, seed=seed).run()
+        took_aleppo += r.capture_day("Aleppo", by="opposition") is not None
+        own = r.initial == opp
+        lost_own += bool((r.control_array[:, own] != opp).any())
+    assert took_aleppo >= 40          # >= 80% (measured 100%)
+    assert lost_own <= 5              # <= 10% of runs lose any starting town (measured 0%)

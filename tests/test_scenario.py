@@ -1,0 +1,306 @@
+"""Scenario files (sim.scenario): validation messages, name binding, --set overrides, extends."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from conftest import TINY, TINY_EVENTS, TINY_OFFENSIVE, tiny_text
+
+import sim
+from sim.errors import InputError
+from sim.params import PARAMS
+from sim.scenario import apply_overrides, load_raw, load_scenario, parse_set
+
+BASE = TINY_OFFENSIVE.read_text(encoding="utf-8").replace('theatre = "tiny"',
+                                                           f'theatre = "{TINY.as_posix()}"')
+
+
+def write(tmp_path: Path, text: str, name: str = "s.toml") -> Path:
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def variant(old: str, new: str, text: str = BASE) -> str:
+    assert old in text, old
+    return text.replace(old, new, 1)
+
+
+def error(path: Path, overrides=None) -> InputError:
+    with pytest.raises(InputError) as exc:
+        load_scenario(path, overrides)
+    return exc.value
+
+
+# -- a good scenario ------------------------------------------------------------------------------
+def test_tiny_scenario_binds_names_to_indices():
+    sc = load_scenario(TINY_OFFENSIVE)
+    th = sc.theatre
+    assert sc.factions == ("opposition", "government", "sna")
+    assert sc.name == "tiny offensive" and sc.days == 10 and sc.start == dt.date(2024, 1, 1)
+    assert sc.date(3) == dt.date(2024, 1, 4)
+    assert list(sc.initial_owner) == [0, 0, 1, 1, 1, 1, 2, 1, -1]
+    # relations: opposition and sna allied, everyone else hostile
+    assert sc.relation[0, 2] == sc.relation[2, 0] == 1
+    assert sc.relation[0, 1] == sc.relation[1, 2] == -1
+    assert list(sc.supply_sources[0]) == [th.id_of("Westgate")]
+    # no explicit supply: every town the faction holds at the start is a source
+    assert list(sc.supply_sources[2]) == [th.id_of("Sierra")]
+    assert sc.phases[0].objectives == (th.id_of("Echo"),)
+    assert sc.phases[0].end == sc.days
+    assert sc.params.combat_noise == 0.0 and sc.params.kill_rate == PARAMS["kill_rate"].default
+
+
+def test_with_params_and_with_seed_return_new_scenarios():
+    sc = load_scenario(TINY_OFFENSIVE)
+    sc2 = sc.with_params(kill_rate=0.1)
+    assert sc2.params.kill_rate == 0.1 and sc.params.kill_rate == PARAMS["kill_rate"].default
+    assert sc2.params.combat_noise == 0.0            # the rest is kept
+    with pytest.raises(InputError, match="kill_rate"):
+        sc.with_params(kill_rate=99)
+    assert sc.with_seed(42).spec.seed == 42 and sc.spec.seed == 3
+
+
+# -- unknown keys ---------------------------------------------------------------------------------
+def test_unknown_top_level_key_lists_valid_keys(tmp_path):
+    err = error(write(tmp_path, variant("seed = 3\n", "seed = 3\ncolour_scheme = 1\n")))
+    assert err.file.endswith("s.toml")
+    assert "colour_scheme" in err.message
+    assert "valid:" in err.message
+    for key in ("theatre", "start", "days", "factions", "phases", "events"):
+        assert key in err.message
+
+
+def test_unknown_faction_key_names_the_table(tmp_path):
+    err = error(write(tmp_path, variant("[factions.sna]\n", "[factions.sna]\nmoral = 0.5\n")))
+    assert err.field == "factions.sna"
+    assert "'moral'" in err.message and "morale" in err.message and "strength" in err.message
+
+
+def test_unknown_deployment_key(tmp_path):
+    err = error(write(tmp_path, variant('town = "Alpha"\n', 'town = "Alpha"\nsize = 3\n')))
+    assert err.field == "deployments[0]"
+    assert "'size'" in err.message and "units" in err.message
+
+
+def test_unknown_parameter_in_params_table(tmp_path):
+    err = error(write(tmp_path, variant("[params]\n", "[params]\nkill_rat = 0.1\n")))
+    assert err.field == "kill_rat"
+    assert "kill_rate" in err.message     # the valid names are listed
+
+
+# -- unknown names --------------------------------------------------------------------------------
+@pytest.mark.parametrize(("old", "new", "field", "what"), [
+    ('faction = "opposition"\ntown = "Alpha"', 'faction = "rebels"\ntown = "Alpha"',
+     "deployments[0].faction", "rebels"),
+    ('allies = ["sna"]', 'allies = ["sma"]', "factions.opposition.allies", "sma"),
+    ('objectives = ["Echo"]', 'objectives = ["Echo", "Zulu"]', "phases[0].objectives", "Zulu"),
+    ('supply = ["Westgate"]', 'supply = ["Eastgate"]', "factions.opposition.supply",
+     "Eastgate"),
+    ('town = "Alpha"', 'town = "Alphaville"', "deployments[0].town", "Alphaville"),
+    ('kind = "offensive"', 'kind = "offensive"\nto = "Nowhere"', "phases[0].to", "Nowhere"),
+])
+def test_unknown_faction_or_town_names(tmp_path, old, new, field, what):
+    err = error(write(tmp_path, variant(old, new)))
+    assert err.field == field
+    assert what in err.message
+    if field.endswith((".faction", ".allies")):
+        assert "opposition, government, sna" in err.message       # the valid names
+
+
+def test_alt_names_are_accepted_in_scenarios(tmp_path):
+    sc = load_scenario(write(tmp_path, variant('objectives = ["Echo"]',
+                                               'objectives = ["charly", "KAFR HAMRA"]')))
+    th = sc.theatre
+    assert sc.phases[0].objectives == (th.id_of("Charlie"), th.id_of("Kafr Ḥamra"))
+
+
+def test_unknown_controller_in_towns_csv(tmp_path, theatre_copy):
+    d = theatre_copy(towns=tiny_text("towns.csv").replace("800,government", "800,rebels"))
+    err = error(write(tmp_path, BASE.replace(TINY.as_posix(), d.as_posix())))
+    assert err.file.endswith("towns.csv")
+    assert err.field == "row 4, column controller"
+    assert "rebels" in err.message and "opposition, government, sna" in err.message
+
+
+def test_deployment_in_a_hostile_town(tmp_path):
+    err = error(write(tmp_path, variant('town = "Alpha"', 'town = "Bravo"')))
+    assert err.field == "deployments[0].town" and "Bravo" in err.message
+
+
+# -- days -----------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("old", "new", "field"), [
+    ("start = 0\n", "start = 10\n", "phases[0].start"),
+    ("start = 0\n", "start = 2\nend = 11\n", "phases[0].end"),
+])
+def test_phases_outside_the_run(tmp_path, old, new, field):
+    err = error(write(tmp_path, variant(old, new)))
+    assert err.field == field
+    assert "10" in err.message or "11" in err.message
+
+
+@pytest.mark.parametrize(("day", "ok"), [(9, True), (10, False), (50, False)])
+def test_events_outside_the_run(tmp_path, day, ok):
+    text = BASE + (f'\n[[events]]\nday = {day}\nkind = "support"\nfaction = "sna"\n'
+                   'drones = 0.5\n')
+    p = write(tmp_path, text)
+    if ok:
+        assert load_scenario(p).events[0].day == day
+    else:
+        err = error(p)
+        assert err.field == "events[0].day" and str(day) in err.message
+
+
+@pytest.mark.parametrize(("old", "new", "field", "what"), [
+    ("days = 10", "days = 0", "days", "0"),
+    ("start = 2024-01-01", 'start = "yesterday"', "start", "yesterday"),
+    ("strength = 500\n", "strength = -500\n", "factions.sna.strength", "-500"),
+    ('kind = "offensive"', 'kind = "blitz"', "phases[0].kind", "blitz"),
+    ('theatre = "', 'theatr = "', "-", "theatr"),
+])
+def test_field_validation_names_the_field(tmp_path, old, new, field, what):
+    err = error(write(tmp_path, variant(old, new)))
+    assert err.field == field
+    assert what in err.message
+
+
+def test_missing_required_field(tmp_path):
+    err = error(write(tmp_path, variant("days = 10\n", "")))
+    assert err.field == "days" and "missing" in err.message
+
+
+@pytest.mark.parametrize(("content", "what"), [
+    ("days = ", "invalid TOML"), ("", "empty"), (b"\xff\xfe\x00binary", "UTF-8")])
+def test_unreadable_scenario_files(tmp_path, content, what):
+    p = tmp_path / "bad.toml"
+    if isinstance(content, bytes):
+        p.write_bytes(content)
+    else:
+        p.write_text(content)
+    err = error(p)
+    assert err.file.endswith("bad.toml") and what in err.message
+
+
+def test_missing_scenario_file(tmp_path):
+    err = error(tmp_path / "nope.toml")
+    assert err.file.endswith("nope.toml") and "not found" in err.message
+
+
+def test_unknown_theatre(tmp_path):
+    err = error(write(tmp_path, variant(f'theatre = "{TINY.as_posix()}"',
+                                        'theatre = "atlantis"')))
+    assert err.field == "theatre" and "atlantis" in err.message
+
+
+# -- --set ----------------------------------------------------------------------------------------
+def test_parse_set_values_are_toml_literals_or_strings():
+    got = parse_set(["kill_rate=0.1", "days = 5", "combat_law=linear", "flag=true",
+                     "factions.government.allies=['sdf']", 'name="a = b"'])
+    assert got == {"kill_rate": 0.1, "days": 5, "combat_law": "linear", "flag": True,
+                   "factions.government.allies": ["sdf"], "name": "a = b"}
+    assert isinstance(got["days"], int)
+
+
+@pytest.mark.parametrize("item", ["kill_rate", "=0.1", " = 3"])
+def test_parse_set_needs_name_equals_value(item):
+    with pytest.raises(InputError) as exc:
+        parse_set([item])
+    assert exc.value.file == "--set" and "name=value" in exc.value.message
+
+
+def test_apply_overrides_routes_parameters_and_dotted_paths():
+    data = {"days": 10, "factions": {"gov": {"morale": 0.5}}, "events": [{"day": 1}, {"day": 2}]}
+    out = apply_overrides(data, {"kill_rate": 0.1, "days": 4, "factions.gov.morale": 0.3,
+                                 "events[1].day": 7, "factions.new.strength": 5})
+    assert out["params"] == {"kill_rate": 0.1}
+    assert out["days"] == 4
+    assert out["factions"]["gov"]["morale"] == 0.3
+    assert out["events"] == [{"day": 1}, {"day": 7}]
+    assert out["factions"]["new"] == {"strength": 5}
+    assert data["days"] == 10 and "params" not in data            # the input is not changed
+
+
+@pytest.mark.parametrize("key", ["events[5].day", "events[x].day", "days.value", "days[0]"])
+def test_apply_overrides_bad_paths(key):
+    data = {"days": 10, "events": [{"day": 1}]}
+    with pytest.raises(InputError) as exc:
+        apply_overrides(data, {key: 1})
+    assert exc.value.file == "--set" and exc.value.field == key
+
+
+def test_overrides_through_load_scenario():
+    sc = load_scenario(TINY_OFFENSIVE, {"kill_rate": 0.1, "days": 5,
+                                        "factions.government.morale": 0.3,
+                                        "phases[0].start": 2})
+    assert sc.params.kill_rate == 0.1
+    assert sc.days == 5
+    assert sc.spec.factions["government"].morale == 0.3
+    assert sc.phases[0].start == 2
+
+
+@pytest.mark.parametrize(("over", "field", "what"), [
+    ({"kill_rate": 5}, "kill_rate", "0.3"),
+    ({"kill_rate": "fast"}, "kill_rate", "number"),
+    ({"combat_law": "cubic"}, "combat_law", "square"),
+    ({"days": 0}, "days", "0"),
+    ({"factions.sna.morale": 2}, "factions.sna.morale", "2"),
+])
+def test_bad_override_values(over, field, what):
+    err = error(TINY_OFFENSIVE, over)
+    assert err.field == field
+    assert what in err.message
+
+
+def test_unknown_override_name_is_reported():
+    err = error(TINY_OFFENSIVE, {"kill_rat": 0.1})
+    assert "kill_rat" in str(err)
+
+
+# -- extends --------------------------------------------------------------------------------------
+def test_extends_inherits_and_overrides():
+    base, child = load_scenario(TINY_OFFENSIVE), load_scenario(TINY_EVENTS)
+    assert child.name == "tiny events" and child.file == TINY_EVENTS.resolve()
+    assert child.factions == base.factions
+    assert child.spec.factions == base.spec.factions            # tables merge
+    assert child.params == base.params
+    assert child.phases == () and len(base.phases) == 1         # arrays replace
+    assert len(child.events) == 5
+    assert child.theatre is base.theatre                         # resolved beside the base
+
+
+def test_extends_from_another_folder_keeps_the_base_theatre(tmp_path):
+    sub = tmp_path / "variants"
+    sub.mkdir()
+    p = write(sub, f'extends = "{TINY_OFFENSIVE.as_posix()}"\ndays = 4\n'
+                   "[factions.government]\nmorale = 0.4\n", "short.toml")
+    sc = load_scenario(p)
+    assert sc.days == 4 and sc.theatre.name == "tiny"
+    assert sc.spec.factions["government"].morale == 0.4
+    assert sc.spec.factions["government"].strength == 2000      # inherited inside the table
+    raw = load_raw(p)
+    assert raw["__file__"] == str(p.resolve())
+
+
+def test_extends_cycle_is_an_input_error(tmp_path):
+    write(tmp_path, 'extends = "b.toml"\nname = "a"\n', "a.toml")
+    write(tmp_path, 'extends = "a.toml"\nname = "b"\n', "b.toml")
+    with pytest.raises(InputError) as exc:
+        load_scenario(tmp_path / "a.toml")
+    assert exc.value.field == "extends" and "cycle" in exc.value.message
+    assert "a.toml" in exc.value.message and "b.toml" in exc.value.message
+    write(tmp_path, 'extends = "self.toml"\n', "self.toml")
+    with pytest.raises(InputError, match="cycle"):
+        load_scenario(tmp_path / "self.toml")
+
+
+def test_extends_missing_parent(tmp_path):
+    with pytest.raises(InputError) as exc:
+        load_scenario(write(tmp_path, 'extends = "ghost.toml"\n'))
+    assert exc.value.file.endswith("ghost.toml") and "not found" in exc.value.message
+
+
+def test_run_api_accepts_a_loaded_scenario():
+    r = sim.run(TINY_OFFENSIVE, seed=0, days=3)
+    assert r.days == 3
