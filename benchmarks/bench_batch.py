@@ -1,0 +1,90 @@
+"""Batch throughput and memory: runs per second with 1 and 2 local workers and a Dask
+LocalCluster, and the peak memory of a large batch streamed to disk.
+
+    python benchmarks/bench_batch.py [--runs 400] [--big 10000]
+
+Each throughput figure is a fresh batch of the built-in scenario's replicates (timed from the
+first task to the last result, pool start-up excluded; metrics, events and daily series are
+recorded and written as in `frontline batch`). Peak memory is the maximum resident set size of
+the parent process and, separately, of its largest worker (getrusage), measured in a
+subprocess that runs only the big batch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIO = ROOT / "scenarios" / "deter_aggression_2024.toml"
+
+
+def spec(runs: int, path: Path) -> Path:
+    path.write_text(f'name = "bench"\nscenario = "{SCENARIO}"\nreplicates = {runs}\nseed = 1\n'
+                    '[[metrics]]\nkind = "capture_day"\ntown = "Aleppo"\nby = "opposition"\n'
+                    '[[metrics]]\nkind = "holds"\ntown = "Hama"\nfaction = "government"\n'
+                    '[[metrics]]\nkind = "front_length"\n')
+    return path
+
+
+def throughput(runs: int, tmp: Path, **where) -> tuple[float, float]:
+    from sim.executors import execute, make_executor
+    from sim.experiments import Experiment
+    label = "-".join(f"{k}{v}" for k, v in where.items())
+    exp = Experiment.from_file(spec(runs, tmp / f"{label}.toml"), out=tmp / label)
+    with make_executor(**where) as ex:
+        ex.map(abs, range(ex.workers * 4))        # workers up before the clock starts
+        t0 = time.perf_counter()
+        execute(exp, ex, progress=False)
+        secs = time.perf_counter() - t0
+    return runs / secs, secs
+
+
+def big(runs: int, workers: int) -> None:
+    """Run one big batch in this process and print peak RSS (MB) of parent and children."""
+    from sim.experiments import Experiment
+    with tempfile.TemporaryDirectory() as d:
+        exp = Experiment.from_file(spec(runs, Path(d) / "big.toml"), out=Path(d) / "out")
+        t0 = time.perf_counter()
+        exp.run(workers=workers, progress=False)
+        secs = time.perf_counter() - t0
+        size = sum(f.stat().st_size for f in (Path(d) / "out").iterdir()) / 1e6
+    me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(json.dumps({"runs": runs, "seconds": round(secs, 1), "parent_peak_mb": round(me),
+                      "largest_worker_peak_mb": round(kids), "output_mb": round(size, 1)}))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=400)
+    ap.add_argument("--big", type=int, default=10_000)
+    ap.add_argument("--big-only", action="store_true", help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    if a.big_only:
+        big(a.big, 2)
+        return
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        r1, s1 = throughput(a.runs, tmp, workers=1)
+        print(f"1 worker (in process): {r1:6.1f} runs/s  ({a.runs} runs in {s1:.1f} s)")
+        r2, s2 = throughput(a.runs, tmp, workers=2)
+        print(f"2 workers (pool):      {r2:6.1f} runs/s  ({a.runs} runs in {s2:.1f} s); "
+              f"parallel efficiency {r2 / (2 * r1):.0%}")
+        rd, sd = throughput(a.runs, tmp, dask_local=2)
+        print(f"Dask LocalCluster x2:  {rd:6.1f} runs/s  ({a.runs} runs in {sd:.1f} s); "
+              f"{rd / r2:.0%} of the pool")
+    if a.big:
+        out = subprocess.run([sys.executable, __file__, "--big-only", "--big", str(a.big)],
+                             capture_output=True, text=True, check=True)
+        print(f"{a.big}-run batch (2 workers, streamed to disk): {out.stdout.strip()}")
+
+
+if __name__ == "__main__":
+    main()

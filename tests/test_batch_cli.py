@@ -1,0 +1,100 @@
+"""`frontline batch` and `frontline plot`: files written, resume, one-line errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import BUILTIN
+
+from sim.cli import main
+
+SPEC = f"""
+scenario = "{BUILTIN}"
+replicates = 5
+seed = 2
+[overrides]
+days = 6
+[design]
+kind = "grid"
+[design.parameters]
+"factions.government.air" = [0.0, 1.0]
+[[metrics]]
+kind = "capture_day"
+town = "Saraqib"
+by = "opposition"
+[[metrics]]
+kind = "holds"
+town = "Saraqib"
+faction = "government"
+"""
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory) -> Path:
+    tmp = tmp_path_factory.mktemp("cli")
+    (tmp / "e.toml").write_text(SPEC)
+    assert main(["batch", str(tmp / "e.toml"), "--workers", "1", "--out", str(tmp / "out"),
+                 "--no-progress"]) == 0
+    return tmp
+
+
+def test_batch_writes_every_result(batch, capsys):
+    out = batch / "out"
+    for name in ("runs.parquet", "events.parquet", "series.parquet", "manifest.json",
+                 "summary.csv"):
+        assert (out / name).is_file(), name
+    runs = pd.read_parquet(out / "runs.parquet")
+    assert len(runs) == 10 and runs["run_id"].is_unique
+    assert {"seed", "factions.government.air", "capture_day_Saraqib_by_opposition"} \
+        <= set(runs.columns)
+    import json
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["status"] == "complete" and m["runs_done"] == 10
+    assert set(m["run_status"].values()) == {"done"} and len(m["spec_hash"]) == 16
+    assert "numpy" in m["versions"]
+    # the same command again does nothing
+    before = (out / "runs.parquet").stat().st_mtime_ns
+    assert main(["batch", str(batch / "e.toml"), "--workers", "1", "--out", str(out),
+                 "--no-progress"]) == 0
+    assert "already done" in capsys.readouterr().err
+    assert (out / "runs.parquet").stat().st_mtime_ns == before
+
+
+@pytest.mark.parametrize("kind, extra", [
+    ("capture", ["--town", "Saraqib", "--by", "opposition"]),
+    ("control", ["--faction", "opposition", "--day", "2024-11-30"]),
+    ("fan", ["--faction", "government", "--measure", "population_share"]),
+    ("whatif", ["--point", "1", "--base-point", "0"]),
+])
+def test_plots_write_png_and_svg(batch, kind, extra, capsys):
+    stem = batch / "plots" / kind
+    assert main(["plot", kind, str(batch / "out"), *extra, "--out", str(stem)]) == 0
+    for ext in ("png", "svg"):
+        p = stem.with_suffix(f".{ext}")
+        assert p.is_file() and p.stat().st_size > 1000
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["batch", "missing.toml"], "missing.toml: -: file not found"),
+    (["batch", "{bad}", "--workers", "-1"], "--workers"),
+    (["batch", "{bad}", "--scheduler", "tcp://x:1", "--dask-local", "2"], "not allowed"),
+    (["plot", "fan", "{out}", "--faction", "isis"], "unknown faction 'isis'"),
+    (["plot", "control", "{out}", "--faction", "sna", "--day", "40"], "--day"),
+    (["plot", "sensitivity", "{out}"], "design.kind"),
+    (["plot", "fan", "{tmp}"], "manifest.json"),
+])
+def test_errors_are_one_line_exit_2(batch, args, needle, capsys):
+    args = [a.format(bad=batch / "e.toml", out=batch / "out", tmp=batch) for a in args]
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("frontline: error: ") and "\n" not in err and "Traceback" not in err
+    assert needle in err
+
+
+def test_bad_experiment_file(tmp_path, capsys):
+    (tmp_path / "e.toml").write_text(SPEC.replace("replicates = 5", "replicates = -5"))
+    assert main(["batch", str(tmp_path / "e.toml")]) == 2
+    err = capsys.readouterr().err
+    assert "e.toml: replicates:" in err

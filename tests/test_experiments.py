@@ -1,0 +1,223 @@
+"""Experiments: designs, seeds, identical results on every backend, resume after a kill."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import BUILTIN
+
+from sim.errors import InputError
+from sim.executors import Executor, execute, make_executor
+from sim.experiments import Experiment, run_seed
+
+SPEC = f"""
+name = "t"
+scenario = "{BUILTIN}"
+replicates = 4
+seed = 5
+chunk = 3
+[overrides]
+days = 6
+[design]
+kind = "grid"
+[design.parameters]
+air_effect = [0.2, 1.5]
+"factions.government.air" = {{ low = 0.0, high = 1.0, num = 2 }}
+[[metrics]]
+kind = "capture_day"
+town = "Saraqib"
+by = "opposition"
+[[metrics]]
+kind = "holder"
+town = "Saraqib"
+[[metrics]]
+kind = "front_length"
+"""
+
+
+def make(tmp: Path, text: str = SPEC, name: str = "t.toml", out: str = "out") -> Experiment:
+    (tmp / name).write_text(text)
+    return Experiment.from_file(tmp / name, out=tmp / out)
+
+
+def frames(out: Path) -> list[pd.DataFrame]:
+    return [pd.read_parquet(out / f"{t}.parquet") for t in ("runs", "events", "series")]
+
+
+def assert_same(a: Path, b: Path) -> None:
+    for x, y in zip(frames(a), frames(b), strict=True):
+        pd.testing.assert_frame_equal(x, y)
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory) -> Path:
+    """The uninterrupted single-process batch every other backend must reproduce."""
+    tmp = tmp_path_factory.mktemp("ref")
+    make(tmp).run(workers=1, progress=False)
+    return tmp / "out"
+
+
+def test_seed_is_the_spawned_child():
+    for k in (0, 1, 7):
+        child = np.random.SeedSequence(42).spawn(k + 1)[k]
+        assert run_seed(42, k) == int(child.generate_state(1, np.uint64)[0] >> np.uint64(1))
+    assert len({run_seed(1, k) for k in range(1000)}) == 1000
+
+
+def test_plan_common_random_numbers(tmp_path):
+    exp = make(tmp_path)
+    plan = exp.plan()
+    assert len(plan) == exp.n_runs == 16
+    assert list(plan["run_id"]) == list(range(16))
+    assert (plan.groupby("replicate")["seed"].nunique() == 1).all()
+    exp2 = make(tmp_path, SPEC.replace("chunk = 3", "common_random_numbers = false"), "u.toml")
+    assert exp2.plan()["seed"].nunique() == 16
+
+
+def test_sampled_designs(tmp_path):
+    base = SPEC.split("[design]")[0]
+    lhs = make(tmp_path, base + '[design]\nkind = "lhs"\nsamples = 20\n[design.parameters]\n'
+               'kill_rate = {}\nspeed_other = {low = 5, high = 10}\n', "l.toml")
+    X = np.array(lhs.X)
+    assert X.shape == (20, 2)
+    assert X[:, 0].min() >= 0.005 and X[:, 0].max() <= 0.3        # the table's bounds
+    strata = np.floor((X[:, 1] - 5) / 5 * 20)                     # one sample per stratum
+    assert sorted(strata) == list(range(20))
+    sob = make(tmp_path, base + '[design]\nkind = "sobol"\nsamples = 8\n[design.parameters]\n'
+               'kill_rate = {}\nair_effect = {}\nbreakpoint = {}\n', "s.toml")
+    assert len(sob.points) == 8 * (3 + 2)
+    mor = make(tmp_path, base + '[design]\nkind = "morris"\nsamples = 3\n[design.parameters]\n'
+               'kill_rate = {}\nair_effect = {}\n', "m.toml")
+    assert len(mor.points) == 3 * (2 + 1)
+
+
+@pytest.mark.parametrize("edit, field", [
+    (("replicates = 4", "replicates = 0"), "replicates"),
+    (("replicates = 4", "replicas = 4"), "replicas"),
+    (("air_effect = [0.2, 1.5]", "air_effect = [0.2, 9.0]"), "design.parameters.air_effect"),
+    (("air_effect = [0.2, 1.5]", "bogus = [1, 2]"), "design.parameters.bogus"),
+    (('kind = "grid"', 'kind = "sobol"\nsamples = 10'), "design.samples"),
+    (('kind = "grid"', 'kind = "lhs"'), "design.parameters.air_effect"),
+    (('town = "Saraqib"\nby', 'town = "Atlantis"\nby'), "metrics[0].town"),
+    ((f'scenario = "{BUILTIN}"', 'scenario = "nope.toml"'), "scenario"),
+])
+def test_spec_errors_name_the_field(tmp_path, edit, field):
+    with pytest.raises(InputError) as e:
+        make(tmp_path, SPEC.replace(*edit))
+    assert e.value.field == field
+    assert Path(e.value.file).name in ("t.toml", "--set") or "t.toml" in e.value.file
+
+
+def test_two_workers_equal_one(tmp_path, reference):
+    exp = make(tmp_path)
+    exp.run(workers=2, progress=False)
+    assert_same(reference, tmp_path / "out")
+    runs = exp.runs
+    assert runs["run_id"].is_unique and len(runs) == 16
+    s = exp.summary()
+    assert set(s["metric"]) == set(exp.metrics.names) and len(s) == 4 * 3
+
+
+class _StopAfter(Executor):
+    """A serial executor that is 'killed' (KeyboardInterrupt) after n chunks."""
+
+    def __init__(self, n: int) -> None:
+        super().__init__()
+        self.n = n
+
+    def as_completed(self, fn, items, max_pending=None):
+        for k, (i, y) in enumerate(super().as_completed(fn, items)):
+            if k == self.n:
+                raise KeyboardInterrupt
+            yield i, y
+
+
+def test_interrupt_then_resume_runs_only_the_rest(tmp_path, reference):
+    exp = make(tmp_path)
+    with pytest.raises(KeyboardInterrupt):
+        execute(exp, _StopAfter(2), progress=False)
+    done = len(list((exp.out / "parts").glob("*.runs.parquet")))
+    assert done == 2
+    calls = []
+
+    class Counting(Executor):
+        def as_completed(self, fn, items, max_pending=None):
+            for i, y in super().as_completed(fn, items):
+                calls.append(len(y["ids"]))
+                yield i, y
+
+    execute(exp, Counting(), progress=False)
+    assert sum(calls) == 16 - 2 * 3
+    assert_same(reference, exp.out)
+
+
+def test_sigkill_then_resume(tmp_path, reference):
+    """Kill `frontline batch` with SIGKILL once some chunks are on disk; run it again."""
+    spec = tmp_path / "t.toml"
+    spec.write_text(SPEC.replace("chunk = 3", "chunk = 1"))
+    cmd = [sys.executable, "-m", "sim", "batch", str(spec), "--workers", "1", "--out",
+           str(tmp_path / "out"), "--no-progress"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    parts = tmp_path / "out" / "parts"
+    deadline = time.time() + 30
+    while time.time() < deadline and len(list(parts.glob("*.runs.parquet"))) < 3:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert not (tmp_path / "out" / "runs.parquet").exists()
+    again = subprocess.run(cmd, capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    assert_same(reference, tmp_path / "out")
+
+
+def test_dask_equals_serial_and_survives_a_killed_worker(tmp_path, reference):
+    exp = make(tmp_path, SPEC.replace("chunk = 3", "chunk = 1"))
+    with make_executor(dask_local=2) as ex:
+        pids = list(ex.client.run(os.getpid).values())
+        assert len(pids) == 2
+
+        class KillOne(Executor):
+            backend = "dask"
+            workers = 2
+
+            def as_completed(self, fn, items, max_pending=None):
+                for k, (i, y) in enumerate(ex.as_completed(fn, items)):
+                    if k == 2:
+                        os.kill(pids[0], signal.SIGKILL)
+                    yield i, y
+
+        execute(exp, KillOne(), progress=False)
+    assert_same(reference, exp.out)
+    assert exp.runs["run_id"].is_unique
+
+
+def test_changed_experiment_refuses_to_mix(tmp_path, reference):
+    exp = make(tmp_path)
+    exp.run(progress=False)
+    other = make(tmp_path, SPEC.replace("seed = 5", "seed = 6"), "t2.toml")
+    with pytest.raises(InputError, match="different experiment"):
+        other.run(progress=False)
+
+
+def test_morris_sensitivity(tmp_path):
+    base = SPEC.split("[design]")[0]
+    exp = make(tmp_path, base.replace("replicates = 4", "replicates = 2") +
+               '[design]\nkind = "morris"\nsamples = 4\n[design.parameters]\n'
+               'air_effect = {}\nattack_ratio = {}\n' + SPEC[SPEC.index("[[metrics]]"):],
+               "m.toml")
+    exp.run(progress=False)
+    s = exp.sensitivity()
+    num = s[s["index"] == "mu_star"]
+    assert set(num["parameter"]) == {"air_effect", "attack_ratio"}
+    assert (num["value"].dropna() >= 0).all()
+    from sim.batchplots import save, sensitivity_bars
+    paths = save(sensitivity_bars(exp, s), tmp_path / "sens")
+    assert all(p.stat().st_size > 1000 for p in paths)
