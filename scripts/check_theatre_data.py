@@ -85,7 +85,8 @@ def check(folder: Path) -> list[str]:
         if t.get("kind") not in KINDS:
             problems.append(f"{where}: kind {t.get('kind')!r} not in {sorted(KINDS)}")
         if t.get("controller") not in CONTROLLERS:
-            problems.append(f"{where}: controller {t.get('controller')!r} not in {sorted(CONTROLLERS)}")
+            problems.append(f"{where}: controller {t.get('controller')!r} "
+                            f"not in {sorted(CONTROLLERS)}")
         pop = (t.get("population") or "").strip()
         if pop and (not pop.isdigit()):
             problems.append(f"{where}: population {pop!r} is not a non-negative integer")

@@ -9,16 +9,30 @@ Three lines from scenario to map::
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import InputError
-from .model import ConflictModel
-from .params import PARAMS, Params
-from .results import RunResult
-from .scenario import Scenario, load_scenario
-from .theatre import Theatre, load_theatre
+
+if TYPE_CHECKING:
+    from .model import ConflictModel
+    from .params import PARAMS, Params
+    from .results import RunResult
+    from .scenario import Scenario, load_scenario
+    from .theatre import Theatre, load_theatre
+
+# Imported on first use, so that `frontline` answers a bad flag without loading Mesa.
+_LAZY = {"ConflictModel": "model", "PARAMS": "params", "Params": "params",
+         "RunResult": "results", "Scenario": "scenario", "load_scenario": "scenario",
+         "Theatre": "theatre", "load_theatre": "theatre", "Experiment": "experiments"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")
 
 __all__ = ["ConflictModel", "InputError", "PARAMS", "Params", "RunResult", "Scenario",
            "Theatre", "load_scenario", "load_theatre", "run"]
@@ -32,6 +46,9 @@ def run(scenario: str | Path | Scenario, seed: int | None = None, days: int | No
     ``seed`` defaults to the scenario's; ``days`` and ``overrides`` (parameter names or dotted
     scenario fields, as with ``--set``) change the scenario for this run.
     """
+    from .model import ConflictModel
+    from .scenario import Scenario, load_scenario
+
     over = dict(overrides or {})
     if days is not None:
         over["days"] = days

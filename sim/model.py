@@ -212,6 +212,7 @@ class ConflictModel(mesa.Model):
         alive = f.strength > 0
         ok = self.supplied[f.faction, f.town]
         cut = alive & ~ok
+        np.add.at(self.losses, f.faction[cut], f.strength[cut] * p.cutoff_attrition)
         f.strength[cut] *= 1.0 - p.cutoff_attrition
         f.condition[cut] = np.maximum(f.condition[cut] - p.cutoff_morale, 0.05)
         rec = alive & ok

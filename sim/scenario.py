@@ -204,6 +204,11 @@ def apply_overrides(data: dict[str, Any], overrides: Mapping[str, Any]) -> dict[
         if key in PARAMS:
             data.setdefault("params", {})[key] = value
             continue
+        head = key.split(".")[0].split("[")[0]
+        if head not in ScenarioSpec.model_fields:
+            raise InputError("--set", key, "not a parameter or scenario field; parameters: "
+                             f"{', '.join(PARAMS)}; scenario fields: "
+                             f"{', '.join(ScenarioSpec.model_fields)}")
         node: Any = data
         parts = key.replace("[", ".[").split(".")
         for i, part in enumerate(parts):
@@ -298,6 +303,7 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
     data = load_raw(path)
     file = Path(data.pop("__file__"))
     theatre_base = Path(data.pop("__theatre_base__", file))
+    file_days = data.get("days")
     if overrides:
         data = apply_overrides(data, overrides)
     try:
@@ -311,7 +317,9 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
             msg = f"{msg}, got {err['input']!r}"[:300]
         raise InputError(file, _loc(err["loc"]), msg) from None
     theatre_dir = resolve_theatre(spec.theatre, theatre_base)
-    return bind(spec, load_theatre(theatre_dir), file)
+    shortened = isinstance(file_days, int) and spec.days < file_days
+    return bind(spec, load_theatre(theatre_dir), file,
+                file_days=file_days if shortened else None)
 
 
 def resolve_theatre(name: str, scenario_file: Path) -> Path:
@@ -420,8 +428,15 @@ def _replace(s: Scenario, **kw: Any) -> Scenario:
     return replace(s, **kw)
 
 
-def bind(spec: ScenarioSpec, theatre: Theatre, file: Path) -> Scenario:
-    """Resolve names to indices and check everything that needs the theatre."""
+def bind(spec: ScenarioSpec, theatre: Theatre, file: Path,
+         file_days: int | None = None) -> Scenario:
+    """Resolve names to indices and check everything that needs the theatre.
+
+    ``file_days``: the run length written in the file when an override shortened it; phases
+    and events are then checked against the file's length and those after the shortened end
+    are left out.
+    """
+    limit = file_days or spec.days
     names = tuple(spec.factions)
     fidx = {n: i for i, n in enumerate(names)}
 
@@ -487,28 +502,31 @@ def bind(spec: ScenarioSpec, theatre: Theatre, file: Path) -> Scenario:
     phases = []
     for k, p in enumerate(spec.phases):
         end = spec.days if p.end is None else p.end
-        if p.start >= spec.days:
+        if p.start >= limit:
             raise InputError(file, f"phases[{k}].start",
-                             f"day {p.start} is outside the run (days 0..{spec.days - 1})")
-        if p.end is not None and p.end > spec.days:
+                             f"day {p.start} is outside the run (days 0..{limit - 1})")
+        if p.end is not None and p.end > limit:
             raise InputError(file, f"phases[{k}].end",
-                             f"day {p.end} is after the run's end (day {spec.days})")
+                             f"day {p.end} is after the run's end (day {limit})")
+        end = min(end, spec.days)
         if p.kind == "withdraw" and p.to is None and not p.line:
             raise InputError(file, f"phases[{k}].to",
                              "a withdraw phase needs a 'to' town or a 'line' of towns")
-        phases.append(Phase(
+        phase = Phase(
             faction(p.faction, f"phases[{k}].faction"), p.kind,
             tuple(town(t, f"phases[{k}].objectives") for t in p.objectives),
             p.start, end, p.commitment,
             town(p.to, f"phases[{k}].to") if p.to else None,
             tuple(town(t, f"phases[{k}].line") for t in p.line),
-            condition(p.when, f"phases[{k}].when"), p.duration))
+            condition(p.when, f"phases[{k}].when"), p.duration)
+        if p.start < spec.days:                    # left out when --days shortened the run
+            phases.append(phase)
 
     events = []
     for k, e in enumerate(spec.events):
-        if e.day is not None and e.day >= spec.days:
+        if e.day is not None and e.day >= limit:
             raise InputError(file, f"events[{k}].day",
-                             f"day {e.day} is outside the run (days 0..{spec.days - 1})")
+                             f"day {e.day} is outside the run (days 0..{limit - 1})")
         tnames = list(e.towns) + ([e.town] if e.town else [])
         towns = tuple(town(t, f"events[{k}].towns") for t in tnames)
         if e.region is not None:
@@ -519,11 +537,13 @@ def bind(spec: ScenarioSpec, theatre: Theatre, file: Path) -> Scenario:
             to = faction(e.to, f"events[{k}].to")
         elif e.to is not None:
             to = town(e.to, f"events[{k}].to")
-        events.append(Event(
+        event = Event(
             e.day, e.kind, fac, towns, to, e.strength or 0.0, e.quality, e.units, e.air,
             e.drones, e.note, condition(e.when, f"events[{k}].when"),
             tuple(town(t, f"events[{k}].line") for t in e.line),
-            tuple(faction(x, f"events[{k}].factions") for x in e.factions)))
+            tuple(faction(x, f"events[{k}].factions") for x in e.factions))
+        if e.day is None or e.day < spec.days:     # left out when --days shortened the run
+            events.append(event)
     return Scenario(spec=spec, file=file, theatre=theatre, params=params, factions=names,
                     relation=rel, initial_owner=owner, supply_sources=tuple(sources),
                     deployments=deps, phases=tuple(phases), events=tuple(events))

@@ -266,10 +266,6 @@ def test_strength_plus_losses_is_conserved_without_cutoff_attrition(path, seed):
     np.testing.assert_allclose(total, budget, rtol=1e-9)
 
 
-@pytest.mark.xfail(strict=True, reason="strength lost to cut-off attrition in "
-                   "ConflictModel.update_supply is not added to model.losses, so the 'losses' "
-                   "series and summary undercount (tiny_events: 554.6 of the government's 3400 "
-                   "fighters vanish unaccounted)")
 def test_cutoff_attrition_counts_as_losses():
     sc = sim.load_scenario(TINY_EVENTS)
     budget, r = strength_budget(sc, 0)
