@@ -1,0 +1,425 @@
+"""Calibration: fit model parameters to reported control changes.
+
+Loss (DESIGN.md, "Calibration"), in days per reported change::
+
+    loss = ( sum_i mean_r min(|s_ir - d_i|, cap)  +  w_u * mean_r U_r ) / E
+
+where ``d_i`` is the reported day of change i, ``s_ir`` the simulated day of the same change
+(k-th change of that place to that faction, see :mod:`sim.reported`) in replicate r (``inf``
+when it never happens, which costs ``cap``), ``U_r`` the number of simulated changes up to the
+fit date that no report names, and E the number of reported changes. Replicates use the same
+seeds for every candidate (common random numbers), so differences between candidates are not
+seed noise. The optimiser is ``scipy.optimize.differential_evolution`` with deferred updating
+(a generation is evaluated as one batch through an executor's ordered ``map``), so the fit is
+the same on 1 or N workers or on Dask.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import InputError
+from .params import PARAMS, coerce
+from .reported import Reported, match_days, parse_date, read_reported, unreported
+from .scenario import Scenario, load_scenario, read_toml
+
+MapLike = Callable[[Callable[[Any], Any], Iterable[Any]], Iterable[Any]]
+
+
+# -- the spec ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CalibrationSpec:
+    """A calibration file: scenario, reported file, parameters with bounds, budget, weights."""
+
+    file: Path
+    scenario: Path
+    reported: Path
+    until: dt.date | None
+    bounds: dict[str, tuple[float, float]]
+    replicates: int = 8
+    seed: int = 0
+    cap_days: float = 7.0
+    unreported_weight: float = 0.25
+    popsize: int = 5
+    maxiter: int = 10
+    optimiser_seed: int = 1
+    tol: float = 0.0
+    forecast_replicates: int = 40
+    fixed: dict[str, Any] = field(default_factory=dict)
+
+    def with_(self, **changes: Any) -> CalibrationSpec:
+        from dataclasses import replace
+        return replace(self, **changes)
+
+
+_TOP = ("scenario", "reported", "until", "replicates", "seed", "params", "fixed", "loss",
+        "optimiser", "forecast", "description")
+
+
+def _int(data: Mapping[str, Any], key: str, default: int, file: Path, lo: int,
+         where: str = "") -> int:
+    v = data.get(key, default)
+    if isinstance(v, bool) or not isinstance(v, int) or v < lo:
+        raise InputError(file, f"{where}{key}", f"expected an integer >= {lo}, got {v!r}")
+    return v
+
+
+def _float(data: Mapping[str, Any], key: str, default: float, file: Path, lo: float,
+           where: str = "") -> float:
+    v = data.get(key, default)
+    if isinstance(v, bool) or not isinstance(v, int | float) or not v >= lo:
+        raise InputError(file, f"{where}{key}", f"expected a number >= {lo}, got {v!r}")
+    return float(v)
+
+
+def load_spec(path: str | Path) -> CalibrationSpec:
+    """Read and check a calibration TOML (paths are relative to the file)."""
+    p = Path(path)
+    data = read_toml(p)
+    for key in data:
+        if key not in _TOP:
+            raise InputError(p, key, f"unknown key; valid: {', '.join(_TOP)}")
+    for key in ("scenario", "reported"):
+        if not isinstance(data.get(key), str):
+            raise InputError(p, key, "required: a file name (relative to this file)")
+    until = data.get("until")
+    if isinstance(until, str):
+        until = parse_date(until, p, "until")
+    elif until is not None and not isinstance(until, dt.date):
+        raise InputError(p, "until", f"expected a date YYYY-MM-DD, got {until!r}")
+    raw = data.get("params")
+    if not isinstance(raw, dict) or not raw:
+        raise InputError(p, "params", "expected a table: name = [low, high] for each "
+                                      "parameter to fit (names from `frontline params`)")
+    bounds = {}
+    for name, b in raw.items():
+        if name not in PARAMS or PARAMS[name].choices:
+            raise InputError(p, f"params.{name}", "unknown or non-numeric parameter; see "
+                                                  "`frontline params`")
+        if not (isinstance(b, list) and len(b) == 2):
+            raise InputError(p, f"params.{name}", f"expected [low, high], got {b!r}")
+        lo, hi = (coerce(name, v, file=str(p)) for v in b)
+        if not lo < hi:
+            raise InputError(p, f"params.{name}", f"expected low < high, got [{lo}, {hi}]")
+        bounds[name] = (float(lo), float(hi))
+    fixed = data.get("fixed", {})
+    if not isinstance(fixed, dict):
+        raise InputError(p, "fixed", "expected a table of parameter values")
+    fixed = {k: coerce(k, v, file=str(p)) for k, v in fixed.items()}
+    loss, opt, fc = (data.get(k, {}) for k in ("loss", "optimiser", "forecast"))
+    for name, tab, keys in (("loss", loss, ("cap_days", "unreported")),
+                            ("optimiser", opt, ("popsize", "maxiter", "seed", "tol")),
+                            ("forecast", fc, ("replicates",))):
+        if not isinstance(tab, dict):
+            raise InputError(p, name, "expected a table")
+        for k in tab:
+            if k not in keys:
+                raise InputError(p, f"{name}.{k}", f"unknown key; valid: {', '.join(keys)}")
+    return CalibrationSpec(
+        file=p, scenario=p.parent / data["scenario"], reported=p.parent / data["reported"],
+        until=until, bounds=bounds, fixed=fixed,
+        replicates=_int(data, "replicates", 8, p, 1), seed=_int(data, "seed", 0, p, 0),
+        cap_days=_float(loss, "cap_days", 7.0, p, 1.0, "loss."),
+        unreported_weight=_float(loss, "unreported", 0.25, p, 0.0, "loss."),
+        popsize=_int(opt, "popsize", 5, p, 2, "optimiser."),
+        maxiter=_int(opt, "maxiter", 10, p, 0, "optimiser."),
+        optimiser_seed=_int(opt, "seed", 1, p, 0, "optimiser."),
+        tol=_float(opt, "tol", 0.0, p, 0.0, "optimiser."),
+        forecast_replicates=_int(fc, "replicates", 40, p, 1, "forecast."))
+
+
+def replicate_seeds(seed: int, n: int) -> tuple[int, ...]:
+    """Seeds of the n replicates: spawned from one SeedSequence, the same for every candidate."""
+    return tuple(int(s.generate_state(1)[0]) for s in np.random.SeedSequence(seed).spawn(n))
+
+
+# -- the loss ----------------------------------------------------------------------------------
+def event_errors(sim_days: np.ndarray, rep_days: np.ndarray, cap: float) -> np.ndarray:
+    """(R, E) capped absolute errors in days; a change that never happened costs ``cap``."""
+    err = np.abs(np.asarray(sim_days, float) - np.asarray(rep_days, float)[None, :])
+    return np.minimum(np.where(np.isfinite(err), err, cap), cap)
+
+
+def loss_value(sim_days: np.ndarray, rep_days: np.ndarray, n_unreported: np.ndarray,
+               cap: float, unreported_weight: float) -> float:
+    """The calibration loss (days per reported change); see the module docstring."""
+    E = max(len(rep_days), 1)
+    per_event = event_errors(sim_days, rep_days, cap).mean(axis=0).sum()
+    return float((per_event + unreported_weight * np.mean(n_unreported)) / E)
+
+
+# -- simulating ------------------------------------------------------------------------------
+@lru_cache(maxsize=8)
+def _base_scenario(path: str, days: int) -> Scenario:
+    return load_scenario(path, {"days": days})
+
+
+def horizon_days(scenario: Scenario, last_day: int) -> int:
+    """Days to simulate: through ``last_day``, but never before the scenario's last dated
+    event or phase start (the scenario would not validate)."""
+    need = [last_day + 1] + [e.day + 1 for e in scenario.events] + \
+           [ph.start + 1 for ph in scenario.phases]
+    return int(min(max(need), max(scenario.days, last_day + 1)))
+
+
+@dataclass(frozen=True)
+class Ensemble:
+    """What the replicates of one candidate produced, matched to the reported changes."""
+
+    sim_days: np.ndarray        # (R, E) simulated day of each reported change (inf never)
+    n_unreported: np.ndarray    # (R,)
+    control: np.ndarray | None  # (R, days, n) controller at the end of each day, if kept
+
+
+@dataclass(frozen=True)
+class Objective:
+    """Picklable loss of a parameter vector (a callable instance, for process pools/Dask)."""
+
+    scenario_file: str
+    days: int
+    names: tuple[str, ...]
+    fixed: tuple[tuple[str, Any], ...]
+    seeds: tuple[int, ...]
+    keys: tuple[tuple[int, int, int], ...]
+    rep_days: tuple[float, ...]
+    pairs: frozenset[tuple[int, int]]
+    until_day: int
+    cap: float
+    unreported_weight: float
+
+    def params(self, x: Iterable[float]) -> dict[str, Any]:
+        return {**dict(self.fixed), **{n: float(v) for n, v in zip(self.names, x, strict=True)}}
+
+    def ensemble(self, x: Iterable[float], *, keep_control: bool = False,
+                 seeds: tuple[int, ...] | None = None) -> Ensemble:
+        from .model import ConflictModel
+        sc = _base_scenario(self.scenario_file, self.days).with_params(**self.params(x))
+        seeds = self.seeds if seeds is None else seeds
+        days = np.empty((len(seeds), len(self.keys)))
+        unrep = np.empty(len(seeds))
+        ctrl = []
+        for r, s in enumerate(seeds):
+            res = ConflictModel(sc, seed=s).run()
+            days[r] = match_days(res.log_rows, self.keys)
+            unrep[r] = unreported(res.log_rows, set(self.pairs), self.until_day)
+            if keep_control:
+                ctrl.append(res.control_array)
+        return Ensemble(days, unrep, np.stack(ctrl) if keep_control else None)
+
+    def __call__(self, x: Iterable[float]) -> float:
+        e = self.ensemble(x)
+        return loss_value(e.sim_days, np.array(self.rep_days), e.n_unreported, self.cap,
+                          self.unreported_weight)
+
+
+def make_objective(spec: CalibrationSpec, reported: Reported, scenario: Scenario,
+                   until_day: int) -> Objective:
+    """The objective for fitting ``reported`` (already cut at the fit date)."""
+    days = horizon_days(scenario, until_day + int(math.ceil(spec.cap_days)))
+    return Objective(str(Path(spec.scenario).resolve()), days, tuple(spec.bounds),
+                     tuple(sorted(spec.fixed.items())),
+                     replicate_seeds(spec.seed, spec.replicates), tuple(reported.keys),
+                     tuple(reported.days.tolist()), frozenset(reported.pairs()), until_day,
+                     spec.cap_days, spec.unreported_weight)
+
+
+# -- fitting -----------------------------------------------------------------------------------
+@dataclass
+class FitResult:
+    spec: CalibrationSpec
+    objective: Objective
+    reported: Reported
+    params: dict[str, float]
+    loss: float
+    generations: list[tuple[int, float, int]]   # (generation, best loss, runs used so far)
+    evaluations: int
+    runs: int
+    seconds: float
+    default_loss: float
+
+
+class _CountingMap:
+    def __init__(self, mapper: MapLike) -> None:
+        self.mapper = mapper
+        self.count = 0
+
+    def __call__(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> list[Any]:
+        items = list(items)
+        self.count += len(items)
+        return list(self.mapper(fn, items))
+
+
+def fit(spec: CalibrationSpec, *, mapper: MapLike = map,
+        progress: Callable[[str], None] | None = None) -> FitResult:
+    """Fit ``spec``'s parameters by differential evolution; evaluations go through ``mapper``
+    (any ordered map: builtin ``map``, an executor's ``.map``)."""
+    from scipy.optimize import differential_evolution
+    t0 = time.perf_counter()
+    scenario = load_scenario(spec.scenario)
+    rep = read_reported(spec.reported, scenario).until(spec.until)
+    if not len(rep):
+        raise InputError(spec.reported, "date", f"no reported changes on or before "
+                                                f"{spec.until}; nothing to fit")
+    until_day = (spec.until - scenario.start).days if spec.until else int(rep.days.max())
+    obj = make_objective(spec, rep, scenario, until_day)
+    counter = _CountingMap(mapper)
+    R = spec.replicates
+    default = [float(PARAMS[n].default) if n not in spec.fixed else float(spec.fixed[n])
+               for n in spec.bounds]
+    default = [min(max(v, lo), hi) for v, (lo, hi) in zip(default, spec.bounds.values(),
+                                                          strict=True)]
+    default_loss = counter(obj, [default])[0]
+    gens: list[tuple[int, float, int]] = []
+
+    def callback(intermediate_result) -> None:
+        gens.append((len(gens), float(intermediate_result.fun), counter.count * R))
+        if progress:
+            g, best, runs = gens[-1]
+            progress(f"generation {g:3d}  best loss {best:7.3f} days  runs {runs:6d}  "
+                     f"{time.perf_counter() - t0:6.1f} s")
+
+    res = differential_evolution(
+        obj, list(spec.bounds.values()), popsize=spec.popsize, maxiter=spec.maxiter,
+        tol=spec.tol, updating="deferred", **_seed_kw(spec.optimiser_seed), workers=counter,
+        polish=False, init="latinhypercube", callback=callback)
+    best = obj.params(res.x)
+    return FitResult(spec, obj, rep, {k: best[k] for k in spec.bounds}, float(res.fun), gens,
+                     counter.count, counter.count * R, time.perf_counter() - t0, default_loss)
+
+
+# -- fitted-parameter files --------------------------------------------------------------------
+def _toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int | float):
+        return repr(float(v)) if isinstance(v, float) else str(v)
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, list | tuple):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    return '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def write_params_file(result: FitResult, path: str | Path) -> Path:
+    """A TOML file with ``[params]`` (fitted values; any scenario or ``--params`` can use it)
+    and ``[calibration]`` metadata: spec, loss, budget, date."""
+    spec = result.spec
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    lines = ["# Fitted by `frontline calibrate`; load with `frontline run/batch --params FILE`",
+             "# or copy [params] into a scenario.", "", "[params]"]
+    lines += [f"{k} = {_toml_value(round(v, 4))}" for k, v in result.params.items()]
+    lines += [f"{k} = {_toml_value(v)}" for k, v in sorted(spec.fixed.items())]
+    meta = {"spec": str(spec.file), "scenario": str(spec.scenario),
+            "reported": str(spec.reported), "until": spec.until or "",
+            "reported_changes": len(result.reported), "replicates": spec.replicates,
+            "seed": spec.seed, "loss": round(result.loss, 4),
+            "loss_at_defaults": round(result.default_loss, 4),
+            "cap_days": spec.cap_days, "unreported_weight": spec.unreported_weight,
+            "popsize": spec.popsize, "maxiter": spec.maxiter,
+            "optimiser_seed": spec.optimiser_seed, "evaluations": result.evaluations,
+            "runs": result.runs, "seconds": round(result.seconds, 1),
+            "fitted_on": dt.date.today()}
+    lines += ["", "[calibration]"] + [f"{k} = {_toml_value(v)}" for k, v in meta.items()]
+    lines += ["", "[calibration.bounds]"]
+    lines += [f"{k} = {_toml_value(list(b))}" for k, b in spec.bounds.items()]
+    p.write_text("\n".join(lines) + "\n")
+    return p
+
+
+def load_params_file(path: str | Path) -> dict[str, Any]:
+    """The ``[params]`` table of a fitted-parameter (or any TOML) file, every name and value
+    checked against the parameter table; an InputError names the file and the key."""
+    p = Path(path)
+    data = read_toml(p)
+    params = data.get("params")
+    if not isinstance(params, dict):
+        raise InputError(p, "params", "expected a [params] table of parameter values")
+    return {k: coerce(k, v, file=str(p)) for k, v in params.items()}
+
+
+# -- residuals and plots -----------------------------------------------------------------------
+def quantiles(days: np.ndarray, qs: tuple[float, ...]) -> np.ndarray:
+    """Quantiles of simulated days where ``inf`` (never) ranks last; a quantile that falls
+    among the 'never' replicates is ``inf``."""
+    days = np.asarray(days, float)
+    fin = days[np.isfinite(days)]
+    if not len(fin):
+        return np.full(len(qs), np.inf)
+    q = np.quantile(np.where(np.isfinite(days), days, np.inf), qs, method="inverted_cdf")
+    return np.asarray(q, float)
+
+
+def residual_table(rep: Reported, sim_days: np.ndarray, cap: float, factions: tuple[str, ...]):
+    """Per reported change: reported day, simulated median and 10-90% band, share of
+    replicates in which it happened, mean capped error, median residual (sim - reported)."""
+    import pandas as pd
+    rows = []
+    for i, e in enumerate(rep.events):
+        s = sim_days[:, i]
+        fin = s[np.isfinite(s)]
+        q = quantiles(s, (0.1, 0.5, 0.9))
+        rows.append({"date": e.date.isoformat(), "place": e.place,
+                     "new_controller": factions[e.new], "reported_day": e.day,
+                     "sim_q10": q[0], "sim_median": q[1], "sim_q90": q[2],
+                     "happened": len(fin) / len(s),
+                     "error_days": float(event_errors(s[:, None], [e.day], cap).mean()),
+                     "residual": q[1] - e.day if np.isfinite(q[1]) else np.nan})
+    df = pd.DataFrame(rows)
+    for c in ("sim_q10", "sim_median", "sim_q90"):
+        df[c] = df[c].replace(np.inf, np.nan)
+    return df
+
+
+def plot_fit(table, horizon: int, title: str = ""):
+    """Reported against simulated change day: median with 10-90% band; 'never' at the top."""
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(6.5, 6))
+    never = horizon + 0.5
+    y = table.sim_median.fillna(never).to_numpy()
+    lo = table.sim_q10.fillna(never).to_numpy()
+    hi = table.sim_q90.fillna(never).to_numpy()
+    jitter = (np.arange(len(table)) % 7 - 3) * 0.04
+    x = table.reported_day.to_numpy() + jitter
+    ax.errorbar(x, y, yerr=[y - lo, hi - y], fmt="o", ms=4, alpha=0.7, capsize=2,
+                label="simulated median, 10-90%")
+    m = max(horizon, int(x.max()) + 1)
+    ax.plot([0, m], [0, m], "k--", lw=1, label="simulated = reported")
+    ax.axhline(never, color="grey", lw=0.8, ls=":")
+    ax.text(0, never + 0.15, "never (within the run)", fontsize=8, color="grey")
+    ax.set_xlabel("reported day of change")
+    ax.set_ylabel("simulated day of change")
+    ax.set_title(title or "Reported vs simulated control changes")
+    ax.legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_loss(generations: list[tuple[int, float, int]]):
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(5.5, 3.5))
+    g = [r[0] for r in generations]
+    ax.plot(g, [r[1] for r in generations], "o-")
+    ax.set_xlabel("generation")
+    ax.set_ylabel("best loss (days per reported change)")
+    ax.set_title("Differential evolution")
+    fig.tight_layout()
+    return fig
+
+
+def _seed_kw(seed: int) -> dict[str, int]:
+    """scipy >= 1.15 takes ``rng=``; older versions ``seed=``."""
+    import inspect
+
+    from scipy.optimize import differential_evolution
+    key = "rng" if "rng" in inspect.signature(differential_evolution).parameters else "seed"
+    return {key: seed}
