@@ -29,11 +29,7 @@ def deploy(model: ConflictModel) -> None:
         spec = sc.spec.factions[name]
         fac = model.factions[i]
         explicit = [d for d in sc.deployments if d.faction == i]
-        used = sum(d.strength for d in explicit)
-        if used > spec.strength + 1e-9:
-            raise InputError(sc.file, f"factions.{name}.strength",
-                             f"deployments add up to {used:g}, more than the faction's "
-                             f"strength {spec.strength:g}")
+        used = sum(d.strength for d in explicit)      # <= strength, checked in bind()
         for d in explicit:
             posture = POSTURES.index(d.posture)
             for _ in range(d.units):

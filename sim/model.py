@@ -156,8 +156,10 @@ class ConflictModel(mesa.Model):
                 for uid in np.flatnonzero((self.forces.town == t)
                                           & (self.forces.strength > 0)
                                           & (self.setup.relation[self.forces.faction,
-                                                                    e.to] != 1)):
-                    self.retreat(uid)
+                                                                 e.to] != 1)):
+                    if not self.retreat(uid):      # nowhere to go: the unit gives itself up
+                        self.losses[self.forces.faction[uid]] += self.forces.strength[uid]
+                        self.forces.strength[uid] = 0.0
 
     def nearest_held(self, faction: int, town: int) -> int:
         """The town itself if the faction (or an ally) holds it and it is supplied, else the
@@ -427,10 +429,14 @@ class ConflictModel(mesa.Model):
         i = int(f.faction[uid])
         here = int(f.town[uid])
         start = here
-        if not self.friendly[i, here]:       # a broken attacker falls back the way it came
-            start = int(f.origin[uid])
+        if not self.friendly[i, here]:       # a broken attacker falls back the way it came,
+            start = int(f.origin[uid])       # else through the nearest friendly neighbour
             if not self.friendly[i, start]:
-                return False
+                nbrs = self.theatre.neighbours[here]
+                nbrs = nbrs[self.friendly[i, nbrs]]
+                if nbrs.size == 0:
+                    return False
+                start = int(nbrs[np.argmin([self.edge_cost[(here, int(b))] for b in nbrs])])
         path = follow(self.safe_routes(i), start)
         if start != here:
             path = [start, *path]

@@ -156,24 +156,27 @@ class Params(Mapping[str, Any]):
         return dict(self._values)
 
 
-def coerce(name: str, raw: Any, *, file: str = "--set") -> float | str:
-    """Check one parameter value against the table and return it typed."""
+def coerce(name: str, raw: Any, *, file: str = "--set", field: str | None = None
+           ) -> float | str:
+    """Check one parameter value against the table and return it typed. Errors name
+    ``field`` (default: the parameter's name)."""
+    field = field or name
     if name not in PARAMS:
-        raise InputError(file, name, f"unknown parameter; valid: {', '.join(PARAMS)}")
+        raise InputError(file, field, f"unknown parameter; valid: {', '.join(PARAMS)}")
     p = PARAMS[name]
     if p.choices:
         if raw not in p.choices:
-            raise InputError(file, name, f"expected one of {', '.join(p.choices)}, got {raw!r}")
+            raise InputError(file, field, f"expected one of {', '.join(p.choices)}, got {raw!r}")
         return str(raw)
     if isinstance(raw, bool):
-        raise InputError(file, name, f"expected a number, got {raw!r}")
+        raise InputError(file, field, f"expected a number, got {raw!r}")
     try:
         value = float(raw)
     except (TypeError, ValueError):
-        raise InputError(file, name, f"expected a number, got {raw!r}") from None
+        raise InputError(file, field, f"expected a number, got {raw!r}") from None
     if not (p.low <= value <= p.high):  # type: ignore[operator]
-        raise InputError(file, name, f"expected {p.low} <= value <= {p.high} ({p.unit}), "
-                                     f"got {value:g}")
+        raise InputError(file, field, f"expected {p.low} <= value <= {p.high} ({p.unit}), "
+                                      f"got {value:g}")
     return value
 
 

@@ -248,6 +248,8 @@ def load_raw(path: str | Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
         return data
     if not isinstance(parent, str):
         raise InputError(p, "extends", "expected a file name")
+    if not (p.parent / parent).is_file():
+        raise InputError(p, "extends", f"no scenario file {parent!r} beside this one")
     base = load_raw(p.parent / parent, (*_chain, p))
     merged = _merge(base, _without_additions(data))
     _apply_additions(merged, data, p)
@@ -305,6 +307,9 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
     theatre_base = Path(data.pop("__theatre_base__", file))
     file_days = data.get("days")
     if overrides:
+        for key, value in overrides.items():     # a bad --set value is named as such
+            if key in PARAMS:
+                coerce(key, value, file="--set")
         data = apply_overrides(data, overrides)
     try:
         spec = ScenarioSpec.model_validate(data)
@@ -449,9 +454,9 @@ def bind(spec: ScenarioSpec, theatre: Theatre, file: Path,
     def town(name: str, field: str) -> int:
         return theatre.id_of(name, file=file, field=field)
 
-    params = Params(spec.params, file=str(file))
     for key in spec.params:
-        coerce(key, spec.params[key], file=str(file))
+        coerce(key, spec.params[key], file=str(file), field=f"params.{key}")
+    params = Params(spec.params, file=str(file))
 
     F = len(names)
     rel = -np.ones((F, F), dtype=np.int8)
@@ -476,6 +481,15 @@ def bind(spec: ScenarioSpec, theatre: Theatre, file: Path,
                              f"{', '.join(names)}")
         owner[i] = fidx[c]
 
+    # Handovers on day 0 describe the starting map: they set the initial controller (and
+    # are not logged as control changes).
+    for k, e in enumerate(spec.events):
+        if e.kind == "handover" and e.day == 0:
+            ids = [town(t, f"events[{k}].towns") for t in e.towns]
+            if e.town:
+                ids.append(town(e.town, f"events[{k}].town"))
+            owner[ids] = faction(e.to, f"events[{k}].to")
+
     sources = []
     for nm, f in spec.factions.items():
         ids = [town(t, f"factions.{nm}.supply") for t in f.supply]
@@ -498,6 +512,13 @@ def bind(spec: ScenarioSpec, theatre: Theatre, file: Path,
         if text is None:
             return None
         return parse_condition(text, theatre, names, file=file, field=field)
+
+    for i, (nm, f) in enumerate(spec.factions.items()):
+        used = sum(d.strength for d in deps if d.faction == i)
+        if used > f.strength + 1e-9:
+            raise InputError(file, f"factions.{nm}.strength",
+                             f"deployments add up to {used:g}, more than the faction's "
+                             f"strength {f.strength:g}")
 
     phases = []
     for k, p in enumerate(spec.phases):
@@ -527,8 +548,9 @@ def bind(spec: ScenarioSpec, theatre: Theatre, file: Path,
         if e.day is not None and e.day >= limit:
             raise InputError(file, f"events[{k}].day",
                              f"day {e.day} is outside the run (days 0..{limit - 1})")
-        tnames = list(e.towns) + ([e.town] if e.town else [])
-        towns = tuple(town(t, f"events[{k}].towns") for t in tnames)
+        towns = tuple(town(t, f"events[{k}].towns") for t in e.towns)
+        if e.town:
+            towns += (town(e.town, f"events[{k}].town"),)
         if e.region is not None:
             towns += region_towns(theatre, e.region, file, f"events[{k}].region")
         fac = faction(e.faction, f"events[{k}].faction") if e.faction else None
@@ -542,6 +564,8 @@ def bind(spec: ScenarioSpec, theatre: Theatre, file: Path,
             e.drones, e.note, condition(e.when, f"events[{k}].when"),
             tuple(town(t, f"events[{k}].line") for t in e.line),
             tuple(faction(x, f"events[{k}].factions") for x in e.factions))
+        if e.kind == "handover" and e.day == 0:
+            continue                               # folded into the initial controller
         if e.day is None or e.day < spec.days:     # left out when --days shortened the run
             events.append(event)
     return Scenario(spec=spec, file=file, theatre=theatre, params=params, factions=names,

@@ -408,7 +408,7 @@ def bad_chains(draw: st.DrawFn) -> tuple[list[tuple[str, dict[str, Any]]], str, 
     if kind == "missing":
         child["extends"] = f"ex{tag}_" + draw(words.map(lambda s: s.replace(" ", "_"))) + ".toml"
         return ([base, (f"ex{tag}_child.toml", child)], f"ex{tag}_child.toml",
-                child["extends"], "file not found")
+                child["extends"], f"ex{tag}_child.toml: extends: ")
     if kind == "type":
         child["extends"] = draw(not_string)
         return ([base, (f"ex{tag}_child.toml", child)], f"ex{tag}_child.toml",
