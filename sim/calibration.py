@@ -336,17 +336,6 @@ def write_params_file(result: FitResult, path: str | Path) -> Path:
     return p
 
 
-def load_params_file(path: str | Path) -> dict[str, Any]:
-    """The ``[params]`` table of a fitted-parameter (or any TOML) file, every name and value
-    checked against the parameter table; an InputError names the file and the key."""
-    p = Path(path)
-    data = read_toml(p)
-    params = data.get("params")
-    if not isinstance(params, dict):
-        raise InputError(p, "params", "expected a [params] table of parameter values")
-    return {k: coerce(k, v, file=str(p)) for k, v in params.items()}
-
-
 # -- residuals and plots -----------------------------------------------------------------------
 def quantiles(days: np.ndarray, qs: tuple[float, ...]) -> np.ndarray:
     """Quantiles of simulated days where ``inf`` (never) ranks last; a quantile that falls

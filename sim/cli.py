@@ -43,6 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--days", type=_int_arg("--days", 1), help="number of days to run")
     r.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE",
                    help="override a parameter or scenario field (repeatable)")
+    r.add_argument("--params", type=Path, metavar="FILE",
+                   help="parameter values from a TOML [params] table (e.g. a fitted file)")
     r.add_argument("--out", type=Path, help="write events, control, series, meta and map here")
     r.add_argument("--quiet", action="store_true", help="print only the summary")
 

@@ -7,12 +7,14 @@ import json
 from pathlib import Path
 
 from .errors import InputError
+from .params import load_params_file
 from .scenario import load_raw, load_scenario, parse_set
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     from .model import ConflictModel
-    over = parse_set(args.overrides)
+    over = load_params_file(args.params) if args.params else {}
+    over.update(parse_set(args.overrides))        # --set wins over --params
     if args.days is not None:
         over["days"] = args.days
     sc = load_scenario(args.scenario, over)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from .errors import InputError
@@ -178,6 +179,18 @@ def coerce(name: str, raw: Any, *, file: str = "--set", field: str | None = None
         raise InputError(file, field, f"expected {p.low} <= value <= {p.high} ({p.unit}), "
                                       f"got {value:g}")
     return value
+
+
+def load_params_file(path: str | Path) -> dict[str, float | str]:
+    """The ``[params]`` table of a TOML file (a fitted-parameter file written by
+    ``frontline calibrate``, say), every name and value checked against the table; an
+    InputError names the file and the key."""
+    from .scenario import read_toml
+    p = Path(path)
+    params = read_toml(p).get("params")
+    if not isinstance(params, dict):
+        raise InputError(p, "params", "expected a [params] table of parameter values")
+    return {k: coerce(k, v, file=str(p), field=f"params.{k}") for k, v in params.items()}
 
 
 def table_markdown() -> str:

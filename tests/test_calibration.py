@@ -13,7 +13,6 @@ import sim
 from sim.calibration import (
     event_errors,
     fit,
-    load_params_file,
     load_spec,
     loss_value,
     quantiles,
@@ -21,6 +20,7 @@ from sim.calibration import (
     write_params_file,
 )
 from sim.errors import InputError
+from sim.params import load_params_file
 from sim.reported import change_days
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -108,7 +108,7 @@ def test_params_file_round_trip_and_errors(tmp_path):
     p.write_text("[params]\nspeed_other = 500\n")
     with pytest.raises(InputError) as exc:
         load_params_file(p)
-    assert exc.value.field == "speed_other"
+    assert exc.value.field == "params.speed_other"
     p.write_text("[params]\nspeed_othr = 5\n")
     with pytest.raises(InputError, match="unknown parameter"):
         load_params_file(p)
