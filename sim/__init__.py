@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import InputError
 
 if TYPE_CHECKING:
+    from .experiments import Experiment
     from .model import ConflictModel
     from .params import PARAMS, Params
     from .results import RunResult
@@ -34,7 +35,7 @@ def __getattr__(name: str) -> Any:
         return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
     raise AttributeError(f"module 'sim' has no attribute {name!r}")
 
-__all__ = ["ConflictModel", "InputError", "PARAMS", "Params", "RunResult", "Scenario",
+__all__ = ["ConflictModel", "Experiment", "InputError", "PARAMS", "Params", "RunResult", "Scenario",
            "Theatre", "load_scenario", "load_theatre", "run"]
 __version__ = "0.1.0"
 

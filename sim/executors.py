@@ -13,7 +13,6 @@ Executors never touch random state: any randomness must travel inside the items.
 
 from __future__ import annotations
 
-import copyreg
 import json
 import logging
 import multiprocessing as mp
@@ -31,7 +30,6 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
-from .params import Params
 from .results import SERIES
 
 T = TypeVar("T")
@@ -225,13 +223,6 @@ def make_executor(workers: int = 1, scheduler: str | None = None,
 _SCENARIOS: dict[tuple, tuple[Any, Any]] = {}
 
 
-def _reduce_params(p: Params) -> tuple[Any, tuple[dict[str, Any]]]:
-    return Params, (p.as_dict(),)
-
-
-# Params (__slots__ with __getattr__) cannot be unpickled by default; rebuild it from its
-# values so that a Scenario can travel to pool and Dask workers.
-copyreg.pickle(Params, _reduce_params)
 _CACHE_SIZE = 256
 
 
@@ -268,15 +259,6 @@ def _bound(job: Job, point: dict[str, Any]):
     return hit
 
 
-def _forget(model: Any) -> None:
-    """Drop Mesa's class-level reference to a finished model (Mesa 3.3 keeps every model in
-    ``Agent._ids``, about 0.4 MB a run), so a worker's memory stays flat over a long batch."""
-    import mesa
-    ids = getattr(mesa.Agent, "_ids", None)
-    if isinstance(ids, dict):
-        ids.pop(model, None)
-
-
 def run_chunk(task: tuple[Job, list[tuple[int, int, dict[str, Any]]]]) -> dict[str, Any]:
     """Run ``(run_id, seed, point)`` items in order; return their metrics, control changes
     (int array: run_id, day, town, new, old, cause code) and daily series. A run that fails
@@ -290,7 +272,6 @@ def run_chunk(task: tuple[Job, list[tuple[int, int, dict[str, Any]]]]) -> dict[s
             sc, ms = _bound(job, point)
             model = ConflictModel(sc, seed=seed)
             r = model.run()
-            _forget(model)
             m = ms.evaluate(r)
         except InputError as exc:
             errors.append((run_id, exc.file, exc.field, exc.message))

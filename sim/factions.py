@@ -82,7 +82,7 @@ class Faction(mesa.Agent):
         f = self.model.forces
         mask = (f.faction == self.index) & (f.strength > 0)
         if postures:
-            mask &= np.isin(f.posture, postures)
+            mask &= np.logical_or.reduce([f.posture == q for q in postures])
         if mobile is not None:
             mask &= f.mobile == mobile
         return np.flatnonzero(mask)

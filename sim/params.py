@@ -150,6 +150,9 @@ class Params(Mapping[str, Any]):
     def __len__(self) -> int:
         return len(self._values)
 
+    def __reduce__(self):      # picklable (for process pools and Dask) despite __slots__
+        return (Params, (self._values,))
+
     def replace(self, **changes: Any) -> Params:
         return Params({**self._values, **changes})
 

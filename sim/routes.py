@@ -1,4 +1,5 @@
-"""Shortest road routes through a faction's own territory: pure functions (csgraph.dijkstra).
+"""Shortest road routes through a faction's own territory: pure functions (csgraph.dijkstra
+on symmetric graphs, so queries run as directed without changing the result).
 
 Units move only through towns held by their faction or its allies; the last step of an
 attack route enters the hostile target from a friendly neighbour.
@@ -16,23 +17,27 @@ class RoadNet:
 
     ``cost`` of an edge is its length in km divided by its speed relative to ordinary roads
     (so a highway km is cheaper): it orders routes by travel time, expressed in km of
-    ordinary road.
+    ordinary road. A masked graph keeps every road but gives the closed ones infinite cost,
+    so it shares the full graph's sparse structure (cheap to build) and stays symmetric
+    (the queries below can treat it as directed and skip scipy's symmetrisation).
     """
 
     def __init__(self, edges: np.ndarray, cost: np.ndarray, n: int) -> None:
         self.n = n
-        self.a = edges[:, 0].astype(np.int64)
-        self.b = edges[:, 1].astype(np.int64)
-        self.cost = cost.astype(float)
-        self.full = self.masked(np.ones(n, dtype=bool))
+        a, b = edges[:, 0].astype(np.int64), edges[:, 1].astype(np.int64)
+        c = cost.astype(float)
+        full = sp.csr_matrix((np.concatenate([c, c]), (np.concatenate([a, b]),
+                                                       np.concatenate([b, a]))), shape=(n, n))
+        full.sort_indices()
+        self.full = full
+        self._rows = np.repeat(np.arange(n), np.diff(full.indptr))
 
     def masked(self, passable: np.ndarray) -> sp.csr_matrix:
-        """The graph restricted to edges whose two ends are passable."""
-        keep = passable[self.a] & passable[self.b]
-        a, b, c = self.a[keep], self.b[keep], self.cost[keep]
-        return sp.csr_matrix((np.concatenate([c, c]), (np.concatenate([a, b]),
-                                                       np.concatenate([b, a]))),
-                             shape=(self.n, self.n))
+        """The graph with every road not between two passable towns closed."""
+        g = self.full
+        keep = passable[self._rows] & passable[g.indices]
+        return sp.csr_matrix((np.where(keep, g.data, np.inf), g.indices, g.indptr),
+                             shape=g.shape)
 
 
 def from_sources(graph: sp.csr_matrix, sources: np.ndarray, limit: float = np.inf
@@ -40,7 +45,7 @@ def from_sources(graph: sp.csr_matrix, sources: np.ndarray, limit: float = np.in
     """Distances (k, n) and predecessors from each source town (one row per source)."""
     if len(sources) == 0:
         return np.empty((0, graph.shape[0])), np.empty((0, graph.shape[0]), dtype=np.int32)
-    d, pred = dijkstra(graph, directed=False, indices=sources, limit=limit,
+    d, pred = dijkstra(graph, directed=True, indices=sources, limit=limit,
                        return_predecessors=True)
     return np.atleast_2d(d), np.atleast_2d(pred)
 
@@ -52,7 +57,7 @@ def nearest_of(graph: sp.csr_matrix, targets: np.ndarray, limit: float = np.inf
     n = graph.shape[0]
     if len(targets) == 0:
         return np.full(n, np.inf), np.full(n, -1)
-    d, pred, _ = dijkstra(graph, directed=False, indices=targets, limit=limit,
+    d, pred, _ = dijkstra(graph, directed=True, indices=targets, limit=limit,
                           return_predecessors=True, min_only=True)
     return d, pred
 
