@@ -31,7 +31,9 @@ def resolve(model: ConflictModel) -> None:
         f.engaged[:] = np.nan
         return
     power = model.power_array()
-    in_battle = alive & np.isin(f.town, towns)
+    battle_town = np.zeros(model.theatre.n, dtype=bool)
+    battle_town[towns] = True
+    in_battle = alive & battle_town[f.town]
     f.engaged[~in_battle] = np.nan
     fresh = in_battle & np.isnan(f.engaged)
     f.engaged[fresh] = f.strength[fresh]

@@ -175,38 +175,39 @@ class Faction(mesa.Agent):
         locs = np.unique(f.town[free])
         dist, pred = from_sources(graph, locs, limit=p.max_attack_km)
         row_of = {int(t): i for i, t in enumerate(locs)}
-        pool = set(free.tolist())
+        unit_row = np.searchsorted(locs, f.town[free])
+        in_pool = np.ones(free.size, dtype=bool)
         for k in order:
-            if not pool:
+            if not in_pool.any():
                 break
             tgt = int(targets[k])
             nbrs = th.neighbours[tgt]
             nbrs = nbrs[m.friendly[self.index, nbrs]]
             if nbrs.size == 0:
                 continue
-            edge = m.edge_cost_to(nbrs, tgt)
-            cands = []
-            for uid in pool:
-                row = row_of[int(f.town[uid])]
-                total = dist[row, nbrs] + edge
-                j = int(np.argmin(total))
-                if np.isfinite(total[j]):
-                    cands.append((float(total[j]), uid, int(nbrs[j])))
-            cands.sort()
+            # cheapest approach to the target from every unit location, through a friendly
+            # neighbour of it; candidates by cost, then unit id
+            total = dist[:, nbrs] + m.edge_cost_to(nbrs, tgt)
+            j = np.argmin(total, axis=1)
+            cost = total[np.arange(len(locs)), j][unit_row]
+            ok = np.flatnonzero(in_pool & np.isfinite(cost))
+            if ok.size == 0:
+                continue
+            ok = ok[np.lexsort((free[ok], cost[ok]))]
             need = self.attack_ratio * est[k]
             chosen, power = [], 0.0
-            for _, uid, via in cands:
-                chosen.append((uid, via))
+            for c in ok.tolist():
+                uid = int(free[c])
+                chosen.append((c, uid, int(nbrs[j[unit_row[c]]])))
                 power += m.unit_power(uid)
                 if power >= need:
                     break
             if power < need or not chosen:
                 continue
-            for uid, via in chosen:
+            for c, uid, via in chosen:
                 here = int(f.town[uid])
                 path = (walk(pred[row_of[here]], here, via) if via != here else []) + [tgt]
                 f.order(uid, ATTACK, path, tgt)
-                pool.discard(uid)
-
+                in_pool[c] = False
 
 __all__ = ["Faction", "ATTACK", "HOLD", "RESERVE", "WITHDRAW"]

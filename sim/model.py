@@ -15,7 +15,7 @@ from .factions import Faction
 from .results import RunResult
 from .routes import RoadNet, follow, from_sources, nearest_of
 from .scenario import Event, Phase, Scenario
-from .supply import SupplyGraph
+from .supply import SupplyGraph, supplied_towns
 from .units import ATTACK, HOLD, RESERVE, WITHDRAW, Forces, Unit, advance
 
 _NETWORK_HAS_LAYOUT = "layout" in inspect.signature(Network.__init__).parameters
@@ -125,7 +125,8 @@ class ConflictModel(mesa.Model):
                 self._pending.remove(e)
         for e in today:
             self.apply_event(e)
-        self._assess()
+        if today:
+            self._assess()
 
     def apply_event(self, e: Event) -> None:
         """Carry out one scenario event."""
@@ -209,8 +210,8 @@ class ConflictModel(mesa.Model):
         for i in range(len(sc.factions)):
             allies = np.flatnonzero(sc.relation[i] == 1)
             sources = np.concatenate([sc.supply_sources[j] for j in allies])
-            self.supplied[i] = self.supply_graph.reach(
-                self.supply_graph.supplied(self.friendly[i], sources))
+            inside = supplied_towns(self.territory_graph(i), sources[self.friendly[i, sources]])
+            self.supplied[i] = self.supply_graph.reach(inside)
         alive = f.strength > 0
         ok = self.supplied[f.faction, f.town]
         cut = alive & ~ok
@@ -230,7 +231,9 @@ class ConflictModel(mesa.Model):
         """Units follow their paths at road speed, stopping at contact; arrivals take up
         their new posture (withdrawn and reinforcing units join the town's defence)."""
         f = self.forces
-        movers = np.flatnonzero((f.strength > 0) & np.array([bool(pth) for pth in f.paths]))
+        has_path = np.zeros(len(f.strength), dtype=bool)
+        has_path[: f.size] = [bool(pth) for pth in f.paths[: f.size]]
+        movers = np.flatnonzero((f.strength > 0) & has_path)
         blocked = self.hostile_town | self.contact
         moved = advance(f, self.edge_days, blocked, movers)
         for uid in movers:
@@ -307,7 +310,10 @@ class ConflictModel(mesa.Model):
         self.value_gained = np.zeros(len(self.setup.factions))
         self.intel = np.exp(self.rng_plan.normal(0.0, self.params.intel_noise,
                                                  size=(len(self.setup.factions), n)))
-        self._assess()
+        if self.day == 0:
+            self._assess()
+        else:       # the map is as update_control left it; plan() reassesses after morale
+            self._safe = {}
 
     def _assess(self) -> None:
         """Derived daily arrays: who is friendly/hostile where, effective strengths, threats."""

@@ -1,4 +1,4 @@
-"""Supply connectivity and encirclement: pure functions of arrays (sparse breadth-first search).
+"""Supply connectivity and encirclement: pure functions of arrays (scipy.sparse.csgraph).
 
 Assumption (DESIGN.md): a faction's towns are supplied when a chain of towns held by the
 faction or its allies links them by road to one of its supply sources; a unit is supplied
@@ -11,27 +11,30 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from .routes import RoadNet, nearest_of
+
+
+def supplied_towns(territory: sp.csr_matrix, sources: np.ndarray) -> np.ndarray:
+    """Towns joined to one of ``sources`` by roads open in ``territory`` (a road graph whose
+    roads outside the faction's territory are closed, as built by ``RoadNet.masked``).
+    ``sources`` must lie inside the territory."""
+    d, _ = nearest_of(territory, sources)
+    return np.isfinite(d)
+
 
 class SupplyGraph:
-    """Road adjacency prepared for repeated masked reachability queries."""
+    """Road adjacency for supply queries on a theatre."""
 
     def __init__(self, adjacency: sp.csr_matrix) -> None:
         self.n = adjacency.shape[0]
         self.adjacency = (adjacency > 0).astype(np.int8).tocsr()
+        upper = sp.triu(self.adjacency, k=1).tocoo()
+        self.roads = RoadNet(np.column_stack([upper.row, upper.col]),
+                             np.ones(upper.nnz), self.n)
 
     def supplied(self, passable: np.ndarray, sources: np.ndarray) -> np.ndarray:
-        """Towns in ``passable`` connected through ``passable`` towns to a passable source.
-
-        Breadth-first search by sparse matrix-vector products: one product per ring of towns
-        out from the sources, so the cost is (graph diameter) x (number of roads).
-        """
-        reached = np.zeros(self.n, dtype=bool)
-        reached[sources[passable[sources]]] = True
-        frontier = reached
-        while frontier.any():
-            frontier = (self.adjacency @ frontier.view(np.int8) > 0) & passable & ~reached
-            reached |= frontier
-        return reached
+        """Towns in ``passable`` connected through ``passable`` towns to a passable source."""
+        return supplied_towns(self.roads.masked(passable), sources[passable[sources]])
 
     def reach(self, towns: np.ndarray) -> np.ndarray:
         """Towns in ``towns`` or adjacent to one."""
