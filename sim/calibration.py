@@ -164,11 +164,9 @@ def _base_scenario(path: str, days: int) -> Scenario:
 
 
 def horizon_days(scenario: Scenario, last_day: int) -> int:
-    """Days to simulate: through ``last_day``, but never before the scenario's last dated
-    event or phase start (the scenario would not validate)."""
-    need = [last_day + 1] + [e.day + 1 for e in scenario.events] + \
-           [ph.start + 1 for ph in scenario.phases]
-    return int(min(max(need), max(scenario.days, last_day + 1)))
+    """Days to simulate: through ``last_day`` (a shorter run leaves out the scenario's later
+    events and phases; a longer one runs on past the scenario's end)."""
+    return int(last_day + 1)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import operator
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +26,10 @@ if TYPE_CHECKING:
     from .model import ConflictModel
     from .theatre import Theatre
 
-Check = Callable[["ConflictModel"], bool]
+#: A parsed condition is a tree of tuples (picklable, so scenarios travel to workers):
+#: ("or", a, b) | ("and", a, b) | ("not", a) | ("day", op, n) | ("morale", f, op, x)
+#: | ("captured", town, faction or -1) | ("held", town, faction) | ("stalled", f, days)
+Node = tuple
 OPS = {">=": operator.ge, "<=": operator.le, "==": operator.eq, ">": operator.gt,
        "<": operator.lt}
 _TOKEN = re.compile(r"(\(|\)|\band\b|\bor\b|\bnot\b)")
@@ -39,13 +41,36 @@ FORMS = ("day>=N", "captured:TOWN[:FACTION]", "held:TOWN:FACTION", "morale:FACTI
 
 @dataclass(frozen=True)
 class Condition:
-    """A parsed condition: its text and the check it compiles to."""
+    """A parsed condition: its text and its tree."""
 
     text: str
-    check: Check
+    tree: Node
 
     def __call__(self, model: ConflictModel) -> bool:
-        return bool(self.check(model))
+        return evaluate(self.tree, model)
+
+
+def evaluate(node: Node, model: ConflictModel) -> bool:
+    """Evaluate a condition tree on the model's state."""
+    kind = node[0]
+    if kind == "or":
+        return evaluate(node[1], model) or evaluate(node[2], model)
+    if kind == "and":
+        return evaluate(node[1], model) and evaluate(node[2], model)
+    if kind == "not":
+        return not evaluate(node[1], model)
+    if kind == "day":
+        return bool(OPS[node[1]](model.day, node[2]))
+    if kind == "morale":
+        return bool(OPS[node[2]](float(model.morale[node[1]]), node[3]))
+    if kind == "captured":
+        town, faction = node[1], node[2]
+        return bool(model.captured[town]) and (faction < 0 or model.owner[town] == faction)
+    if kind == "held":
+        return bool(model.owner[node[1]] == node[2])
+    if kind == "stalled":
+        return bool(model.day - model.last_gain[node[1]] - 1 >= node[2])
+    raise ValueError(f"bad condition node {node!r}")
 
 
 def parse(text: str, theatre: Theatre, factions: tuple[str, ...], *, file: Any,
@@ -55,10 +80,10 @@ def parse(text: str, theatre: Theatre, factions: tuple[str, ...], *, file: Any,
         raise InputError(file, field, "empty condition; forms: " + ", ".join(FORMS))
     tokens = [t.strip() for t in _TOKEN.split(text) if t.strip()]
     parser = _Parser(tokens, theatre, factions, file, field)
-    check = parser.expr()
+    tree = parser.expr()
     if parser.pos != len(tokens):
         raise InputError(file, field, f"unexpected {tokens[parser.pos]!r} in condition {text!r}")
-    return Condition(text, check)
+    return Condition(text, tree)
 
 
 class _Parser:
@@ -72,30 +97,27 @@ class _Parser:
     def _fail(self, msg: str) -> InputError:
         return InputError(self.file, self.field, msg)
 
-    def expr(self) -> Check:
+    def expr(self) -> Node:
         left = self.term()
         while self._peek() == "or":
             self.pos += 1
-            right = self.term()
-            left = (lambda a, b: lambda m: a(m) or b(m))(left, right)
+            left = ("or", left, self.term())
         return left
 
-    def term(self) -> Check:
+    def term(self) -> Node:
         left = self.factor()
         while self._peek() == "and":
             self.pos += 1
-            right = self.factor()
-            left = (lambda a, b: lambda m: a(m) and b(m))(left, right)
+            left = ("and", left, self.factor())
         return left
 
-    def factor(self) -> Check:
+    def factor(self) -> Node:
         tok = self._peek()
         if tok is None:
             raise self._fail("condition ends too early")
         self.pos += 1
         if tok == "not":
-            inner = self.factor()
-            return lambda m: not inner(m)
+            return ("not", self.factor())
         if tok == "(":
             inner = self.expr()
             if self._peek() != ")":
@@ -115,25 +137,18 @@ class _Parser:
     def _town(self, name: str) -> int:
         return self.theatre.id_of(name.strip(), file=self.file, field=self.field)
 
-    def atom(self, tok: str) -> Check:
+    def atom(self, tok: str) -> Node:
         if m := _DAY.match(tok):
-            op, n = OPS[m.group(1)], int(m.group(2))
-            return lambda model: op(model.day, n)
+            return ("day", m.group(1), int(m.group(2)))
         if m := _MORALE.match(tok):
-            f, op, x = self._faction(m.group(1)), OPS[m.group(2)], float(m.group(3))
-            return lambda model: op(float(model.morale[f]), x)
+            return ("morale", self._faction(m.group(1)), m.group(2), float(m.group(3)))
         kind, _, rest = tok.partition(":")
         parts = rest.split(":")
         if kind == "captured" and len(parts) in (1, 2) and parts[0].strip():
-            t = self._town(parts[0])
-            if len(parts) == 2:
-                f = self._faction(parts[1].strip())
-                return lambda model: bool(model.captured[t]) and model.owner[t] == f
-            return lambda model: bool(model.captured[t])
+            faction = self._faction(parts[1].strip()) if len(parts) == 2 else -1
+            return ("captured", self._town(parts[0]), faction)
         if kind == "held" and len(parts) == 2:
-            t, f = self._town(parts[0]), self._faction(parts[1].strip())
-            return lambda model: model.owner[t] == f
+            return ("held", self._town(parts[0]), self._faction(parts[1].strip()))
         if kind == "stalled" and len(parts) == 2 and parts[1].strip().isdigit():
-            f, k = self._faction(parts[0].strip()), int(parts[1])
-            return lambda model: model.day - model.last_gain[f] - 1 >= k
+            return ("stalled", self._faction(parts[0].strip()), int(parts[1]))
         raise self._fail(f"unknown condition {tok!r}; forms: {', '.join(FORMS)}")

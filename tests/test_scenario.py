@@ -305,3 +305,17 @@ def test_extends_missing_parent(tmp_path):
 def test_run_api_accepts_a_loaded_scenario():
     r = sim.run(TINY_OFFENSIVE, seed=0, days=3)
     assert r.days == 3
+
+
+def test_scenario_with_conditions_pickles_to_an_identical_run():
+    """Scenarios travel to pool and Dask workers by pickle, conditions included."""
+    import pickle
+
+    scenarios = Path(__file__).parents[1] / "scenarios"
+    sc = sim.load_scenario(scenarios / "riverland_counteroffensive.toml")
+    assert any(ph.when is not None for ph in sc.phases)
+    copy = pickle.loads(pickle.dumps(sc))
+    a = sim.ConflictModel(sc, seed=5).run()
+    b = sim.ConflictModel(copy, seed=5).run()
+    assert a.log_rows == b.log_rows
+    assert (a.control_array == b.control_array).all()
