@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .errors import InputError
 
-KINDS = ("capture", "control", "fan", "whatif", "sensitivity")
+KINDS = ("capture", "control", "fan", "whatif", "sensitivity", "animate")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -48,6 +48,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     w.add_argument("--base", type=Path, help="another batch as the base")
     s = sub.add_parser("sensitivity", parents=[common], help="sensitivity index bars")
     s.add_argument("results", type=Path)
+    from .animate import add_animate_parser
+    add_animate_parser(sub)
 
 
 def _day(text: str, exp) -> int:
@@ -72,6 +74,9 @@ def _point(exp, point: int | None, flag: str = "--point") -> int | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.kind == "animate":
+        from .animate import run_animate
+        return run_animate(args)
     from . import batchplots as bp
     from .experiments import Experiment
     formats = [f.strip().lower() for f in args.format.split(",") if f.strip()]
