@@ -14,37 +14,29 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import InputError
-
-
-def _count(flag: str, lo: int):
-    def conv(text: str) -> int:
-        try:
-            v = int(text)
-        except ValueError:
-            raise InputError("command line", flag, f"expected an integer, got {text!r}") from None
-        if v < lo:
-            raise InputError("command line", flag, f"expected an integer >= {lo}, got {v}")
-        return v
-    return conv
+from .cli import int_arg
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("experiment", type=Path, help="experiment TOML file")
-    p.add_argument("--workers", type=_count("--workers", 0), default=0,
+    p.add_argument("--workers", type=int_arg("--workers", 0), default=0,
                    help="local worker processes (default 0: one per CPU; 1: this process)")
     where = p.add_mutually_exclusive_group()
     where.add_argument("--scheduler", metavar="ADDRESS",
                        help="run on a Dask cluster: its scheduler address (tcp://host:8786)")
-    where.add_argument("--dask-local", type=_count("--dask-local", 1), metavar="N",
+    where.add_argument("--dask-local", type=int_arg("--dask-local", 1), metavar="N",
                        help="start a local Dask cluster of N worker processes")
+    p.add_argument("--params", type=Path, metavar="FILE",
+                   help="parameter values from a TOML [params] table (e.g. a fitted file)")
     p.add_argument("--out", type=Path, help="results folder (default: runs/<experiment>)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
 def run(args: argparse.Namespace) -> int:
     from .experiments import Experiment
-    exp = Experiment.from_file(args.experiment, out=args.out)
+    from .params import load_params_file
+    params = load_params_file(args.params) if args.params else None
+    exp = Experiment.from_file(args.experiment, out=args.out, params=params)
     d = exp.spec.design
     print(f"{exp.name}: scenario {exp.scenario.name!r}, {d.kind} design, {len(exp.points)} "
           f"point(s) x {exp.spec.replicates} replicate(s) = {exp.n_runs} runs -> {exp.out}",

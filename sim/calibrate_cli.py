@@ -8,16 +8,17 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
+from .cli import int_arg
 from .errors import InputError
 
 
 def executor_options(parser: argparse.ArgumentParser) -> None:
     g = parser.add_mutually_exclusive_group()
-    g.add_argument("--workers", type=int, default=1,
+    g.add_argument("--workers", type=int_arg("--workers", 0), default=1,
                    help="local worker processes (default 1; 0 = one per CPU)")
     g.add_argument("--scheduler", metavar="ADDR",
                    help="Dask scheduler address (workers need the scenario files)")
-    g.add_argument("--dask-local", type=int, metavar="N",
+    g.add_argument("--dask-local", type=int_arg("--dask-local", 1), metavar="N",
                    help="start a local Dask cluster of N workers")
 
 

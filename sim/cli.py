@@ -20,7 +20,8 @@ class _Parser(argparse.ArgumentParser):
         raise InputError("command line", self.prog.split(" ", 1)[-1], message)
 
 
-def _int_arg(name: str, lo: int = 0):
+def int_arg(name: str, lo: int = 0):
+    """An argparse type: an integer >= lo, or a one-line InputError naming the flag."""
     def conv(text: str) -> int:
         try:
             v = int(text)
@@ -39,8 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("run", help="run one scenario and print its control changes")
     r.add_argument("scenario", help="scenario TOML file")
-    r.add_argument("--seed", type=_int_arg("--seed"), help="random seed (default: the scenario's)")
-    r.add_argument("--days", type=_int_arg("--days", 1), help="number of days to run")
+    r.add_argument("--seed", type=int_arg("--seed"), help="random seed (default: the scenario's)")
+    r.add_argument("--days", type=int_arg("--days", 1), help="number of days to run")
     r.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE",
                    help="override a parameter or scenario field (repeatable)")
     r.add_argument("--params", type=Path, metavar="FILE",

@@ -117,10 +117,14 @@ class Experiment:
         self._runs: pd.DataFrame | None = None
 
     @classmethod
-    def from_file(cls, path: str | Path, out: str | Path | None = None) -> Experiment:
-        """Read and validate an experiment TOML (see ``experiments/`` for examples)."""
+    def from_file(cls, path: str | Path, out: str | Path | None = None,
+                  params: dict[str, Any] | None = None) -> Experiment:
+        """Read and validate an experiment TOML (see ``experiments/`` for examples).
+        ``params`` (e.g. from a fitted file) override the experiment's own overrides."""
         p = Path(path)
         raw = read_toml(p)
+        if params:
+            raw = {**raw, "overrides": {**raw.get("overrides", {}), **params}}
         try:
             spec = ExperimentSpec.model_validate(raw)
         except ValidationError as exc:

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from .calibrate_cli import executor, executor_options
+from .cli import int_arg
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -16,7 +17,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="fit on reports dated on or before this date (YYYY-MM-DD)")
     parser.add_argument("--reported", type=Path,
                         help="reported changes CSV (default: the spec's)")
-    parser.add_argument("--replicates", type=int, metavar="R",
+    parser.add_argument("--replicates", type=int_arg("--replicates", 1), metavar="R",
                         help="forecast replicates (default: the spec's [forecast] replicates)")
     executor_options(parser)
     parser.add_argument("--out", type=Path,
