@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import InputError
-from .scenario import read_toml
+from .files import read_csv, read_toml
 from .theatre import Theatre, haversine_km
 
 SUB_EVENTS = {"non-state actor overtakes territory": "assault",
@@ -107,25 +107,10 @@ def import_acled(path: str | Path, theatre: Theatre, actors: list[tuple[str, str
                  max_km: float = 10.0) -> tuple[list[dict[str, str]], list[Unmatched]]:
     """Reported-event rows (shared schema plus note) and the rows that could not be matched.
     Duplicates (same date, place, new controller) are merged, keeping every event id."""
-    p = Path(path)
-    if not p.is_file():
-        raise InputError(p, "-", "file not found")
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(p, "-", f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    reader = csv.DictReader(text.splitlines())
-    header = [h.strip() for h in reader.fieldnames or []]
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        raise InputError(p, "header", f"missing ACLED column(s) {', '.join(missing)}; is this "
-                                      f"an ACLED export?")
-    reader.fieldnames = header
+    _, records = read_csv(path, REQUIRED, extra_fields=True, what="an ACLED export (CSV)")
     rows: dict[tuple[str, str, str], dict[str, str]] = {}
     bad: list[Unmatched] = []
-    for rec in reader:
-        line = reader.line_num
-        rec = {k: (v or "").strip() for k, v in rec.items() if k is not None}
+    for line, rec in records:
         cause = SUB_EVENTS.get(rec["sub_event_type"].lower())
         if cause is None:
             continue

@@ -28,9 +28,10 @@ from typing import Any
 import numpy as np
 
 from .errors import InputError
+from .files import read_toml
 from .params import PARAMS, coerce
 from .reported import Reported, match_days, parse_date, read_reported, unreported
-from .scenario import Scenario, load_scenario, read_toml
+from .scenario import Scenario, load_scenario
 
 MapLike = Callable[[Callable[[Any], Any], Iterable[Any]], Iterable[Any]]
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import re
 import sys
 from collections.abc import Iterator
 from importlib import metadata
@@ -31,9 +30,10 @@ from pydantic import Field, ValidationError
 
 from .errors import InputError
 from .executors import Executor, Job, make_executor
+from .files import read_toml, validation_error
 from .metrics import MetricSet, bind_metrics
 from .params import PARAMS
-from .scenario import Scenario, Strict, _loc, load_raw, load_scenario, read_toml
+from .scenario import Scenario, Strict, load_raw, load_scenario
 
 SALIB_KINDS = ("sobol", "morris")
 MODEL_CODE = ("model.py", "factions.py", "units.py", "battles.py", "deploy.py", "combat.py",
@@ -82,20 +82,6 @@ def run_seed(base: int, key: int) -> int:
     return int(ss.generate_state(1, np.uint64)[0] >> np.uint64(1))
 
 
-def _pretty(exc: ValidationError) -> tuple[str, str]:
-    err = exc.errors()[0]
-    msg = err["msg"].removeprefix("Value error, ")
-    if err["type"] == "missing":
-        msg = "required field is missing"
-    elif "input" in err and err["type"] not in ("value_error",):
-        msg = f"{msg}, got {err['input']!r}"[:300]
-    loc = _loc(err["loc"])
-    unknown = re.match(r"unknown key '([^']+)'", msg)
-    if unknown:     # name the offending key itself
-        loc = f"{loc}.{unknown.group(1)}" if loc != "-" else unknown.group(1)
-    return loc, msg
-
-
 class Experiment:
     """A declared experiment bound to its scenario: the run plan, and its results on disk."""
 
@@ -128,7 +114,7 @@ class Experiment:
         try:
             spec = ExperimentSpec.model_validate(raw)
         except ValidationError as exc:
-            raise InputError(p, *_pretty(exc)) from None
+            raise validation_error(exc, p) from None
         return cls(spec, p, out, raw)
 
     @classmethod

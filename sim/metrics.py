@@ -22,7 +22,8 @@ import numpy as np
 from pydantic import Field, ValidationError
 
 from .errors import InputError
-from .scenario import Strict, _loc
+from .files import validation_error
+from .scenario import Strict
 from .theatre import haversine_km
 
 if TYPE_CHECKING:
@@ -214,11 +215,7 @@ def bind_metrics(specs: Sequence[Mapping[str, Any]] | None, scenario: Scenario,
         try:
             s = MetricSpec.model_validate(raw)
         except ValidationError as exc:
-            err = exc.errors()[0]
-            msg = err["msg"].removeprefix("Value error, ")
-            if err["type"] == "missing":
-                msg = "required field is missing"
-            raise InputError(file, f"{loc}.{_loc(err['loc'])}".rstrip(".-"), msg) from None
+            raise validation_error(exc, file, prefix=loc) from None
         for need in NEEDS[s.kind]:
             if not getattr(s, need):
                 raise InputError(file, f"{loc}.{need}", f"a {s.kind} metric needs {need!r}")

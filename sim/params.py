@@ -188,7 +188,7 @@ def load_params_file(path: str | Path) -> dict[str, float | str]:
     """The ``[params]`` table of a TOML file (a fitted-parameter file written by
     ``frontline calibrate``, say), every name and value checked against the table; an
     InputError names the file and the key."""
-    from .scenario import read_toml
+    from .files import read_toml
     p = Path(path)
     params = read_toml(p).get("params")
     if not isinstance(params, dict):

@@ -14,7 +14,6 @@ Matching assumptions:
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import InputError
+from .files import read_csv
 from .scenario import Scenario
 
 REQUIRED = ("date", "place", "new_controller", "source")
@@ -109,32 +109,8 @@ def _faction(name: str, scenario: Scenario, file: Path, field: str, *,
 
 def read_rows(path: str | Path) -> tuple[Path, list[tuple[int, dict[str, str]]]]:
     """The rows of a reported CSV with their line numbers; checks the header."""
-    p = Path(path)
-    if not p.is_file():
-        raise InputError(p, "-", "file not found")
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(p, "-", f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    if "\x00" in text:
-        raise InputError(p, "-", "binary data, expected CSV text")
-    reader = csv.DictReader(text.splitlines())
-    header = [h.strip() for h in (reader.fieldnames or [])]
-    if not header:
-        raise InputError(p, "header", f"empty file; expected columns {', '.join(REQUIRED)}")
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        raise InputError(p, "header", f"missing column(s) {', '.join(missing)}; required: "
-                                      f"{', '.join(REQUIRED)} (optional: {', '.join(OPTIONAL)})")
-    reader.fieldnames = header
-    rows = []
-    for row in reader:
-        if None in row:
-            raise InputError(p, f"row {reader.line_num}", "more fields than header columns")
-        rows.append((reader.line_num, {k: (v or "").strip() for k, v in row.items()}))
-    if not rows:
-        raise InputError(p, "-", "no rows")
-    return p, rows
+    _, rows = read_csv(path, REQUIRED, OPTIONAL)
+    return Path(path), rows
 
 
 def read_reported(path: str | Path, scenario: Scenario) -> Reported:

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from .conditions import Condition
 from .conditions import parse as parse_condition
 from .errors import InputError
+from .files import read_toml, validation_error
 from .params import PARAMS, Params, coerce
 from .theatre import Theatre, load_theatre
 
@@ -154,31 +155,6 @@ class ScenarioSpec(Strict):
 
 
 # -- reading ---------------------------------------------------------------------------------
-def _loc(loc: Iterable[Any]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "-"
-
-
-def read_toml(path: str | Path) -> dict[str, Any]:
-    """Read a TOML file; a missing, binary or malformed file is an InputError."""
-    p = Path(path)
-    if not p.is_file():
-        raise InputError(p, "-", "file not found")
-    raw = p.read_bytes()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise InputError(p, "-", "not UTF-8 text; expected a TOML file") from None
-    if not text.strip():
-        raise InputError(p, "-", "empty file; expected a TOML file")
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(p, "-", f"invalid TOML: {exc}") from None
-
-
 def parse_set(items: Iterable[str]) -> dict[str, Any]:
     """``name=value`` strings -> {name: value}; values are TOML literals or plain strings."""
     out: dict[str, Any] = {}
@@ -314,13 +290,7 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
     try:
         spec = ScenarioSpec.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "missing":
-            msg = "required field is missing"
-        elif "input" in err and err["type"] not in ("value_error",):
-            msg = f"{msg}, got {err['input']!r}"[:300]
-        raise InputError(file, _loc(err["loc"]), msg) from None
+        raise validation_error(exc, file) from None
     theatre_dir = resolve_theatre(spec.theatre, theatre_base)
     shortened = isinstance(file_days, int) and spec.days < file_days
     return bind(spec, load_theatre(theatre_dir), file,
@@ -476,7 +446,8 @@ def bind(spec: ScenarioSpec, theatre: Theatre, file: Path,
         if c in ("", "none", "nobody"):
             continue
         if c not in fidx:
-            raise InputError(tfile, f"row {i + 2}, column controller",
+            line = theatre.lines[i] if theatre.lines else i + 2
+            raise InputError(tfile, f"row {line}, column controller",
                              f"unknown controller {c!r}; the scenario's factions are "
                              f"{', '.join(names)}")
         owner[i] = fidx[c]

@@ -8,7 +8,6 @@ factors used by the reference compilation in shared/data/nw_syria_2024).
 
 from __future__ import annotations
 
-import csv
 import math
 import unicodedata
 import warnings
@@ -21,6 +20,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .errors import InputError
+from .files import read_csv
 
 KINDS = ("city", "town", "village", "airbase", "base", "crossing")
 ROAD_CLASSES = ("highway", "other")
@@ -77,6 +77,7 @@ class Theatre:
     attrs: dict[str, list[str]] = field(default_factory=dict)
     alt_names: list[list[str]] = field(default_factory=list)
     source_dir: Path | None = None
+    lines: list[int] = field(default_factory=list)   # line of each town in towns.csv
 
     def __post_init__(self) -> None:
         self.n = len(self.names)
@@ -127,34 +128,6 @@ class Theatre:
 
 
 # -- loading ---------------------------------------------------------------------------------
-def _read_csv(path: Path, required: tuple[str, ...]) -> tuple[list[str], list[dict[str, str]]]:
-    if not path.is_file():
-        raise InputError(path, "-", "file not found")
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(path, "-", f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    if "\x00" in text:
-        raise InputError(path, "-", "binary data, expected CSV text")
-    reader = csv.DictReader(text.splitlines())
-    header = [h.strip() for h in (reader.fieldnames or [])]
-    if not header:
-        raise InputError(path, "header", f"empty file; expected columns {', '.join(required)}")
-    missing = [c for c in required if c not in header]
-    if missing:
-        raise InputError(path, "header", f"missing column(s) {', '.join(missing)}; "
-                                          f"required: {', '.join(required)}")
-    reader.fieldnames = header
-    rows = []
-    for row in reader:
-        if None in row:
-            raise InputError(path, f"row {reader.line_num}", "more fields than header columns")
-        rows.append({k: (v or "").strip() for k, v in row.items()})
-    if not rows:
-        raise InputError(path, "-", "no rows")
-    return header, rows
-
-
 def _number(path: Path, row: int, col: str, raw: str, *, lo: float | None = None,
             hi: float | None = None, default: float | None = None) -> float:
     if raw == "" and default is not None:
@@ -183,16 +156,16 @@ def load_theatre(directory: str | Path) -> Theatre:
 @lru_cache(maxsize=16)
 def _load_cached(d: Path, _stamp: tuple) -> Theatre:
     tpath, rpath = d / "towns.csv", d / "roads.csv"
-    header, rows = _read_csv(tpath, TOWN_REQUIRED)
-    known = {"name", "alt_names", "lat", "lon", "controller", "kind", "population", "value",
-             "fortification", "source"}
+    optional = ("alt_names", "kind", "population", "value", "fortification", "source")
+    header, rows = read_csv(tpath, TOWN_REQUIRED, optional)
+    known = {*TOWN_REQUIRED, *optional}
     extra = [c for c in header if c not in known]
     names: list[str] = []
     alts: list[list[str]] = []
-    seen: dict[str, tuple[int, str]] = {}
+    seen: dict[str, tuple[int, int]] = {}      # name key -> (line, town id)
     lat, lon, pop, val, fort, kinds, ctrl = [], [], [], [], [], [], []
     attrs: dict[str, list[str]] = {c: [] for c in extra}
-    for r, row in enumerate(rows, start=2):
+    for town_id, (r, row) in enumerate(rows):
         nm = row["name"]
         if not nm:
             raise InputError(tpath, f"row {r}, column name", "empty name")
@@ -204,7 +177,7 @@ def _load_cached(d: Path, _stamp: tuple) -> Theatre:
             if key in seen and seen[key][0] != r:
                 raise InputError(tpath, f"row {r}, column name",
                                  f"duplicate name {label!r} (also on row {seen[key][0]})")
-            seen[key] = (r, label)
+            seen[key] = (r, town_id)
         la = _number(tpath, r, "lat", row["lat"], lo=-90, hi=90)
         lo = _number(tpath, r, "lon", row["lon"], lo=-180, hi=180)
         kind = row.get("kind", "") or "town"
@@ -227,12 +200,12 @@ def _load_cached(d: Path, _stamp: tuple) -> Theatre:
         for c in extra:
             attrs[c].append(row.get(c, ""))
 
-    index = {key: r - 2 for key, (r, _) in seen.items()}
+    index = {key: town_id for key, (_, town_id) in seen.items()}
 
-    _, rrows = _read_csv(rpath, ROAD_REQUIRED)
+    _, rrows = read_csv(rpath, ROAD_REQUIRED, ("km", "road", "source"))
     edges, km, road = [], [], []
     pairs: dict[tuple[int, int], int] = {}
-    for r, row in enumerate(rrows, start=2):
+    for r, row in rrows:
         ends = []
         for col in ("a", "b"):
             i = index.get(normalise(row[col]))
@@ -263,7 +236,8 @@ def _load_cached(d: Path, _stamp: tuple) -> Theatre:
     th = Theatre(name=d.name, names=names, lat=np.array(lat), lon=np.array(lon), kind=kinds,
                  population=np.array(pop), value=np.array(val), fortification=np.array(fort),
                  controller=ctrl, edges=np.array(edges, dtype=np.int64).reshape(-1, 2),
-                 km=np.array(km), road=road, attrs=attrs, alt_names=alts, source_dir=d)
+                 km=np.array(km), road=road, attrs=attrs, alt_names=alts, source_dir=d,
+                 lines=[r for r, _ in rows])
     ncomp, labels = sp.csgraph.connected_components(th.adjacency_km, directed=False)
     if ncomp > 1:
         sizes = np.bincount(labels)

@@ -70,7 +70,7 @@ def test_cli_writes_a_reported_file_the_reader_accepts(tmp_path, capsys):
 def test_bad_inputs(tmp_path):
     theatre = sim.load_theatre(THEATRE)
     (tmp_path / "x.csv").write_text("date,place\n2024-11-29,Saraqib\n")
-    with pytest.raises(InputError, match="missing ACLED column"):
+    with pytest.raises(InputError, match="missing column.*ACLED export"):
         import_acled(tmp_path / "x.csv", theatre, read_actor_map(ACTORS))
     (tmp_path / "a.toml").write_text("[factions]\ngovernment = 3\n")
     with pytest.raises(InputError) as exc:

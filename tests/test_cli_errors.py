@@ -78,7 +78,7 @@ CASES = {
     "binary-file": (["run", "{binary}"], ["binary.toml", "UTF-8"]),
     "unknown-key": (["run", "{unknown_key}"], ["unknown_key.toml", "colour_scheme", "valid:"]),
     "unknown-nested-key": (["run", "{unknown_nested}"],
-                           ["unknown_nested.toml: factions.sna: ", "moral", "valid:"]),
+                           ["unknown_nested.toml: factions.sna.moral: ", "valid:"]),
     "set-out-of-bounds": (["run", "{good}", "--set", "kill_rate=5"],
                           [": kill_rate: ", "0.3"]),
     "set-bad-choice": (["run", "{good}", "--set", "combat_law=cubic"],

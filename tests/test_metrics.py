@@ -109,7 +109,7 @@ def test_metric_set_evaluates_every_kind(results, builtin_scenario):
     ({"kind": "capture_day", "town": "Atlantis"}, "metrics[0].town"),
     ({"kind": "holds", "town": "Hama", "faction": "isis"}, "metrics[0].faction"),
     ({"kind": "holds", "town": "Hama", "faction": "sna", "day": 12}, "metrics[0].day"),
-    ({"kind": "front_length", "colour": "red"}, "metrics[0]"),
+    ({"kind": "front_length", "colour": "red"}, "metrics[0].colour"),
 ])
 def test_bad_metric_names_file_and_field(builtin_scenario, spec, field):
     with pytest.raises(InputError) as e:

@@ -75,13 +75,13 @@ def test_unknown_top_level_key_lists_valid_keys(tmp_path):
 
 def test_unknown_faction_key_names_the_table(tmp_path):
     err = error(write(tmp_path, variant("[factions.sna]\n", "[factions.sna]\nmoral = 0.5\n")))
-    assert err.field == "factions.sna"
+    assert err.field == "factions.sna.moral"
     assert "'moral'" in err.message and "morale" in err.message and "strength" in err.message
 
 
 def test_unknown_deployment_key(tmp_path):
     err = error(write(tmp_path, variant('town = "Alpha"\n', 'town = "Alpha"\nsize = 3\n')))
-    assert err.field == "deployments[0]"
+    assert err.field == "deployments[0].size"
     assert "'size'" in err.message and "units" in err.message
 
 
@@ -158,7 +158,7 @@ def test_events_outside_the_run(tmp_path, day, ok):
     ("start = 2024-01-01", 'start = "yesterday"', "start", "yesterday"),
     ("strength = 500\n", "strength = -500\n", "factions.sna.strength", "-500"),
     ('kind = "offensive"', 'kind = "blitz"', "phases[0].kind", "blitz"),
-    ('theatre = "', 'theatr = "', "-", "theatr"),
+    ('theatre = "', 'theatr = "', "theatr", "valid: name"),
 ])
 def test_field_validation_names_the_field(tmp_path, old, new, field, what):
     err = error(write(tmp_path, variant(old, new)))
