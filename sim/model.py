@@ -79,6 +79,7 @@ class ConflictModel(mesa.Model):
         self.supplied = np.ones((F, n), dtype=bool)
         self._pull_cache: dict[tuple[int, ...], np.ndarray] = {}
         self._territory_cache: dict[bytes, object] = {}
+        self._supply_cache: dict[tuple[int, bytes], np.ndarray] = {}
         self.captured = np.zeros(n, dtype=bool)
         self.last_gain = np.full(F, -1)
         self.ceasefire: set[int] = set()
@@ -208,10 +209,17 @@ class ConflictModel(mesa.Model):
         cut off lose strength and cohesion, supplied ones recover."""
         f, p, sc = self.forces, self.params, self.setup
         for i in range(len(sc.factions)):
-            allies = np.flatnonzero(sc.relation[i] == 1)
-            sources = np.concatenate([sc.supply_sources[j] for j in allies])
-            inside = supplied_towns(self.territory_graph(i), sources[self.friendly[i, sources]])
-            self.supplied[i] = self.supply_graph.reach(inside)
+            key = (i, self.friendly[i].tobytes())       # unchanged territory, same answer
+            hit = self._supply_cache.get(key)
+            if hit is None:
+                if len(self._supply_cache) > 64:
+                    self._supply_cache.clear()
+                allies = np.flatnonzero(sc.relation[i] == 1)
+                sources = np.concatenate([sc.supply_sources[j] for j in allies])
+                inside = supplied_towns(self.territory_graph(i),
+                                        sources[self.friendly[i, sources]])
+                hit = self._supply_cache[key] = self.supply_graph.reach(inside)
+            self.supplied[i] = hit
         alive = f.strength > 0
         ok = self.supplied[f.faction, f.town]
         cut = alive & ~ok
@@ -313,7 +321,7 @@ class ConflictModel(mesa.Model):
         if self.day == 0:
             self._assess()
         else:       # the map is as update_control left it; plan() reassesses after morale
-            self._safe = {}
+            self._safe, self._ratio = {}, {}
 
     def _assess(self) -> None:
         """Derived daily arrays: who is friendly/hostile where, effective strengths, threats."""
@@ -336,6 +344,7 @@ class ConflictModel(mesa.Model):
         self.threat = hostile_here + (self.adjacency @ hostile_mob.T).T
         self.defence = (self.ally @ E) * self.defence_mult
         self._safe: dict[int, np.ndarray] = {}
+        self._ratio: dict[int, np.ndarray] = {}
 
     def power_array(self) -> np.ndarray:
         """Per-unit effective strength: strength x quality x morale x support modifiers."""
@@ -354,10 +363,13 @@ class ConflictModel(mesa.Model):
     def threat_ratio(self, faction: int) -> np.ndarray:
         """Estimated hostile effective strength in and next to each town, over the
         faction's own defence there (0 where it has no units)."""
-        d = self.defence[faction]
-        r = np.zeros_like(d)
-        has = self.E[faction] > 0
-        r[has] = self.threat[faction, has] * self.intel[faction, has] / d[has]
+        r = self._ratio.get(faction)
+        if r is None:
+            d = self.defence[faction]
+            r = np.zeros_like(d)
+            has = self.E[faction] > 0
+            r[has] = self.threat[faction, has] * self.intel[faction, has] / d[has]
+            self._ratio[faction] = r
         return r
 
     def frontier(self, faction: int) -> np.ndarray:
