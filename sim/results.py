@@ -116,15 +116,16 @@ class RunResult:
 
     def capture_day(self, town: str | int, by: str | None = None) -> int | None:
         """First day the town passed to ``by`` (to anyone if None); None if it never did."""
+        from .metrics import capture_day
         t = town if isinstance(town, int) else self.theatre.id_of(town)
-        for d, tt, new, _old, _c in self.log_rows:
-            if tt == t and (by is None or self.factions[new] == by):
-                return d
-        return None
+        d = capture_day(self, t, None if by is None else self.factions.index(by))
+        return None if np.isnan(d) else int(d)
 
     def holder(self, town: str | int, day: int = -1) -> str:
+        """Name of the faction holding the town at the end of ``day`` ('' for nobody)."""
+        from .metrics import holder
         t = town if isinstance(town, int) else self.theatre.id_of(town)
-        return self._name(int(self.control_array[day, t]))
+        return self._name(holder(self, t, day))
 
     def summary(self) -> pd.DataFrame:
         """Per faction at the start and on the last day: towns, population, strength, losses."""
