@@ -49,22 +49,27 @@ def throughput(runs: int, tmp: Path, **where) -> tuple[float, float]:
 
 def big(runs: int, workers: int) -> None:
     """Run one big batch in this process; print the parent's peak RSS (getrusage) and the
-    peak of the summed RSS of the parent and all its descendants (psutil, sampled 4x/s)."""
+    peaks of the summed RSS and of the summed PSS of the parent and all its descendants
+    (psutil, sampled 4x/s). RSS counts pages the forked workers share with the forkserver
+    once per process; PSS splits shared pages between them, so its sum is the memory the
+    batch really occupies."""
     import psutil
 
     from sim.experiments import Experiment
-    peak = [0]
+    peak = [0, 0]
     stop = threading.Event()
 
     def sample() -> None:
         me = psutil.Process()
         while not stop.is_set():
             try:
-                rss = me.memory_info().rss + sum(c.memory_info().rss
-                                                 for c in me.children(recursive=True))
-            except psutil.Error:
+                procs = [me, *me.children(recursive=True)]
+                rss = sum(p.memory_info().rss for p in procs)
+                pss = sum(p.memory_full_info().pss for p in procs)
+            except (psutil.Error, AttributeError):
                 continue
             peak[0] = max(peak[0], rss)
+            peak[1] = max(peak[1], pss)
             stop.wait(0.25)
 
     th = threading.Thread(target=sample, daemon=True)
@@ -79,7 +84,8 @@ def big(runs: int, workers: int) -> None:
     th.join()
     me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"runs": runs, "seconds": round(secs, 1), "parent_peak_mb": round(me),
-                      "all_processes_peak_mb": round(peak[0] / 2**20),
+                      "all_processes_peak_rss_mb": round(peak[0] / 2**20),
+                      "all_processes_peak_pss_mb": round(peak[1] / 2**20),
                       "output_mb": round(size, 1)}))
 
 
