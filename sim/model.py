@@ -252,8 +252,29 @@ class ConflictModel(mesa.Model):
         self._assess()
 
     def resolve_combat(self) -> None:
-        """Stochastic Lanchester combat in every town where hostile units meet (sim.combat)."""
+        """Air interdiction of hostile units near each faction's territory, then stochastic
+        Lanchester combat in every town where hostile units meet (sim.battles)."""
+        self.interdict()
         resolve(self)
+
+    def interdict(self) -> None:
+        """Air power strikes enemy units in or next to the faction's territory: each loses
+        ``air_interdiction x air`` of its strength a day (summed over the hostile factions
+        flying over it). Interdiction, not only close support, is how air power slows an
+        offensive (Pape 1996, ch. 2; the Russian air campaign of 2015-20 in Idlib)."""
+        p, f = self.params, self.forces
+        if p.air_interdiction <= 0 or not self.air.any():
+            return
+        alive = f.strength > 0
+        # umbrella[g, t]: faction g's air reaches town t (its territory and one road beyond)
+        umbrella = self.supply_graph.reach_many(self.owner_mask())
+        hit = np.zeros(len(f.strength))
+        for g in np.flatnonzero(self.air > 0):
+            enemy = alive & (self.setup.relation[g, f.faction] == -1) & umbrella[g, f.town]
+            hit[enemy] += p.air_interdiction * self.air[g]
+        lost = f.strength * np.minimum(hit, 1.0)
+        np.add.at(self.losses, f.faction, lost)
+        f.strength -= lost
 
     def update_control(self) -> None:
         """A town changes hands when a hostile faction's units hold it and none of the
@@ -345,6 +366,10 @@ class ConflictModel(mesa.Model):
         self.defence = (self.ally @ E) * self.defence_mult
         self._safe: dict[int, np.ndarray] = {}
         self._ratio: dict[int, np.ndarray] = {}
+
+    def owner_mask(self) -> np.ndarray:
+        """(F, n) bool: town held by that faction."""
+        return self.owner[None, :] == np.arange(len(self.setup.factions))[:, None]
 
     def power_array(self) -> np.ndarray:
         """Per-unit effective strength: strength x quality x morale x support modifiers."""

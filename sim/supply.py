@@ -40,6 +40,10 @@ class SupplyGraph:
         """Towns in ``towns`` or adjacent to one."""
         return towns | (self.adjacency @ towns.view(np.int8) > 0)
 
+    def reach_many(self, towns: np.ndarray) -> np.ndarray:
+        """``reach`` for each row of a (k, n) boolean array."""
+        return towns | (self.adjacency @ towns.T.astype(np.int8) > 0).T
+
 
 def encircled(owner: np.ndarray, faction: int, supplied: np.ndarray) -> np.ndarray:
     """Towns held by ``faction`` that its supply network does not reach."""

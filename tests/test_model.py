@@ -329,3 +329,24 @@ def test_builtin_outcome_over_50_seeds(builtin_scenario):
         lost_own += bool((r.control_array[:, own] != opp).any())
     assert took_aleppo >= 40          # >= 80% (measured 100%)
     assert lost_own <= 5              # <= 10% of runs lose any starting town (measured 0%)
+
+
+def test_air_interdiction_strikes_enemies_near_the_territory_only(builtin_scenario):
+    """Each enemy unit in or next to a faction's towns loses air_interdiction x air of its
+    strength a day (counted as losses); units out of reach and friendly units are untouched."""
+    m = sim.ConflictModel(builtin_scenario, seed=0)
+    gov = builtin_scenario.factions.index("government")
+    m.air[:] = 0.0
+    m.air[gov] = 1.0
+    f = m.forces
+    before, losses0 = f.strength.copy(), m.losses.copy()
+    reach = m.supply_graph.reach(m.owner == gov)
+    enemy = (f.strength > 0) & (builtin_scenario.relation[gov, f.faction] == -1)
+    near, far = enemy & reach[f.town], enemy & ~reach[f.town]
+    assert near.any() and far.any()
+    m.interdict()
+    k = m.params.air_interdiction
+    assert np.allclose(f.strength[near], before[near] * (1 - k))
+    assert np.array_equal(f.strength[far], before[far])
+    assert np.array_equal(f.strength[~enemy], before[~enemy])
+    assert m.losses.sum() - losses0.sum() == pytest.approx(k * before[near].sum())
