@@ -33,7 +33,8 @@ from .executors import Executor, Job, make_executor
 from .files import read_toml, validation_error
 from .metrics import MetricSet, bind_metrics
 from .params import PARAMS
-from .scenario import Scenario, Strict, load_raw, load_scenario
+from .scenario import Scenario, load_raw, load_scenario
+from .spec import Strict
 
 SALIB_KINDS = ("sobol", "morris")
 MODEL_CODE = ("model.py", "factions.py", "units.py", "battles.py", "deploy.py", "combat.py",

@@ -18,7 +18,8 @@ import mesa
 import numpy as np
 
 from .routes import from_sources, walk
-from .scenario import FactionSpec, Phase
+from .scenario import Phase
+from .spec import FactionSpec
 from .units import ATTACK, HOLD, RESERVE, WITHDRAW
 
 if TYPE_CHECKING:

@@ -23,7 +23,7 @@ from pydantic import Field, ValidationError
 
 from .errors import InputError
 from .files import validation_error
-from .scenario import Strict
+from .spec import Strict
 from .theatre import haversine_km
 
 if TYPE_CHECKING:

@@ -14,144 +14,27 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import ValidationError
 
 from .conditions import Condition
 from .conditions import parse as parse_condition
 from .errors import InputError
 from .files import read_toml, validation_error
 from .params import PARAMS, Params, coerce
+from .spec import (  # noqa: F401  (re-exported: the schema is part of this module's API)
+    EVENT_KINDS,
+    PHASE_KINDS,
+    DeploymentSpec,
+    EventSpec,
+    FactionSpec,
+    PhaseSpec,
+    ScenarioSpec,
+    Strict,
+)
 from .theatre import Theatre, load_theatre
-
-PHASE_KINDS = ("offensive", "counteroffensive", "defend", "withdraw")
-EVENT_KINDS = ("reinforcement", "withdrawal", "handover", "support", "ceasefire")
-
-
-class Strict(BaseModel):
-    """Base: unknown keys are an error that lists the valid ones."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _known_keys(cls, data: Any) -> Any:
-        if isinstance(data, Mapping):
-            unknown = [k for k in data if k not in cls.model_fields]
-            if unknown:
-                raise ValueError(f"unknown key {unknown[0]!r}; valid: "
-                                 f"{', '.join(cls.model_fields)}")
-        return data
-
-
-class FactionSpec(Strict):
-    label: str = ""
-    colour: str = "#888888"
-    strength: float = Field(gt=0, description="fighters under command at day 0")
-    quality: float = Field(1.0, gt=0, le=3)
-    morale: float = Field(0.7, ge=0, le=1)
-    allies: list[str] = []
-    neutral: list[str] = []
-    supply: list[str] = Field([], description="supply-source towns (border crossings, bases)")
-    garrison_share: float | None = Field(None, ge=0, le=1)
-    attack_ratio: float | None = Field(None, gt=0)
-    hold_ratio: float | None = Field(None, gt=0)
-    air: float = Field(0.0, ge=0, le=1, description="air support level at day 0")
-    drones: float = Field(0.0, ge=0, le=1, description="drone support level at day 0")
-
-
-class DeploymentSpec(Strict):
-    faction: str
-    town: str
-    strength: float = Field(gt=0)
-    quality: float | None = Field(None, gt=0, le=3)
-    units: int = Field(1, ge=1, le=100)
-    posture: Literal["attack", "hold", "reserve"] = "reserve"
-
-
-class PhaseSpec(Strict):
-    faction: str
-    kind: Literal["offensive", "counteroffensive", "defend", "withdraw"]
-    objectives: list[str] = []
-    start: int = Field(0, ge=0)
-    end: int | None = Field(None, ge=0)
-    when: str | None = None
-    duration: int | None = Field(None, ge=1)
-    commitment: float = Field(1.0, ge=0, le=1)
-    to: str | None = None
-    line: list[str] = []
-
-    @model_validator(mode="after")
-    def _order(self) -> PhaseSpec:
-        if self.end is not None and self.end <= self.start:
-            raise ValueError(f"end ({self.end}) not after start ({self.start})")
-        if self.duration is not None and self.when is None:
-            raise ValueError("'duration' goes with 'when'; use 'end' for a fixed day")
-        return self
-
-
-class EventSpec(Strict):
-    day: int | None = Field(None, ge=0)
-    when: str | None = None
-    kind: Literal["reinforcement", "withdrawal", "handover", "support", "ceasefire"]
-    faction: str | None = None
-    factions: list[str] = []
-    town: str | None = None
-    towns: list[str] = []
-    region: str | None = None
-    to: str | None = None
-    line: list[str] = []
-    strength: float | None = Field(None, gt=0)
-    quality: float | None = Field(None, gt=0, le=3)
-    units: int = Field(1, ge=1, le=100)
-    air: float | None = Field(None, ge=0, le=1)
-    drones: float | None = Field(None, ge=0, le=1)
-    note: str = ""
-
-    @model_validator(mode="after")
-    def _needs(self) -> EventSpec:
-        if (self.day is None) == (self.when is None):
-            raise ValueError("an event needs exactly one of 'day' and 'when'")
-        need = {"reinforcement": ("faction", "town", "strength"),
-                "withdrawal": ("faction",),
-                "handover": ("to",),
-                "support": ("faction",),
-                "ceasefire": ()}[self.kind]
-        for key in need:
-            if getattr(self, key) is None:
-                raise ValueError(f"a {self.kind} event needs {key!r}")
-        if self.kind == "handover" and not (self.towns or self.town):
-            raise ValueError("a handover event needs 'towns' (or 'town')")
-        if self.kind == "withdrawal" and not (self.towns or self.town or self.region):
-            raise ValueError("a withdrawal event needs 'towns' or 'region'")
-        if self.kind == "withdrawal" and self.to is not None and self.line:
-            raise ValueError("a withdrawal goes 'to' a town or to a 'line', not both")
-        if self.kind == "support" and self.air is None and self.drones is None:
-            raise ValueError("a support event needs 'air' and/or 'drones'")
-        return self
-
-
-class ScenarioSpec(Strict):
-    name: str = ""
-    description: str = ""
-    sources: list[str] = []
-    theatre: str
-    start: dt.date
-    days: int = Field(ge=1, le=3650)
-    seed: int = Field(0, ge=0)
-    params: dict[str, Any] = {}
-    factions: dict[str, FactionSpec]
-    deployments: list[DeploymentSpec] = []
-    phases: list[PhaseSpec] = []
-    events: list[EventSpec] = []
-
-    @model_validator(mode="after")
-    def _factions(self) -> ScenarioSpec:
-        if not self.factions:
-            raise ValueError("at least one faction is needed")
-        return self
 
 
 # -- reading ---------------------------------------------------------------------------------
