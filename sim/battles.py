@@ -108,10 +108,4 @@ def _retreat_or_surrender(model, uid: int, town: int) -> None:
             model.surrendered[town] = True
         return
     f.condition[uid] *= 0.8
-    # break contact at once: the unit leaves the town tonight
-    path = f.paths[uid]
-    if path:
-        f.origin[uid] = f.town[uid]
-        f.town[uid] = path.pop(0)
-        f.progress[uid] = 0.0
-        model.units[uid].sync_cell()
+    model.leave_town(uid)

@@ -159,7 +159,9 @@ class ConflictModel(mesa.Model):
                                           & (self.forces.strength > 0)
                                           & (self.setup.relation[self.forces.faction,
                                                                  e.to] != 1)):
-                    if not self.retreat(uid):      # nowhere to go: the unit gives itself up
+                    if self.retreat(uid):
+                        self.leave_town(uid)
+                    else:                          # nowhere to go: the unit gives itself up
                         self.losses[self.forces.faction[uid]] += self.forces.strength[uid]
                         self.forces.strength[uid] = 0.0
 
@@ -487,6 +489,16 @@ class ConflictModel(mesa.Model):
             return False
         self.order_withdrawal(uid, path)
         return True
+
+    def leave_town(self, uid: int) -> None:
+        """A retreating unit breaks contact at once: it is at the first town of its route by
+        the next phase (so a town it leaves is not held by it any more)."""
+        f = self.forces
+        if f.paths[uid]:
+            f.origin[uid] = f.town[uid]
+            f.town[uid] = f.paths[uid].pop(0)
+            f.progress[uid] = 0.0
+            self.units[uid].sync_cell()
 
     def safe_routes(self, faction: int) -> np.ndarray:
         """Next hop from every town towards the faction's nearest safe town (cached until

@@ -350,3 +350,14 @@ def test_air_interdiction_strikes_enemies_near_the_territory_only(builtin_scenar
     assert np.array_equal(f.strength[far], before[far])
     assert np.array_equal(f.strength[~enemy], before[~enemy])
     assert m.losses.sum() - losses0.sum() == pytest.approx(k * before[near].sum())
+
+
+def test_a_handed_over_town_stays_handed_over():
+    """Units of the old holder leave a handed-over town at once; they do not take it back
+    (campaign_2024 hands Damascus to the opposition on its last day)."""
+    sc = sim.load_scenario(REPO / "scenarios" / "campaign_2024.toml")
+    damascus = sc.theatre.id_of("Damascus")
+    for seed in (1, 2):
+        r = sim.ConflictModel(sc, seed=seed).run()
+        changes = [(new, cause) for _d, t, new, _o, cause in r.log_rows if t == damascus]
+        assert changes == [(sc.factions.index("opposition"), "handover")]
