@@ -20,15 +20,16 @@ class _Parser(argparse.ArgumentParser):
         raise InputError("command line", self.prog.split(" ", 1)[-1], message)
 
 
-def int_arg(name: str, lo: int = 0):
-    """An argparse type: an integer >= lo, or a one-line InputError naming the flag."""
+def int_arg(name: str, lo: int = 0, hi: int | None = None):
+    """An argparse type: an integer in lo..hi, or a one-line InputError naming the flag."""
     def conv(text: str) -> int:
         try:
             v = int(text)
         except ValueError:
             raise InputError("command line", name, f"expected an integer, got {text!r}") from None
-        if v < lo:
-            raise InputError("command line", name, f"expected an integer >= {lo}, got {v}")
+        if v < lo or (hi is not None and v > hi):
+            want = f"{lo}..{hi}" if hi is not None else f">= {lo}"
+            raise InputError("command line", name, f"expected an integer {want}, got {v}")
         return v
     return conv
 

@@ -13,36 +13,18 @@ import sys
 from importlib.util import find_spec
 from pathlib import Path
 
+from .cli import int_arg
 from .errors import InputError
-
-
-def _port(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise InputError("command line", "--port", f"expected an integer, got {text!r}") from None
-    if not 0 <= v <= 65535:
-        raise InputError("command line", "--port", f"expected 0..65535, got {v}")
-    return v
-
-
-def _seed(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise InputError("command line", "--seed", f"expected an integer, got {text!r}") from None
-    if not 0 <= v <= 999:
-        raise InputError("command line", "--seed", f"expected 0..999, got {v}")
-    return v
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("scenario", type=Path, help="scenario TOML file")
-    parser.add_argument("--port", type=_port, default=8765,
+    parser.add_argument("--port", type=int_arg("--port", 0, 65535), default=8765,
                         help="port to serve on (default 8765; 0 picks a free one)")
     parser.add_argument("--host", default="127.0.0.1",
                         help="interface to listen on (default 127.0.0.1, this machine only)")
-    parser.add_argument("--seed", type=_seed, help="initial seed (default: the scenario's)")
+    parser.add_argument("--seed", type=int_arg("--seed", 0, 999),
+                        help="initial seed (default: the scenario's)")
 
 
 def server_command(scenario: Path, host: str, port: int) -> list[str]:
