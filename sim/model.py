@@ -260,19 +260,24 @@ class ConflictModel(mesa.Model):
         resolve(self)
 
     def interdict(self) -> None:
-        """Air power strikes enemy units in or next to the faction's territory: each loses
-        ``air_interdiction x air`` of its strength a day (summed over the hostile factions
-        flying over it). Interdiction, not only close support, is how air power slows an
-        offensive (Pape 1996, ch. 2; the Russian air campaign of 2015-20 in Idlib)."""
+        """Air power strikes enemy units that are attacking into the faction's territory:
+        units with attack orders within one road of its towns, and any unit inside its towns.
+        Each loses ``air_interdiction x air`` of its strength a day (summed over the hostile
+        factions flying over it); garrisons on quiet fronts are left alone. Interdiction, not
+        only close support, is how air power slows an offensive (Pape 1996, ch. 2; the
+        Russian air campaign of 2015-20 in Idlib)."""
         p, f = self.params, self.forces
         if p.air_interdiction <= 0 or not self.air.any():
             return
         alive = f.strength > 0
+        held = self.owner_mask()
         # umbrella[g, t]: faction g's air reaches town t (its territory and one road beyond)
-        umbrella = self.supply_graph.reach_many(self.owner_mask())
+        umbrella = self.supply_graph.reach_many(held)
+        attacking = f.posture == ATTACK
         hit = np.zeros(len(f.strength))
         for g in np.flatnonzero(self.air > 0):
-            enemy = alive & (self.setup.relation[g, f.faction] == -1) & umbrella[g, f.town]
+            exposed = held[g, f.town] | (attacking & umbrella[g, f.town])
+            enemy = alive & (self.setup.relation[g, f.faction] == -1) & exposed
             hit[enemy] += p.air_interdiction * self.air[g]
         lost = f.strength * np.minimum(hit, 1.0)
         np.add.at(self.losses, f.faction, lost)

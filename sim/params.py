@@ -55,7 +55,7 @@ TABLE: tuple[Param, ...] = (
        "Modelling choice; Russian air power was decisive in 2015-20 (ISW)."),
     _P("air_interdiction", 0.04, 0.0, 0.3, "1/day per unit",
        "Daily share of strength an enemy unit loses per unit of a faction's air support "
-       "while in or next to that faction's territory.",
+       "while inside that faction's territory or attacking towards it.",
        "Order of magnitude from interdiction campaigns (Pape 1996); modelling choice."),
     _P("drone_effect", 0.4, 0.0, 2.0, "x per unit",
        "Effective-strength gain per unit of drone support (0..1) in a battle.",

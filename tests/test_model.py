@@ -331,25 +331,35 @@ def test_builtin_outcome_over_50_seeds(builtin_scenario):
     assert lost_own <= 5              # <= 10% of runs lose any starting town (measured 0%)
 
 
-def test_air_interdiction_strikes_enemies_near_the_territory_only(builtin_scenario):
-    """Each enemy unit in or next to a faction's towns loses air_interdiction x air of its
-    strength a day (counted as losses); units out of reach and friendly units are untouched."""
+def test_air_interdiction_strikes_attackers_and_intruders_only(builtin_scenario):
+    """An enemy unit inside a faction's towns, or with attack orders within one road of them,
+    loses air_interdiction x air of its strength a day (counted as losses); enemy garrisons on
+    quiet fronts, units out of reach and friendly units are untouched."""
     m = sim.ConflictModel(builtin_scenario, seed=0)
     gov = builtin_scenario.factions.index("government")
     m.air[:] = 0.0
     m.air[gov] = 1.0
     f = m.forces
-    before, losses0 = f.strength.copy(), m.losses.copy()
     reach = m.supply_graph.reach(m.owner == gov)
     enemy = (f.strength > 0) & (builtin_scenario.relation[gov, f.faction] == -1)
-    near, far = enemy & reach[f.town], enemy & ~reach[f.town]
-    assert near.any() and far.any()
+    near = np.flatnonzero(enemy & reach[f.town])
+    attacker, quiet = near[0], near[1:]
+    f.posture[attacker] = 0                              # ATTACK
+    f.posture[quiet] = 1                                 # HOLD
+    before, losses0 = f.strength.copy(), m.losses.copy()
     m.interdict()
     k = m.params.air_interdiction
-    assert np.allclose(f.strength[near], before[near] * (1 - k))
-    assert np.array_equal(f.strength[far], before[far])
-    assert np.array_equal(f.strength[~enemy], before[~enemy])
-    assert m.losses.sum() - losses0.sum() == pytest.approx(k * before[near].sum())
+    assert f.strength[attacker] == pytest.approx(before[attacker] * (1 - k))
+    untouched = np.ones(len(before), dtype=bool)
+    untouched[attacker] = False
+    assert np.array_equal(f.strength[untouched], before[untouched])
+    assert m.losses.sum() - losses0.sum() == pytest.approx(k * before[attacker])
+    # an enemy unit inside government territory is struck whatever its orders
+    inside = int(np.flatnonzero(m.owner == gov)[0])
+    f.town[quiet[0]] = inside
+    before = f.strength.copy()
+    m.interdict()
+    assert f.strength[quiet[0]] == pytest.approx(before[quiet[0]] * (1 - k))
 
 
 def test_a_handed_over_town_stays_handed_over():
