@@ -7,8 +7,9 @@ import json
 from pathlib import Path
 
 from .errors import InputError
+from .files import read_toml
 from .params import load_params_file
-from .scenario import load_raw, load_scenario, parse_set
+from .scenario import load_scenario, parse_set
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -69,7 +70,12 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
         sc = load_scenario(path)
         data = sc.spec.model_dump(mode="json")
         data["params"] = sc.params.as_dict()
-        data["extends_chain"] = str(load_raw(path).get("__file__"))
+        data["file"] = str(sc.file)
+        chain, f = [], sc.file
+        while (parent := read_toml(f).get("extends")) is not None:   # the files it inherits
+            f = (f.parent / parent).resolve()
+            chain.append(str(f))
+        data["extends"] = chain
         print(json.dumps(data, indent=2, ensure_ascii=False))
         return 0
     if args.action == "validate":
