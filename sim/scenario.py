@@ -173,7 +173,10 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
     try:
         spec = ScenarioSpec.model_validate(data)
     except ValidationError as exc:
-        raise validation_error(exc, file) from None
+        err = validation_error(exc, file)
+        if overrides and err.field in overrides:     # the bad value came from --set
+            raise InputError("--set", err.field, err.message) from None
+        raise err from None
     theatre_dir = resolve_theatre(spec.theatre, theatre_base)
     shortened = isinstance(file_days, int) and spec.days < file_days
     return bind(spec, load_theatre(theatre_dir), file,

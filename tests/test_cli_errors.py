@@ -85,7 +85,7 @@ CASES = {
                        [": combat_law: ", "square"]),
     "set-not-name-value": (["run", "{good}", "--set", "kill_rate"],
                            ["--set: kill_rate: ", "name=value"]),
-    "set-bad-field-value": (["run", "{good}", "--set", "days=0"], ["good.toml: days: "]),
+    "set-bad-field-value": (["run", "{good}", "--set", "days=0"], ["--set: days: "]),
     "set-bad-list-index": (["run", "{good}", "--set", "phases[3].start=1"],
                            ["--set: phases[3].start: "]),
     "seed-not-int": (["run", "{good}", "--seed", "abc"], ["--seed: ", "abc"]),

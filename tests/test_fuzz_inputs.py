@@ -505,24 +505,17 @@ def bad_theatres(draw: st.DrawFn):
                                  "dup_road", "extra_field", "empty_name", "junk", "missing",
                                  "no_rows"]))
     n_towns, n_roads = 22, 33
-    if kind == "town_cell":
-        col = draw(st.sampled_from(sorted(TOWN_CELLS)))
-        row, value = draw(st.integers(1, n_towns)), draw(TOWN_CELLS[col])
+    if kind in ("town_cell", "road_cell"):
+        file, cells, n = (("towns.csv", TOWN_CELLS, n_towns) if kind == "town_cell"
+                          else ("roads.csv", ROAD_CELLS, n_roads))
+        col = draw(st.sampled_from(sorted(cells)))
+        row, value = draw(st.integers(1, n)), draw(cells[col])
 
         def mutate(d: Path) -> None:
-            rows = _rows(d / "towns.csv")
+            rows = _rows(d / file)
             rows[row][rows[0].index(col)] = value
-            _write_rows(d / "towns.csv", rows)
-        return "towns.csv", mutate, f"row {row + 1}, column {col}"
-    if kind == "road_cell":
-        col = draw(st.sampled_from(sorted(ROAD_CELLS)))
-        row, value = draw(st.integers(1, n_roads)), draw(ROAD_CELLS[col])
-
-        def mutate(d: Path) -> None:
-            rows = _rows(d / "roads.csv")
-            rows[row][rows[0].index(col)] = value
-            _write_rows(d / "roads.csv", rows)
-        return "roads.csv", mutate, f"row {row + 1}, column {col}"
+            _write_rows(d / file, rows)
+        return file, mutate, f"row {row + 1}, column {col}"
     if kind == "header":
         file, col = draw(st.sampled_from([("towns.csv", c) for c in ("name", "lat", "lon",
                                                                        "controller")]

@@ -319,3 +319,11 @@ def test_scenario_with_conditions_pickles_to_an_identical_run():
     b = sim.ConflictModel(copy, seed=5).run()
     assert a.log_rows == b.log_rows
     assert (a.control_array == b.control_array).all()
+
+
+@pytest.mark.parametrize(("key", "value"), [("days", "abc"), ("factions.government.morale", 2)])
+def test_a_bad_set_value_is_named_as_coming_from_set(key, value):
+    scenarios = Path(__file__).parents[1] / "scenarios"
+    with pytest.raises(InputError) as exc:
+        sim.load_scenario(scenarios / "deter_aggression_2024.toml", {key: value})
+    assert exc.value.file == "--set" and exc.value.field == key
