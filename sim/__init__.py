@@ -4,7 +4,13 @@ Three lines from scenario to map::
 
     import sim
     result = sim.run("scenarios/deter_aggression_2024.toml", seed=1)
-    result.plot_map()
+    sim.plot_map(result)
+
+The package, top to bottom (each layer imports only the layers below it):
+``sim.cli`` (the command line), ``sim.views`` (pictures), ``sim.analysis`` (many runs:
+experiments, calibration, forecasts), ``sim.core`` (the model; ``sim.core.kernels``: pure
+numeric functions), ``sim.inputs`` (reading and validating files), and at the bottom
+``sim.errors``, ``sim.records`` (the event-record schema) and ``sim.provenance``.
 """
 
 from __future__ import annotations
@@ -17,27 +23,43 @@ from typing import TYPE_CHECKING, Any
 from .errors import InputError
 
 if TYPE_CHECKING:
-    from .experiments import Experiment
-    from .model import ConflictModel
-    from .params import PARAMS, Params
-    from .results import RunResult
-    from .scenario import Scenario, load_scenario
-    from .theatre import Theatre, load_theatre
+    from .analysis.experiments import Experiment
+    from .core.model import ConflictModel
+    from .core.results import RunResult
+    from .inputs.params import PARAMS, Params
+    from .inputs.scenario import Scenario, load_scenario
+    from .inputs.theatre import Theatre, load_theatre
+    from .views.batchplots import fan_chart as plot_fan
+    from .views.maps import plot_map
+
+__version__ = "0.2.0"
 
 # Imported on first use, so that `frontline` answers a bad flag without loading Mesa.
-_LAZY = {"ConflictModel": "model", "PARAMS": "params", "Params": "params",
-         "RunResult": "results", "Scenario": "scenario", "load_scenario": "scenario",
-         "Theatre": "theatre", "load_theatre": "theatre", "Experiment": "experiments"}
+_LAZY = {"ConflictModel": ("core.model", "ConflictModel"),
+         "RunResult": ("core.results", "RunResult"),
+         "Experiment": ("analysis.experiments", "Experiment"),
+         "PARAMS": ("inputs.params", "PARAMS"), "Params": ("inputs.params", "Params"),
+         "Scenario": ("inputs.scenario", "Scenario"),
+         "load_scenario": ("inputs.scenario", "load_scenario"),
+         "Theatre": ("inputs.theatre", "Theatre"),
+         "load_theatre": ("inputs.theatre", "load_theatre"),
+         "plot_map": ("views.maps", "plot_map"),
+         "plot_fan": ("views.batchplots", "fan_chart")}
+
+__all__ = ["ConflictModel", "Experiment", "InputError", "PARAMS", "Params", "RunResult",
+           "Scenario", "Theatre", "load_scenario", "load_theatre", "plot_fan", "plot_map",
+           "run"]
 
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        module, attr = _LAZY[name]
+        return getattr(importlib.import_module(f".{module}", __name__), attr)
     raise AttributeError(f"module 'sim' has no attribute {name!r}")
 
-__all__ = ["ConflictModel", "Experiment", "InputError", "PARAMS", "Params", "RunResult", "Scenario",
-           "Theatre", "load_scenario", "load_theatre", "run"]
-__version__ = "0.1.0"
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
 
 
 def run(scenario: str | Path | Scenario, seed: int | None = None, days: int | None = None,
@@ -47,8 +69,8 @@ def run(scenario: str | Path | Scenario, seed: int | None = None, days: int | No
     ``seed`` defaults to the scenario's; ``days`` and ``overrides`` (parameter names or dotted
     scenario fields, as with ``--set``) change the scenario for this run.
     """
-    from .model import ConflictModel
-    from .scenario import Scenario, load_scenario
+    from .core.model import ConflictModel
+    from .inputs.scenario import Scenario, load_scenario
 
     over = dict(overrides or {})
     if days is not None:
@@ -58,4 +80,4 @@ def run(scenario: str | Path | Scenario, seed: int | None = None, days: int | No
             scenario = load_scenario(scenario.file, over)
     else:
         scenario = load_scenario(scenario, over)
-    return ConflictModel(scenario, seed=seed).run()
+    return ConflictModel(scenario, seed=seed, agents=False).run()

@@ -14,10 +14,18 @@ matplotlib.use("Agg")
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
-BUILTIN = REPO / "scenarios" / "deter_aggression_2024.toml"
+SCENARIOS = REPO / "scenarios"
+THEATRES = SCENARIOS / "theatres"
+CALIBRATION = REPO / "calibration"
+EXERCISES = REPO / "experiments" / "exercises"
+BUILTIN = SCENARIOS / "deter_aggression_2024.toml"
+NW_SYRIA = THEATRES / "nw_syria"
+RIVERLAND = THEATRES / "riverland"
 TINY = DATA / "tiny"
 TINY_OFFENSIVE = DATA / "tiny_offensive.toml"
 TINY_EVENTS = DATA / "tiny_events.toml"
+#: every scenario of the library: the top folder and the what-ifs
+LIBRARY = sorted(SCENARIOS.glob("*.toml")) + sorted((SCENARIOS / "whatif").glob("*.toml"))
 
 
 @pytest.fixture(scope="session")

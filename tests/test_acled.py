@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
+from conftest import CALIBRATION, DATA, NW_SYRIA, REPO
 
 import sim
-from sim.acled import import_acled, map_actor, parse_acled_date, read_actor_map
 from sim.cli import main
 from sim.errors import InputError
-from sim.reported import read_reported
+from sim.inputs.acled import import_acled, map_actor, parse_acled_date, read_actor_map
+from sim.inputs.reported import read_reported
 
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = ROOT / "tests" / "data" / "acled" / "sample.csv"
-ACTORS = ROOT / "calibration" / "acled_actors_nw_syria.toml"
-THEATRE = ROOT / "scenarios" / "theatres" / "nw_syria"
+SAMPLE = DATA / "acled" / "sample.csv"
+ACTORS = CALIBRATION / "acled_actors_nw_syria.toml"
 
 
 def test_dates_in_acled_formats():
@@ -36,7 +34,7 @@ def test_actor_map_globs_first_match_wins():
 
 
 def test_sample_import_matches_towns_factions_and_lists_the_rest():
-    theatre = sim.load_theatre(THEATRE)
+    theatre = sim.load_theatre(NW_SYRIA)
     rows, bad = import_acled(SAMPLE, theatre, read_actor_map(ACTORS), max_km=10)
     got = [(r["date"], r["place"], r["new_controller"], r["previous_controller"], r["cause"])
            for r in rows]
@@ -53,12 +51,12 @@ def test_sample_import_matches_towns_factions_and_lists_the_rest():
 
 def test_cli_writes_a_reported_file_the_reader_accepts(tmp_path, capsys):
     out = tmp_path / "acled.csv"
-    code = main(["import", "acled", str(SAMPLE), "--theatre", str(THEATRE), "--actors",
+    code = main(["import", "acled", str(SAMPLE), "--theatre", str(NW_SYRIA), "--actors",
                  str(ACTORS), "--max-km", "5", "--out", str(out)])
     assert code == 0
     err = capsys.readouterr().err
     assert "3 ACLED rows not matched" in err and "row 7" in err
-    sc = sim.load_scenario(ROOT / "scenarios" / "deter_aggression_2024.toml")
+    sc = sim.load_scenario(REPO / "scenarios" / "deter_aggression_2024.toml")
     # the sample's Khanasir recapture has no earlier capture in the file: the reader says so
     with pytest.raises(InputError, match="already held by 'government'") as exc:
         read_reported(out, sc)
@@ -68,7 +66,7 @@ def test_cli_writes_a_reported_file_the_reader_accepts(tmp_path, capsys):
 
 
 def test_bad_inputs(tmp_path):
-    theatre = sim.load_theatre(THEATRE)
+    theatre = sim.load_theatre(NW_SYRIA)
     (tmp_path / "x.csv").write_text("date,place\n2024-11-29,Saraqib\n")
     with pytest.raises(InputError, match="missing column.*ACLED export"):
         import_acled(tmp_path / "x.csv", theatre, read_actor_map(ACTORS))
@@ -76,5 +74,5 @@ def test_bad_inputs(tmp_path):
     with pytest.raises(InputError) as exc:
         read_actor_map(tmp_path / "a.toml")
     assert exc.value.field == "factions.government"
-    assert main(["import", "acled", str(SAMPLE), "--theatre", str(THEATRE), "--actors",
+    assert main(["import", "acled", str(SAMPLE), "--theatre", str(NW_SYRIA), "--actors",
                  str(ACTORS), "--max-km", "0"]) == 2

@@ -1,9 +1,8 @@
-"""Animated map of a run folder (sim.animate): frames reconstruct the run, the GIF is written,
+"""Animated map of a run folder (sim.views.animate): frames reconstruct the run, the GIF is written,
 and a broken run folder is one InputError naming the file and field."""
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 
@@ -12,14 +11,15 @@ import pytest
 from conftest import BUILTIN
 
 import sim
-from sim.animate import add_animate_parser, animate, load_frames, run_animate
+from sim.cli.main import main
 from sim.errors import InputError
+from sim.views.animate import animate, load_frames
 
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
     result = sim.run(BUILTIN, seed=1)
-    out = result.save(tmp_path_factory.mktemp("run"), with_map=False)
+    out = result.save(tmp_path_factory.mktemp("run"))
     return result, out
 
 
@@ -50,10 +50,8 @@ def test_gif_is_written_and_changes(run_dir, tmp_path):
 
 def test_cli_action(run_dir, tmp_path, capsys):
     _result, out = run_dir
-    p = argparse.ArgumentParser()
-    add_animate_parser(p.add_subparsers(dest="kind"))
-    args = p.parse_args(["animate", str(out), "--out", str(tmp_path / "b.gif"), "--fps", "5"])
-    assert run_animate(args) == 0
+    assert main(["plot", "animate", str(out), "--out", str(tmp_path / "b.gif"),
+                 "--fps", "5"]) == 0
     assert str(tmp_path / "b.gif") in capsys.readouterr().out
 
 

@@ -20,9 +20,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import BUILTIN, REPO
 
-REPO = Path(__file__).resolve().parents[1]
-SCENARIO = REPO / "scenarios" / "deter_aggression_2024.toml"
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -55,7 +54,7 @@ def server():
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p)}
-    proc = subprocess.Popen([sys.executable, "-m", "sim", "viz", str(SCENARIO), "--port",
+    proc = subprocess.Popen([sys.executable, "-m", "sim", "viz", str(BUILTIN), "--port",
                              str(port)], cwd=REPO, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}/"

@@ -1,4 +1,4 @@
-"""The attrition kernel (sim.combat) against Lanchester's closed forms and an ODE solver.
+"""The attrition kernel (sim.core.kernels.combat) against closed forms and an ODE solver.
 
 Closed forms (Lanchester 1916), written out here independently of the kernel:
 square law  dA/dt = -b D, dD/dt = -a A:  A(t) = A0 cosh(gt) - sqrt(b/a) D0 sinh(gt), g=sqrt(ab);
@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
 
-from sim.combat import attrition, broken, lanchester_linear, lanchester_square
+from sim.core.kernels.combat import attrition, broken, lanchester_linear, lanchester_square
 
 
 def square_closed(A0, D0, a, b, t):

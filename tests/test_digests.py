@@ -13,15 +13,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import DATA, LIBRARY, SCENARIOS
 
-ROOT = Path(__file__).resolve().parents[1]
-SCEN = ROOT / "scenarios"
-PINS = Path(__file__).resolve().parent / "data" / "digests.json"
+PINS = DATA / "digests.json"
 SEEDS = (1, 2, 3)
-
-
-def library() -> list[Path]:
-    return sorted(SCEN.glob("*.toml")) + sorted((SCEN / "whatif").glob("*.toml"))
 
 
 def digest(path: Path, seed: int) -> str:
@@ -36,10 +31,10 @@ def digest(path: Path, seed: int) -> str:
 
 
 def _key(path: Path, seed: int) -> str:
-    return f"{path.relative_to(SCEN).as_posix()}@{seed}"
+    return f"{path.relative_to(SCENARIOS).as_posix()}@{seed}"
 
 
-CASES = [(p, s) for p in library() for s in SEEDS]
+CASES = [(p, s) for p in LIBRARY for s in SEEDS]
 
 
 @pytest.mark.parametrize("path,seed", CASES, ids=[_key(p, s) for p, s in CASES])

@@ -10,13 +10,12 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import EXERCISES, REPO
 
 from sim.cli import main
-from sim.exercises import SECTIONS, commands, default_folder, sections, worksheets
+from sim.cli.worksheets import SECTIONS, commands, default_folder, sections, worksheets
 
-REPO = Path(__file__).resolve().parents[1]
-FOLDER = REPO / "experiments" / "exercises"
-SHEETS = worksheets(FOLDER)
+SHEETS = worksheets(EXERCISES)
 LIMIT_S = 60.0          # the issue: every command runs in under a minute on a laptop
 
 
@@ -40,7 +39,7 @@ def test_commands_parser_joins_continuations():
 
 def test_default_folder_from_repo_root(monkeypatch):
     monkeypatch.chdir(REPO)
-    assert default_folder().resolve() == FOLDER.resolve()
+    assert default_folder().resolve() == EXERCISES.resolve()
 
 
 def test_cli_list_and_show(capsys, monkeypatch):

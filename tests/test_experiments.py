@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 from conftest import BUILTIN
 
+from sim.analysis.executors import Executor, make_executor
+from sim.analysis.experiments import Experiment, execute, run_seed
 from sim.errors import InputError
-from sim.executors import Executor, execute, make_executor
-from sim.experiments import Experiment, run_seed
 
 SPEC = f"""
 name = "t"
@@ -218,6 +218,49 @@ def test_morris_sensitivity(tmp_path):
     num = s[s["index"] == "mu_star"]
     assert set(num["parameter"]) == {"air_effect", "attack_ratio"}
     assert (num["value"].dropna() >= 0).all()
-    from sim.batchplots import save, sensitivity_bars
+    from sim.views.batchplots import save, sensitivity_bars
     paths = save(sensitivity_bars(exp, s), tmp_path / "sens")
     assert all(p.stat().st_size > 1000 for p in paths)
+
+
+def test_fingerprint_lists_every_model_file_and_changes_with_any():
+    """The batch fingerprint covers every file of sim/core and sim/inputs (found by
+    listing, not a kept list), the record schema and the chunk runner."""
+    from sim.provenance import PACKAGE, code_fingerprint, model_files
+    names = {p.relative_to(PACKAGE).as_posix() for p in model_files()}
+    for folder in ("core", "core/kernels", "inputs"):
+        for p in (PACKAGE / folder).glob("*.py"):
+            assert p.relative_to(PACKAGE).as_posix() in names
+    assert {"records.py", "analysis/batch.py", "analysis/metrics.py"} <= names
+    assert not any(n.startswith(("views/", "cli/")) for n in names)
+    assert code_fingerprint() == code_fingerprint()
+
+
+def test_resume_is_refused_after_a_model_file_changes(tmp_path):
+    """A batch run with a copy of the package; one model file of the copy is changed; the
+    same command again is refused with one line instead of mixing results."""
+    import shutil
+    import subprocess
+    import sys
+
+    from conftest import REPO, TINY_OFFENSIVE
+    pkg = tmp_path / "pkg"
+    shutil.copytree(REPO / "sim", pkg / "sim", ignore=shutil.ignore_patterns("__pycache__"))
+    exp = tmp_path / "exp.toml"
+    exp.write_text(f'scenario = "{TINY_OFFENSIVE.as_posix()}"\nreplicates = 2\n'
+                   '[[metrics]]\nkind = "capture_day"\ntown = "Bravo"\n', encoding="utf-8")
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "sim", "batch", str(exp), "--workers", "1", "--out", str(out),
+           "--no-progress"]
+    env = {"PYTHONPATH": str(pkg), "PATH": "/usr/bin:/bin"}
+    first = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    (out / "manifest.json").write_text((out / "manifest.json").read_text().replace(
+        '"complete"', '"running"'))                        # as if killed before the end
+    forces = pkg / "sim" / "core" / "forces.py"
+    forces.write_text(forces.read_text() + "\n# a change to the model\n")
+    second = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert second.returncode == 2
+    errors = [ln for ln in second.stderr.splitlines() if ln.startswith("frontline: error:")]
+    assert len(errors) == 1 and "different model code" in errors[0], second.stderr
+    assert "Traceback" not in second.stderr

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import REPO
 
 import sim
-from sim.forecast import (
+from sim.analysis.forecast import (
     Forecast,
     distance_speed_forecast,
     fit_pace,
@@ -19,16 +19,15 @@ from sim.forecast import (
     score,
     truth,
 )
-from sim.reported import read_reported
+from sim.inputs.reported import read_reported
 
-ROOT = Path(__file__).resolve().parents[1]
 CUT = dt.date(2024, 11, 30)
 
 
 @pytest.fixture(scope="module")
 def setup():
-    sc = sim.load_scenario(ROOT / "scenarios" / "deter_aggression_2024.toml")
-    rec = read_reported(ROOT / "calibration" / "reported" / "nw_syria_2024.csv", sc)
+    sc = sim.load_scenario(REPO / "scenarios" / "deter_aggression_2024.toml")
+    rec = read_reported(REPO / "calibration" / "reported" / "nw_syria_2024.csv", sc)
     later = rec.after(CUT)
     places, days = grid(later)
     return sc, rec, later, places, days, truth(rec, sc, places, days)

@@ -27,14 +27,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import RIVERLAND
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim.cli import main
-from sim.theatre import normalise
+from sim.inputs.theatre import normalise
 
-ROOT = Path(__file__).resolve().parents[1]
-RIVERLAND = ROOT / "scenarios" / "theatres" / "riverland"
 FACTIONS = ("republic", "league", "highlanders")
 
 

@@ -13,17 +13,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from conftest import LIBRARY, RIVERLAND, SCENARIOS
 from scipy.sparse.csgraph import connected_components
 
 from sim.cli import main
-from sim.model import ConflictModel
-from sim.scenario import load_raw, load_scenario
+from sim.core.model import ConflictModel
+from sim.inputs.overrides import load_raw
+from sim.inputs.scenario import load_scenario
 
-ROOT = Path(__file__).resolve().parents[1]
-SCEN = ROOT / "scenarios"
-LIBRARY = sorted(SCEN.glob("*.toml")) + sorted((SCEN / "whatif").glob("*.toml"))
-WHATIFS = sorted((SCEN / "whatif").glob("*.toml"))
-RIVER = SCEN / "theatres" / "riverland"
+WHATIFS = sorted((SCENARIOS / "whatif").glob("*.toml"))
 EXPECTED = {"deter_aggression_2024", "hama_counteroffensive_2024", "dawn_of_freedom_2024",
             "campaign_2024", "riverland_offensive", "riverland_counteroffensive",
             "no_russian_air", "hama_reinforced_day3", "sdf_holds_airport", "no_redeployment",
@@ -31,7 +29,7 @@ EXPECTED = {"deter_aggression_2024", "hama_counteroffensive_2024", "dawn_of_free
 
 
 def _ids(paths: list[Path]) -> list[str]:
-    return [p.relative_to(SCEN).as_posix() for p in paths]
+    return [p.relative_to(SCENARIOS).as_posix() for p in paths]
 
 
 def test_library_is_complete() -> None:
@@ -78,7 +76,7 @@ def test_event_notes_are_unique(path: Path) -> None:
 def test_real_sources_named_for_dated_facts() -> None:
     outlets = ("SOHR", "Reuters", "AP", "Anadolu", "AFP", "Al Jazeera", "Shafaq", "TRT", "dpa")
     for stem in ("hama_counteroffensive_2024", "dawn_of_freedom_2024", "campaign_2024"):
-        head = _header(SCEN / f"{stem}.toml")
+        head = _header(SCENARIOS / f"{stem}.toml")
         assert sum(o in head for o in outlets) >= 3, stem
         assert re.search(r"2024-1[12]-\d\d", head), stem
 
@@ -88,21 +86,21 @@ def test_dates_cover_the_reported_period() -> None:
             "dawn_of_freedom_2024": ("2024-11-30", "2024-12-09"),
             "campaign_2024": ("2024-11-27", "2024-12-08")}
     for stem, (first, last) in span.items():
-        sc = load_scenario(SCEN / f"{stem}.toml")
+        sc = load_scenario(SCENARIOS / f"{stem}.toml")
         assert sc.start == dt.date.fromisoformat(first), stem
         assert sc.date(sc.days - 1) == dt.date.fromisoformat(last), stem
         assert set(sc.factions) == {"government", "opposition", "sna", "sdf"}
 
 
 def test_cli_lists_the_library(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["scenarios", "list", str(SCEN)]) == 0
+    assert main(["scenarios", "list", str(SCENARIOS)]) == 0
     out = capsys.readouterr().out
     for stem in ("campaign_2024", "riverland_offensive", "hama_counteroffensive_2024"):
         assert stem in out
 
 
 def test_set_overrides_reach_library_fields() -> None:
-    sc = load_scenario(SCEN / "campaign_2024.toml",
+    sc = load_scenario(SCENARIOS / "campaign_2024.toml",
                        {"factions.government.air": 0.0, "days": 14, "kill_rate": 0.1})
     assert sc.days == 14 and sc.spec.factions["government"].air == 0.0
     assert sc.params.kill_rate == 0.1
@@ -114,18 +112,18 @@ def test_whatif_extends_a_library_base_and_is_small(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     m = re.search(r'^extends\s*=\s*"([^"]+)"', text, flags=re.M)
     assert m, f"{path.name} must extend a base"
-    assert (path.parent / m.group(1)).resolve().parent == SCEN.resolve()
+    assert (path.parent / m.group(1)).resolve().parent == SCENARIOS.resolve()
     body = [ln for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
     assert len(body) <= 40, f"{path.name}: a what-if should state only the differences"
     assert load_raw(path)["__file__"] == str(path.resolve())
 
 
-def _spec(stem: str, folder: Path = SCEN):
+def _spec(stem: str, folder: Path = SCENARIOS):
     return load_scenario(folder / f"{stem}.toml").spec
 
 
 def test_whatif_no_russian_air() -> None:
-    base, w = _spec("hama_counteroffensive_2024"), _spec("no_russian_air", SCEN / "whatif")
+    base, w = _spec("hama_counteroffensive_2024"), _spec("no_russian_air", SCENARIOS / "whatif")
     assert w.factions["government"].air < base.factions["government"].air
     gov_air = [e.air for e in w.events if e.kind == "support" and e.faction == "government"]
     assert all(a is None or a <= w.factions["government"].air for a in gov_air)
@@ -133,7 +131,7 @@ def test_whatif_no_russian_air() -> None:
 
 
 def test_whatif_hama_reinforced_day3() -> None:
-    base, w = _spec("campaign_2024"), _spec("hama_reinforced_day3", SCEN / "whatif")
+    base, w = _spec("campaign_2024"), _spec("hama_reinforced_day3", SCENARIOS / "whatif")
 
     def hama(spec):
         return sorted(e.day for e in spec.events if e.kind == "reinforcement"
@@ -142,20 +140,20 @@ def test_whatif_hama_reinforced_day3() -> None:
 
 
 def test_whatif_no_redeployment() -> None:
-    w = _spec("no_redeployment", SCEN / "whatif")
+    w = _spec("no_redeployment", SCENARIOS / "whatif")
     assert not [e for e in w.events if e.kind == "withdrawal" and e.faction == "government"]
     assert not [e for e in w.events if e.kind == "handover" and e.to == "sdf"]
     assert w.factions["government"].hold_ratio == 4.0
 
 
 def test_whatif_no_drones() -> None:
-    w = _spec("no_drones", SCEN / "whatif")
+    w = _spec("no_drones", SCENARIOS / "whatif")
     assert w.factions["opposition"].drones == 0 and w.factions["sna"].drones == 0
     assert not [e for e in w.events if e.kind == "support" and e.drones]
 
 
 def test_whatif_sdf_holds_airport() -> None:
-    w = _spec("sdf_holds_airport", SCEN / "whatif")
+    w = _spec("sdf_holds_airport", SCENARIOS / "whatif")
     hand = [e for e in w.events if e.kind == "handover" and e.to == "sdf"
             and "Aleppo International Airport" in e.towns]
     assert hand and hand[0].day == 3
@@ -165,11 +163,11 @@ def test_whatif_sdf_holds_airport() -> None:
 
 # -- the Riverland teaching theatre -------------------------------------------------------------
 def _towns() -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO((RIVER / "towns.csv").read_text("utf-8"))))
+    return list(csv.DictReader(io.StringIO((RIVERLAND / "towns.csv").read_text("utf-8"))))
 
 
 def _roads() -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO((RIVER / "roads.csv").read_text("utf-8"))))
+    return list(csv.DictReader(io.StringIO((RIVERLAND / "roads.csv").read_text("utf-8"))))
 
 
 def test_riverland_size_and_factions() -> None:
@@ -180,7 +178,7 @@ def test_riverland_size_and_factions() -> None:
     assert kinds["Valmora"] == "city" and kinds["Portesca"] == "city"
     for t in towns:   # fictional but plausible coordinates around 45N 10E
         assert 44.5 < float(t["lat"]) < 45.5 and 9.5 < float(t["lon"]) < 10.8, t["name"]
-    assert "fictional" in (RIVER / "README.md").read_text(encoding="utf-8").lower()
+    assert "fictional" in (RIVERLAND / "README.md").read_text(encoding="utf-8").lower()
 
 
 def test_riverland_bridges_are_the_only_way_across() -> None:
@@ -216,7 +214,7 @@ def _outcomes(path: Path, seeds: range, over: dict | None = None):
 def test_riverland_offensive_crosses_the_river() -> None:
     """Over 30 seeds the League ends holding at least one bridge in most runs (measured:
     all 40 of seeds 0-39), and the capital rarely falls (measured 3 of 40)."""
-    sc, runs = _outcomes(SCEN / "riverland_offensive.toml", range(30))
+    sc, runs = _outcomes(SCENARIOS / "riverland_offensive.toml", range(30))
     last = sc.days - 1
     bridge = [any(r.holder(b, last) == "league"
                   for b in ("Ponte Ovest", "Ponte Centrale", "Ponte Est")) for r in runs]
@@ -228,9 +226,9 @@ def test_riverland_offensive_crosses_the_river() -> None:
 def test_riverland_ceasefire_stops_the_fighting() -> None:
     """No town changes hands from the ceasefire day on; without it, some do."""
     seeds = range(30)
-    _, with_cf = _outcomes(SCEN / "riverland_offensive.toml", seeds)
+    _, with_cf = _outcomes(SCENARIOS / "riverland_offensive.toml", seeds)
     assert all((r.events.day >= 8).sum() == 0 for r in with_cf)
-    _, later = _outcomes(SCEN / "riverland_counteroffensive.toml", seeds, {"days": 10})
+    _, later = _outcomes(SCENARIOS / "riverland_counteroffensive.toml", seeds, {"days": 10})
     assert sum((r.events.day >= 8).sum() for r in later) > 0
 
 
@@ -238,8 +236,8 @@ def test_riverland_counteroffensive_retakes_ground() -> None:
     """The Republic regains towns in a fair share of runs only in the counteroffensive
     (measured over seeds 0-39: 45% against 0% in the offensive)."""
     seeds = range(30)
-    _, off = _outcomes(SCEN / "riverland_offensive.toml", seeds)
-    _, counter = _outcomes(SCEN / "riverland_counteroffensive.toml", seeds)
+    _, off = _outcomes(SCENARIOS / "riverland_offensive.toml", seeds)
+    _, counter = _outcomes(SCENARIOS / "riverland_counteroffensive.toml", seeds)
 
     def share(runs):
         return np.mean([(r.events.new_controller == "republic").any() for r in runs])

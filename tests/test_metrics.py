@@ -7,8 +7,7 @@ import pandas as pd
 import pytest
 
 from sim import ConflictModel
-from sim.errors import InputError
-from sim.metrics import (
+from sim.analysis.metrics import (
     bind_metrics,
     capture_day,
     capture_days,
@@ -19,6 +18,7 @@ from sim.metrics import (
     summarise,
     territory_share,
 )
+from sim.errors import InputError
 
 
 @pytest.fixture(scope="module")

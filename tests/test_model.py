@@ -1,4 +1,4 @@
-"""The model (sim.model.ConflictModel) on the tiny hand-built scenarios and the built-in one:
+"""The model (sim.core.model.ConflictModel) on the tiny hand-built scenarios and the built-in one:
 control-change rules, scenario events, reproducibility, conservation, outputs, and loose
 statistical checks of the built-in scenario's outcome."""
 
@@ -12,7 +12,8 @@ import pytest
 from conftest import BUILTIN, REPO, TINY_EVENTS, TINY_OFFENSIVE
 
 import sim
-from sim.results import SERIES
+from sim.core.results import SERIES
+from sim.views.maps import save_map
 
 SHARED_SCHEMA = ["date", "place", "new_controller", "previous_controller", "cause", "source"]
 STRENGTH, LOSSES, MORALE = SERIES.index("strength"), SERIES.index("losses"), SERIES.index("morale")
@@ -46,8 +47,8 @@ class ControlAudit:
             if old >= 0:
                 assert rel[old, new] == -1, "town passed to a faction not hostile to its holder"
                 assert not (here & (rel[old, f.faction] == 1)).any(), "defender still there"
-            expected = ("encirclement" if m.surrendered[t] else
-                        "assault" if m.fought[t] else "withdrawal")
+            expected = ("encirclement" if m.state.surrendered[t] else
+                        "assault" if m.state.fought[t] else "withdrawal")
             assert cause == expected, (m.theatre.names[t], cause, expected)
             self.changes.append((day, t, new, old, cause))
         # and no town is left held with hostile units in it and none of the holder's side
@@ -279,7 +280,9 @@ def test_builtin_runs_end_to_end_and_saves(builtin_scenario, tmp_path, seed):
     r = sim.ConflictModel(builtin_scenario, seed=seed).run()
     n, F = builtin_scenario.theatre.n, len(builtin_scenario.factions)
     assert r.control_array.shape == (12, n) and r.series_array.shape == (12, F, len(SERIES))
-    out = r.save(tmp_path / f"run{seed}", with_map=(seed == 1))
+    out = r.save(tmp_path / f"run{seed}")
+    if seed == 1:
+        save_map(r, out / "map.png")
     ev = pd.read_csv(out / "events.csv", keep_default_na=False)
     assert set(SHARED_SCHEMA) <= set(ev.columns)
     assert len(ev) == len(r.log_rows) > 0
@@ -305,7 +308,7 @@ def test_python_api(monkeypatch):
     assert isinstance(r.events, pd.DataFrame) and set(SHARED_SCHEMA) <= set(r.events.columns)
     assert isinstance(r.control, pd.DataFrame) and r.control.shape == (12, r.theatre.n)
     assert isinstance(r.series, pd.DataFrame) and len(r.series) == 12 * len(r.factions)
-    fig = r.plot_map()
+    fig = sim.plot_map(r)
     assert isinstance(fig, matplotlib.figure.Figure)
     plt.close(fig)
     summary = r.summary()
@@ -340,7 +343,7 @@ def test_air_interdiction_strikes_attackers_and_intruders_only(builtin_scenario)
     m.air[:] = 0.0
     m.air[gov] = 1.0
     f = m.forces
-    reach = m.supply_graph.reach(m.owner == gov)
+    reach = m.state.roads.reach(m.owner == gov)
     enemy = (f.strength > 0) & (builtin_scenario.relation[gov, f.faction] == -1)
     near = np.flatnonzero(enemy & reach[f.town])
     attacker, quiet = near[0], near[1:]

@@ -7,19 +7,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import BUILTIN, REPO
 
 import sim
 from sim.errors import InputError
-from sim.reported import match_days, read_reported, unreported
+from sim.inputs.reported import match_days, read_reported, unreported
 
-ROOT = Path(__file__).resolve().parents[1]
-SCENARIO = ROOT / "scenarios" / "deter_aggression_2024.toml"
 HEADER = "date,place,new_controller,previous_controller,cause,source\n"
 
 
 @pytest.fixture(scope="module")
 def scenario():
-    return sim.load_scenario(SCENARIO)
+    return sim.load_scenario(BUILTIN)
 
 
 def _write(tmp_path: Path, rows: str, header: str = HEADER) -> Path:
@@ -29,7 +28,7 @@ def _write(tmp_path: Path, rows: str, header: str = HEADER) -> Path:
 
 
 def test_shipped_file_reads_and_every_row_has_a_source(scenario):
-    rep = read_reported(ROOT / "calibration" / "reported" / "nw_syria_2024.csv", scenario)
+    rep = read_reported(REPO / "calibration" / "reported" / "nw_syria_2024.csv", scenario)
     assert len(rep) >= 50
     assert all(e.source for e in rep.events)
     fit = rep.until(dt.date(2024, 11, 30))

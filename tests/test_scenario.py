@@ -1,4 +1,4 @@
-"""Scenario files (sim.scenario): validation messages, name binding, --set overrides, extends."""
+"""Scenario files (sim.inputs.scenario): validation, name binding, --set overrides, extends."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from conftest import TINY, TINY_EVENTS, TINY_OFFENSIVE, tiny_text
 
 import sim
 from sim.errors import InputError
-from sim.params import PARAMS
-from sim.scenario import apply_overrides, load_raw, load_scenario, parse_set
+from sim.inputs.overrides import apply_overrides, load_raw, parse_set
+from sim.inputs.params import PARAMS
+from sim.inputs.scenario import load_scenario
 
 BASE = TINY_OFFENSIVE.read_text(encoding="utf-8").replace('theatre = "tiny"',
                                                            f'theatre = "{TINY.as_posix()}"')

@@ -1,21 +1,35 @@
-"""Supply connectivity (sim.supply) on small hand-built road graphs, and its use in the model."""
+"""Supply connectivity (sim.core.kernels.supply) on hand-built road graphs, and in the model."""
 
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 from conftest import TINY_EVENTS
 
 import sim
-from sim.supply import SupplyGraph, encircled
+from sim.core.kernels.supply import supplied_towns
+from sim.inputs.roads import Roads
 
 
-def graph(n: int, edges: list[tuple[int, int]]) -> SupplyGraph:
-    a = np.array([e[0] for e in edges])
-    b = np.array([e[1] for e in edges])
-    w = np.ones(2 * len(edges))
-    adj = sp.csr_matrix((w, (np.r_[a, b], np.r_[b, a])), shape=(n, n))
-    return SupplyGraph(adj)
+class Graph:
+    """A road graph of unit-length roads, asked who is supplied."""
+
+    def __init__(self, n: int, edges: list[tuple[int, int]]) -> None:
+        e = np.array(edges, dtype=np.int64)
+        self.roads = Roads(e, np.ones(len(e)), np.zeros(len(e), bool), n, 40.0, 20.0)
+
+    def supplied(self, passable: np.ndarray, sources: np.ndarray) -> np.ndarray:
+        return supplied_towns(self.roads.masked(passable), sources[passable[sources]])
+
+    def reach(self, towns: np.ndarray) -> np.ndarray:
+        return self.roads.reach(towns)
+
+
+def graph(n: int, edges: list[tuple[int, int]]) -> Graph:
+    return Graph(n, edges)
+
+
+def encircled(owner: np.ndarray, faction: int, supplied: np.ndarray) -> np.ndarray:
+    return (owner == faction) & ~supplied
 
 
 def mask(n: int, towns) -> np.ndarray:

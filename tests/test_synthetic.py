@@ -7,7 +7,7 @@ import pytest
 from scipy.sparse.csgraph import connected_components
 
 import sim
-from sim.synthetic import (
+from sim.inputs.synthetic import (
     MEAN_DEGREE,
     _delaunay_edges,
     _gabriel_rng,
@@ -41,7 +41,7 @@ def test_written_files_load_to_the_same_theatre(tmp_path):
 def test_graph_connected_sparse_and_plausible(n, seed):
     th = make_theatre(n, seed)
     assert th.n == n
-    ncomp, _ = connected_components(th.adjacency_km, directed=False)
+    ncomp, _ = connected_components(th.roads().km_graph, directed=False)
     assert ncomp == 1
     mean_degree = 2 * len(th.edges) / n
     assert 2.0 <= mean_degree <= 4.0

@@ -1,4 +1,4 @@
-"""Theatre loader (sim.theatre.load_theatre): the tiny hand-built theatre, and every
+"""Theatre loader (sim.inputs.theatre.load_theatre): the tiny hand-built theatre, and every
 validation path on broken copies of it (each names the file, the row and the column)."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 from conftest import TINY, tiny_text
 
 from sim.errors import InputError
-from sim.theatre import KIND_FORT, TheatreWarning, load_theatre
+from sim.inputs.theatre import KIND_FORT, TheatreWarning, load_theatre
 
 NAMES = ["Westgate", "Alpha", "Bravo", "Charlie", "Delta", "Echo", "Sierra", "Foxtrot",
          "Kafr Ḥamra"]
@@ -216,7 +216,7 @@ def test_disconnected_graph_is_a_warning_not_an_error(theatre_copy):
         th = load_theatre(d)
     assert "2 disconnected parts" in str(rec[0].message)
     assert th.n == 9 and len(th.edges) == 7
-    assert th.degree[th.id_of("Sierra")] == 0
+    assert th.roads().degree[th.id_of("Sierra")] == 0
 
 
 def test_reload_after_edit_is_not_stale(theatre_copy):

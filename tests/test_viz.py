@@ -1,4 +1,4 @@
-"""The teaching view's model side (sim.viz) and `frontline viz` argument handling; the page in
+"""The teaching view's model side (sim.views.viz) and `frontline viz` argument handling; the page in
 a real browser is tests/test_browser.py."""
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ from conftest import BUILTIN
 
 import sim
 from sim.cli import main
+from sim.cli.viz import server_command
 from sim.errors import InputError
-from sim.viz import (
+from sim.views.viz import (
     VizModel,
     day_text,
     lever_overrides,
@@ -22,7 +23,6 @@ from sim.viz import (
     model_params,
     territory_figure,
 )
-from sim.viz_cli import server_command
 
 
 def _run(model: VizModel) -> VizModel:
@@ -108,7 +108,7 @@ def test_model_params_match_the_model_signature():
 
 
 def test_cli_loopback_default_and_bad_input(capsys):
-    cmd = server_command(BUILTIN, "127.0.0.1", 8765)
+    cmd = server_command("127.0.0.1", 8765)
     assert cmd[cmd.index("--host") + 1] == "127.0.0.1"
     assert main(["viz", "nope.toml"]) == 2
     assert "nope.toml" in capsys.readouterr().err
@@ -117,7 +117,7 @@ def test_cli_loopback_default_and_bad_input(capsys):
 
 
 def test_cli_binds_loopback_unless_asked():
-    from sim.cli import build_parser
+    from sim.cli.main import build_parser
     args = build_parser().parse_args(["viz", str(BUILTIN)])
     assert args.host == "127.0.0.1" and args.port == 8765
     assert build_parser().parse_args(["viz", str(BUILTIN), "--host", "0.0.0.0"]).host == "0.0.0.0"

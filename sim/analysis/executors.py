@@ -1,0 +1,203 @@
+"""Executors: run a function over many inputs in this process, a local process pool, or on
+a Dask cluster, behind one small interface.
+
+    with make_executor(workers=2) as ex:
+        ex.map(fn, items)                  # ordered list (also ``ex(fn, items)``)
+        for i, y in ex.as_completed(fn, items): ...   # (index, result) as they finish
+
+An executor is callable like ``multiprocessing.Pool.map``, so it can be handed to
+``scipy.optimize.differential_evolution(..., workers=ex)``. ``fn`` must be picklable (a
+module-level function or a picklable callable object) for the pool and Dask backends.
+Executors never touch random state: any randomness must travel inside the items.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing as mp
+import os
+import signal
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from typing import Any, TypeVar
+
+from ..errors import InputError
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class Executor:
+    """Base: serial execution in this process (the reference the others must equal)."""
+
+    backend = "serial"
+
+    def __init__(self) -> None:
+        self.workers = 1
+
+    def as_completed(self, fn: Callable[[T], R], items: Iterable[T],
+                     max_pending: int | None = None) -> Iterator[tuple[int, R]]:
+        """Yield ``(index, fn(item))`` as results finish (any order). At most
+        ``max_pending`` items are in flight at once (default: twice the workers)."""
+        for i, item in enumerate(items):
+            yield i, fn(item)
+
+    def map(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
+        """``[fn(x) for x in items]`` in input order."""
+        items = list(items)
+        out: list[Any] = [None] * len(items)
+        for i, y in self.as_completed(fn, items, max_pending=max(len(items), 1)):
+            out[i] = y
+        return out
+
+    def __call__(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
+        return self.map(fn, items)
+
+    def close(self) -> None:
+        """Release workers (idempotent)."""
+
+    def __enter__(self) -> Executor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def describe(self) -> str:
+        return f"{self.backend} ({self.workers} worker{'s' if self.workers != 1 else ''})"
+
+
+def _ignore_sigint() -> None:
+    """Pool workers leave Ctrl-C to the parent, which cancels them cleanly."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+class PoolExecutor(Executor):
+    """A local process pool (``concurrent.futures``; forkserver start so that the workers
+    are clean of the parent's threads, with ``sim`` preloaded so that they start fast)."""
+
+    backend = "pool"
+
+    def __init__(self, workers: int) -> None:
+        super().__init__()
+        self.workers = workers
+        methods = mp.get_all_start_methods()
+        ctx = mp.get_context("forkserver" if "forkserver" in methods else "spawn")
+        if ctx.get_start_method() == "forkserver":
+            ctx.set_forkserver_preload(["sim.analysis.batch"])
+        self._pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_ignore_sigint)
+
+    def as_completed(self, fn, items, max_pending=None):
+        limit = max_pending or 2 * self.workers
+        it = iter(enumerate(items))
+        pending: dict[Future, int] = {}
+        try:
+            for i, item in it:
+                pending[self._pool.submit(fn, item)] = i
+                if len(pending) >= limit:
+                    break
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    i = pending.pop(fut)
+                    yield i, fut.result()
+                for i, item in it:
+                    pending[self._pool.submit(fn, item)] = i
+                    if len(pending) >= limit:
+                        break
+        finally:
+            for fut in pending:
+                fut.cancel()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+class DaskExecutor(Executor):
+    """A Dask ``distributed`` cluster: an existing one (``scheduler`` address) or a local one
+    started here (``dask_local`` worker processes, one thread each, on loopback only).
+
+    Tasks lost with a dying worker are rescheduled by Dask; each task's result reaches the
+    client once, so nothing is lost or duplicated."""
+
+    backend = "dask"
+
+    def __init__(self, scheduler: str | None = None, dask_local: int | None = None) -> None:
+        super().__init__()
+        from distributed import Client, LocalCluster
+        self._cluster = None
+        if scheduler:
+            try:
+                self.client = Client(scheduler, timeout="10s")
+            except (OSError, TimeoutError, ValueError) as exc:
+                raise InputError("--scheduler", scheduler,
+                                 f"cannot connect to a Dask scheduler: {exc}") from None
+        else:
+            self._cluster = LocalCluster(n_workers=dask_local or 1, threads_per_worker=1,
+                                         processes=True, host="127.0.0.1",
+                                         dashboard_address=None, silence_logs=logging.ERROR)
+            self.client = Client(self._cluster)
+        self.workers = max(1, sum(self.client.nthreads().values()))
+
+    def as_completed(self, fn, items, max_pending=None):
+        from distributed import as_completed
+        limit = max_pending or 2 * self.workers
+        it = iter(enumerate(items))
+        index: dict[str, int] = {}
+        live: dict[str, Any] = {}
+
+        def submit(i: int, item: Any):
+            fut = self.client.submit(fn, item, pure=False)
+            index[fut.key] = i
+            live[fut.key] = fut
+            return fut
+
+        first = []
+        for i, item in it:
+            first.append(submit(i, item))
+            if len(first) >= limit:
+                break
+        if not first:
+            return
+        ac = as_completed(first)
+        try:
+            for fut in ac:
+                i = index.pop(fut.key)
+                result = fut.result()
+                live.pop(fut.key).release()
+                yield i, result
+                for j, item in it:
+                    ac.add(submit(j, item))
+                    break
+        finally:
+            for fut in live.values():
+                fut.cancel()
+
+    def close(self) -> None:
+        try:
+            self.client.close()
+        finally:
+            if self._cluster is not None:
+                self._cluster.close()
+                self._cluster = None
+
+    def describe(self) -> str:
+        where = "local cluster" if self._cluster is not None else self.client.scheduler.address
+        return f"dask {where} ({self.workers} worker threads)"
+
+
+def make_executor(workers: int = 1, scheduler: str | None = None,
+                  dask_local: int | None = None) -> Executor:
+    """The executor for the given options: Dask if ``scheduler`` or ``dask_local`` is given,
+    else a process pool of ``workers`` (0 means one per CPU), else serial (``workers=1``)."""
+    if scheduler and dask_local:
+        raise InputError("command line", "--scheduler/--dask-local", "give one, not both")
+    if scheduler or dask_local:
+        if dask_local is not None and dask_local < 1:
+            raise InputError("command line", "--dask-local", "expected at least 1 worker")
+        return DaskExecutor(scheduler=scheduler, dask_local=dask_local)
+    if workers == 0:
+        workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
+            else (os.cpu_count() or 1)
+    if workers < 0:
+        raise InputError("command line", "--workers", f"expected >= 0, got {workers}")
+    return Executor() if workers == 1 else PoolExecutor(workers)

@@ -1,0 +1,64 @@
+"""`frontline batch EXPERIMENT [--workers N] [--scheduler ADDRESS | --dask-local N] [--out DIR]`
+
+Runs an experiment (replicates, a sweep or a sensitivity design), streaming results to
+``DIR`` (default ``runs/<experiment>``); the same command again runs only what is missing.
+Prints the summary (median and quantiles per metric) and, for a sobol or morris design, the
+sensitivity indices; writes them to ``summary.csv`` and ``sensitivity.csv`` beside the runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .args import int_arg
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("experiment", type=Path, help="experiment TOML file")
+    p.add_argument("--workers", type=int_arg("--workers", 0), default=0,
+                   help="local worker processes (default 0: one per CPU; 1: this process)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--scheduler", metavar="ADDRESS",
+                       help="run on a Dask cluster: its scheduler address (tcp://host:8786)")
+    where.add_argument("--dask-local", type=int_arg("--dask-local", 1), metavar="N",
+                       help="start a local Dask cluster of N worker processes")
+    p.add_argument("--params", type=Path, metavar="FILE",
+                   help="parameter values from a TOML [params] table (e.g. a fitted file)")
+    p.add_argument("--out", type=Path, help="results folder (default: runs/<experiment>)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def run(args: argparse.Namespace) -> int:
+    # imported here, not at the top: keeps `frontline --help` and bad flags fast
+    import pandas as pd
+
+    from ..analysis.experiments import Experiment
+    from ..inputs.params import load_params_file
+    params = load_params_file(args.params) if args.params else None
+    exp = Experiment.from_file(args.experiment, out=args.out, params=params)
+    d = exp.spec.design
+    print(f"{exp.name}: scenario {exp.scenario.name!r}, {d.kind} design, {len(exp.points)} "
+          f"point(s) x {exp.spec.replicates} replicate(s) = {exp.n_runs} runs -> {exp.out}",
+          file=sys.stderr)
+    exp.run(workers=args.workers, scheduler=args.scheduler, dask_local=args.dask_local,
+            progress=not args.no_progress)
+    manifest = exp.out / "manifest.json"
+    if not (exp.out / "runs.parquet").is_file():
+        print(f"some runs failed; see {manifest}", file=sys.stderr)
+        return 1
+    with pd.option_context("display.width", 160, "display.max_columns", 30,
+                           "display.float_format", "{:.3g}".format):
+        summary = exp.summary()
+        summary.to_csv(exp.out / "summary.csv", index=False)
+        cols = [c for c in summary.columns if summary[c].notna().any()]
+        print(summary[cols].to_string(index=False))
+        if d.kind in ("sobol", "morris"):
+            sens = exp.sensitivity()
+            sens.to_csv(exp.out / "sensitivity.csv", index=False)
+            print(f"\nsensitivity ({d.kind}; value ± 95% interval half-width)")
+            print(sens.to_string(index=False))
+    print(f"\nwrote {exp.out}/runs.parquet, events.parquet, series.parquet, summary.csv, "
+          "manifest.json", file=sys.stderr)
+    return 0

@@ -1,0 +1,42 @@
+"""`frontline exercises list | show N [--answers]`: the teaching worksheets."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..errors import InputError
+from .worksheets import get, worksheets
+
+
+def _number(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise InputError("command line", "N", f"expected a worksheet number, got {text!r}") \
+            from None
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="action", required=True, parser_class=type(parser))
+    ls = sub.add_parser("list", help="the worksheets, by number")
+    ls.add_argument("--folder", type=Path, help="worksheet folder (default experiments/exercises)")
+    sh = sub.add_parser("show", help="print one worksheet")
+    sh.add_argument("number", type=_number, metavar="N")
+    sh.add_argument("--answers", action="store_true", help="print the instructor's answer key")
+    sh.add_argument("--folder", type=Path, help="worksheet folder (default experiments/exercises)")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.action == "list":
+        for w in worksheets(args.folder):
+            print(f"{w.number:2d}  {w.title}")
+        return 0
+    w = get(args.number, args.folder)
+    if args.answers:
+        if not w.answers.is_file():
+            raise InputError(w.answers, "-", "no answer key for this worksheet")
+        print(w.answers.read_text(encoding="utf-8"), end="")
+    else:
+        print(w.text, end="")
+    return 0

@@ -1,0 +1,61 @@
+"""`frontline`: one parser, one registry of commands.
+
+Every command is a module of this package with ``add_arguments(parser)`` and
+``run(args) -> int``; modules import what they need inside ``run`` so that ``frontline
+--help`` and a bad flag answer at once. Every user mistake is an InputError (or an argparse
+error) printed as one line ``frontline: error: FILE: FIELD: MESSAGE`` with exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from types import ModuleType
+
+from ..errors import InputError
+from . import batch, calibrate, exercises, forecast, imports, params, plot, run, scenarios, viz
+from .args import Parser
+
+#: command -> (module, one-line help)
+COMMANDS: dict[str, tuple[ModuleType, str]] = {
+    "run": (run, "run one scenario and print its control changes"),
+    "scenarios": (scenarios, "list, show or validate scenarios"),
+    "params": (params, "the parameter table (defaults, bounds, units, sources)"),
+    "batch": (batch, "run an experiment: replicates, sweeps, sensitivity"),
+    "plot": (plot, "plots of runs and batches"),
+    "calibrate": (calibrate, "fit parameters to reported control changes"),
+    "forecast": (forecast, "fit up to a date, score the forecast after it"),
+    "import": (imports, "import ACLED exports as reported events"),
+    "viz": (viz, "the interactive browser view"),
+    "exercises": (exercises, "teaching worksheets"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = Parser(prog="frontline", description="Agent-based simulator of factions contesting "
+               "towns on a road graph.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=Parser)
+    for name, (module, help_text) in COMMANDS.items():
+        module.add_arguments(sub.add_parser(name, help=help_text))
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        with warnings.catch_warnings():
+            warnings.simplefilter("default")
+            warnings.showwarning = _one_line_warning
+            return int(COMMANDS[args.command][0].run(args) or 0)
+    except InputError as exc:
+        print(f"frontline: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("frontline: interrupted", file=sys.stderr)
+        return 130
+
+
+def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Show a warning the way errors are shown: one line, no source code."""
+    print(f"frontline: warning: {message}", file=sys.stderr)

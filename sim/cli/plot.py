@@ -1,0 +1,124 @@
+"""`frontline plot KIND RESULTS... [options]`: pictures of batch results (PNG and SVG).
+
+    frontline plot capture runs/a runs/b --town Aleppo --by opposition
+    frontline plot control runs/a --day 2024-12-01 --faction opposition
+    frontline plot fan runs/a --faction government [--measure territory_share] [--point K]
+    frontline plot whatif runs/air --point 5 [--base-point 0 | --base runs/other]
+    frontline plot sensitivity runs/sens
+
+Each writes ``<stem>.png`` and ``<stem>.svg`` (``--out STEM``; default
+``RESULTS/plots/<kind>...``) and prints the paths.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import shutil
+from pathlib import Path
+
+from ..errors import InputError
+from .args import Parser
+
+KINDS = ("capture", "control", "fan", "whatif", "sensitivity", "animate")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="kind", required=True, parser_class=Parser)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--out", type=Path, help="output file stem (writes .png and .svg)")
+    common.add_argument("--format", default="png,svg", help="comma-separated: png, svg, pdf")
+    c = sub.add_parser("capture", parents=[common], help="capture-day histogram and ECDF")
+    c.add_argument("results", nargs="+", type=Path, help="batch results folders to overlay")
+    c.add_argument("--town", required=True)
+    c.add_argument("--by", help="capturing faction (default: anyone)")
+    m = sub.add_parser("control", parents=[common], help="probability-of-control map")
+    m.add_argument("results", type=Path)
+    m.add_argument("--day", default="-1", help="day number or date (default: the last day)")
+    m.add_argument("--faction", required=True)
+    m.add_argument("--point", type=int, help="one design point (default: all runs)")
+    f = sub.add_parser("fan", parents=[common], help="fan chart of a daily series")
+    f.add_argument("results", type=Path)
+    f.add_argument("--faction")
+    f.add_argument("--measure", default="territory_share")
+    f.add_argument("--point", type=int)
+    w = sub.add_parser("whatif", parents=[common], help="shift of each metric from a base")
+    w.add_argument("results", type=Path)
+    w.add_argument("--point", type=int, default=None,
+                   help="design point to compare (default: the last)")
+    w.add_argument("--base-point", type=int, default=0)
+    w.add_argument("--base", type=Path, help="another batch as the base")
+    s = sub.add_parser("sensitivity", parents=[common], help="sensitivity index bars")
+    s.add_argument("results", type=Path)
+    a = sub.add_parser("animate", help="animated map of one run (GIF, and MP4 with ffmpeg)")
+    a.add_argument("run_dir", type=Path, help="folder written by `frontline run --out DIR`")
+    a.add_argument("--out", type=Path, help="GIF file (default RUN_DIR/animation.gif)")
+    a.add_argument("--fps", type=float, default=1.5, help="frames (days) per second")
+
+
+def _day(text: str, exp) -> int:
+    sc = exp.scenario
+    try:
+        d = (dt.date.fromisoformat(text) - sc.start).days if "-" in text[1:] else int(text)
+    except ValueError:
+        raise InputError("command line", "--day", f"expected a day number or a date "
+                         f"(YYYY-MM-DD), got {text!r}") from None
+    d = d if d >= 0 else sc.days + d
+    if not 0 <= d < sc.days:
+        raise InputError("command line", "--day", f"outside the run ({sc.start}.."
+                         f"{sc.date(sc.days - 1)}, days 0..{sc.days - 1})")
+    return d
+
+
+def _point(exp, point: int | None, flag: str = "--point") -> int | None:
+    if point is not None and not 0 <= point < len(exp.points):
+        raise InputError("command line", flag, f"expected 0..{len(exp.points) - 1}, "
+                         f"got {point}")
+    return point
+
+
+def run(args: argparse.Namespace) -> int:
+    # imported here, not at the top: keeps `frontline --help` and bad flags fast
+    from ..analysis.experiments import Experiment
+    from ..views import batchplots as bp
+    if args.kind == "animate":
+        from ..views.animate import animate
+        gif = animate(args.run_dir, args.out, fps=args.fps)
+        print(gif)
+        mp4 = gif.with_suffix(".mp4")
+        if mp4.exists() and shutil.which("ffmpeg"):
+            print(mp4)
+        return 0
+    formats = [f.strip().lower() for f in args.format.split(",") if f.strip()]
+    bad = [f for f in formats if f not in ("png", "svg", "pdf")]
+    if bad or not formats:
+        raise InputError("command line", "--format", f"expected png, svg or pdf, got {bad}")
+    paths = args.results if isinstance(args.results, list) else [args.results]
+    exps = [Experiment.from_results(p) for p in paths]
+    exp = exps[0]
+    plots = exp.out / "plots"
+    if args.kind == "capture":
+        fig = bp.capture_plot(exps, args.town, args.by)
+        stem = plots / f"capture_{args.town}".replace(" ", "_")
+    elif args.kind == "control":
+        d = _day(args.day, exp)
+        fig = bp.control_map(exp, d, args.faction, _point(exp, args.point))
+        stem = plots / f"control_{args.faction}_day{d}"
+    elif args.kind == "fan":
+        fig = bp.fan_chart(exp, args.faction, args.measure, _point(exp, args.point))
+        stem = plots / f"fan_{args.faction or exp.scenario.factions[0]}_{args.measure}"
+    elif args.kind == "whatif":
+        base = Experiment.from_results(args.base) if args.base else None
+        point = len(exp.points) - 1 if args.point is None else _point(exp, args.point)
+        _point(base or exp, args.base_point, "--base-point")
+        if base is None and point == args.base_point:
+            raise InputError("command line", "--point", "the same as --base-point; compare "
+                             "two different design points or give --base")
+        fig = bp.whatif_plot(exp, point, args.base_point, base)
+        stem = plots / f"whatif_{point}_vs_{args.base_point}"
+    else:
+        fig = bp.sensitivity_bars(exp)
+        stem = plots / "sensitivity"
+    for p in bp.save(fig, args.out or stem, formats):
+        print(p)
+    return 0

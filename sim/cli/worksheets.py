@@ -1,0 +1,91 @@
+"""Teaching worksheets in ``experiments/exercises/NN-title.md`` (NetLogo Info-tab shape:
+What is it; How it works; How to use it; Things to notice; Things to try; Questions) and their
+answer keys in ``experiments/exercises/answers/NN-title.md``.
+
+Commands a student types are lines starting with ``$ `` inside fenced ``console`` blocks;
+:func:`commands` extracts them (tests/test_exercises.py runs every one).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import InputError
+
+SECTIONS = ("What is it", "How it works", "How to use it", "Things to notice", "Things to try",
+            "Questions")
+_NAME = re.compile(r"^(\d{2})-[a-z0-9-]+\.md$")
+_BLOCK = re.compile(r"^```console\n(.*?)^```", re.S | re.M)
+
+
+def default_folder() -> Path:
+    """``experiments/exercises`` in the working directory, else beside the package."""
+    here = Path("experiments/exercises")
+    if here.is_dir():
+        return here
+    return Path(__file__).resolve().parents[2] / "experiments" / "exercises"
+
+
+@dataclass(frozen=True)
+class Worksheet:
+    number: int
+    path: Path
+
+    @property
+    def text(self) -> str:
+        return self.path.read_text(encoding="utf-8")
+
+    @property
+    def title(self) -> str:
+        first = self.text.splitlines()[0] if self.text else ""
+        return re.sub(r"^#+\s*(\d+\.\s*)?", "", first).strip()
+
+    @property
+    def answers(self) -> Path:
+        return self.path.parent / "answers" / self.path.name
+
+
+def worksheets(folder: str | Path | None = None) -> list[Worksheet]:
+    """The worksheets in ``folder`` (default :func:`default_folder`), by number."""
+    d = Path(folder) if folder else default_folder()
+    if not d.is_dir():
+        raise InputError(d, "-", "no exercises folder here")
+    out = [Worksheet(int(m.group(1)), p) for p in sorted(d.glob("*.md"))
+           if (m := _NAME.match(p.name))]
+    if not out:
+        raise InputError(d, "-", "no worksheets (NN-title.md) here")
+    return out
+
+
+def get(number: int, folder: str | Path | None = None) -> Worksheet:
+    ws = worksheets(folder)
+    for w in ws:
+        if w.number == number:
+            return w
+    raise InputError("command line", "N", f"no worksheet {number}; expected one of "
+                     f"{', '.join(str(w.number) for w in ws)}")
+
+
+def commands(text: str) -> list[str]:
+    """The ``$ `` command lines of the ``console`` blocks (a trailing ``\\`` continues)."""
+    out: list[str] = []
+    for block in _BLOCK.findall(text):
+        cmd = None
+        for line in block.splitlines():
+            if cmd is not None:
+                cmd += "\n" + line
+            elif line.startswith("$ "):
+                cmd = line[2:]
+            else:
+                continue
+            if not cmd.endswith("\\"):
+                out.append(cmd)
+                cmd = None
+    return out
+
+
+def sections(text: str) -> list[str]:
+    """The ``## `` headings, in order."""
+    return [m.strip() for m in re.findall(r"^## (.+)$", text, re.M)]

@@ -1,0 +1,126 @@
+"""Scheduled scenario events and campaign phases: what the scenario says happens when.
+
+A phase runs over a window of days (fixed, or from the first day its ``when`` condition
+holds, for ``duration`` days). An event fires on its ``day`` or on the first day its ``when``
+condition holds: reinforcements arrive, units withdraw, towns are handed over, air and drone
+support change, factions cease fire. Conditions are evaluated at the start of a day, on the
+state the previous day left (see sim.inputs.conditions for the language).
+"""
+
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+
+from ..inputs.conditions import Node
+from ..inputs.scenario import Phase, Scenario, ScheduledEvent
+from ..records import Cause
+from .forces import RESERVE
+from .orders import add_unit, cease_fire, give_up, leave_town, nearest_held, retreat, withdraw
+from .situation import Situation
+from .state import State
+
+_OPS = {">=": operator.ge, "<=": operator.le, "==": operator.eq, ">": operator.gt,
+        "<": operator.lt}
+
+
+def holds(node: Node, state: State) -> bool:
+    """Evaluate a parsed condition on the state."""
+    kind = node[0]
+    if kind == "or":
+        return holds(node[1], state) or holds(node[2], state)
+    if kind == "and":
+        return holds(node[1], state) and holds(node[2], state)
+    if kind == "not":
+        return not holds(node[1], state)
+    if kind == "day":
+        return bool(_OPS[node[1]](state.day, node[2]))
+    if kind == "morale":
+        return bool(_OPS[node[2]](float(state.morale[node[1]]), node[3]))
+    if kind == "captured":
+        town, faction = node[1], node[2]
+        return bool(state.captured[town]) and (faction < 0 or state.owner[town] == faction)
+    if kind == "held":
+        return bool(state.owner[node[1]] == node[2])
+    if kind == "stalled":
+        return bool(state.day - state.last_gain[node[1]] - 1 >= node[2])
+    raise ValueError(f"bad condition node {node!r}")
+
+
+class Timetable:
+    """The scenario's phases and events over the days of a run."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.phases = scenario.phases
+        #: per phase: (first day, first day after) once it has begun; None before
+        self.window: list[tuple[int, int] | None] = [
+            None if ph.when is not None else (ph.start, ph.end) for ph in scenario.phases]
+        self.by_day: dict[int, list[ScheduledEvent]] = {}
+        self.pending: list[ScheduledEvent] = []
+        for e in scenario.events:
+            if e.day is None:
+                self.pending.append(e)
+            else:
+                self.by_day.setdefault(e.day, []).append(e)
+
+    def begin_phases(self, state: State) -> None:
+        """Conditional phases whose condition now holds begin today."""
+        for k, ph in enumerate(self.phases):
+            if self.window[k] is None and state.day >= ph.start and holds(ph.when.tree, state):
+                end = state.day + ph.duration if ph.duration else ph.end
+                self.window[k] = (state.day, end)
+
+    def due(self, state: State) -> list[ScheduledEvent]:
+        """Today's events: the dated ones, then those whose condition now holds."""
+        today = list(self.by_day.get(state.day, []))
+        for e in list(self.pending):
+            if holds(e.when.tree, state):
+                today.append(e)
+                self.pending.remove(e)
+        return today
+
+    def active(self, faction: int, day: int) -> list[Phase]:
+        """The faction's phases running on ``day``, in file order."""
+        return [ph for ph, w in zip(self.phases, self.window, strict=True)
+                if ph.faction == faction and w is not None and w[0] <= day < w[1]]
+
+
+def apply(e: ScheduledEvent, state: State, sit: Situation) -> None:
+    """Carry out one scheduled event."""
+    sc = state.scenario
+    if e.kind == "support":
+        if e.air is not None:
+            state.air[e.faction] = e.air
+        if e.drones is not None:
+            state.drones[e.faction] = e.drones
+    elif e.kind == "reinforcement":
+        town = nearest_held(state, sit, e.faction, e.towns[0])
+        if town >= 0:
+            q = e.quality or sc.spec.factions[sc.factions[e.faction]].quality
+            for _ in range(e.units):
+                add_unit(state, e.faction, town, e.strength / e.units, q, RESERVE, True)
+    elif e.kind == "withdrawal":
+        goal = (e.to,) if e.to is not None else e.line
+        withdraw(state, sit, e.faction, e.towns, goal)
+    elif e.kind == "ceasefire":
+        cease_fire(state, sit, e.factions or tuple(range(len(sc.factions))))
+    elif e.kind == "handover":
+        _hand_over(e, state, sit)
+
+
+def _hand_over(e: ScheduledEvent, state: State, sit: Situation) -> None:
+    """The towns pass to faction ``e.to``; units of other sides in them leave (or give
+    themselves up if they have nowhere to go)."""
+    f, rel = state.forces, state.scenario.relation
+    for t in e.towns:
+        if int(state.owner[t]) == e.to:
+            continue
+        state.set_owner(t, e.to, Cause.HANDOVER)
+        sit.assess()
+        for uid in np.flatnonzero((f.town == t) & (f.strength > 0)
+                                  & (rel[f.faction, e.to] != 1)):
+            if retreat(state, sit, uid):
+                leave_town(state, uid)
+            else:
+                give_up(state, uid)

@@ -1,0 +1,108 @@
+"""Attrition kernels and breakpoints: pure numpy, no Mesa.
+
+All kernels take arrays of battles (one entry per contested town) so a day's combat is one
+call. Strengths are fighters; ``a`` and ``b`` are the per-capita kill rates of the attacker
+and the defender (already multiplied by quality, morale and every modifier).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def lanchester_square(att: np.ndarray, dfn: np.ndarray, a: np.ndarray | float,
+                      b: np.ndarray | float, days: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """Aimed-fire attrition (Lanchester 1916): dA/dt = -b*D, dD/dt = -a*A.
+
+    Exact solution over ``days``: A(t) = A0 cosh(gt) - sqrt(b/a) D0 sinh(gt) with g = sqrt(ab),
+    and symmetrically for D; when a side is annihilated within the interval the survivor keeps
+    sqrt(D0^2 - (a/b) A0^2) (the square law's invariant a*A^2 - b*D^2). Engel (1954) fitted
+    a=0.0106, b=0.0544 per day at Iwo Jima.
+    """
+    A0, D0 = np.asarray(att, float), np.asarray(dfn, float)
+    a = np.broadcast_to(np.asarray(a, float), A0.shape)
+    b = np.broadcast_to(np.asarray(b, float), A0.shape)
+    g = np.sqrt(a * b) * days
+    ch, sh = np.cosh(g), np.sinh(g)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ra = np.where(a > 0, np.sqrt(b / a), 0.0)
+        rb = np.where(b > 0, np.sqrt(a / b), 0.0)
+    A = np.where(a > 0, A0 * ch - ra * D0 * sh, A0 - b * D0 * days)
+    D = np.where(b > 0, D0 * ch - rb * A0 * sh, D0 - a * A0 * days)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a_dead = A < 0
+        d_dead = D < 0
+        D = np.where(a_dead, np.sqrt(np.maximum(D0**2 - np.where(b > 0, a / b, 0) * A0**2, 0)), D)
+        A = np.where(d_dead, np.sqrt(np.maximum(A0**2 - np.where(a > 0, b / a, 0) * D0**2, 0)), A)
+    return np.maximum(A, 0.0), np.maximum(D, 0.0)
+
+
+def lanchester_linear(att: np.ndarray, dfn: np.ndarray, a: np.ndarray | float,
+                      b: np.ndarray | float, days: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """Area-fire attrition (Lanchester 1916): dA/dt = -b*A*D, dD/dt = -a*A*D.
+
+    Invariant K = a*A - b*D; then dD/dt = -D(K + bD), solved in closed form:
+    D(t) = K D0 / ((K + b D0) e^{Kt} - b D0), or D0/(1 + b D0 t) when K = 0; A = (K + bD)/a.
+    Rates here are per fighter per fighter per day.
+    """
+    A0, D0 = np.asarray(att, float), np.asarray(dfn, float)
+    a = np.broadcast_to(np.asarray(a, float), A0.shape)
+    b = np.broadcast_to(np.asarray(b, float), A0.shape)
+    K = a * A0 - b * D0
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        eKt = np.exp(np.clip(K * days, -700, 700))
+        D = np.where(np.abs(K * days) < 1e-12, D0 / (1 + b * D0 * days),
+                     K * D0 / ((K + b * D0) * eKt - b * D0))
+        A = (K + b * D) / a
+    # one side does no harm: the other decays exponentially, the harmless side is untouched
+    A = np.where(a > 0, A, A0 * np.exp(-b * D0 * days))
+    D = np.where(a > 0, D, D0)
+    A = np.where(b > 0, A, A0)
+    D = np.where(b > 0, D, D0 * np.exp(-a * A0 * days))
+    A, D = np.nan_to_num(A), np.nan_to_num(D)
+    return np.clip(A, 0.0, A0), np.clip(D, 0.0, D0)
+
+
+def attrition(att: np.ndarray, dfn: np.ndarray, a: np.ndarray, b: np.ndarray, *,
+              law: str = "square", linear_a: np.ndarray | None = None,
+              linear_b: np.ndarray | None = None, linear_scale: float = 1000.0,
+              mixed_weight: float = 0.5, days: float = 1.0,
+              rng: np.random.Generator | None = None,
+              noise: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """One period of combat in every battle; returns the surviving strengths.
+
+    ``law`` is 'square', 'linear' or 'mixed' (losses a weighted mean of the two laws, weight
+    ``mixed_weight`` on the square law: a simple stand-in for Helmbold-type mixed forms).
+    ``a``, ``b`` are the square-law rates; ``linear_a``, ``linear_b`` the linear-law rates per
+    ``linear_scale`` enemy fighters (default: the square-law rates, so both laws agree for
+    battles of that size). With ``noise`` > 0 each side's losses are multiplied by an
+    independent gamma variate with mean 1 and coefficient of variation ``noise`` (capped so no
+    side loses more than it has): the stochastic Lanchester model used in the runs.
+    """
+    A0, D0 = np.asarray(att, float), np.asarray(dfn, float)
+    la = np.asarray(a if linear_a is None else linear_a) / linear_scale
+    lb = np.asarray(b if linear_b is None else linear_b) / linear_scale
+    if law == "square":
+        A, D = lanchester_square(A0, D0, a, b, days)
+    elif law == "linear":
+        A, D = lanchester_linear(A0, D0, la, lb, days)
+    elif law == "mixed":
+        As, Ds = lanchester_square(A0, D0, a, b, days)
+        Al, Dl = lanchester_linear(A0, D0, la, lb, days)
+        w = mixed_weight
+        A, D = w * As + (1 - w) * Al, w * Ds + (1 - w) * Dl
+    else:
+        raise ValueError(f"unknown combat law {law!r}")
+    if rng is not None and noise > 0 and A0.size:
+        shape = 1.0 / noise**2
+        ga = rng.gamma(shape, 1.0 / shape, size=A0.shape)
+        gd = rng.gamma(shape, 1.0 / shape, size=D0.shape)
+        A = np.maximum(A0 - (A0 - A) * ga, 0.0)
+        D = np.maximum(D0 - (D0 - D) * gd, 0.0)
+    return A, D
+
+
+def broken(strength: np.ndarray, engaged_from: np.ndarray, breakpoint: float) -> np.ndarray:
+    """A unit breaks when it has lost more than ``breakpoint`` of the strength it brought into
+    the engagement (Helmbold's breakpoint convention; Dupuy 1987 puts it at 10-40%)."""
+    return strength < (1.0 - breakpoint) * engaged_from

@@ -1,0 +1,278 @@
+"""ConflictModel: the daily step of DESIGN.md as named phases.
+
+What Mesa gives and what it is used for here:
+- ``mesa.Model``: the model object, its ``running`` flag and ``rng`` (Mesa's own stream,
+  spawned from the run's seed like the others);
+- the factions are ``mesa.Agent``s in an ``AgentSet`` (``model.factions``); planning goes
+  through it, in scenario order;
+- units are ``CellAgent``s on a ``mesa.discrete_space.Network`` of the towns only when
+  someone reads them: ``ConflictModel(..., agents=True)`` (the default when you build a model
+  yourself, and the browser view) creates them and moves each to its town's cell at the end of
+  every day. Batch runs, calibration and ``sim.run`` pass ``agents=False``: the units then
+  live only in the arrays of ``model.forces``, which is what the phases read.
+
+The run's state is ``model.state`` (sim.core.state); what factions read off the map is
+``model.situation`` (sim.core.situation); the scenario's schedule is ``model.timetable``.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import mesa
+import networkx as nx
+import numpy as np
+from mesa.agent import AgentSet
+from mesa.discrete_space import Network
+
+from ..inputs.scenario import Scenario
+from ..records import Cause
+from . import events
+from .battles import resolve
+from .deploy import deploy
+from .events import Timetable
+from .factions import Doctrine, Faction
+from .forces import ATTACK, HOLD, RESERVE, WITHDRAW, Forces, Unit, advance
+from .orders import occupy
+from .results import RunResult
+from .situation import Situation
+from .state import State
+
+_NETWORK_HAS_LAYOUT = "layout" in inspect.signature(Network.__init__).parameters
+
+
+class ConflictModel(mesa.Model):
+    """Factions contesting the towns of a road graph, one step per day.
+
+    ``seed`` feeds one ``numpy.random.SeedSequence``; it spawns an independent stream for
+    each random process (planning estimates, combat, Mesa's own generator), so a run is a
+    pure function of scenario and seed. The bound scenario is ``model.setup`` (Mesa 3.5
+    reserves ``Model.scenario`` for its own experimental scenarios).
+    """
+
+    def __init__(self, scenario: Scenario, seed: int | None = None, *,
+                 agents: bool = True) -> None:
+        seed = scenario.spec.seed if seed is None else int(seed)
+        ss_mesa, ss_plan, ss_combat = np.random.SeedSequence(seed).spawn(3)
+        super().__init__(rng=np.random.default_rng(ss_mesa))
+        self.seed = seed
+        self.setup = sc = scenario
+        self.rng_plan = np.random.default_rng(ss_plan)
+        self.rng_combat = np.random.default_rng(ss_combat)
+        doctrines = [Doctrine(spec, sc.params) for spec in sc.spec.factions.values()]
+        self.state = State.start(sc, tuple(d.hold_ratio for d in doctrines))
+        self.situation = Situation(self.state)
+        self.timetable = Timetable(sc)
+        self.factions = AgentSet(
+            [Faction(self, i, name, spec, doctrines[i], self.state, self.situation,
+                     self.timetable)
+             for i, (name, spec) in enumerate(sc.spec.factions.items())], random=self.random)
+        deploy(self.state, [d.garrison_share for d in doctrines])
+        self.units: list[Unit] = []
+        self.grid: Network | None = None
+        if agents:
+            g = nx.Graph()
+            g.add_nodes_from(range(sc.theatre.n))
+            g.add_edges_from(map(tuple, sc.theatre.edges.tolist()))
+            kw = {"layout": sc.theatre.positions()} if _NETWORK_HAS_LAYOUT else {}
+            self.grid = Network(g, random=self.random, **kw)
+            self._place_units()
+        self.result = RunResult.begin(sc, seed, self.state)
+        self.state.new_day(self.rng_plan)
+        self.situation.assess()
+
+    # == the daily step ==========================================================================
+    def step(self) -> None:
+        """Advance one day. The order is part of the model; see DESIGN.md."""
+        self.apply_scenario_events()
+        self.update_supply()
+        self.plan()             # every Faction issues orders
+        self.move_units()
+        self.resolve_combat()
+        self.update_control()
+        self.update_morale()
+        self.collect()
+        self.state.day += 1
+        self.state.new_day(self.rng_plan)
+        self.situation.forget_routes()  # the map is as update_control left it
+        if self.state.day >= self.setup.days:
+            self.running = False
+
+    def apply_scenario_events(self) -> None:
+        """Scenario events of the day: phases whose condition now holds begin; dated events
+        and events whose condition now holds fire (reinforcements, withdrawals, handovers,
+        support switched on or off, ceasefires)."""
+        self.timetable.begin_phases(self.state)
+        today = self.timetable.due(self.state)
+        for e in today:
+            events.apply(e, self.state, self.situation)
+        if today:
+            self.situation.assess()
+
+    def update_supply(self) -> None:
+        """Which towns each faction reaches from its (and its allies') supply sources; units
+        cut off lose strength and cohesion, supplied ones recover."""
+        s, p = self.state, self.setup.params
+        f = s.forces
+        for i in range(s.n_factions):
+            s.supplied[i] = self.situation.supply_reach(i)
+        alive = f.strength > 0
+        ok = s.supplied[f.faction, f.town]
+        cut = alive & ~ok
+        np.add.at(s.losses, f.faction[cut], f.strength[cut] * p.cutoff_attrition)
+        f.strength[cut] *= 1.0 - p.cutoff_attrition
+        f.condition[cut] = np.maximum(f.condition[cut] - p.cutoff_morale, 0.05)
+        rec = alive & ok
+        f.condition[rec] = np.minimum(f.condition[rec] + p.morale_recovery, 1.0)
+
+    def plan(self) -> None:
+        """Every faction reads the map and orders its units (see sim.core.factions)."""
+        self.situation.assess()
+        self.factions.do("plan")
+
+    def move_units(self) -> None:
+        """Units follow their paths at road speed, stopping at contact; arrivals take up
+        their new posture (withdrawn and reinforcing units join the town's defence)."""
+        f = self.state.forces
+        has_path = np.zeros(len(f.strength), dtype=bool)
+        has_path[: f.size] = [bool(pth) for pth in f.paths[: f.size]]
+        movers = np.flatnonzero((f.strength > 0) & has_path)
+        blocked = self.situation.hostile_town | self.situation.contact
+        advance(f, self.state.roads, blocked, movers)
+        for uid in movers:
+            if not f.paths[uid] and f.posture[uid] == WITHDRAW:
+                f.posture[uid] = RESERVE if f.mobile[uid] else HOLD
+        self.situation.assess()
+
+    def resolve_combat(self) -> None:
+        """Air interdiction of hostile units near each faction's territory, then stochastic
+        Lanchester combat in every town where hostile units meet (sim.core.battles)."""
+        self.interdict()
+        resolve(self.state, self.situation, self.rng_combat)
+
+    def interdict(self) -> None:
+        """Air power strikes enemy units that are attacking into the faction's territory:
+        units with attack orders within one road of its towns, and any unit inside its towns.
+        Each loses ``air_interdiction x air`` of its strength a day (summed over the hostile
+        factions flying over it); garrisons on quiet fronts are left alone. Interdiction, not
+        only close support, is how air power slows an offensive (Pape 1996, ch. 2; the
+        Russian air campaign of 2015-20 in Idlib)."""
+        s, p = self.state, self.setup.params
+        f = s.forces
+        if p.air_interdiction <= 0 or not s.air.any():
+            return
+        alive = f.strength > 0
+        held = s.owner_mask()
+        umbrella = s.roads.reach_many(held)  # faction g's air reaches its towns and one road on
+        attacking = f.posture == ATTACK
+        hit = np.zeros(len(f.strength))
+        for g in np.flatnonzero(s.air > 0):
+            exposed = held[g, f.town] | (attacking & umbrella[g, f.town])
+            enemy = alive & (self.setup.relation[g, f.faction] == -1) & exposed
+            hit[enemy] += p.air_interdiction * s.air[g]
+        lost = f.strength * np.minimum(hit, 1.0)
+        np.add.at(s.losses, f.faction, lost)
+        f.strength -= lost
+
+    def update_control(self) -> None:
+        """A town changes hands when a hostile faction's units hold it and none of the
+        holder's side remain; the cause is assault (fought today), encirclement (its garrison
+        surrendered) or withdrawal (its defenders had left). Mobile units that take a town
+        leave a garrison in it (sim.core.orders.occupy)."""
+        s = self.state
+        f, rel = s.forces, self.setup.relation
+        F, n = s.n_factions, self.setup.theatre.n
+        alive = f.strength > 0
+        S = np.bincount(f.faction[alive] * n + f.town[alive], weights=f.strength[alive],
+                        minlength=F * n).reshape(F, n)
+        side = s.ally @ S
+        hostile = s.enemy @ S
+        held = s.owner >= 0
+        own_side = np.where(held, side[np.maximum(s.owner, 0), np.arange(n)], 0.0)
+        present = np.where(held, hostile[np.maximum(s.owner, 0), np.arange(n)],
+                           S.sum(axis=0))
+        for t in np.flatnonzero((own_side <= 0) & (present > 0)):
+            o = s.owner[t]
+            cand = S[:, t] * (rel[o] == -1 if o >= 0 else 1)
+            new = int(np.argmax(cand))
+            cause = (Cause.ENCIRCLEMENT if s.surrendered[t] else
+                     Cause.ASSAULT if s.fought[t] else Cause.WITHDRAWAL)
+            s.set_owner(int(t), new, cause)
+            occupy(s, int(t), new)
+        self.situation.assess()
+
+    def update_morale(self) -> None:
+        """Morale falls with the value of towns lost today (relative to the faction's value
+        at the start), rises half as much with gains, and recovers slowly towards its start."""
+        s, p = self.state, self.setup.params
+        v0 = np.maximum(s.value0, 1e-9)
+        s.morale += (-p.morale_loss * s.value_lost + 0.5 * p.morale_loss
+                     * s.value_gained) / v0
+        s.morale += p.morale_recovery * np.maximum(s.morale0 - s.morale, 0)
+        np.clip(s.morale, 0.05, 1.0, out=s.morale)
+
+    def collect(self) -> None:
+        """Record the day: control of every town, per-faction series (and, with agents,
+        each unit's cell)."""
+        self.result.record(self.state)
+        if self.grid is not None:
+            self._place_units()
+
+    # == running and reading =====================================================================
+    def run(self) -> RunResult:
+        """Step to the end of the scenario and return the result."""
+        while self.running:
+            self.step()
+        # Mesa 3.3 keeps a per-model id counter in a class-level dict: drop ours, or a loop of
+        # runs grows by ~0.4 MB a run.
+        getattr(mesa.Agent, "_ids", {}).pop(self, None)
+        return self.result.finish(self.state.day)
+
+    def _place_units(self) -> None:
+        """Give new units an agent and move every agent to its unit's town."""
+        f = self.state.forces
+        self.units.extend(Unit(self, uid) for uid in range(len(self.units), f.size))
+        for unit in self.units:
+            unit.sync_cell()
+
+    @property
+    def day(self) -> int:
+        """Today (0 is the scenario's start date)."""
+        return self.state.day
+
+    @property
+    def theatre(self):
+        return self.setup.theatre
+
+    @property
+    def params(self):
+        return self.setup.params
+
+    @property
+    def forces(self) -> Forces:
+        return self.state.forces
+
+    @property
+    def owner(self) -> np.ndarray:
+        """(n,) controller of every town now (-1 nobody)."""
+        return self.state.owner
+
+    @property
+    def morale(self) -> np.ndarray:
+        return self.state.morale
+
+    @property
+    def air(self) -> np.ndarray:
+        return self.state.air
+
+    @property
+    def drones(self) -> np.ndarray:
+        return self.state.drones
+
+    @property
+    def supplied(self) -> np.ndarray:
+        return self.state.supplied
+
+    @property
+    def losses(self) -> np.ndarray:
+        return self.state.losses

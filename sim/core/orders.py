@@ -1,0 +1,123 @@
+"""Orders that move units between towns outside the daily plan: retreat, withdrawal,
+breaking contact, cease-fire, garrisoning a taken town, new units.
+
+Each function changes the state (sim.core.state) using the situation (sim.core.situation);
+factions, battles and scheduled events all give orders through here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .forces import ATTACK, HOLD, RESERVE, WITHDRAW
+from .kernels.routes import follow, from_sources, nearest_of
+from .situation import Situation
+from .state import State
+
+
+def add_unit(state: State, faction: int, town: int, strength: float, quality: float,
+             posture: int, mobile: bool) -> int:
+    """A new unit in ``town``; returns its id."""
+    return state.forces.extend(faction, town, strength, quality, posture, mobile)[0]
+
+
+def nearest_held(state: State, sit: Situation, faction: int, town: int) -> int:
+    """The town itself if the faction (or an ally) holds it and it is supplied, else the
+    nearest such town by road; -1 if there is none (reinforcements arrive there)."""
+    ok = sit.friendly[faction] & state.supplied[faction]
+    if ok[town]:
+        return town
+    d, _ = from_sources(state.roads.full, np.array([town]))
+    d = np.where(ok, d[0], np.inf)
+    return int(np.argmin(d)) if np.isfinite(d.min()) else -1
+
+
+def retreat(state: State, sit: Situation, uid: int) -> bool:
+    """Send a unit to the nearest safe friendly town (supplied, not in contact, not
+    threatened past its faction's hold limit). False if it has nowhere to go."""
+    f = state.forces
+    i = int(f.faction[uid])
+    here = int(f.town[uid])
+    start = here
+    if not sit.friendly[i, here]:        # a broken attacker falls back the way it came,
+        start = int(f.origin[uid])       # else through the nearest friendly neighbour
+        if not sit.friendly[i, start]:
+            nbrs = state.roads.neighbours[here]
+            nbrs = nbrs[sit.friendly[i, nbrs]]
+            if nbrs.size == 0:
+                return False
+            start = int(nbrs[np.argmin([state.roads.cost_between(here, int(b))
+                                        for b in nbrs])])
+    path = follow(sit.safe_routes(i), start)
+    if start != here:
+        path = [start, *path]
+    if not path:
+        return False
+    f.order(int(uid), WITHDRAW, path)
+    return True
+
+
+def leave_town(state: State, uid: int) -> None:
+    """A retreating unit breaks contact at once: it is at the first town of its route by
+    the next phase (so a town it leaves is not held by it any more)."""
+    f = state.forces
+    if f.paths[uid]:
+        f.origin[uid] = f.town[uid]
+        f.town[uid] = f.paths[uid].pop(0)
+        f.progress[uid] = 0.0
+
+
+def withdraw(state: State, sit: Situation, faction: int, towns: tuple[int, ...] | None,
+             goal: tuple[int, ...]) -> None:
+    """Order the faction's units in ``towns`` (all, if None) back through friendly
+    territory to the nearest town of ``goal`` (a town or a defensive line); with no goal,
+    to the nearest safe town."""
+    f = state.forces
+    mask = (f.faction == faction) & (f.strength > 0)
+    if towns:
+        mask &= np.isin(f.town, towns)
+    ids = np.flatnonzero(mask & ~np.isin(f.town, goal))
+    if not goal:
+        for uid in ids:
+            retreat(state, sit, uid)
+        return
+    _, nxt = nearest_of(sit.territory_graph(faction), np.array(goal, dtype=np.int64))
+    for uid in ids:
+        path = follow(nxt, int(f.town[uid]))
+        if path:
+            f.order(int(uid), WITHDRAW, path)
+
+
+def cease_fire(state: State, sit: Situation, factions: tuple[int, ...]) -> None:
+    """From today these factions attack no more; their units inside hostile towns break
+    contact and fall back, attack orders are cancelled."""
+    state.ceasefire.update(factions)
+    f = state.forces
+    for uid in np.flatnonzero(np.isin(f.faction, factions) & (f.strength > 0)):
+        if f.posture[uid] == ATTACK:
+            f.order(uid, RESERVE, [])
+        if sit.hostile_town[f.faction[uid], f.town[uid]]:
+            retreat(state, sit, uid)
+
+
+def give_up(state: State, uid: int) -> None:
+    """The unit surrenders (or disperses): its strength counts as lost."""
+    f = state.forces
+    state.losses[f.faction[uid]] += f.strength[uid]
+    f.strength[uid] = 0.0
+
+
+def occupy(state: State, town: int, faction: int) -> None:
+    """Holding ground costs forces: when mobile units take a town, the strongest of them
+    leaves ``occupation_share`` of its strength behind as a garrison (at least
+    ``min_strength``, and only if it can spare twice that)."""
+    f, p = state.forces, state.params
+    here = np.flatnonzero((f.town == town) & (f.faction == faction) & (f.strength > 0))
+    if here.size == 0 or not f.mobile[here].all():
+        return
+    uid = int(here[np.argmax(f.strength[here])])
+    share = max(p.occupation_share * f.strength[uid], p.min_strength)
+    if p.occupation_share <= 0 or f.strength[uid] < 2 * share + p.min_strength:
+        return
+    f.strength[uid] -= share
+    add_unit(state, faction, town, share, float(f.quality[uid]), HOLD, False)

@@ -1,0 +1,144 @@
+"""The situation: what each faction reads off the map before it decides.
+
+Recomputed after every change of the map or of the forces (``assess``): which towns are
+friendly or hostile to each faction, the effective strength of each faction in each town,
+where hostile units are in contact, the threat each town faces (hostile strength in it and
+mobile hostile strength next to it) and its defence. Derived queries (threat ratios,
+frontier, estimated defences, safe retreat routes, territory graphs, supply) are cached
+until the next assessment or until the map changes.
+
+Estimates are each faction's view: true strengths times the day's log-normal error
+(``State.intel``, sd ``intel_noise``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..inputs.scenario import Phase
+from .forces import ATTACK, RESERVE
+from .kernels.routes import nearest_of
+from .kernels.supply import supplied_towns
+from .state import State
+
+_CACHE = 64          # entries per cache of territory-keyed results
+
+
+class Situation:
+    """Derived arrays of a state, per faction (F, n): ``friendly``, ``hostile_town``,
+    ``E`` (effective strength), ``contact``, ``threat``, ``defence``."""
+
+    def __init__(self, state: State) -> None:
+        self.state = state
+        self._pull: dict[tuple[int, ...], np.ndarray] = {}
+        self._territory: dict[bytes, sp.csr_matrix] = {}
+        self._supply: dict[tuple[int, bytes], np.ndarray] = {}
+        self._safe: dict[int, np.ndarray] = {}
+        self._ratio: dict[int, np.ndarray] = {}
+
+    def assess(self) -> None:
+        """Recompute the derived arrays from the state."""
+        s = self.state
+        f, rel = s.forces, s.scenario.relation
+        F, n = s.n_factions, s.scenario.theatre.n
+        held = s.owner >= 0
+        o = np.maximum(s.owner, 0)
+        self.friendly = (rel[:, o] == 1) & held
+        self.hostile_town = (rel[:, o] == -1) & held
+        power = s.power_array()
+        alive = f.strength > 0
+        key = f.faction * n + f.town
+        E = np.bincount(key[alive], weights=power[alive], minlength=F * n).reshape(F, n)
+        mob = alive & f.mobile & ((f.posture == ATTACK) | (f.posture == RESERVE))
+        E_mob = np.bincount(key[mob], weights=power[mob], minlength=F * n).reshape(F, n)
+        self.E = E
+        hostile_here = s.enemy @ E
+        self.contact = hostile_here > 0
+        hostile_mob = s.enemy @ E_mob
+        self.threat = hostile_here + (s.roads.adjacency @ hostile_mob.T).T
+        self.defence = (s.ally @ E) * s.defence_mult
+        self.forget_routes()
+
+    def forget_routes(self) -> None:
+        """Drop cached threat ratios and retreat routes (a new day's estimates)."""
+        self._safe = {}
+        self._ratio = {}
+
+    # -- per faction ---------------------------------------------------------------------------
+    def threat_ratio(self, faction: int) -> np.ndarray:
+        """Estimated hostile effective strength in and next to each town, over the
+        faction's own defence there (0 where it has no units)."""
+        r = self._ratio.get(faction)
+        if r is None:
+            d = self.defence[faction]
+            r = np.zeros_like(d)
+            has = self.E[faction] > 0
+            r[has] = self.threat[faction, has] * self.state.intel[faction, has] / d[has]
+            self._ratio[faction] = r
+        return r
+
+    def frontier(self, faction: int) -> np.ndarray:
+        """Hostile towns next to the faction's (or its allies') territory."""
+        near = self.state.roads.adjacency @ self.friendly[faction].astype(np.int8) > 0
+        return np.flatnonzero(self.hostile_town[faction] & near)
+
+    def estimated_defence(self, faction: int, towns: np.ndarray) -> np.ndarray:
+        """The faction's noisy estimate of the effective defence of hostile towns."""
+        s = self.state
+        side = s.ally @ self.E
+        return side[s.owner[towns], towns] * s.defence_mult[towns] * s.intel[faction, towns]
+
+    def objective_pull(self, phase: Phase, faction: int) -> np.ndarray:
+        """exp(-road distance to the nearest objective not yet held / objective_range_km)."""
+        left = tuple(t for t in phase.objectives if not self.friendly[faction, t])
+        pull = self._pull.get(left)
+        if pull is None:
+            if left:
+                d, _ = nearest_of(self.state.roads.full, np.array(left, dtype=np.int64))
+                pull = np.exp(-d / self.state.params.objective_range_km)
+            else:
+                pull = np.zeros(self.state.scenario.theatre.n)
+            self._pull[left] = pull
+        return pull
+
+    def territory_graph(self, faction: int) -> sp.csr_matrix:
+        """Road graph restricted to the faction's and its allies' towns (cached by the set
+        of towns, which changes far less often than it is asked for)."""
+        key = self.friendly[faction].tobytes()
+        g = self._territory.get(key)
+        if g is None:
+            if len(self._territory) > _CACHE:
+                self._territory.clear()
+            g = self._territory[key] = self.state.roads.masked(self.friendly[faction])
+        return g
+
+    def supply_reach(self, faction: int) -> np.ndarray:
+        """Towns the faction's supply reaches: joined to a supply source of its side by a
+        chain of friendly towns, or next to such a town (an attacker at a town's edge still
+        has its line behind it)."""
+        s = self.state
+        key = (faction, self.friendly[faction].tobytes())   # same territory, same answer
+        hit = self._supply.get(key)
+        if hit is None:
+            if len(self._supply) > _CACHE:
+                self._supply.clear()
+            sc = s.scenario
+            allies = np.flatnonzero(sc.relation[faction] == 1)
+            sources = np.concatenate([sc.supply_sources[j] for j in allies])
+            inside = supplied_towns(self.territory_graph(faction),
+                                    sources[self.friendly[faction, sources]])
+            hit = self._supply[key] = s.roads.reach(inside)
+        return hit
+
+    def safe_routes(self, faction: int) -> np.ndarray:
+        """Next hop from every town towards the faction's nearest safe town: friendly,
+        supplied, not in contact and not threatened past its hold limit."""
+        nxt = self._safe.get(faction)
+        if nxt is None:
+            s, i = self.state, faction
+            safe = (self.friendly[i] & s.supplied[i] & ~self.contact[i]
+                    & (self.threat_ratio(i) <= s.hold_limit(i)))
+            _, nxt = nearest_of(self.territory_graph(i), np.flatnonzero(safe))
+            self._safe[faction] = nxt
+        return nxt

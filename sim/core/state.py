@@ -1,0 +1,114 @@
+"""The state of a run: everything that changes from day to day, as arrays.
+
+Towns are indexed 0..n-1 and factions 0..F-1 (scenario order); a controller of -1 is
+nobody. The model's phases change the state; the situation (sim.core.situation) reads it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..inputs.params import Params
+from ..inputs.roads import Roads
+from ..inputs.scenario import Scenario
+from ..records import LogRow
+from .forces import Forces
+
+
+@dataclass(eq=False)
+class State:
+    """A run's state. Per faction (F,): morale, air and drone support, losses; per town
+    (n,): controller; per faction and town (F, n): supplied; and the units (``forces``)."""
+
+    scenario: Scenario
+    params: Params
+    roads: Roads
+    hold_ratio: tuple[float, ...]    # per faction: the doctrine's hold ratio
+    owner: np.ndarray                # (n,) controller, -1 nobody
+    morale: np.ndarray               # (F,) 0..1
+    air: np.ndarray                  # (F,) air support level 0..1
+    drones: np.ndarray               # (F,) drone support level 0..1
+    forces: Forces = field(default_factory=Forces)
+    day: int = 0
+    ceasefire: set[int] = field(default_factory=set)
+    log: list[LogRow] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        sc, th, p = self.scenario, self.scenario.theatre, self.params
+        F, n = len(sc.factions), th.n
+        self.morale0 = self.morale.copy()
+        self.losses = np.zeros(F)
+        #: the town value each faction held at the start (the yardstick of morale loss)
+        self.value0 = np.array([th.value[self.owner == i].sum() for i in range(F)])
+        self.supplied = np.ones((F, n), dtype=bool)
+        self.captured = np.zeros(n, dtype=bool)       # changed hands at least once
+        self.last_gain = np.full(F, -1)               # last day the faction took a town
+        #: constants of the run: a holder's defence multiplier per town; alliance matrices
+        self.defence_mult = p.defence_bonus * (1.0 + p.fortification_effect * th.fortification)
+        self.ally = (sc.relation == 1).astype(float)
+        self.enemy = (sc.relation == -1).astype(float)
+
+    @classmethod
+    def start(cls, scenario: Scenario, hold_ratio: tuple[float, ...]) -> State:
+        """The state at the start of day 0: the scenario's map, morale and support."""
+        p = scenario.params
+        factions = scenario.spec.factions.values()
+        return cls(scenario=scenario, params=p,
+                   roads=scenario.theatre.roads(p.speed_highway, p.speed_other),
+                   hold_ratio=hold_ratio, owner=scenario.initial_owner.copy(),
+                   morale=np.array([f.morale for f in factions], dtype=float),
+                   air=np.array([f.air for f in factions], dtype=float),
+                   drones=np.array([f.drones for f in factions], dtype=float))
+
+    @property
+    def n_factions(self) -> int:
+        return len(self.scenario.factions)
+
+    def new_day(self, rng: np.random.Generator) -> None:
+        """Clear what is counted per day and draw the day's intelligence errors: each
+        faction sees every town's strength times a log-normal factor (``intel_noise``)."""
+        n, F = self.scenario.theatre.n, self.n_factions
+        self.fought = np.zeros(n, dtype=bool)
+        self.surrendered = np.zeros(n, dtype=bool)
+        self.value_lost = np.zeros(F)
+        self.value_gained = np.zeros(F)
+        self.intel = np.exp(rng.normal(0.0, self.params.intel_noise, size=(F, n)))
+
+    def set_owner(self, town: int, new: int, cause: str) -> None:
+        """Change a town's controller and log the change."""
+        old = int(self.owner[town])
+        v = self.scenario.theatre.value[town]
+        if old >= 0:
+            self.value_lost[old] += v
+        self.value_gained[new] += v
+        self.captured[town] = True
+        self.last_gain[new] = self.day
+        self.owner[town] = new
+        self.log.append((self.day, town, new, old, cause))
+
+    def owner_mask(self) -> np.ndarray:
+        """(F, n) bool: town held by that faction."""
+        return self.owner[None, :] == np.arange(self.n_factions)[:, None]
+
+    def power_array(self) -> np.ndarray:
+        """Per-unit effective strength: strength x quality x morale x support modifiers."""
+        f, p = self.forces, self.params
+        fac = f.faction
+        support = 1.0 + p.air_effect * self.air[fac] + p.drone_effect * self.drones[fac]
+        return f.strength * f.quality * self.morale[fac] * f.condition * support
+
+    def unit_power(self, uid: int) -> float:
+        """Effective strength of one unit (as in power_array)."""
+        f, p = self.forces, self.params
+        i = f.faction[uid]
+        return float(f.strength[uid] * f.quality[uid] * self.morale[i] * f.condition[uid]
+                     * (1.0 + p.air_effect * self.air[i] + p.drone_effect * self.drones[i]))
+
+    def hold_limit(self, faction: int) -> float:
+        """Enemy/own effective ratio a garrison will face before it withdraws; low morale
+        lowers it (hold_ratio * morale**morale_sensitivity), which is how collapses
+        cascade."""
+        return (self.hold_ratio[faction]
+                * float(self.morale[faction]) ** self.params.morale_sensitivity)

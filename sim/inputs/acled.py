@@ -1,0 +1,165 @@
+"""Import ACLED exports as reported control changes.
+
+ACLED (Raleigh et al. 2010; codebook at acleddata.com) codes territorial change as three
+sub-event types of "Strategic developments" / "Battles":
+
+- "Non-state actor overtakes territory": actor1 (a non-state group) takes the location;
+- "Government regains territory": actor1 (state forces) retakes it;
+- "Non-violent transfer of territory": actor1 acquires it without fighting.
+
+So actor1 (or, if unmapped, the first mapped associated actor) is the new controller and actor2
+the previous one. Each event is placed at the nearest theatre town within ``max_km`` of its
+coordinates. Rows are mapped to factions with an actor map TOML::
+
+    [factions]
+    opposition = ["Hayat Tahrir al-Sham*", "Military Operations Command*"]
+    government = ["Military Forces of Syria*"]
+
+(patterns are case-insensitive shell globs). UCDP GED records deaths by dyad and has no
+control-change field, so it cannot be read this way: it is not imported.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import fnmatch
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import InputError
+from ..records import COLUMNS, Cause
+from .files import read_csv, read_toml
+from .theatre import Theatre, haversine_km
+
+SUB_EVENTS = {"non-state actor overtakes territory": Cause.ASSAULT.value,
+              "government regains territory": Cause.ASSAULT.value,
+              "non-violent transfer of territory": Cause.HANDOVER.value}
+REQUIRED = ("event_date", "sub_event_type", "actor1", "actor2", "latitude", "longitude",
+            "location")
+_MONTHS = {m: i for i, m in enumerate(
+    ("january", "february", "march", "april", "may", "june", "july", "august", "september",
+     "october", "november", "december"), start=1)}
+
+
+def parse_acled_date(text: str) -> dt.date | None:
+    """ISO (2024-12-05), dd-mm-yyyy or dd/mm/yyyy (05-12-2024), or '05 December 2024'."""
+    t = text.strip()
+    try:
+        return dt.date.fromisoformat(t)
+    except ValueError:
+        pass
+    for sep in ("-", "/"):
+        parts = t.split(sep)
+        if len(parts) == 3 and all(p.isdigit() for p in parts) and len(parts[2]) == 4:
+            try:
+                return dt.date(int(parts[2]), int(parts[1]), int(parts[0]))
+            except ValueError:
+                return None
+    parts = t.split()
+    if len(parts) == 3 and parts[0].isdigit() and parts[1].lower() in _MONTHS \
+            and parts[2].isdigit():
+        try:
+            return dt.date(int(parts[2]), _MONTHS[parts[1].lower()], int(parts[0]))
+        except ValueError:
+            return None
+    return None
+
+
+def read_actor_map(path: str | Path) -> list[tuple[str, str]]:
+    """(pattern, faction) pairs in file order; the first match wins."""
+    p = Path(path)
+    data = read_toml(p)
+    table = data.get("factions")
+    if not isinstance(table, dict) or not table:
+        raise InputError(p, "factions", "expected a [factions] table: faction = [actor "
+                                        "patterns]")
+    out = []
+    for faction, pats in table.items():
+        if isinstance(pats, str):
+            pats = [pats]
+        if not isinstance(pats, list) or not all(isinstance(x, str) and x for x in pats):
+            raise InputError(p, f"factions.{faction}", "expected a list of actor-name patterns")
+        out += [(x.lower(), faction) for x in pats]
+    return out
+
+
+def map_actor(name: str, actors: list[tuple[str, str]]) -> str | None:
+    key = name.strip().lower()
+    if not key:
+        return None
+    for pat, faction in actors:
+        if fnmatch.fnmatchcase(key, pat):
+            return faction
+    return None
+
+
+@dataclass(frozen=True)
+class Unmatched:
+    row: int
+    date: str
+    location: str
+    reason: str
+
+
+def import_acled(path: str | Path, theatre: Theatre, actors: list[tuple[str, str]],
+                 max_km: float = 10.0) -> tuple[list[dict[str, str]], list[Unmatched]]:
+    """Reported-event rows (shared schema plus note) and the rows that could not be matched.
+    Duplicates (same date, place, new controller) are merged, keeping every event id."""
+    _, records = read_csv(path, REQUIRED, extra_fields=True, what="an ACLED export (CSV)")
+    rows: dict[tuple[str, str, str], dict[str, str]] = {}
+    bad: list[Unmatched] = []
+    for line, rec in records:
+        cause = SUB_EVENTS.get(rec["sub_event_type"].lower())
+        if cause is None:
+            continue
+        loc = rec["location"]
+        date = parse_acled_date(rec["event_date"])
+        if date is None:
+            bad.append(Unmatched(line, rec["event_date"], loc,
+                                 f"event_date {rec['event_date']!r} is not a date"))
+            continue
+        try:
+            lat, lon = float(rec["latitude"]), float(rec["longitude"])
+        except ValueError:
+            bad.append(Unmatched(line, date.isoformat(), loc, "latitude/longitude not numbers"))
+            continue
+        km = haversine_km(lat, lon, theatre.lat, theatre.lon)
+        town = int(np.argmin(km))
+        if km[town] > max_km:
+            bad.append(Unmatched(line, date.isoformat(), loc,
+                                 f"no town within {max_km:g} km (nearest {theatre.names[town]}"
+                                 f", {km[town]:.1f} km)"))
+            continue
+        new = map_actor(rec["actor1"], actors)
+        for assoc in rec.get("assoc_actor_1", "").split(";"):
+            new = new or map_actor(assoc, actors)
+        if new is None:
+            bad.append(Unmatched(line, date.isoformat(), loc,
+                                 f"actor1 {rec['actor1']!r} is not in the actor map"))
+            continue
+        prev = map_actor(rec["actor2"], actors) or ""
+        eid = rec.get("event_id_cnty", "") or f"row {line}"
+        src = f"ACLED {eid}" + (f" ({rec['source']})" if rec.get("source") else "")
+        key = (date.isoformat(), theatre.names[town], new)
+        if key in rows:
+            rows[key]["source"] += f" | {src}"
+            continue
+        rows[key] = {"date": date.isoformat(), "place": theatre.names[town],
+                     "new_controller": new, "previous_controller": prev, "cause": cause,
+                     "source": src,
+                     "note": f"ACLED location {loc!r}, {km[town]:.1f} km from "
+                             f"{theatre.names[town]}; {rec['sub_event_type']}"}
+    return sorted(rows.values(), key=lambda r: (r["date"], r["place"])), bad
+
+
+#: The reported-file columns the importer writes: the record schema and a note.
+WRITTEN = (*COLUMNS, "note")
+
+
+def write_rows(rows: list[dict[str, str]], fh) -> None:
+    w = csv.DictWriter(fh, fieldnames=WRITTEN, lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)

@@ -1,0 +1,113 @@
+"""Calibration files: which parameters to fit, within which bounds, to which reported
+control changes, with what budget. Validated with pydantic like scenarios and experiments;
+parameter names and values are checked against the one table (sim.inputs.params).
+
+    scenario = "../scenarios/deter_aggression_2024.toml"   # paths relative to this file
+    reported = "reported/nw_syria_2024.csv"
+    until = 2024-11-30             # fit on reports dated up to here
+    [params]                       # name = [low, high]
+    speed_highway = [15.0, 150.0]
+    [fixed]                        # name = value, held fixed during the fit
+    [loss]                         # cap_days, unreported
+    [optimiser]                    # popsize, maxiter, seed, tol
+    [forecast]                     # replicates
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, ValidationError
+
+from ..errors import InputError
+from .files import read_toml, validation_error
+from .params import PARAMS, coerce
+from .spec import Strict
+
+
+class LossSpec(Strict):
+    cap_days: float = Field(7.0, ge=1.0, le=365.0, allow_inf_nan=False,
+                            description="a change off by more days (or never) costs this")
+    unreported: float = Field(0.25, ge=0.0, le=100.0, allow_inf_nan=False,
+                              description="days per simulated change no report names")
+
+
+class OptimiserSpec(Strict):
+    popsize: int = Field(5, ge=2, le=1000)
+    maxiter: int = Field(10, ge=0, le=10_000)
+    seed: int = Field(1, ge=0)
+    tol: float = Field(0.0, ge=0.0, le=1.0, allow_inf_nan=False)
+
+
+class ForecastSpec(Strict):
+    replicates: int = Field(40, ge=1, le=100_000)
+
+
+class CalibrationFile(Strict):
+    """The schema of a calibration TOML."""
+
+    description: str = ""
+    scenario: str = Field(min_length=1)
+    reported: str = Field(min_length=1)
+    until: dt.date | None = None
+    replicates: int = Field(8, ge=1, le=10_000)
+    seed: int = Field(0, ge=0)
+    params: dict[str, tuple[float, float]] = Field(min_length=1)
+    fixed: dict[str, Any] = {}
+    loss: LossSpec = LossSpec()
+    optimiser: OptimiserSpec = OptimiserSpec()
+    forecast: ForecastSpec = ForecastSpec()
+
+
+@dataclass(frozen=True)
+class CalibrationSpec:
+    """A calibration file resolved: paths made absolute, bounds and fixed values checked
+    against the parameter table."""
+
+    file: Path
+    scenario: Path
+    reported: Path
+    until: dt.date | None
+    bounds: dict[str, tuple[float, float]]
+    replicates: int = 8
+    seed: int = 0
+    cap_days: float = 7.0
+    unreported_weight: float = 0.25
+    popsize: int = 5
+    maxiter: int = 10
+    optimiser_seed: int = 1
+    tol: float = 0.0
+    forecast_replicates: int = 40
+    fixed: dict[str, Any] = field(default_factory=dict)
+
+    def with_(self, **changes: Any) -> CalibrationSpec:
+        return replace(self, **changes)
+
+
+def load_spec(path: str | Path) -> CalibrationSpec:
+    """Read and check a calibration TOML (paths are relative to the file)."""
+    p = Path(path)
+    try:
+        f = CalibrationFile.model_validate(read_toml(p))
+    except ValidationError as exc:
+        raise validation_error(exc, p) from None
+    bounds = {}
+    for name, (lo, hi) in f.params.items():
+        if name not in PARAMS or PARAMS[name].choices:
+            raise InputError(p, f"params.{name}", "not a numeric parameter; see "
+                                                  "`frontline params`")
+        lo, hi = (coerce(name, v, file=p, field=f"params.{name}") for v in (lo, hi))
+        if not lo < hi:
+            raise InputError(p, f"params.{name}", f"expected low < high, got [{lo}, {hi}]")
+        bounds[name] = (float(lo), float(hi))
+    fixed = {k: coerce(k, v, file=p, field=f"fixed.{k}") for k, v in f.fixed.items()}
+    return CalibrationSpec(
+        file=p, scenario=p.parent / f.scenario, reported=p.parent / f.reported,
+        until=f.until, bounds=bounds, fixed=fixed, replicates=f.replicates, seed=f.seed,
+        cap_days=f.loss.cap_days, unreported_weight=f.loss.unreported,
+        popsize=f.optimiser.popsize, maxiter=f.optimiser.maxiter,
+        optimiser_seed=f.optimiser.seed, tol=f.optimiser.tol,
+        forecast_replicates=f.forecast.replicates)

@@ -1,0 +1,126 @@
+"""Conditions that trigger phases and events: a small expression language.
+
+Atoms (town names may contain spaces; faction names are identifiers)::
+
+    day>=5                   day compared with >=, >, <=, <, ==
+    captured:Aleppo          the town has changed hands at least once
+    captured:Aleppo:sdf      ... and is now held by that faction (same as held:)
+    held:Hama:government     the town is held by that faction now
+    morale:government<0.4    a faction's morale compared with <, <=, >, >=
+    stalled:opposition:2     the faction has taken no town in the last 2 days
+
+combined with ``and``, ``or``, ``not`` and parentheses. Conditions are evaluated at the start
+of a day, on the state left by the previous day.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..errors import InputError
+
+if TYPE_CHECKING:
+    from .theatre import Theatre
+
+#: A parsed condition is a tree of tuples (picklable, so scenarios travel to workers):
+#: ("or", a, b) | ("and", a, b) | ("not", a) | ("day", op, n) | ("morale", f, op, x)
+#: | ("captured", town, faction or -1) | ("held", town, faction) | ("stalled", f, days).
+#: sim.core.events evaluates it on a run's state.
+Node = tuple
+OPS = (">=", "<=", "==", ">", "<")
+_TOKEN = re.compile(r"(\(|\)|\band\b|\bor\b|\bnot\b)")
+_DAY = re.compile(r"^day\s*(>=|<=|==|>|<)\s*(\d+)$")
+_MORALE = re.compile(r"^morale:\s*([\w-]+)\s*(>=|<=|>|<)\s*([0-9]*\.?[0-9]+)$")
+FORMS = ("day>=N", "captured:TOWN[:FACTION]", "held:TOWN:FACTION", "morale:FACTION<X",
+         "stalled:FACTION:DAYS")
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A parsed condition: its text and its tree."""
+
+    text: str
+    tree: Node
+
+
+def parse(text: str, theatre: Theatre, factions: tuple[str, ...], *, file: Any,
+          field: str) -> Condition:
+    """Parse and bind a condition; any fault is an InputError naming ``file`` and ``field``."""
+    if not isinstance(text, str) or not text.strip():
+        raise InputError(file, field, "empty condition; forms: " + ", ".join(FORMS))
+    tokens = [t.strip() for t in _TOKEN.split(text) if t.strip()]
+    parser = _Parser(tokens, theatre, factions, file, field)
+    tree = parser.expr()
+    if parser.pos != len(tokens):
+        raise InputError(file, field, f"unexpected {tokens[parser.pos]!r} in condition {text!r}")
+    return Condition(text, tree)
+
+
+class _Parser:
+    def __init__(self, tokens, theatre, factions, file, field) -> None:
+        self.tokens, self.pos = tokens, 0
+        self.theatre, self.factions, self.file, self.field = theatre, factions, file, field
+
+    def _peek(self) -> str | None:
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
+
+    def _fail(self, msg: str) -> InputError:
+        return InputError(self.file, self.field, msg)
+
+    def expr(self) -> Node:
+        left = self.term()
+        while self._peek() == "or":
+            self.pos += 1
+            left = ("or", left, self.term())
+        return left
+
+    def term(self) -> Node:
+        left = self.factor()
+        while self._peek() == "and":
+            self.pos += 1
+            left = ("and", left, self.factor())
+        return left
+
+    def factor(self) -> Node:
+        tok = self._peek()
+        if tok is None:
+            raise self._fail("condition ends too early")
+        self.pos += 1
+        if tok == "not":
+            return ("not", self.factor())
+        if tok == "(":
+            inner = self.expr()
+            if self._peek() != ")":
+                raise self._fail("missing ')' in condition")
+            self.pos += 1
+            return inner
+        if tok in (")", "and", "or"):
+            raise self._fail(f"unexpected {tok!r} in condition")
+        return self.atom(tok)
+
+    def _faction(self, name: str) -> int:
+        if name not in self.factions:
+            raise self._fail(f"unknown faction {name!r} in condition; factions: "
+                             f"{', '.join(self.factions)}")
+        return self.factions.index(name)
+
+    def _town(self, name: str) -> int:
+        return self.theatre.id_of(name.strip(), file=self.file, field=self.field)
+
+    def atom(self, tok: str) -> Node:
+        if m := _DAY.match(tok):
+            return ("day", m.group(1), int(m.group(2)))
+        if m := _MORALE.match(tok):
+            return ("morale", self._faction(m.group(1)), m.group(2), float(m.group(3)))
+        kind, _, rest = tok.partition(":")
+        parts = rest.split(":")
+        if kind == "captured" and len(parts) in (1, 2) and parts[0].strip():
+            faction = self._faction(parts[1].strip()) if len(parts) == 2 else -1
+            return ("captured", self._town(parts[0]), faction)
+        if kind == "held" and len(parts) == 2:
+            return ("held", self._town(parts[0]), self._faction(parts[1].strip()))
+        if kind == "stalled" and len(parts) == 2 and parts[1].strip().isdigit():
+            return ("stalled", self._faction(parts[0].strip()), int(parts[1]))
+        raise self._fail(f"unknown condition {tok!r}; forms: {', '.join(FORMS)}")

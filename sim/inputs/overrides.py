@@ -1,0 +1,143 @@
+"""Reading a scenario file as data: ``extends`` chains and ``--set`` overrides.
+
+``extends = "base.toml"`` inherits everything (tables merge key by key, arrays replace);
+``add_events`` / ``add_phases`` append and ``drop_events`` removes inherited events by
+their note. ``--set name=value`` sets a parameter (by its name in the table) or any scenario
+field by its dotted path. The result is a plain dict for :mod:`sim.inputs.spec` to validate.
+"""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+from .files import read_toml
+from .params import PARAMS
+from .spec import ScenarioSpec
+
+
+def parse_set(items: Iterable[str]) -> dict[str, Any]:
+    """``name=value`` strings -> {name: value}; values are TOML literals or plain strings."""
+    out: dict[str, Any] = {}
+    for item in items:
+        if "=" not in item:
+            raise InputError("--set", item, "expected name=value")
+        key, _, text = item.partition("=")
+        key, text = key.strip(), text.strip()
+        if not key:
+            raise InputError("--set", item, "expected name=value")
+        try:
+            out[key] = tomllib.loads(f"v = {text}")["v"]
+        except tomllib.TOMLDecodeError:
+            out[key] = text
+    return out
+
+
+def apply_overrides(data: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """Apply ``--set`` overrides: a parameter name goes to ``[params]``; a dotted path
+    (``days``, ``factions.government.morale``, ``events[2].day``) sets that field."""
+    data = copy.deepcopy(data)
+    for key, value in overrides.items():
+        if key in PARAMS:
+            data.setdefault("params", {})[key] = value
+            continue
+        head = key.split(".")[0].split("[")[0]
+        if head not in ScenarioSpec.model_fields:
+            raise InputError("--set", key, "not a parameter or scenario field; parameters: "
+                             f"{', '.join(PARAMS)}; scenario fields: "
+                             f"{', '.join(ScenarioSpec.model_fields)}")
+        node: Any = data
+        parts = key.replace("[", ".[").split(".")
+        for i, part in enumerate(parts):
+            last = i == len(parts) - 1
+            if part.startswith("["):
+                try:
+                    idx = int(part.strip("[]"))
+                    if last:
+                        node[idx] = value
+                    else:
+                        node = node[idx]
+                except (ValueError, IndexError, TypeError, KeyError):
+                    raise InputError("--set", key, "no such list item in the scenario") from None
+            elif isinstance(node, dict):
+                if last:
+                    node[part] = value
+                else:
+                    node = node.setdefault(part, {})
+            else:
+                raise InputError("--set", key, "not a scenario field or parameter name")
+    return data
+
+
+def load_raw(path: str | Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """Read a scenario TOML, following ``extends`` (tables merge, arrays replace)."""
+    p = Path(path).resolve()
+    if p in _chain:
+        cycle = " -> ".join(q.name for q in (*_chain, p))
+        raise InputError(_chain[0], "extends", f"cycle in extends: {cycle}")
+    data = read_toml(p)
+    parent = data.pop("extends", None)
+    if parent is None:
+        for key in _ADDITIONS:
+            if key in data:
+                raise InputError(p, key, "only a scenario that 'extends' another can use it")
+        data["__file__"] = str(p)
+        return data
+    if not isinstance(parent, str):
+        raise InputError(p, "extends", "expected a file name")
+    if not (p.parent / parent).is_file():
+        raise InputError(p, "extends", f"no scenario file {parent!r} beside this one")
+    base = load_raw(p.parent / parent, (*_chain, p))
+    merged = _merge(base, _without_additions(data))
+    _apply_additions(merged, data, p)
+    merged["__file__"] = str(p)
+    merged.setdefault("__theatre_base__", base.get("__theatre_base__", base["__file__"]))
+    if "theatre" in data:
+        merged["__theatre_base__"] = str(p)
+    return merged
+
+
+_ADDITIONS = ("add_events", "add_phases", "drop_events")
+
+
+def _without_additions(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if k not in _ADDITIONS}
+
+
+def _apply_additions(merged: dict[str, Any], child: dict[str, Any], file: Path) -> None:
+    """``drop_events`` (inherited events by note), then ``add_events`` / ``add_phases``."""
+    drop = child.get("drop_events", [])
+    if not isinstance(drop, list) or not all(isinstance(x, str) for x in drop):
+        raise InputError(file, "drop_events", "expected a list of event notes (strings)")
+    events = merged.get("events", [])
+    if not isinstance(events, list):
+        raise InputError(file, "events", "expected an array of tables [[events]]")
+    notes = {e.get("note") for e in events if isinstance(e, dict)}
+    for note in drop:
+        if note not in notes:
+            raise InputError(file, "drop_events", f"no inherited event has note {note!r}")
+    kept = [e for e in events if not (isinstance(e, dict) and e.get("note") in drop)]
+    for key, target in (("add_events", "events"), ("add_phases", "phases")):
+        extra = child.get(key, [])
+        if not isinstance(extra, list):
+            raise InputError(file, key, f"expected an array of tables [[{key}]]")
+        base_list = kept if target == "events" else merged.get(target, [])
+        if not isinstance(base_list, list):
+            raise InputError(file, target, f"expected an array of tables [[{target}]]")
+        merged[target] = base_list + extra
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(base)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = _merge(out[k], v)
+        else:
+            out[k] = copy.deepcopy(v)
+    return out
+
+

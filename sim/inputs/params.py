@@ -1,0 +1,228 @@
+"""Every model parameter in one table: default, bounds, unit, meaning, source.
+
+Scenarios (`[params]`), `--set name=value`, experiments and calibration all address
+parameters by these names. Values are plain floats (or one of ``choices`` for the
+categorical ones), resolved once per run into a :class:`Params` object.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+from .files import read_toml
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    default: float | str
+    low: float | None
+    high: float | None
+    unit: str
+    meaning: str
+    source: str
+    choices: tuple[str, ...] = ()
+
+
+_P = Param
+TABLE: tuple[Param, ...] = (
+    # --- combat -------------------------------------------------------------------------
+    _P("combat_law", "square", None, None, "-",
+       "Attrition law: 'square' (aimed fire), 'linear' (area fire) or 'mixed'.",
+       "Lanchester (1916); Helmbold (1964) for mixed forms.",
+       choices=("square", "linear", "mixed")),
+    _P("kill_rate", 0.06, 0.005, 0.3, "1/day",
+       "Square-law attrition coefficient: fighters disabled per effective enemy fighter per day.",
+       "Order of Engel (1954) Iwo Jima fit (a=0.0106, b=0.0544/day); set for brigade battles."),
+    _P("linear_rate", 0.06, 0.005, 0.3, "1/day per 1000 fighters",
+       "Linear-law coefficient, per 1000 effective enemy fighters (area fire).",
+       "Lanchester (1916) linear law; scaled so 1000 vs 1000 matches the square law."),
+    _P("mixed_weight", 0.5, 0.0, 1.0, "-",
+       "Share of the square law in the mixed law (the rest is linear).", "Modelling choice."),
+    _P("combat_noise", 0.3, 0.0, 1.0, "-",
+       "Coefficient of variation of daily losses (gamma-distributed multiplier, mean 1).",
+       "Modelling choice; battle outcomes vary widely at equal ratios (Dupuy 1987)."),
+    _P("defence_bonus", 1.5, 1.0, 3.0, "x",
+       "Multiplier on a defender's effective strength in its own town.",
+       "Dupuy (1987): prepared defence worth about 1.3-1.6x."),
+    _P("fortification_effect", 1.0, 0.0, 3.0, "x per unit",
+       "Extra defender multiplier per unit of town fortification (0..1).", "Modelling choice."),
+    _P("air_effect", 0.6, 0.0, 2.0, "x per unit",
+       "Effective-strength gain per unit of air support (0..1) in a battle.",
+       "Modelling choice; Russian air power was decisive in 2015-20 (ISW)."),
+    _P("air_interdiction", 0.04, 0.0, 0.3, "1/day per unit",
+       "Daily share of strength an enemy unit loses per unit of a faction's air support "
+       "while inside that faction's territory or attacking towards it.",
+       "Order of magnitude from interdiction campaigns (Pape 1996); modelling choice."),
+    _P("drone_effect", 0.4, 0.0, 2.0, "x per unit",
+       "Effective-strength gain per unit of drone support (0..1) in a battle.",
+       "Modelling choice; HTS 'Shaheen' drone units in 2024 (Reuters, Al-Monitor)."),
+    _P("breakpoint", 0.3, 0.05, 0.9, "-",
+       "Share of its strength a unit may lose in one engagement before it breaks off.",
+       "Combat-modelling convention: units break at 10-40% losses (Dupuy 1987; Helmbold)."),
+    _P("hold_ratio", 2.0, 0.5, 6.0, "enemy/own",
+       "Force ratio (effective) above which a garrison at full morale withdraws.",
+       "Modelling choice; a defender at 1/2 (or worse) of 3:1 gives ground."),
+    _P("redeploy_ratio", 3.0, 1.0, 10.0, "x hold limit",
+       "A garrison not yet attacked pulls back when the odds it faces exceed this multiple "
+       "of its hold limit ('redeployment').",
+       "Modelling choice; the army's 'redeployment' of 29-30 Nov 2024 (seed report)."),
+    _P("morale_sensitivity", 1.5, 0.0, 5.0, "-",
+       "How steeply low morale lowers the hold ratio: hold_ratio * morale**sensitivity.",
+       "Modelling choice: low morale lowers the will to hold, so collapses cascade."),
+    # --- planning -----------------------------------------------------------------------
+    _P("attack_ratio", 2.0, 0.5, 6.0, "own/enemy",
+       "Estimated effective force ratio a faction assembles before it attacks a town.",
+       "The 3:1 rule of thumb (Mearsheimer 1989), relaxed for surprise and quality."),
+    _P("intel_noise", 0.3, 0.0, 1.5, "log-sd",
+       "Log-normal error of a faction's estimate of an enemy garrison.", "Modelling choice."),
+    _P("objective_weight", 4.0, 0.0, 20.0, "-",
+       "Extra score of a target on the way to a phase objective.", "Modelling choice."),
+    _P("objective_range_km", 40.0, 5.0, 200.0, "km",
+       "Distance over which an objective attracts the attack (exponential decay).",
+       "Modelling choice."),
+    _P("max_attack_km", 60.0, 5.0, 300.0, "km",
+       "Furthest a unit is sent to join an attack in one order.", "Modelling choice."),
+    _P("garrison_focus", 2.0, 0.0, 4.0, "-",
+       "Garrisons are spread in proportion to town value to this power (0: evenly).",
+       "Modelling choice: cities and bases hold most of a garrison army."),
+    _P("garrison_share", 0.35, 0.0, 1.0, "-",
+       "Share of a faction's strength spread over its towns as garrisons (rest is mobile).",
+       "Scenario default; factions may override."),
+    _P("brigade_size", 2500.0, 200.0, 10000.0, "fighters",
+       "Strength of one mobile unit when forces are allocated automatically.",
+       "Brigade/regiment-sized groupings (ISW orders of battle)."),
+    _P("occupation_share", 0.05, 0.0, 0.5, "-",
+       "Share of its strength a mobile unit leaves behind to hold a town it has taken.",
+       "Modelling choice: an offensive thins out as it advances (Clausewitz's culminating "
+       "point)."),
+    _P("min_strength", 50.0, 1.0, 1000.0, "fighters",
+       "A unit below this is spent and leaves the field.", "Modelling choice."),
+    # --- movement -----------------------------------------------------------------------
+    _P("speed_highway", 40.0, 5.0, 150.0, "km/day",
+       "Advance rate along highways (M4, M5) when not in contact.",
+       "Pickup-borne infantry; the 2024 offensive covered ~40 km to Aleppo in 3 days."),
+    _P("speed_other", 20.0, 2.0, 100.0, "km/day",
+       "Advance rate along other roads.", "Modelling choice."),
+    # --- supply and morale ---------------------------------------------------------------
+    _P("cutoff_attrition", 0.05, 0.0, 0.5, "1/day",
+       "Daily share of strength lost by a unit cut off from supply.", "Modelling choice."),
+    _P("cutoff_morale", 0.05, 0.0, 0.5, "1/day",
+       "Daily morale loss of a unit cut off from supply.", "Modelling choice."),
+    _P("morale_loss", 1.5, 0.0, 10.0, "per value share",
+       "Faction morale lost per share of its initial town value lost in one day.",
+       "Modelling choice; the fall of a capital city shakes a whole army."),
+    _P("morale_recovery", 0.02, 0.0, 0.3, "1/day",
+       "Daily recovery of faction morale towards its initial value.", "Modelling choice."),
+    _P("surrender_morale", 0.25, 0.0, 1.0, "-",
+       "A cut-off unit with morale below this surrenders when attacked.", "Modelling choice."),
+)
+
+PARAMS: dict[str, Param] = {p.name: p for p in TABLE}
+
+
+class Params(Mapping[str, Any]):
+    """Resolved parameters: the defaults with overrides applied and checked.
+
+    Read-only; attribute access (``params.kill_rate``) and mapping access both work.
+    """
+
+    __slots__ = ("_values",)
+
+    def __init__(self, overrides: Mapping[str, Any] | None = None, *, file: str = "--set",
+                 origins: Mapping[str, str] | None = None) -> None:
+        """The defaults with ``overrides`` applied, each value checked once against the
+        table. ``origins`` names where a value came from when it is not ``file`` (such as
+        ``--set``); an error names that origin and the parameter."""
+        values = {p.name: p.default for p in TABLE}
+        origins = origins or {}
+        for key, raw in (overrides or {}).items():
+            where = origins.get(key, file)
+            values[key] = coerce(key, raw, file=where,
+                                 field=key if where == "--set" else f"params.{key}")
+        object.__setattr__(self, "_values", values)
+
+    @classmethod
+    def _checked(cls, values: dict[str, Any]) -> Params:
+        out = object.__new__(cls)
+        object.__setattr__(out, "_values", values)
+        return out
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __getitem__(self, key: str) -> Any:
+        return self._values[key]
+
+    def __iter__(self):
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __reduce__(self):      # picklable (for process pools and Dask) despite __slots__
+        return (Params._checked, (self._values,))
+
+    def __repr__(self) -> str:
+        changed = {k: v for k, v in self._values.items() if v != PARAMS[k].default}
+        return f"Params({changed})"
+
+    def replace(self, **changes: Any) -> Params:
+        """These parameters with some values changed (only the changes are checked)."""
+        return Params._checked({**self._values,
+                                **{k: coerce(k, v) for k, v in changes.items()}})
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self._values)
+
+
+def coerce(name: str, raw: Any, *, file: str | Path = "--set", field: str | None = None
+           ) -> float | str:
+    """Check one parameter value against the table and return it typed. Errors name
+    ``field`` (default: the parameter's name)."""
+    field = field or name
+    if name not in PARAMS:
+        raise InputError(file, field, f"unknown parameter; valid: {', '.join(PARAMS)}")
+    p = PARAMS[name]
+    if p.choices:
+        if raw not in p.choices:
+            raise InputError(file, field, f"expected one of {', '.join(p.choices)}, got {raw!r}")
+        return str(raw)
+    if isinstance(raw, bool):
+        raise InputError(file, field, f"expected a number, got {raw!r}")
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        raise InputError(file, field, f"expected a number, got {raw!r}") from None
+    if not (p.low <= value <= p.high):  # type: ignore[operator]
+        raise InputError(file, field, f"expected {p.low} <= value <= {p.high} ({p.unit}), "
+                                      f"got {value:g}")
+    return value
+
+
+def load_params_file(path: str | Path) -> dict[str, float | str]:
+    """The ``[params]`` table of a TOML file (a fitted-parameter file written by
+    ``frontline calibrate``, say), every name and value checked against the table; an
+    InputError names the file and the key."""
+    p = Path(path)
+    params = read_toml(p).get("params")
+    if not isinstance(params, dict):
+        raise InputError(p, "params", "expected a [params] table of parameter values")
+    return {k: coerce(k, v, file=str(p), field=f"params.{k}") for k, v in params.items()}
+
+
+def table_markdown() -> str:
+    """The parameter table as Markdown (used by the README and `frontline params`)."""
+    rows = ["| name | default | bounds | unit | meaning | source |", "|---|---|---|---|---|---|"]
+    for p in TABLE:
+        bounds = "/".join(p.choices) if p.choices else f"{p.low:g}..{p.high:g}"
+        rows.append(f"| `{p.name}` | {p.default} | {bounds} | {p.unit} | {p.meaning} | "
+                    f"{p.source} |")
+    return "\n".join(rows)

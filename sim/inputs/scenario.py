@@ -1,0 +1,317 @@
+"""Scenarios bound to a theatre: every name resolved to an index, ready to run.
+
+A scenario names a theatre, a start date and a length, the factions (forces, doctrine,
+supply sources, relations, external support), how forces are deployed, the phases of each
+faction's campaign and its scheduled events. :func:`load_scenario` reads the file (with
+``extends`` and ``--set``, :mod:`sim.inputs.overrides`), validates it against the schema
+(:mod:`sim.inputs.spec`) and binds it to its theatre (:func:`bind`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import ValidationError
+
+from ..errors import InputError
+from ..records import is_nobody
+from .conditions import Condition
+from .conditions import parse as parse_condition
+from .files import validation_error
+from .overrides import apply_overrides, load_raw
+from .params import PARAMS, Params
+from .spec import ScenarioSpec
+from .theatre import Theatre, load_theatre
+
+
+def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
+    """Read, override, validate and bind a scenario to its theatre."""
+    data = load_raw(path)
+    file = Path(data.pop("__file__"))
+    theatre_base = Path(data.pop("__theatre_base__", file))
+    file_days = data.get("days")
+    from_set: set[str] = set()
+    if overrides:
+        data = apply_overrides(data, overrides)
+        from_set = {k for k in overrides if k in PARAMS}
+    try:
+        spec = ScenarioSpec.model_validate(data)
+    except ValidationError as exc:
+        err = validation_error(exc, file)
+        if overrides and err.field in overrides:     # the bad value came from --set
+            raise InputError("--set", err.field, err.message) from None
+        raise err from None
+    theatre_dir = resolve_theatre(spec.theatre, theatre_base)
+    shortened = isinstance(file_days, int) and spec.days < file_days
+    return bind(spec, load_theatre(theatre_dir), file,
+                file_days=file_days if shortened else None, params_from_set=from_set)
+
+
+def resolve_theatre(name: str, scenario_file: Path) -> Path:
+    """A theatre path relative to the scenario file, or a name under ``theatres/``."""
+    here = scenario_file.parent
+    for cand in (here / name, here / "theatres" / name, Path(name)):
+        if (cand / "towns.csv").is_file():
+            return cand
+    raise InputError(scenario_file, "theatre",
+                     f"no theatre folder {name!r} with towns.csv (looked beside the scenario "
+                     f"and in {here / 'theatres'})")
+
+
+# -- binding -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Phase:
+    faction: int
+    kind: str
+    objectives: tuple[int, ...]
+    start: int                 # first day (for a 'when' phase: the earliest day it may start)
+    end: int                   # first day after the phase (for 'when': start + duration)
+    commitment: float
+    to: int | None
+    line: tuple[int, ...] = ()
+    when: Condition | None = None
+    duration: int | None = None
+
+
+@dataclass(frozen=True)
+class ScheduledEvent:
+    """A scenario event (reinforcement, withdrawal, handover, support, ceasefire) bound to
+    the theatre: on a ``day``, or the first day its ``when`` condition holds."""
+
+    day: int | None         # None: fires the first day ``when`` holds
+    kind: str
+    faction: int | None
+    towns: tuple[int, ...]
+    to: int | None          # faction (handover) or town (withdrawal target)
+    strength: float
+    quality: float | None
+    units: int
+    air: float | None
+    drones: float | None
+    note: str
+    when: Condition | None = None
+    line: tuple[int, ...] = ()
+    factions: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Deployment:
+    faction: int
+    town: int
+    strength: float
+    quality: float | None
+    units: int
+    posture: str
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated scenario with every name resolved to an index; what the model runs."""
+
+    spec: ScenarioSpec
+    file: Path
+    theatre: Theatre
+    params: Params
+    factions: tuple[str, ...]
+    relation: np.ndarray            # (F, F): 1 ally (incl. self), 0 neutral, -1 hostile
+    initial_owner: np.ndarray       # (n,) faction index, -1 for nobody
+    supply_sources: tuple[np.ndarray, ...]
+    deployments: tuple[Deployment, ...]
+    phases: tuple[Phase, ...]
+    events: tuple[ScheduledEvent, ...]
+
+    @property
+    def start(self) -> dt.date:
+        return self.spec.start
+
+    @property
+    def days(self) -> int:
+        return self.spec.days
+
+    @property
+    def name(self) -> str:
+        return self.spec.name or self.file.stem
+
+    def date(self, day: int) -> dt.date:
+        return self.spec.start + dt.timedelta(days=int(day))
+
+    def faction_index(self, name: str, file: Any = None, field: str = "faction") -> int:
+        try:
+            return self.factions.index(name)
+        except ValueError:
+            raise InputError(file or self.file, field, f"unknown faction {name!r}; "
+                             f"factions: {', '.join(self.factions)}") from None
+
+    def with_params(self, **changes: Any) -> Scenario:
+        """The same scenario with some parameters changed (each change checked against the
+        table)."""
+        return replace(self, params=self.params.replace(**changes))
+
+    def with_seed(self, seed: int) -> Scenario:
+        return replace(self, spec=self.spec.model_copy(update={"seed": int(seed)}))
+
+
+def bind(spec: ScenarioSpec, theatre: Theatre, file: Path,
+         file_days: int | None = None, params_from_set: set[str] | frozenset = frozenset()
+         ) -> Scenario:
+    """Resolve names to indices and check everything that needs the theatre.
+
+    ``file_days``: the run length written in the file when an override shortened it; phases
+    and events are then checked against the file's length and those after the shortened end
+    are left out. ``params_from_set``: parameters whose value came from ``--set`` (an error
+    in one names ``--set``, not the file).
+    """
+    limit = file_days or spec.days
+    names = tuple(spec.factions)
+    fidx = {n: i for i, n in enumerate(names)}
+
+    def faction(name: str | None, field: str) -> int:
+        if name not in fidx:
+            raise InputError(file, field, f"unknown faction {name!r}; factions: "
+                             f"{', '.join(names)}")
+        return fidx[name]
+
+    def town(name: str, field: str) -> int:
+        return theatre.id_of(name, file=file, field=field)
+
+    params = Params(spec.params, file=str(file),
+                    origins={k: "--set" for k in params_from_set})
+
+    F = len(names)
+    rel = -np.ones((F, F), dtype=np.int8)
+    np.fill_diagonal(rel, 1)
+    for i, (nm, f) in enumerate(spec.factions.items()):
+        for a in f.allies:
+            j = faction(a, f"factions.{nm}.allies")
+            rel[i, j] = rel[j, i] = 1
+        for a in f.neutral:
+            j = faction(a, f"factions.{nm}.neutral")
+            if rel[i, j] != 1:
+                rel[i, j] = rel[j, i] = 0
+
+    owner = np.full(theatre.n, -1, dtype=np.int64)
+    tfile = (theatre.source_dir / "towns.csv") if theatre.source_dir else file
+    for i, c in enumerate(theatre.controller):
+        if is_nobody(c):
+            continue
+        if c not in fidx:
+            line = theatre.lines[i] if theatre.lines else i + 2
+            raise InputError(tfile, f"row {line}, column controller",
+                             f"unknown controller {c!r}; the scenario's factions are "
+                             f"{', '.join(names)}")
+        owner[i] = fidx[c]
+
+    # Handovers on day 0 describe the starting map: they set the initial controller (and
+    # are not logged as control changes).
+    for k, e in enumerate(spec.events):
+        if e.kind == "handover" and e.day == 0:
+            ids = [town(t, f"events[{k}].towns") for t in e.towns]
+            if e.town:
+                ids.append(town(e.town, f"events[{k}].town"))
+            owner[ids] = faction(e.to, f"events[{k}].to")
+
+    sources = []
+    for nm, f in spec.factions.items():
+        ids = [town(t, f"factions.{nm}.supply") for t in f.supply]
+        if not ids:  # default: every town the faction holds at the start is a source
+            ids = list(np.flatnonzero(owner == fidx[nm]))
+        sources.append(np.array(sorted(set(ids)), dtype=np.int64))
+
+    deps = tuple(
+        Deployment(faction(d.faction, f"deployments[{k}].faction"),
+                   town(d.town, f"deployments[{k}].town"), d.strength, d.quality, d.units,
+                   d.posture)
+        for k, d in enumerate(spec.deployments))
+    for k, d in enumerate(deps):
+        if owner[d.town] >= 0 and rel[d.faction, owner[d.town]] != 1:
+            raise InputError(file, f"deployments[{k}].town",
+                             f"{theatre.names[d.town]!r} is held by "
+                             f"{names[owner[d.town]]!r}, not by {names[d.faction]!r} or an ally")
+
+    def condition(text: str | None, field: str) -> Condition | None:
+        if text is None:
+            return None
+        return parse_condition(text, theatre, names, file=file, field=field)
+
+    for i, (nm, f) in enumerate(spec.factions.items()):
+        used = sum(d.strength for d in deps if d.faction == i)
+        if used > f.strength + 1e-9:
+            raise InputError(file, f"factions.{nm}.strength",
+                             f"deployments add up to {used:g}, more than the faction's "
+                             f"strength {f.strength:g}")
+
+    phases = []
+    for k, p in enumerate(spec.phases):
+        end = spec.days if p.end is None else p.end
+        if p.start >= limit:
+            raise InputError(file, f"phases[{k}].start",
+                             f"day {p.start} is outside the run (days 0..{limit - 1})")
+        if p.end is not None and p.end > limit:
+            raise InputError(file, f"phases[{k}].end",
+                             f"day {p.end} is after the run's end (day {limit})")
+        end = min(end, spec.days)
+        if p.kind == "withdraw" and p.to is None and not p.line:
+            raise InputError(file, f"phases[{k}].to",
+                             "a withdraw phase needs a 'to' town or a 'line' of towns")
+        phase = Phase(
+            faction(p.faction, f"phases[{k}].faction"), p.kind,
+            tuple(town(t, f"phases[{k}].objectives") for t in p.objectives),
+            p.start, end, p.commitment,
+            town(p.to, f"phases[{k}].to") if p.to else None,
+            tuple(town(t, f"phases[{k}].line") for t in p.line),
+            condition(p.when, f"phases[{k}].when"), p.duration)
+        if p.start < spec.days:                    # left out when --days shortened the run
+            phases.append(phase)
+
+    events = []
+    for k, e in enumerate(spec.events):
+        if e.day is not None and e.day >= limit:
+            raise InputError(file, f"events[{k}].day",
+                             f"day {e.day} is outside the run (days 0..{limit - 1})")
+        towns = tuple(town(t, f"events[{k}].towns") for t in e.towns)
+        if e.town:
+            towns += (town(e.town, f"events[{k}].town"),)
+        if e.region is not None:
+            towns += region_towns(theatre, e.region, file, f"events[{k}].region")
+        fac = faction(e.faction, f"events[{k}].faction") if e.faction else None
+        to: int | None = None
+        if e.kind == "handover":
+            to = faction(e.to, f"events[{k}].to")
+        elif e.to is not None:
+            to = town(e.to, f"events[{k}].to")
+        event = ScheduledEvent(
+            e.day, e.kind, fac, towns, to, e.strength or 0.0, e.quality, e.units, e.air,
+            e.drones, e.note, condition(e.when, f"events[{k}].when"),
+            tuple(town(t, f"events[{k}].line") for t in e.line),
+            tuple(faction(x, f"events[{k}].factions") for x in e.factions))
+        if e.kind == "handover" and e.day == 0:
+            continue                               # folded into the initial controller
+        if e.day is None or e.day < spec.days:     # left out when --days shortened the run
+            events.append(event)
+    return Scenario(spec=spec, file=file, theatre=theatre, params=params, factions=names,
+                    relation=rel, initial_owner=owner, supply_sources=tuple(sources),
+                    deployments=deps, phases=tuple(phases), events=tuple(events))
+
+
+def region_towns(theatre: Theatre, region: str, file: Path, field: str) -> tuple[int, ...]:
+    """Towns of a region given as ``column:value`` on towns.csv (``kind:airbase`` works too)."""
+    column, sep, value = region.partition(":")
+    if not sep or not value:
+        raise InputError(file, field, f"expected 'column:value' (e.g. governorate:Idlib), "
+                                      f"got {region!r}")
+    if column == "kind":
+        values = theatre.kind
+    elif column in theatre.attrs:
+        values = theatre.attrs[column]
+    else:
+        cols = ", ".join(["kind", *theatre.attrs])
+        raise InputError(file, field, f"towns.csv has no column {column!r}; columns: {cols}")
+    ids = tuple(i for i, v in enumerate(values) if v.strip().lower() == value.strip().lower())
+    if not ids:
+        raise InputError(file, field, f"no town has {column} = {value!r}")
+    return ids

@@ -1,0 +1,1 @@
+"""Pictures: maps (one style for every map), batch plots, animations, the browser view."""

@@ -1,0 +1,43 @@
+"""Pictures of a calibration: reported against simulated change days, loss by generation."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .maps import _plt
+
+
+def plot_fit(table, horizon: int, title: str = ""):
+    """Reported against simulated change day: median with 10-90% band; 'never' at the top."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6.5, 6))
+    never = horizon + 0.5
+    y = table.sim_median.fillna(never).to_numpy()
+    lo = table.sim_q10.fillna(never).to_numpy()
+    hi = table.sim_q90.fillna(never).to_numpy()
+    jitter = (np.arange(len(table)) % 7 - 3) * 0.04
+    x = table.reported_day.to_numpy() + jitter
+    ax.errorbar(x, y, yerr=[y - lo, hi - y], fmt="o", ms=4, alpha=0.7, capsize=2,
+                label="simulated median, 10-90%")
+    m = max(horizon, int(x.max()) + 1)
+    ax.plot([0, m], [0, m], "k--", lw=1, label="simulated = reported")
+    ax.axhline(never, color="grey", lw=0.8, ls=":")
+    ax.text(0, never + 0.15, "never (within the run)", fontsize=8, color="grey")
+    ax.set_xlabel("reported day of change")
+    ax.set_ylabel("simulated day of change")
+    ax.set_title(title or "Reported vs simulated control changes")
+    ax.legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_loss(generations: list[tuple[int, float, int]]):
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(5.5, 3.5))
+    g = [r[0] for r in generations]
+    ax.plot(g, [r[1] for r in generations], "o-")
+    ax.set_xlabel("generation")
+    ax.set_ylabel("best loss (days per reported change)")
+    ax.set_title("Differential evolution")
+    fig.tight_layout()
+    return fig
