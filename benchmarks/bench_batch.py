@@ -35,8 +35,8 @@ def spec(runs: int, path: Path) -> Path:
 
 
 def throughput(runs: int, tmp: Path, **where) -> tuple[float, float]:
-    from sim.executors import execute, make_executor
-    from sim.experiments import Experiment
+    from sim.analysis.executors import make_executor
+    from sim.analysis.experiments import Experiment, execute
     label = "-".join(f"{k}{v}" for k, v in where.items())
     exp = Experiment.from_file(spec(runs, tmp / f"{label}.toml"), out=tmp / label)
     with make_executor(**where) as ex:
@@ -55,7 +55,7 @@ def big(runs: int, workers: int) -> None:
     batch really occupies."""
     import psutil
 
-    from sim.experiments import Experiment
+    from sim.analysis.experiments import Experiment
     peak = [0, 0]
     stop = threading.Event()
 

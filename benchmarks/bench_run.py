@@ -40,11 +40,11 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import sim  # noqa: E402
-from sim.synthetic import make_scenario  # noqa: E402
+from sim.inputs.synthetic import make_scenario  # noqa: E402
 
 BUILTIN = ROOT / "scenarios" / "deter_aggression_2024.toml"
 PHASES = ("apply_scenario_events", "update_supply", "plan", "move_units", "resolve_combat",
-          "update_control", "update_morale", "collect", "_new_day")
+          "update_control", "update_morale", "collect")
 SIZES = (100, 1_000, 10_000)
 _HAS_LAYOUT = "layout" in inspect.signature(Network.__init__).parameters
 clock: Callable[[], float] = time.perf_counter   # --cpu: time.process_time
@@ -58,11 +58,11 @@ def ms(seconds: float) -> str:
 def time_builtin(seeds: int) -> dict[str, float]:
     """Median setup, steps and total time of a run, over ``seeds`` seeds (one warm-up run)."""
     sc = sim.load_scenario(BUILTIN)
-    sim.ConflictModel(sc, seed=10_000).run()
+    sim.ConflictModel(sc, seed=10_000, agents=False).run()
     setup, steps, total = [], [], []
     for s in range(seeds):
         t0 = clock()
-        m = sim.ConflictModel(sc, seed=s)
+        m = sim.ConflictModel(sc, seed=s, agents=False)
         t1 = clock()
         m.run()
         t2 = clock()
@@ -94,7 +94,7 @@ def time_phases(sc: sim.Scenario, seeds: int) -> tuple[dict[str, float], float, 
     acc: dict[str, float] = defaultdict(float)
     step_total, n_steps = 0.0, 0
     for s in range(seeds):
-        m = sim.ConflictModel(sc, seed=s)
+        m = sim.ConflictModel(sc, seed=s, agents=False)
         instrument(m, acc)
         while m.running:
             t0 = clock()
@@ -123,7 +123,7 @@ def time_synthetic(n: int, seeds: int) -> dict[str, float]:
     setup, step, units = [], [], []
     for s in range(seeds):
         t0 = clock()
-        m = sim.ConflictModel(sc, seed=s)
+        m = sim.ConflictModel(sc, seed=s, agents=False)
         t1 = clock()
         units.append(len(m.units))
         days = 0
@@ -168,7 +168,7 @@ def time_bare(sc: sim.Scenario, steps: int, reps: int) -> dict[str, float]:
     """Seconds per agent-step of the random walk, with as many agents as the model has units,
     started on the towns the units start on; with ``shuffle_do`` (Mesa's random activation)
     and with a plain loop over the agents."""
-    f = sim.ConflictModel(sc, seed=0).forces
+    f = sim.ConflictModel(sc, seed=0, agents=False).forces
     towns = f.town[: len(f.strength)][f.strength > 0]    # rows past the last unit are empty
     shuffled, plain = [], []
     for r in range(reps):
@@ -194,7 +194,7 @@ def profile(n: int, top: int = 30) -> None:
     reps = 20 if n == 0 else 1
     prof = cProfile.Profile()
     for s in range(reps):
-        m = sim.ConflictModel(sc, seed=s)
+        m = sim.ConflictModel(sc, seed=s, agents=False)
         prof.enable()
         m.run()
         prof.disable()
@@ -244,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
     per, step, _ = time_phases(rows[2]["scenario"], 1)
     print_phases(f"Synthetic, {SIZES[2]:,} towns", per, step)
     expo = scaling_exponent([r["n"] for r in rows], [r["step"] for r in rows])
-    print("\nSynthetic theatres (sim.synthetic.make_scenario(n, seed=1), 12 days)")
+    print("\nSynthetic theatres (sim.inputs.synthetic.make_scenario(n, seed=1), 12 days)")
     print(f"  {'towns':>7}{'units':>8}{'build s':>9}{'setup ms':>10}{'ms/day':>10}"
           f"{'us/unit-day':>13}{'bare us/agent-step':>20}{'ratio':>7}")
     for r in rows:

@@ -11,7 +11,7 @@ import datetime as dt
 import numpy as np
 
 import sim
-from sim.scenario import parse_set
+from sim.inputs.overrides import parse_set
 
 REPORTED = {"Saraqib": "2024-11-29", "Aleppo": "2024-11-30", "Maarat al-Numan": "2024-11-30",
             "Hama": "2024-12-05"}
@@ -27,7 +27,7 @@ def main() -> None:
     days = {t: [] for t in REPORTED}
     hama_held = 0
     for seed in range(args.seeds):
-        r = sim.ConflictModel(sc, seed=seed).run()
+        r = sim.ConflictModel(sc, seed=seed, agents=False).run()
         for t in REPORTED:
             d = r.capture_day(t, by="opposition")
             days[t].append(np.nan if d is None else d)

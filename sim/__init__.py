@@ -69,6 +69,7 @@ def run(scenario: str | Path | Scenario, seed: int | None = None, days: int | No
     ``seed`` defaults to the scenario's; ``days`` and ``overrides`` (parameter names or dotted
     scenario fields, as with ``--set``) change the scenario for this run.
     """
+    # imported here: `import sim` (and `frontline --help`) stays fast without Mesa
     from .core.model import ConflictModel
     from .inputs.scenario import Scenario, load_scenario
 

@@ -50,6 +50,6 @@ def arrow_schema() -> Any:
 
     pyarrow is imported here, not at the top, so that loading the model (and
     ``frontline --help``) does not load it."""
-    import pyarrow as pa
+    import pyarrow as pa  # here: loading the model does not load pyarrow
     types = {"run_id": pa.int64(), "day": pa.int32()}
     return pa.schema([(c, types.get(c, pa.string())) for c in BATCH_COLUMNS])

@@ -123,6 +123,7 @@ class DaskExecutor(Executor):
 
     def __init__(self, scheduler: str | None = None, dask_local: int | None = None) -> None:
         super().__init__()
+        # imported here: local batches never pay for loading Dask (about a second)
         from distributed import Client, LocalCluster
         self._cluster = None
         if scheduler:
@@ -139,7 +140,7 @@ class DaskExecutor(Executor):
         self.workers = max(1, sum(self.client.nthreads().values()))
 
     def as_completed(self, fn, items, max_pending=None):
-        from distributed import as_completed
+        from distributed import as_completed  # here: see DaskExecutor.__init__
         limit = max_pending or 2 * self.workers
         it = iter(enumerate(items))
         index: dict[str, int] = {}

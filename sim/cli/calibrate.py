@@ -26,13 +26,9 @@ def default_out(spec_file: Path) -> Path:
 def write_outputs(result, out: Path) -> list[Path]:
     """params.toml, residuals.csv, generations.csv, fit.png, loss.png."""
     # imported here, not at the top: keeps `frontline --help` and bad flags fast
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     from ..analysis.calibration import residual_table, write_params_file
     from ..inputs.scenario import load_scenario
-    from ..views.fits import plot_fit, plot_loss
+    from ..views.fits import plot_fit, plot_loss, save_figure
     out.mkdir(parents=True, exist_ok=True)
     sc = load_scenario(result.spec.scenario)
     ens = result.objective.ensemble(list(result.params.values()))
@@ -48,9 +44,7 @@ def write_outputs(result, out: Path) -> list[Path]:
     title = f"{sc.name}: fit to {len(result.reported)} reports up to {result.spec.until}"
     for name, fig in (("fit.png", plot_fit(table, result.objective.days - 1, title)),
                       ("loss.png", plot_loss(result.generations))):
-        fig.savefig(out / name, dpi=110)
-        plt.close(fig)
-        files.append(out / name)
+        files.append(save_figure(fig, out / name))
     return files
 
 

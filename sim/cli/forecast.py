@@ -7,6 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..errors import InputError
 from .args import executor, executor_options, int_arg
 from .calibrate import write_outputs
 
@@ -28,7 +29,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     # imported here, not at the top: keeps `frontline --help` and bad flags fast
     from ..analysis.forecast import forecast
-    from ..errors import InputError
     from ..inputs.calibration_spec import load_spec
     from ..inputs.reported import parse_date
     spec = load_spec(args.spec)

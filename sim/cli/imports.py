@@ -7,6 +7,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..errors import InputError
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="source", required=True, parser_class=type(parser))
@@ -22,7 +24,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # imported here, not at the top: keeps `frontline --help` and bad flags fast
-    from ..errors import InputError
     from ..inputs.acled import import_acled, read_actor_map, write_rows
     from ..inputs.theatre import load_theatre
     if not args.max_km > 0:

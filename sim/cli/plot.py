@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
     from ..analysis.experiments import Experiment
     from ..views import batchplots as bp
     if args.kind == "animate":
-        from ..views.animate import animate
+        from ..views.animate import animate  # here: only this subcommand needs it
         gif = animate(args.run_dir, args.out, fps=args.fps)
         print(gif)
         mp4 = gif.with_suffix(".mp4")

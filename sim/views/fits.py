@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from .maps import _plt
+
+
+def save_figure(fig, path: str | Path, dpi: int = 110) -> Path:
+    """Write a figure and close it."""
+    fig.savefig(path, dpi=dpi)
+    _plt().close(fig)
+    return Path(path)
 
 
 def plot_fit(table, horizon: int, title: str = ""):

@@ -16,10 +16,12 @@ if TYPE_CHECKING:
 
 
 def _plt():
+    """pyplot, on the Agg backend unless a notebook chose its own."""
+    # imported here: the backend must be chosen before pyplot loads
     import matplotlib
     if matplotlib.get_backend().lower() not in ("agg", "module://matplotlib_inline.backend_inline"):
         matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # here: after the backend is chosen
     return plt
 
 

@@ -239,7 +239,7 @@ def model_params(path: str | Path, seed: int = 1) -> dict[str, Any]:
 
 def components():
     """The page's components (each a function of the model, redrawn on every step)."""
-    import solara
+    import solara  # here: solara is optional (the viz extra)
 
     def MapView(model):
         with solara.Column(gap="4px") as col:
@@ -267,7 +267,7 @@ def components():
 
 def app(path: str | Path, seed: int = 1, model: VizModel | None = None):
     """The SolaraViz page (an element) for one scenario file."""
-    from mesa.visualization import SolaraViz
+    from mesa.visualization import SolaraViz  # here: needs solara, which is optional
     model = model or VizModel(scenario_path=str(path), seed=seed)
     return SolaraViz(model, components=components(), model_params=model_params(path, seed),
                      name=f"frontline: {model.setup.name}", play_interval=400)
@@ -275,7 +275,7 @@ def app(path: str | Path, seed: int = 1, model: VizModel | None = None):
 
 @functools.cache
 def _page_from_env():
-    import solara
+    import solara  # here: solara is optional (the viz extra)
     path = os.environ.get(ENV_SCENARIO)
     seed = int(os.environ.get(ENV_SEED, "1"))
 
