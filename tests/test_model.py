@@ -12,6 +12,7 @@ import pytest
 from conftest import BUILTIN, REPO, TINY_EVENTS, TINY_OFFENSIVE
 
 import sim
+from sim.core.air import interdict
 from sim.core.results import SERIES
 from sim.views.maps import save_map
 
@@ -350,7 +351,7 @@ def test_air_interdiction_strikes_attackers_and_intruders_only(builtin_scenario)
     f.posture[attacker] = 0                              # ATTACK
     f.posture[quiet] = 1                                 # HOLD
     before, losses0 = f.strength.copy(), m.losses.copy()
-    m.interdict()
+    interdict(m.state)
     k = m.params.air_interdiction
     assert f.strength[attacker] == pytest.approx(before[attacker] * (1 - k))
     untouched = np.ones(len(before), dtype=bool)
@@ -361,7 +362,7 @@ def test_air_interdiction_strikes_attackers_and_intruders_only(builtin_scenario)
     inside = int(np.flatnonzero(m.owner == gov)[0])
     f.town[quiet[0]] = inside
     before = f.strength.copy()
-    m.interdict()
+    interdict(m.state)
     assert f.strength[quiet[0]] == pytest.approx(before[quiet[0]] * (1 - k))
 
 
@@ -374,3 +375,42 @@ def test_a_handed_over_town_stays_handed_over():
         r = sim.ConflictModel(sc, seed=seed).run()
         changes = [(new, cause) for _d, t, new, _o, cause in r.log_rows if t == damascus]
         assert changes == [(sc.factions.index("opposition"), "handover")]
+
+
+def test_fork_repeats_the_future_and_a_new_seed_diverges(builtin_scenario):
+    """A copy taken on day 4 without a seed ends exactly as the original; copies with one
+    new seed end alike; the original is untouched by its copies."""
+    ref = sim.ConflictModel(builtin_scenario, seed=5, agents=False).run()
+    m = sim.ConflictModel(builtin_scenario, seed=5, agents=False)
+    for _ in range(4):
+        m.step()
+    same, a, b = m.fork(), m.fork(seed=99), m.fork(seed=99)
+    assert same.setup is m.setup and same.state.roads is m.state.roads
+    for x in (same, a, b):
+        x.run()
+    assert m.day == 4
+    end = m.run()
+    np.testing.assert_array_equal(end.control_array, ref.control_array)
+    np.testing.assert_array_equal(same.result.series_array, ref.series_array)
+    np.testing.assert_array_equal(a.result.series_array, b.result.series_array)
+    assert not np.array_equal(a.result.series_array, ref.series_array)
+
+
+def test_set_params_mid_run(builtin_scenario):
+    """Setting today's values changes nothing; faster roads from day 2 change the run from
+    then on, and everything derived (road times, doctrines) follows."""
+    ref = sim.ConflictModel(builtin_scenario, seed=2, agents=False).run()
+    m = sim.ConflictModel(builtin_scenario, seed=2, agents=False)
+    m.step()
+    m.set_params(speed_highway=m.params.speed_highway, hold_ratio=m.params.hold_ratio)
+    np.testing.assert_array_equal(m.run().series_array, ref.series_array)
+    m = sim.ConflictModel(builtin_scenario, seed=2, agents=False)
+    m.step()
+    m.step()
+    m.set_params(speed_highway=120.0, hold_ratio=3.0)
+    assert m.state.roads is builtin_scenario.theatre.roads(120.0, m.params.speed_other)
+    gov = builtin_scenario.factions.index("government")
+    assert m.state.hold_ratio[gov] == 3.0
+    out = m.run()
+    np.testing.assert_array_equal(out.control_array[:2], ref.control_array[:2])
+    assert not np.array_equal(out.series_array, ref.series_array)

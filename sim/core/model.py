@@ -17,6 +17,7 @@ The run's state is ``model.state`` (sim.core.state); what factions read off the 
 
 from __future__ import annotations
 
+import copy
 import inspect
 
 import mesa
@@ -26,14 +27,14 @@ from mesa.agent import AgentSet
 from mesa.discrete_space import Network
 
 from ..inputs.scenario import Scenario
-from ..records import Cause
 from . import events
+from .air import interdict
 from .battles import resolve
+from .control import change_control
 from .deploy import deploy
 from .events import Timetable
 from .factions import Doctrine, Faction
-from .forces import ATTACK, HOLD, RESERVE, WITHDRAW, Forces, Unit, advance
-from .orders import occupy
+from .forces import HOLD, RESERVE, WITHDRAW, Forces, Unit, advance
 from .results import RunResult
 from .situation import Situation
 from .state import State
@@ -147,58 +148,13 @@ class ConflictModel(mesa.Model):
     def resolve_combat(self) -> None:
         """Air interdiction of hostile units near each faction's territory, then stochastic
         Lanchester combat in every town where hostile units meet (sim.core.battles)."""
-        self.interdict()
+        interdict(self.state)
         resolve(self.state, self.situation, self.rng_combat)
-
-    def interdict(self) -> None:
-        """Air power strikes enemy units that are attacking into the faction's territory:
-        units with attack orders within one road of its towns, and any unit inside its towns.
-        Each loses ``air_interdiction x air`` of its strength a day (summed over the hostile
-        factions flying over it); garrisons on quiet fronts are left alone. Interdiction, not
-        only close support, is how air power slows an offensive (Pape 1996, ch. 2; the
-        Russian air campaign of 2015-20 in Idlib)."""
-        s, p = self.state, self.setup.params
-        f = s.forces
-        if p.air_interdiction <= 0 or not s.air.any():
-            return
-        alive = f.strength > 0
-        held = s.owner_mask()
-        umbrella = s.roads.reach_many(held)  # faction g's air reaches its towns and one road on
-        attacking = f.posture == ATTACK
-        hit = np.zeros(len(f.strength))
-        for g in np.flatnonzero(s.air > 0):
-            exposed = held[g, f.town] | (attacking & umbrella[g, f.town])
-            enemy = alive & (self.setup.relation[g, f.faction] == -1) & exposed
-            hit[enemy] += p.air_interdiction * s.air[g]
-        lost = f.strength * np.minimum(hit, 1.0)
-        np.add.at(s.losses, f.faction, lost)
-        f.strength -= lost
 
     def update_control(self) -> None:
         """A town changes hands when a hostile faction's units hold it and none of the
-        holder's side remain; the cause is assault (fought today), encirclement (its garrison
-        surrendered) or withdrawal (its defenders had left). Mobile units that take a town
-        leave a garrison in it (sim.core.orders.occupy)."""
-        s = self.state
-        f, rel = s.forces, self.setup.relation
-        F, n = s.n_factions, self.setup.theatre.n
-        alive = f.strength > 0
-        S = np.bincount(f.faction[alive] * n + f.town[alive], weights=f.strength[alive],
-                        minlength=F * n).reshape(F, n)
-        side = s.ally @ S
-        hostile = s.enemy @ S
-        held = s.owner >= 0
-        own_side = np.where(held, side[np.maximum(s.owner, 0), np.arange(n)], 0.0)
-        present = np.where(held, hostile[np.maximum(s.owner, 0), np.arange(n)],
-                           S.sum(axis=0))
-        for t in np.flatnonzero((own_side <= 0) & (present > 0)):
-            o = s.owner[t]
-            cand = S[:, t] * (rel[o] == -1 if o >= 0 else 1)
-            new = int(np.argmax(cand))
-            cause = (Cause.ENCIRCLEMENT if s.surrendered[t] else
-                     Cause.ASSAULT if s.fought[t] else Cause.WITHDRAWAL)
-            s.set_owner(int(t), new, cause)
-            occupy(s, int(t), new)
+        holder's side remain (sim.core.control)."""
+        change_control(self.state)
         self.situation.assess()
 
     def update_morale(self) -> None:
@@ -218,7 +174,34 @@ class ConflictModel(mesa.Model):
         if self.grid is not None:
             self._place_units()
 
-    # == running and reading =====================================================================
+    # == running, copying and reading =============================================================
+    def fork(self, seed: int | None = None) -> ConflictModel:
+        """A copy of this run as it stands (at the start of ``day``). With ``seed`` the copy's
+        future random draws come from new streams spawned from it, so copies of one state
+        diverge (ensembles, particle filters); without, it repeats this run's future exactly.
+        The scenario, theatre and roads are shared, not copied (they never change)."""
+        sc = self.setup
+        shared = (sc, sc.theatre, sc.params, sc.phases, sc.events, self.state.roads)
+        twin = copy.deepcopy(self, {id(x): x for x in shared})
+        if seed is not None:
+            _, ss_plan, ss_combat = np.random.SeedSequence(seed).spawn(3)
+            twin.rng_plan = np.random.default_rng(ss_plan)
+            twin.rng_combat = np.random.default_rng(ss_combat)
+        return twin
+
+    def set_params(self, **changes: float | str) -> None:
+        """Change parameters from today on (checked against the table); everything derived
+        from them (road times, defence multipliers, doctrines, cached routes) follows."""
+        sc = self.setup = self.setup.with_params(**changes)
+        doctrines = [Doctrine(spec, sc.params) for spec in sc.spec.factions.values()]
+        self.state.use(sc, tuple(d.hold_ratio for d in doctrines))
+        for fac, d in zip(self.factions, doctrines, strict=True):
+            fac.doctrine, fac.attack_ratio = d, d.attack_ratio
+        self.situation.forget_all()
+        self.situation.assess()
+        self.result.meta["params"] = sc.params.as_dict()
+
+
     def run(self) -> RunResult:
         """Step to the end of the scenario and return the result."""
         while self.running:

@@ -60,6 +60,11 @@ class Situation:
         self.defence = (s.ally @ E) * s.defence_mult
         self.forget_routes()
 
+    def forget_all(self) -> None:
+        """Drop every cached result (the parameters or roads changed)."""
+        self._pull, self._territory, self._supply = {}, {}, {}
+        self.forget_routes()
+
     def forget_routes(self) -> None:
         """Drop cached threat ratios and retreat routes (a new day's estimates)."""
         self._safe = {}

@@ -36,7 +36,7 @@ class State:
     log: list[LogRow] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        sc, th, p = self.scenario, self.scenario.theatre, self.params
+        sc, th = self.scenario, self.scenario.theatre
         F, n = len(sc.factions), th.n
         self.morale0 = self.morale.copy()
         self.losses = np.zeros(F)
@@ -45,10 +45,18 @@ class State:
         self.supplied = np.ones((F, n), dtype=bool)
         self.captured = np.zeros(n, dtype=bool)       # changed hands at least once
         self.last_gain = np.full(F, -1)               # last day the faction took a town
-        #: constants of the run: a holder's defence multiplier per town; alliance matrices
-        self.defence_mult = p.defence_bonus * (1.0 + p.fortification_effect * th.fortification)
+        #: alliance matrices (F, F) as floats, for matrix products
         self.ally = (sc.relation == 1).astype(float)
         self.enemy = (sc.relation == -1).astype(float)
+        self.use(sc, self.hold_ratio)
+
+    def use(self, scenario: Scenario, hold_ratio: tuple[float, ...]) -> None:
+        """Take the scenario's parameters (and what is derived from them) from now on."""
+        self.scenario, self.params, self.hold_ratio = scenario, scenario.params, hold_ratio
+        p, th = self.params, scenario.theatre
+        self.roads = th.roads(p.speed_highway, p.speed_other)
+        #: a holder's defence multiplier per town
+        self.defence_mult = p.defence_bonus * (1.0 + p.fortification_effect * th.fortification)
 
     @classmethod
     def start(cls, scenario: Scenario, hold_ratio: tuple[float, ...]) -> State:
