@@ -251,3 +251,28 @@ def test_broken():
     np.testing.assert_array_equal(got, [False, False, True, True, False])
     assert broken(np.array([999.0]), np.array([1000.0]), 0.0)[0]     # breakpoint 0: any loss
     assert not broken(np.array([1.0]), np.array([1000.0]), 1.0)[0]
+
+
+def test_linear_rate_drives_the_linear_law_only():
+    """``linear_rate`` (per 1000 enemy fighters) sets the linear law's rates; the square law
+    ignores it; the mixed law uses both."""
+    A0, D0 = np.array([3000.0]), np.array([2000.0])
+    a, b = np.array([0.05]), np.array([0.04])
+    sq = attrition(A0, D0, a, b, law="square", linear_a=a * 3, linear_b=b * 3)
+    np.testing.assert_array_equal(sq[0], attrition(A0, D0, a, b, law="square")[0])
+    lin = attrition(A0, D0, a, b, law="linear", linear_a=a * 3, linear_b=b * 3)
+    ref = lanchester_linear(A0, D0, a * 3 / 1000, b * 3 / 1000)
+    np.testing.assert_allclose(lin[0], ref[0])
+    np.testing.assert_allclose(lin[1], ref[1])
+    assert not np.allclose(lin[0], attrition(A0, D0, a, b, law="linear")[0])
+
+
+def test_linear_rate_parameter_reaches_the_battles(builtin_scenario):
+    """In a run on the linear law, changing linear_rate changes the losses; on the square
+    law it changes nothing."""
+    import sim
+    def losses(law: str, rate: float) -> float:
+        sc = builtin_scenario.with_params(combat_law=law, linear_rate=rate)
+        return float(sim.ConflictModel(sc, seed=3, agents=False).run().series_array[-1, :, 4].sum())
+    assert losses("linear", 0.02) != losses("linear", 0.2)
+    assert losses("square", 0.02) == losses("square", 0.2)

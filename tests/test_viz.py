@@ -121,3 +121,11 @@ def test_cli_binds_loopback_unless_asked():
     args = build_parser().parse_args(["viz", str(BUILTIN)])
     assert args.host == "127.0.0.1" and args.port == 8765
     assert build_parser().parse_args(["viz", str(BUILTIN), "--host", "0.0.0.0"]).host == "0.0.0.0"
+
+
+def test_slider_bounds_come_from_the_parameter_table():
+    from sim.inputs.params import PARAMS
+    from sim.views.viz import model_params
+    mp = model_params(BUILTIN)
+    for name in ("air_effect", "morale_sensitivity", "attack_ratio"):
+        assert (mp[name]["min"], mp[name]["max"]) == (PARAMS[name].low, PARAMS[name].high)
