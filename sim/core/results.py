@@ -63,9 +63,10 @@ class RunResult:
         F = len(self.factions)
         alive = f.strength > 0
         s = self.series_array[d]
-        s[:, 0] = np.bincount(owner[owner >= 0], minlength=F)
-        s[:, 1] = np.bincount(owner[owner >= 0], weights=th.population[owner >= 0], minlength=F)
-        s[:, 2] = np.bincount(owner[owner >= 0], weights=th.value[owner >= 0], minlength=F)
+        held = (owner >= 0) & th.onmap            # territory: on-map places only
+        s[:, 0] = np.bincount(owner[held], minlength=F)
+        s[:, 1] = np.bincount(owner[held], weights=th.population[held], minlength=F)
+        s[:, 2] = np.bincount(owner[held], weights=th.value[held], minlength=F)
         s[:, 3] = np.bincount(f.faction[alive], weights=f.strength[alive], minlength=F)
         s[:, 4] = state.losses
         s[:, 5] = state.morale
@@ -136,7 +137,8 @@ class RunResult:
     def summary(self) -> pd.DataFrame:
         """Per faction at the start and on the last day: towns, population, strength, losses."""
         last = self.series_array[-1]
-        init = np.bincount(self.initial[self.initial >= 0], minlength=len(self.factions))
+        on = (self.initial >= 0) & self.theatre.onmap
+        init = np.bincount(self.initial[on], minlength=len(self.factions))
         return pd.DataFrame({
             "faction": self.factions,
             "towns_start": init,

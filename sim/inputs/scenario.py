@@ -258,6 +258,10 @@ def bind(spec: ScenarioSpec, theatre: Theatre, file: Path,
         if p.kind == "withdraw" and p.to is None and not p.line:
             raise InputError(file, f"phases[{k}].to",
                              "a withdraw phase needs a 'to' town or a 'line' of towns")
+        for t in p.objectives:
+            if not theatre.onmap[town(t, f"phases[{k}].objectives")]:
+                raise InputError(file, f"phases[{k}].objectives", f"{t!r} is off-map (kind "
+                                 "offmap): it cannot be an objective")
         phase = Phase(
             faction(p.faction, f"phases[{k}].faction"), p.kind,
             tuple(town(t, f"phases[{k}].objectives") for t in p.objectives),
@@ -289,6 +293,10 @@ def bind(spec: ScenarioSpec, theatre: Theatre, file: Path,
             e.drones, e.note, condition(e.when, f"events[{k}].when"),
             tuple(town(t, f"events[{k}].line") for t in e.line),
             tuple(faction(x, f"events[{k}].factions") for x in e.factions))
+        offmap = [theatre.names[t] for t in towns if not theatre.onmap[t]]
+        if e.kind == "handover" and offmap:
+            raise InputError(file, f"events[{k}].towns", f"{offmap[0]!r} is off-map (kind "
+                             "offmap): off-map places never change hands")
         if e.kind == "handover" and e.day == 0:
             continue                               # folded into the initial controller
         if e.day is None or e.day < spec.days:     # left out when --days shortened the run
