@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"some runs failed; see {manifest}", file=sys.stderr)
         return 1
     from ..analysis.metrics import summarise
-    from ..views.shifts import sensitivity_table, sensitivity_warnings
+    from ..views.shifts import sensitivity_table, sensitivity_warning
     many = d.kind in ("sobol", "morris") or len(exp.points) > MAX_POINTS_ON_SCREEN
     with pd.option_context("display.width", 160, "display.max_columns", 30,
                            "display.float_format", _fmt):
@@ -79,8 +79,9 @@ def run(args: argparse.Namespace) -> int:
             print(f"\nsensitivity indices ({d.kind}; *_conf: 95% interval half-width; "
                   f"table: {exp.out / 'sensitivity.csv'})")
             print(sensitivity_table(sens).to_string(index=False))
-            for line in sensitivity_warnings(sens, len(exp.points)):
-                print(f"frontline: warning: {line}", file=sys.stderr)
+            warning = sensitivity_warning(sens, len(exp.points))
+            if warning:
+                print(f"frontline: warning: {warning}", file=sys.stderr)
     print(f"\nwrote {exp.out}/runs.parquet, events.parquet, series.parquet, summary.csv, "
           "manifest.json", file=sys.stderr)
     return 0

@@ -136,7 +136,7 @@ def capture_plot(exps: Sequence[Experiment], town: str, by: str | None = None,
         total += n
         ok = x[~np.isnan(x)]
         c, ls = OVERLAY[k % len(OVERLAY)], DASHES[k % len(DASHES)]
-        label = (labels[k] if labels else e.scenario.name) + \
+        label = (labels[k] if labels else f"{e.name}: {e.scenario.name}") + \
             f" ({n} runs; {len(ok) / max(n, 1):.0%} captured)"
         w = np.full(len(ok), 1 / max(n, 1))
         ax1.hist(ok, bins=np.arange(-0.5, days + 0.5), weights=w, histtype="step", lw=2,

@@ -9,6 +9,7 @@ column of ``frontline batch``'s table, and every caption says so.
 
 from __future__ import annotations
 
+import textwrap
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -86,8 +87,10 @@ def whatif_plot(exp: Experiment, point: int, base_point: int = 0,
         ax.ticklabel_format(axis="x", style="plain", useOffset=False)
     base_label = _point_label(base or exp, base_point)
     n = int((exp.runs["point"] == point).sum())
+    caption = textwrap.fill(f"({n} runs each; mean shift with 95% interval; {NEVER_NOTE})",
+                            100)
     fig.suptitle(f"{exp.scenario.name}: {_point_label(exp, point)} against {base_label}\n"
-                 f"({n} runs each; mean shift with 95% interval; {NEVER_NOTE})", fontsize=9)
+                 f"{caption}", fontsize=9)
     fig.legend(handles=[
         Line2D([], [], marker="o", color=SHIFTED, label="interval excludes 0 (a shift)"),
         Line2D([], [], marker="o", color=UNSHIFTED, label="interval includes 0")],
@@ -111,27 +114,29 @@ def sensitivity_table(t: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
-def sensitivity_warnings(t: pd.DataFrame, n_points: int) -> list[str]:
-    """One line per metric whose Sobol indices are too uncertain for use: a 95% half-width
-    over :data:`SOBOL_MAX_CONF`, an S1 below 0 beyond its interval, or S1 above ST
-    (impossible in theory; the estimators' noise at too few samples)."""
-    out = []
+def sensitivity_warning(t: pd.DataFrame, n_points: int) -> str | None:
+    """One line when the Sobol indices are too uncertain for use, else None: a 95%
+    half-width over :data:`SOBOL_MAX_CONF`, an S1 below 0 beyond its interval, or S1 above
+    ST (impossible in theory; the estimators' noise at too few samples)."""
     if not {"S1", "ST"} <= set(t["index"]):
-        return out
+        return None
     w = sensitivity_table(t)
-    for m, g in w.groupby("metric", sort=False):
-        why = []
-        conf = np.nanmax(g[["S1_conf", "ST_conf"]].to_numpy()) if "S1_conf" in g else np.nan
-        if conf > SOBOL_MAX_CONF:
-            why.append(f"95% intervals up to +/-{num(conf, 2)}")
-        if "S1_conf" in g and ((g["S1"] + g["S1_conf"]) < 0).any():
-            why.append("an S1 below 0 beyond its interval")
-        if (g["S1"] > g["ST"]).any():
-            why.append("S1 > ST for " + ", ".join(g.loc[g["S1"] > g["ST"], "parameter"]))
-        if why:
-            out.append(f"{m}: {'; '.join(why)}: too few samples ({n_points} design points); "
-                       "raise design.samples (e.g. x4 halves the intervals)")
-    return out
+    why = []
+    conf = np.nanmax(w[["S1_conf", "ST_conf"]].to_numpy()) if "S1_conf" in w else np.nan
+    if conf > SOBOL_MAX_CONF:
+        why.append(f"95% intervals up to +/-{num(conf, 2)}")
+    if "S1_conf" in w and ((w["S1"] + w["S1_conf"]) < 0).any():
+        neg = w[(w["S1"] + w["S1_conf"]) < 0]
+        why.append("S1 < 0 beyond its interval (" + ", ".join(
+            f"{r.parameter} on {r.metric}" for r in neg.itertuples()) + ")")
+    if (w["S1"] > w["ST"]).any():
+        bad = w[w["S1"] > w["ST"]]
+        why.append("S1 > ST (" + ", ".join(f"{r.parameter} on {r.metric}"
+                                          for r in bad.itertuples()) + ")")
+    if not why:
+        return None
+    return (f"sensitivity indices too uncertain for {n_points} design points: "
+            f"{'; '.join(why)}; raise design.samples (x4 halves the intervals)")
 
 
 def sensitivity_bars(exp: Experiment, table: pd.DataFrame | None = None):
