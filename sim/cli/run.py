@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
         width = max([len(p) for p in ev.place] + [5])
         print(f"\n{'date':10}  {'place':{width}}  change")
         for row in ev.itertuples():
-            print(f"{row.date:10}  {row.place:{width}}  {row.previous_controller or '-'} -> "
+            print(f"{row.date:%Y-%m-%d}  {row.place:{width}}  {row.previous_controller or '-'} -> "
                   f"{row.new_controller}  ({row.cause})")
     print()
     print(result.summary().to_string(index=False))

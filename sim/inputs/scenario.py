@@ -125,6 +125,12 @@ class Scenario:
     phases: tuple[Phase, ...]
     events: tuple[ScheduledEvent, ...]
 
+    def __repr__(self) -> str:
+        return (f"<Scenario {self.name!r} ({self.file.name}): {self.start} + {self.days} days, "
+                f"theatre {self.theatre.name} ({self.theatre.n} towns), factions "
+                f"{', '.join(self.factions)}; {len(self.phases)} phases, "
+                f"{len(self.events)} events>")
+
     @property
     def start(self) -> dt.date:
         return self.spec.start

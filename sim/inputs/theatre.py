@@ -92,6 +92,13 @@ class Theatre:
         self.highway = np.array([r == "highway" for r in self.road], dtype=bool)
         self._roads: dict[tuple[float, float], Roads] = {}
 
+    def __repr__(self) -> str:
+        held = sorted({c for c in self.controller if c})
+        return (f"<Theatre {self.name!r}: {self.n} towns, {len(self.edges)} roads, "
+                f"lat {self.lat.min():.2f}..{self.lat.max():.2f}, "
+                f"lon {self.lon.min():.2f}..{self.lon.max():.2f}; held by "
+                f"{', '.join(held) or 'nobody'}>")
+
     def roads(self, speed_highway: float | None = None, speed_other: float | None = None
               ) -> Roads:
         """The road graph at these speeds (km/day; default: the parameter table's), built

@@ -265,13 +265,13 @@ def log_markdown(model: ConflictModel, last: int = 40) -> str:
 # == export =======================================================================================
 def export_events_csv(model: ConflictModel) -> str:
     """The control changes so far, as ``frontline run --out`` writes events.csv."""
-    return model.result.events.to_csv(index=False)
+    return model.result.events.to_csv(index=False, date_format="%Y-%m-%d")
 
 
 def export_series_csv(model: ConflictModel) -> str:
     """The per-faction series of the days run so far, as series.csv (day d = end of day d)."""
     s = model.result.series
-    return s[s["day"] < model.day].to_csv(index=False)
+    return s[s["day"] < model.day].to_csv(index=False, date_format="%Y-%m-%d")
 
 
 # == pictures (matplotlib Figures, no pyplot: safe in the server's threads) =======================
