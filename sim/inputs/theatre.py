@@ -19,7 +19,7 @@ import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
-from ..errors import InputError
+from ..errors import InputError, did_you_mean
 from .files import read_csv
 from .params import PARAMS
 from .roads import Roads
@@ -118,8 +118,14 @@ class Theatre:
         """Town id by name or alternative name; an unknown name is an InputError."""
         i = self.index.get(normalise(str(name)))
         if i is None:
-            raise InputError(file, field, f"unknown town {name!r} in theatre {self.name!r}")
+            raise InputError(file, field, f"unknown town {name!r} in theatre {self.name!r}"
+                             f"{self.suggest(name)}")
         return i
+
+    def suggest(self, name: str) -> str:
+        """" (did you mean ...?)" for the names and alternative names closest to ``name``."""
+        return did_you_mean(str(name), [*self.names, *(a for alts in self.alt_names
+                                                        for a in alts)])
 
     def find(self, name: str) -> int | None:
         return self.index.get(normalise(str(name)))
@@ -225,7 +231,9 @@ def _load_cached(d: Path, _stamp: tuple) -> Theatre:
             i = index.get(normalise(row[col]))
             if i is None:
                 raise InputError(rpath, f"row {r}, column {col}",
-                                 f"unknown town {row[col]!r} (not a name or alt_name "
+                                 f"unknown town {row[col]!r}"
+                                 f"{did_you_mean(row[col], [*names, *sum(alts, [])])}"
+                                 " (not a name or alt_name "
                                  f"in {tpath.name})")
             ends.append(i)
         a, b = ends
