@@ -16,6 +16,7 @@ import functools
 import io
 import os
 
+import numpy as np
 import solara
 from mesa.visualization.solara_viz import ModelController
 from mesa.visualization.utils import update_counter
@@ -44,7 +45,7 @@ CSS = """
 .frontline-right { flex: 1 1 0; min-width: 0; }
 .frontline-map { position: relative; width: 100%; }
 .frontline-map img { width: 100%; height: auto; display: block; }
-.frontline-town { position: absolute; width: 2.6%; aspect-ratio: 1; border-radius: 50%;
+.frontline-town { position: absolute; aspect-ratio: 1; border-radius: 50%;
                   transform: translate(-50%, -50%); cursor: pointer; }
 .frontline-town:hover { outline: 3px solid #e6007e; }
 .frontline-day { font-size: 22px; font-weight: 600; }
@@ -83,13 +84,18 @@ def MapPanel(model, on_town):
     update_counter.get()
     fig, places = map_picture(model)
     png = _png(fig)
-    names = model.theatre.names
+    th = model.theatre
+    big = max(float(th.population.max()), 1.0)
+    rank = {int(t): r for r, t in enumerate(np.argsort(th.value, kind="stable"))}
     with solara.Div(classes=["frontline-map"]):
         solara.Image(png, format="png")
         for t, x, y in places:
+            # bigger towns get bigger targets, and the more valuable lie on top
+            size = 1.4 + 1.6 * float(np.sqrt(th.population[t] / big))
             el = solara.v.Html(tag="div", class_="frontline-town",
-                               attributes={"title": names[t], "data-town": names[t]},
-                               style_=f"left: {100 * x:.2f}%; top: {100 * y:.2f}%;")
+                               attributes={"title": th.names[t], "data-town": th.names[t]},
+                               style_=f"left: {100 * x:.2f}%; top: {100 * y:.2f}%; "
+                                      f"width: {size:.2f}%; z-index: {1 + rank[t]};")
             solara.v.use_event(el, "click", lambda *_a, t=t: on_town(t))  # noqa: SH103
 
 
