@@ -251,11 +251,10 @@ def log_markdown(model: ConflictModel, last: int = 40) -> str:
     rows = res.log_rows[::-1][:last]
     if not rows:
         return "_No control changes yet._"
-    out = ["| day | date | place | change | cause |", "|---|---|---|---|---|"]
+    out = ["| day | place | to (from) | cause |", "|---|---|---|---|"]
     for d, t, new, old, cause in rows:
         prev = sc.factions[old] if old >= 0 else "-"
-        out.append(f"| {d} | {sc.date(d)} | {th.names[t]} | {prev} → {sc.factions[new]} "
-                   f"| {cause} |")
+        out.append(f"| {d} | {th.names[t]} | {sc.factions[new]} ({prev}) | {cause} |")
     more = len(res.log_rows) - len(rows)
     if more > 0:
         out.append(f"\n_…and {more} earlier changes._")
@@ -281,7 +280,10 @@ def map_picture(model: ConflictModel) -> tuple[Figure, list[tuple[int, float, fl
     the top), for the page's click targets."""
     sc, th = model.setup, model.theatre
     colours = [f.colour for f in sc.spec.factions.values()]
-    fig, ax, area = map_figure(th, height=7.0, side=0.0, pyplot=False, top=0.1, below=1.0)
+    # sized by width (6.4 in at 100 dpi: about the 63% column of a 1024 px window, so the
+    # image is shown near its natural size and the fonts keep their size on screen)
+    fig, ax, area = map_figure(th, height=100.0, max_width=5.4, side=0.0, pyplot=False,
+                               top=0.1, below=1.0)
     drawn = draw_theatre(ax, th, model.owner.astype(int), colours, sc.relation, scenario=sc,
                          fontsize=FONT)
     f = model.forces
@@ -324,7 +326,7 @@ def charts_figure(model: ConflictModel) -> Figure:
     init[:, 5] = model.state.morale0
     data = np.vstack([init[None], res.series_array[:k]])       # (k + 1, F, S)
     days = np.arange(-1, k)
-    fig = Figure(figsize=(10, 5.2), layout="constrained")
+    fig = Figure(figsize=(7.0, 5.4), layout="constrained")
     axes = fig.subplots(2, 2, sharex=True)
     what = (("towns held", 0), ("fighters (strength)", 3), ("morale (0..1)", 5),
             ("losses so far (fighters)", 4))
@@ -338,7 +340,8 @@ def charts_figure(model: ConflictModel) -> Figure:
         ax.ticklabel_format(axis="y", style="plain", useOffset=False)
     for ax in axes[1]:
         ax.set_xlabel("day (end of day; -1 = the start)", fontsize=11)
-    axes[0, 0].legend(fontsize=11, ncols=min(F, 4), loc="lower left", frameon=False)
+    fig.legend(handles=axes[0, 0].get_lines(), loc="outside upper center", ncols=min(F, 4),
+               fontsize=12, frameon=False)
     return fig
 
 

@@ -42,7 +42,7 @@ CSS = """
 .frontline-page .v-label, .frontline-page .v-input { font-size: 16px !important; }
 .frontline-main { display: flex; gap: 16px; align-items: flex-start; width: 100%; }
 .frontline-left { flex: 0 0 63%; max-width: 63%; min-width: 0; }
-.frontline-right { flex: 1 1 0; min-width: 0; }
+.frontline-right { flex: 1 1 0; min-width: 0; overflow-wrap: anywhere; }
 .frontline-map { position: relative; width: 100%; }
 .frontline-map img { width: 100%; height: auto; display: block; }
 .frontline-town { position: absolute; aspect-ratio: 1; border-radius: 50%;
@@ -52,7 +52,7 @@ CSS = """
 .frontline-lever { margin-top: 6px; }
 .frontline-lever-value { font-size: 14px; color: #444; margin: 14px 0 8px 0; }
 .frontline-charts img { width: 100%; height: auto; }
-.frontline-page table { font-size: 15px; }
+.frontline-page table { font-size: 14px; }
 .frontline-right .v-tab { min-width: 0 !important; padding: 0 10px !important;
                           font-size: 14px !important; letter-spacing: 0 !important; }
 """
@@ -155,6 +155,8 @@ def ChartsAndLog(model):
     with solara.Div(classes=["frontline-main"]):
         with solara.Div(classes=["frontline-left", "frontline-charts"]):
             solara.Image(_png(charts_figure(model), dpi=90), format="png")
+            solara.Text("Day d is the end of day d, as in series.csv; -1 is the start.",
+                        style={"font-size": "14px"})
         with solara.Div(classes=["frontline-right"]), solara.Card(
                 "Control changes", classes=["frontline-log"],
                 style={"max-height": "420px", "overflow-y": "auto"}):
