@@ -59,8 +59,8 @@ def run(args: argparse.Namespace) -> int:
     if not (exp.out / "runs.parquet").is_file():
         print(f"some runs failed; see {manifest}", file=sys.stderr)
         return 1
-    from ..analysis.metrics import summarise
-    from ..views.shifts import sensitivity_table, sensitivity_warning
+    from ..analysis.metrics import summarise  # here: see above
+    from ..views.shifts import sensitivity_table, sensitivity_warning  # here: see above
     many = d.kind in ("sobol", "morris") or len(exp.points) > MAX_POINTS_ON_SCREEN
     with pd.option_context("display.width", 160, "display.max_columns", 30,
                            "display.float_format", _fmt):

@@ -15,6 +15,7 @@ import warnings
 from types import ModuleType
 
 from ..errors import InputError
+from ..provenance import VERSION
 from . import batch, calibrate, exercises, forecast, imports, params, plot, run, scenarios, viz
 from .args import Parser
 
@@ -34,10 +35,9 @@ COMMANDS: dict[str, tuple[ModuleType, str]] = {
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .. import __version__
     p = Parser(prog="frontline", description="Agent-based simulator of factions contesting "
                "towns on a road graph.")
-    p.add_argument("--version", action="version", version=f"frontline {__version__}")
+    p.add_argument("--version", action="version", version=f"frontline {VERSION}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=Parser)
     for name, (module, help_text) in COMMANDS.items():
         module.add_arguments(sub.add_parser(name, help=help_text))

@@ -16,7 +16,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def text_table(width: int = 100, names: list[str] | None = None) -> str:
     """One block per parameter (all, or ``names``): name, default, bounds and unit on the
     first line; meaning and source wrapped below."""
-    from ..errors import InputError, did_you_mean
+    from ..errors import InputError, did_you_mean  # here: keeps `frontline --help` fast
     from ..inputs.params import PARAMS, TABLE  # here: keeps `frontline --help` fast
     for n in names or []:
         if n not in PARAMS:
