@@ -218,7 +218,8 @@ def test_morris_sensitivity(tmp_path):
     num = s[s["index"] == "mu_star"]
     assert set(num["parameter"]) == {"air_effect", "attack_ratio"}
     assert (num["value"].dropna() >= 0).all()
-    from sim.views.batchplots import save, sensitivity_bars
+    from sim.views.batchplots import save
+    from sim.views.shifts import sensitivity_bars
     paths = save(sensitivity_bars(exp, s), tmp_path / "sens")
     assert all(p.stat().st_size > 1000 for p in paths)
 

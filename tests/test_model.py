@@ -140,7 +140,7 @@ def test_handover_event(events_run):
     assert audit.changes == []                      # nothing else changed hands
     assert list(ev.place) == ["Charlie", "Kafr Ḥamra"]
     assert list(ev.previous_controller) == ["government", ""]
-    assert set(ev.new_controller) == {"sna"} and set(ev.date) == {"2024-01-02"}
+    assert set(ev.new_controller) == {"sna"} and set(ev.date) == {pd.Timestamp("2024-01-02")}
     sna = sc.factions.index("sna")
     assert r.control_array[0, th.id_of("Charlie")] == sc.factions.index("government")
     assert (r.control_array[1:, th.id_of("Charlie")] == sna).all()

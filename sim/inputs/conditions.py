@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..errors import InputError
+from ..errors import InputError, did_you_mean
 
 if TYPE_CHECKING:
     from .theatre import Theatre
@@ -107,7 +107,8 @@ class _Parser:
 
     def _faction(self, name: str) -> int:
         if name not in self.factions:
-            raise self._fail(f"unknown faction {name!r} in condition; factions: "
+            raise self._fail(f"unknown faction {name!r} in condition"
+                             f"{did_you_mean(name, self.factions)}; factions: "
                              f"{', '.join(self.factions)}")
         return self.factions.index(name)
 

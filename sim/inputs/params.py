@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
+from ..errors import InputError, did_you_mean
 from .files import read_toml
 
 
@@ -235,7 +235,8 @@ def coerce(name: str, raw: Any, *, file: str | Path = "--set", field: str | None
     ``field`` (default: the parameter's name)."""
     field = field or name
     if name not in PARAMS:
-        raise InputError(file, field, f"unknown parameter; valid: {', '.join(PARAMS)}")
+        raise InputError(file, field, f"unknown parameter{did_you_mean(name, PARAMS)}; valid: "
+                         f"{', '.join(PARAMS)}")
     p = PARAMS[name]
     if p.choices:
         if raw not in p.choices:

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from pydantic import ValidationError
 
-from ..errors import InputError
+from ..errors import InputError, did_you_mean
 from ..records import is_nobody
 from .conditions import Condition
 from .conditions import parse as parse_condition
@@ -125,6 +125,12 @@ class Scenario:
     phases: tuple[Phase, ...]
     events: tuple[ScheduledEvent, ...]
 
+    def __repr__(self) -> str:
+        return (f"<Scenario {self.name!r} ({self.file.name}): {self.start} + {self.days} days, "
+                f"theatre {self.theatre.name} ({self.theatre.n} towns), factions "
+                f"{', '.join(self.factions)}; {len(self.phases)} phases, "
+                f"{len(self.events)} events>")
+
     @property
     def start(self) -> dt.date:
         return self.spec.start
@@ -144,7 +150,8 @@ class Scenario:
         try:
             return self.factions.index(name)
         except ValueError:
-            raise InputError(file or self.file, field, f"unknown faction {name!r}; "
+            raise InputError(file or self.file, field, f"unknown faction {name!r}"
+                             f"{did_you_mean(name, self.factions)}; "
                              f"factions: {', '.join(self.factions)}") from None
 
     def with_params(self, **changes: Any) -> Scenario:
@@ -172,7 +179,8 @@ def bind(spec: ScenarioSpec, theatre: Theatre, file: Path,
 
     def faction(name: str | None, field: str) -> int:
         if name not in fidx:
-            raise InputError(file, field, f"unknown faction {name!r}; factions: "
+            raise InputError(file, field, f"unknown faction {name!r}"
+                             f"{did_you_mean(str(name), names)}; factions: "
                              f"{', '.join(names)}")
         return fidx[name]
 

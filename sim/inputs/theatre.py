@@ -22,7 +22,7 @@ import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
-from ..errors import InputError
+from ..errors import InputError, did_you_mean
 from .files import read_csv
 from .params import PARAMS
 from .roads import Roads
@@ -110,6 +110,13 @@ class Theatre:
         self.onmap = np.array([k != "offmap" for k in self.kind], dtype=bool)
         self._roads: dict[tuple[float, ...], Roads] = {}
 
+    def __repr__(self) -> str:
+        held = sorted({c for c in self.controller if c})
+        return (f"<Theatre {self.name!r}: {self.n} towns, {len(self.edges)} roads, "
+                f"lat {self.lat.min():.2f}..{self.lat.max():.2f}, "
+                f"lon {self.lon.min():.2f}..{self.lon.max():.2f}; held by "
+                f"{', '.join(held) or 'nobody'}>")
+
     def roads(self, params: Mapping[str, Any] | None = None) -> Roads:
         """The road graph at the parameters' road speeds and ground effects (default: the
         table's), built once per setting and kept."""
@@ -128,8 +135,14 @@ class Theatre:
         """Town id by name or alternative name; an unknown name is an InputError."""
         i = self.index.get(normalise(str(name)))
         if i is None:
-            raise InputError(file, field, f"unknown town {name!r} in theatre {self.name!r}")
+            raise InputError(file, field, f"unknown town {name!r} in theatre {self.name!r}"
+                             f"{self.suggest(name)}")
         return i
+
+    def suggest(self, name: str) -> str:
+        """" (did you mean ...?)" for the names and alternative names closest to ``name``."""
+        return did_you_mean(str(name), [*self.names, *(a for alts in self.alt_names
+                                                        for a in alts)])
 
     def find(self, name: str) -> int | None:
         return self.index.get(normalise(str(name)))
@@ -237,7 +250,9 @@ def _load_cached(d: Path, _stamp: tuple) -> Theatre:
             i = index.get(normalise(row[col]))
             if i is None:
                 raise InputError(rpath, f"row {r}, column {col}",
-                                 f"unknown town {row[col]!r} (not a name or alt_name "
+                                 f"unknown town {row[col]!r}"
+                                 f"{did_you_mean(row[col], [*names, *sum(alts, [])])}"
+                                 " (not a name or alt_name "
                                  f"in {tpath.name})")
             ends.append(i)
         a, b = ends
