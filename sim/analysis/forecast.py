@@ -102,10 +102,14 @@ class Setup:
     left_out: tuple[str, ...]
 
     @property
-    def header(self) -> str:
+    def origin_header(self) -> str:
         sc = self.scenario
-        return (f"day 0 = {sc.start}; origin = day {self.origin}, {sc.date(self.origin)}; "
-                f"horizon = day {self.horizon}, {sc.date(self.horizon)}")
+        return f"day 0 = {sc.start}; origin = day {self.origin}, {sc.date(self.origin)}"
+
+    @property
+    def header(self) -> str:
+        return (f"{self.origin_header}; horizon = day {self.horizon}, "
+                f"{self.scenario.date(self.horizon)}")
 
 
 def prepare(spec: CalibrationSpec, origin: dt.date, horizon_days: int | None = None,
@@ -181,7 +185,10 @@ def member_days(rows: list[list], keys) -> np.ndarray:
 
 
 def ruler_forecast(r: Ruler, tg: Targets) -> tuple[np.ndarray, np.ndarray]:
+    """A ruler's change days (1, E) (after the horizon: not within it, inf, as for a member)
+    and controllers (1, P, D)."""
     days = np.array([[r.change_day(t, f, k) for t, f, k in tg.keys]])
+    days[days > max(tg.days, default=0)] = np.inf
     owners = np.stack([r.controller(d)[list(tg.places)] for d in tg.days], axis=1)
     return days, owners[None]
 

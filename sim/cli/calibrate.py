@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     with executor(args) as (mapper, described):
         setup = prepare(spec, base_until or _last_report(spec), horizon_days=1)
         print(f"calibrating {', '.join(spec.bounds)}: particle filter of "
-              f"{spec.assimilation.members} members on {described}; {setup.header}",
+              f"{spec.assimilation.members} members on {described}; {setup.origin_header}",
               file=sys.stderr)
         if setup.left_out:
             print("as of the origin, left out: " + "; ".join(setup.left_out), file=sys.stderr)

@@ -89,7 +89,7 @@ def print_posterior(setup, ens) -> None:
     """The posterior table and its one-line warnings."""
     from ..analysis.posterior import summarize, warnings_for  # here: keeps --help fast
     table = summarize(ens.prior, ens.z)
-    print(f"posterior at the origin ({setup.header}; {len(ens.z)} members, "
+    print(f"posterior at the origin ({setup.origin_header}; {len(ens.z)} members, "
           f"{len(setup.fit)} reports):")
     w = max(len(n) for n in table.parameter)
     print(f"  {'parameter':{w}} {'median':>9} {'90% interval':>21} {'prior':>17}  constrained")
@@ -116,9 +116,10 @@ def write_fit(setup, ens, out: Path) -> list[Path]:
     samples = pd.read_csv(out / "posterior_samples.csv")
     files += [out / "residuals.csv", out / "filter.csv",
               save_figure(plot_fit(table, setup.origin + 1, f"Reports up to the origin "
-                                   f"against the members\n{setup.header}"), out / "fit.png"),
+                                   f"against the members\n{setup.origin_header}"),
+                          out / "fit.png"),
               save_figure(plot_posterior(samples, summarize(ens.prior, ens.z), ens.trace,
-                                         setup.header), out / "posterior.png")]
+                                         setup.origin_header), out / "posterior.png")]
     return files
 
 

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import NullFormatter
 
 from .maps import _plt, draw_theatre
 
@@ -99,6 +100,9 @@ def plot_posterior(samples: pd.DataFrame, table: pd.DataFrame, trace: Sequence[d
         ax.hist(x, bins=edges, color=COLOURS["model"], alpha=0.8)
         if log:
             ax.set_xscale("log")
+            ticks = np.geomspace(r.low, r.high, 4)
+            ax.xaxis.set_minor_formatter(NullFormatter())
+            ax.set_xticks(ticks, [f"{t:.3g}" for t in ticks])
         for v, ls in ((r.median, "-"), (r.q05, ":"), (r.q95, ":")):
             ax.axvline(v, color="k", ls=ls, lw=1)
         flag = "constrained" if r.constrained else "not constrained"
@@ -122,10 +126,10 @@ def plot_posterior(samples: pd.DataFrame, table: pd.DataFrame, trace: Sequence[d
 
 
 def plot_probability_map(theatre, probs: np.ndarray, factions: Sequence[str],
-                         colours: Sequence[str], header: str, label_min: float = 0.1):
+                         colours: Sequence[str], header: str, label_below: float = 0.75):
     """Towns coloured by their most probable controller (sim.views.maps.draw_theatre);
     a grey ring's width grows with the uncertainty (1 - top probability); towns whose top
-    probability is below 0.9 are labelled with it."""
+    probability is below ``label_below`` are labelled with it."""
     plt = _plt()
     fig, ax = plt.subplots(figsize=(8, 8))
     owner = probs.argmax(axis=1)
@@ -135,14 +139,15 @@ def plot_probability_map(theatre, probs: np.ndarray, factions: Sequence[str],
     unsure = 1 - top
     ax.scatter(theatre.lon, theatre.lat, s=40 + 400 * unsure, facecolors="none",
                edgecolors="grey", linewidths=0.5 + 4 * unsure, zorder=2.5)
-    for t in np.flatnonzero((top < 0.9) & (unsure >= label_min)):
+    for t in np.flatnonzero(top < label_below):
         ax.annotate(f"{theatre.names[t]} {top[t]:.0%}", (theatre.lon[t], theatre.lat[t]),
                     xytext=(4, -9), textcoords="offset points", fontsize=6, color="dimgrey")
     from matplotlib.lines import Line2D  # here: only this figure needs legend handles
     handles = [Line2D([], [], marker="o", ls="", color=c, markeredgecolor="k", label=f)
                for f, c in zip(factions, colours, strict=True)]
     ax.legend(handles=handles, loc="lower left", fontsize=8)
-    ax.set_title(f"Most probable controller (grey ring: uncertainty)\n{header}", fontsize=9)
+    ax.set_title("Most probable controller (grey ring: uncertainty)\n"
+                 + header.replace("; map", ";\nmap"), fontsize=9)
     return fig
 
 
