@@ -115,38 +115,34 @@ def test_forecast_is_the_same_on_1_and_2_workers(tiny_spec):
     assert list(a.summary.method) == ["model", "persistence", "distance-speed"]
 
 
-def test_forecast_cli_writes_scores_events_and_plots(tiny_spec, tmp_path, capsys):
-    out = tmp_path / "fc"
-    assert main(["forecast", str(tiny_spec), "--origin", "2024-01-04", "--out", str(out),
-                 "--quiet"]) == 0
+def test_forecast_cli_rolling_origins_write_scores_events_and_plots(tiny_spec, tmp_path,
+                                                                    capsys):
+    out = tmp_path / "roll"
+    assert main(["forecast", str(tiny_spec), "--origins", "2024-01-03..2024-01-04",
+                 "--members", "12", "--out", str(out), "--quiet"]) == 0
     printed = capsys.readouterr().out
     assert "day 0 = 2024-01-01; origin = day 3, 2024-01-04" in printed
+    assert "rolling origins" in printed
+    top = pd.read_csv(out / "scores.csv")
+    assert sorted(set(top.origin)) == ["2024-01-03", "2024-01-04"]
+    assert (out / "lead_time.png").is_file() and (out / "by_lead.csv").is_file()
+    one = out / "2024-01-04"
     for f in ("scores.csv", "by_lead.csv", "changes.csv", "pairs.csv", "reliability.csv",
               "pit.csv", "lead_time.png", "reliability.png", "pit.png", "fit/params.toml",
               "fit/posterior.csv", "fit/posterior_samples.csv", "fit/posterior.png",
               "fit/fit.png", "fit/filter.csv"):
-        assert (out / f).is_file(), f
-    table = pq.read_table(out / "ensemble_events.parquet")
+        assert (one / f).is_file(), f
+    table = pq.read_table(one / "ensemble_events.parquet")
     assert table.schema.equals(arrow_schema())
     ev = table.to_pandas()
-    assert ev.run_id.between(0, 23).all() and (ev.day > 3).all() and (ev.day <= 8).all()
-    scores = pd.read_csv(out / "scores.csv")
+    assert ev.run_id.between(0, 11).all() and (ev.day > 3).all() and (ev.day <= 8).all()
+    scores = pd.read_csv(one / "scores.csv")
     assert {"day0", "origin", "origin_day", "mae_capped", "mae_uncapped", "crps", "brier",
             "log_score", "right_all", "right_end", "spread_error"} <= set(scores.columns)
-    assert (scores.origin == "2024-01-04").all()
-    lead = pd.read_csv(out / "by_lead.csv")
+    assert (scores.origin == "2024-01-04").all() and (scores.origin_day == 3).all()
+    lead = pd.read_csv(one / "by_lead.csv")
     assert set(lead.lead) <= set(range(1, 6))
-    assert set(load_params_file(out / "fit" / "params.toml")) == {"speed_other", "kill_rate"}
-
-
-def test_rolling_origins(tiny_spec, tmp_path, capsys):
-    out = tmp_path / "roll"
-    assert main(["forecast", str(tiny_spec), "--origins", "2024-01-03..2024-01-04",
-                 "--members", "8", "--horizon-days", "3", "--out", str(out), "--quiet"]) == 0
-    scores = pd.read_csv(out / "scores.csv")
-    assert sorted(set(scores.origin)) == ["2024-01-03", "2024-01-04"]
-    assert (out / "lead_time.png").is_file() and (out / "2024-01-03" / "scores.csv").is_file()
-    assert "rolling origins" in capsys.readouterr().out
+    assert set(load_params_file(one / "fit" / "params.toml")) == {"speed_other", "kill_rate"}
 
 
 def test_nowcast_and_calibrate_cli(tiny_spec, tmp_path, capsys):
