@@ -18,3 +18,16 @@ class InputError(Exception):
         self.field = field or "-"
         self.message = message
         super().__init__(f"{self.file}: {self.field}: {self.message}")
+
+
+def did_you_mean(name: str, candidates, n: int = 3) -> str:
+    """``" (did you mean 'A' or 'B'?)"`` for the closest of ``candidates`` to ``name``
+    (difflib's ratio, case-insensitive), or ``""`` when none is close."""
+    import difflib  # here: only error paths need it
+
+    cands = {str(c).lower(): str(c) for c in candidates}
+    close = difflib.get_close_matches(str(name).lower(), list(cands), n=n, cutoff=0.6)
+    if not close:
+        return ""
+    quoted = [repr(cands[c]) for c in close]
+    return f" (did you mean {' or '.join(quoted)}?)"

@@ -9,11 +9,13 @@ error) printed as one line ``frontline: error: FILE: FIELD: MESSAGE`` with exit 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import warnings
 from types import ModuleType
 
 from ..errors import InputError
+from ..provenance import VERSION
 from . import (
     batch,
     calibrate,
@@ -48,6 +50,7 @@ COMMANDS: dict[str, tuple[ModuleType, str]] = {
 def build_parser() -> argparse.ArgumentParser:
     p = Parser(prog="frontline", description="Agent-based simulator of factions contesting "
                "towns on a road graph.")
+    p.add_argument("--version", action="version", version=f"frontline {VERSION}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=Parser)
     for name, (module, help_text) in COMMANDS.items():
         module.add_arguments(sub.add_parser(name, help=help_text))
@@ -67,6 +70,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("frontline: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:              # `frontline ... | head`: the reader left; not an error
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps Python's exit flush quiet
+        return 0
 
 
 def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
