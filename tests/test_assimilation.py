@@ -111,7 +111,7 @@ def test_day_loglik_by_hand():
 
 # -- prior and posterior summary ---------------------------------------------------------------
 def test_prior_scales_and_round_trip():
-    p = Prior.from_bounds({"speed_other": (5.0, 80.0), "breakpoint": (0.1, 0.3),
+    p = Prior.from_bounds({"speed_highway": (5.0, 80.0), "breakpoint": (0.1, 0.3),
                            "combat_noise": (0.0, 1.0)})
     assert p.log.tolist() == [True, False, False]
     x = np.array([[20.0, 0.2, 0.5], [5.0, 0.3, 0.0]])
@@ -123,7 +123,7 @@ def test_prior_scales_and_round_trip():
 
 
 def test_summary_flags_constrained_and_pile_up():
-    p = Prior.from_bounds({"speed_other": (5.0, 80.0), "breakpoint": (0.1, 0.3)})
+    p = Prior.from_bounds({"speed_highway": (5.0, 80.0), "breakpoint": (0.1, 0.3)})
     rng = np.random.default_rng(2)
     x = np.column_stack([rng.uniform(19, 21, 400), rng.uniform(0.29, 0.3, 400)])
     table = summarize(p, p.to_z(x))
@@ -154,7 +154,7 @@ def test_packed_member_continues_exactly():
 
 # -- recovery and calibration on the model's own reports ---------------------------------------
 ORIGIN, HORIZON, MEMBERS, TRIALS = 3, 10, 40, 40
-BOUNDS = {"speed_other": (3.0, 30.0)}
+BOUNDS = {"speed_highway": (6.0, 60.0)}
 #: the synthetic record is complete, so a change no report names is strong evidence against
 #: a member: a larger unreported penalty than the real record's 0.1 (with 0.1, over 120
 #: trials, the posterior leans fast: the truth fell in the bottom fifth of the members 25
@@ -214,14 +214,14 @@ def test_assimilation_narrows_the_prior_when_reports_are_informative():
     prior's width and holds the truth."""
     sc = sim.load_scenario(SLOW)
     prior = Prior.from_bounds(BOUNDS)
-    record, _, _ = synthetic(sc, {"speed_other": 6.0}, 11, 8, 8)
+    record, _, _ = synthetic(sc, {"speed_highway": 12.0}, 11, 8, 8)
     ens = assimilate(sc, record, 8, prior, members=60, seed=3, obs=OBS)
     row = summarize(prior, ens.z).iloc[0]
-    assert row.constrained and row.q05 <= 6.0 <= row.q95
+    assert row.constrained and row.q05 <= 12.0 <= row.q95
 
 
 def test_filter_refuses_reports_after_the_origin():
     sc = sim.load_scenario(SLOW)
-    record, _, _ = synthetic(sc, {"speed_other": 10.0}, 1, 6, 6)
+    record, _, _ = synthetic(sc, {"speed_highway": 20.0}, 1, 6, 6)
     with pytest.raises(ValueError, match="after the origin"):
         assimilate(sc, record, 2, Prior.from_bounds(BOUNDS), members=4, seed=0)

@@ -84,11 +84,11 @@ def test_rulers():
 # -- the whole protocol on the tiny theatre ------------------------------------------------------
 @pytest.fixture(scope="module")
 def tiny_spec(tmp_path_factory):
-    """A record made by the model (tiny_slow, speed_other 8 km/day) and a spec with a small
+    """A record made by the model (tiny_slow, speed_highway 16 km/day) and a spec with a small
     filter: origin 2024-01-04 (day 3), five days ahead."""
     d = tmp_path_factory.mktemp("tiny_forecast")
     sc = sim.load_scenario(DATA / "tiny_slow.toml")
-    m = sim.ConflictModel(sc.with_params(speed_other=8.0), seed=21, agents=False)
+    m = sim.ConflictModel(sc.with_params(speed_highway=16.0), seed=21, agents=False)
     while m.day <= 9:
         m.step()
     with open(d / "reported.csv", "w", newline="") as fh:
@@ -98,7 +98,7 @@ def tiny_spec(tmp_path_factory):
             w.writerow([sc.date(day), sc.theatre.names[t], sc.factions[new], "the model"])
     (d / "spec.toml").write_text(
         f'scenario = "{DATA / "tiny_slow.toml"}"\nreported = "reported.csv"\n'
-        'until = 2024-01-04\nseed = 5\n[params]\nspeed_other = [3.0, 30.0]\n'
+        'until = 2024-01-04\nseed = 5\n[params]\nspeed_highway = [6.0, 60.0]\n'
         'kill_rate = [0.02, 0.15]\n[assimilation]\nmembers = 24\nchunk = 5\n'
         '[forecast]\norigins = [2024-01-04]\nhorizon_days = 5\n')
     return d / "spec.toml"
@@ -142,7 +142,7 @@ def test_forecast_cli_rolling_origins_write_scores_events_and_plots(tiny_spec, t
     assert (scores.origin == "2024-01-04").all() and (scores.origin_day == 3).all()
     lead = pd.read_csv(one / "by_lead.csv")
     assert set(lead.lead) <= set(range(1, 6))
-    assert set(load_params_file(one / "fit" / "params.toml")) == {"speed_other", "kill_rate"}
+    assert set(load_params_file(one / "fit" / "params.toml")) == {"speed_highway", "kill_rate"}
 
 
 def test_nowcast_and_calibrate_cli(tiny_spec, tmp_path, capsys):
@@ -158,7 +158,7 @@ def test_nowcast_and_calibrate_cli(tiny_spec, tmp_path, capsys):
     assert main(["calibrate", str(tiny_spec), "--members", "10", "--out", str(cal),
                  "--quiet"]) == 0
     assert "posterior at the origin" in capsys.readouterr().out
-    assert set(load_params_file(cal / "params.toml")) == {"speed_other", "kill_rate"}
+    assert set(load_params_file(cal / "params.toml")) == {"speed_highway", "kill_rate"}
     assert len(pd.read_csv(cal / "posterior_samples.csv")) == 10
 
 

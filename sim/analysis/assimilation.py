@@ -155,7 +155,7 @@ class _Pickler(pickle.Pickler):
     def __init__(self, fh, model: ConflictModel) -> None:
         super().__init__(fh, protocol=pickle.HIGHEST_PROTOCOL)
         self.theatre, self.roads = model.setup.theatre, model.state.roads
-        self.key = (float(model.params.speed_highway), float(model.params.speed_other))
+        self.key = tuple(float(model.params[k]) for k in Roads.PARAMS)
 
     def persistent_id(self, obj: Any) -> Any:
         if obj is self.theatre:
@@ -171,7 +171,9 @@ class _Unpickler(pickle.Unpickler):
         self.theatre = theatre
 
     def persistent_load(self, pid: Any) -> Theatre | Roads:
-        return self.theatre if pid[0] == "theatre" else self.theatre.roads(pid[1], pid[2])
+        if pid[0] == "theatre":
+            return self.theatre
+        return self.theatre.roads(dict(zip(Roads.PARAMS, pid[1:], strict=True)))
 
 
 def pack(model: ConflictModel) -> bytes:
