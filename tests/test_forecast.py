@@ -46,6 +46,7 @@ def test_prepare_cuts_the_record_and_states_the_origin():
     assert all(e.date <= CUT for e in s.fit.events)
     assert all(e.date > CUT for e in s.later.events)
     assert s.header.startswith("day 0 = 2024-11-27; origin = day 3, 2024-11-30")
+    assert s.left_out_line.startswith("scenario as of 2024-11-30: left out event day 5")
     assert not any(e.kind == "reinforcement" for e in s.scenario.events)
 
 
@@ -123,6 +124,7 @@ def test_forecast_cli_rolling_origins_write_scores_events_and_plots(tiny_spec, t
     printed = capsys.readouterr().out
     assert "day 0 = 2024-01-01; origin = day 3, 2024-01-04" in printed
     assert "rolling origins" in printed
+    assert "scenario as of 2024-01-04: left out nothing" in printed
     top = pd.read_csv(out / "scores.csv")
     assert sorted(set(top.origin)) == ["2024-01-03", "2024-01-04"]
     assert (out / "lead_time.png").is_file() and (out / "by_lead.csv").is_file()

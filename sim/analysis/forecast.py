@@ -102,6 +102,12 @@ class Setup:
     left_out: tuple[str, ...]
 
     @property
+    def left_out_line(self) -> str:
+        """One line: what of the scenario is dated after the origin and left out."""
+        what = "; ".join(self.left_out) if self.left_out else "nothing"
+        return f"scenario as of {self.scenario.date(self.origin)}: left out {what}"
+
+    @property
     def origin_header(self) -> str:
         sc = self.scenario
         return f"day 0 = {sc.start}; origin = day {self.origin}, {sc.date(self.origin)}"
@@ -256,9 +262,6 @@ def forecast(spec: CalibrationSpec, origin: dt.date, *, mapper: MapLike = map,
     """Assimilate up to ``origin``, forecast to the horizon, score model and rulers."""
     t0 = time.perf_counter()
     setup = prepare(spec, origin, horizon_days, reported)
-    if progress:
-        progress(f"as of {origin}: left out "
-                 + ("; ".join(setup.left_out) if setup.left_out else "nothing"))
     ens = run_filter(setup, mapper=mapper, progress=progress)
     rows, control = continue_members(ens, setup.horizon, mapper)
     tg = targets(setup)

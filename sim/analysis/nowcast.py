@@ -38,9 +38,6 @@ def nowcast(spec: CalibrationSpec, date: dt.date, days: int, *, mapper: MapLike 
             progress: Callable[[str], None] | None = None, min_share: float = 0.05
             ) -> Nowcast:
     setup = prepare(spec, date, horizon_days=days)
-    if progress:
-        progress(f"as of {date}: left out "
-                 + ("; ".join(setup.left_out) if setup.left_out else "nothing"))
     ens = run_filter(setup, mapper=mapper, progress=progress)
     rows, control = continue_members(ens, setup.horizon, mapper, with_origin=True)
     sc = setup.scenario

@@ -43,8 +43,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"calibrating {', '.join(spec.bounds)}: particle filter of "
               f"{spec.assimilation.members} members on {described}; {setup.origin_header}",
               file=sys.stderr)
-        if setup.left_out:
-            print("as of the origin, left out: " + "; ".join(setup.left_out), file=sys.stderr)
+        print(setup.left_out_line)
         ens = run_filter(setup, mapper=mapper, progress=progress)
     files = write_fit(setup, ens, args.out or default_out(spec.file))
     print_posterior(setup, ens)
