@@ -16,7 +16,19 @@ from types import ModuleType
 
 from ..errors import InputError
 from ..provenance import VERSION
-from . import batch, calibrate, exercises, forecast, imports, params, plot, run, scenarios, viz
+from . import (
+    batch,
+    calibrate,
+    exercises,
+    forecast,
+    imports,
+    nowcast,
+    params,
+    plot,
+    run,
+    scenarios,
+    viz,
+)
 from .args import Parser
 
 #: command -> (module, one-line help)
@@ -26,8 +38,9 @@ COMMANDS: dict[str, tuple[ModuleType, str]] = {
     "params": (params, "the parameter table (defaults, bounds, units, sources)"),
     "batch": (batch, "run an experiment: replicates, sweeps, sensitivity"),
     "plot": (plot, "plots of runs and batches"),
-    "calibrate": (calibrate, "fit parameters to reported control changes"),
-    "forecast": (forecast, "fit up to a date, score the forecast after it"),
+    "calibrate": (calibrate, "parameter posterior from reported control changes"),
+    "forecast": (forecast, "assimilate up to an origin, forecast, score against rulers"),
+    "nowcast": (nowcast, "probability-of-control map and likely changes of the next days"),
     "import": (imports, "import ACLED exports as reported events"),
     "viz": (viz, "the interactive browser view"),
     "exercises": (exercises, "teaching worksheets"),

@@ -9,8 +9,12 @@ parameter names and values are checked against the one table (sim.inputs.params)
     speed_highway = [15.0, 150.0]
     [fixed]                        # name = value, held fixed during the fit
     [loss]                         # cap_days, unreported
-    [optimiser]                    # popsize, maxiter, seed, tol
-    [forecast]                     # replicates
+    [optimiser]                    # popsize, maxiter, seed, tol (differential evolution)
+    [assimilation]                 # the particle filter: members, observation model, jitter
+    [forecast]                     # origins, horizon_days, log_floor (replicates: legacy)
+
+``[assimilation]`` and ``[forecast]`` fields are described in sim.analysis.assimilation and
+sim.analysis.forecast; every field has a documented default.
 """
 
 from __future__ import annotations
@@ -42,8 +46,38 @@ class OptimiserSpec(Strict):
     tol: float = Field(0.0, ge=0.0, le=1.0, allow_inf_nan=False)
 
 
+class AssimilationSpec(Strict):
+    """The particle filter (sim.analysis.assimilation)."""
+
+    members: int = Field(1000, ge=2, le=1_000_000,
+                         description="ensemble members (particles)")
+    chunk: int = Field(25, ge=1, le=100_000,
+                       description="members per task (does not change results)")
+    ess_threshold: float = Field(0.5, gt=0.0, le=1.0, allow_inf_nan=False,
+                                 description="resample when ESS < this x members")
+    discount: float = Field(0.95, gt=0.5, le=1.0, allow_inf_nan=False,
+                            description="Liu & West discount delta (kernel shrinkage)")
+    date_tolerance_days: int = Field(1, ge=0, le=30,
+                                     description="a report dated d matches a change on "
+                                                 "d-tol..d+tol")
+    miss_probability: float = Field(0.1, gt=0.0, lt=0.5, allow_inf_nan=False,
+                                    description="probability a report is not matched by "
+                                                "the truth within the tolerance")
+    unreported_penalty: float = Field(0.1, ge=0.0, le=10.0, allow_inf_nan=False,
+                                      description="log-likelihood per simulated change no "
+                                                  "report names")
+
+
 class ForecastSpec(Strict):
-    replicates: int = Field(40, ge=1, le=100_000)
+    replicates: int = Field(40, ge=1, le=100_000,
+                            description="legacy (differential-evolution forecasts)")
+    origins: list[dt.date] = Field(default_factory=list,
+                                   description="forecast origins of the benchmark suite")
+    horizon_days: int | None = Field(None, ge=1, le=365,
+                                     description="days forecast after the origin "
+                                                 "(default: to the last report)")
+    log_floor: float = Field(0.01, gt=0.0, lt=0.5, allow_inf_nan=False,
+                             description="probability floor of the log score")
 
 
 class CalibrationFile(Strict):
@@ -59,6 +93,7 @@ class CalibrationFile(Strict):
     fixed: dict[str, Any] = {}
     loss: LossSpec = LossSpec()
     optimiser: OptimiserSpec = OptimiserSpec()
+    assimilation: AssimilationSpec = AssimilationSpec()
     forecast: ForecastSpec = ForecastSpec()
 
 
@@ -82,6 +117,10 @@ class CalibrationSpec:
     tol: float = 0.0
     forecast_replicates: int = 40
     fixed: dict[str, Any] = field(default_factory=dict)
+    assimilation: AssimilationSpec = field(default_factory=AssimilationSpec)
+    origins: tuple[dt.date, ...] = ()
+    horizon_days: int | None = None
+    log_floor: float = 0.01
 
     def with_(self, **changes: Any) -> CalibrationSpec:
         return replace(self, **changes)
@@ -110,4 +149,6 @@ def load_spec(path: str | Path) -> CalibrationSpec:
         cap_days=f.loss.cap_days, unreported_weight=f.loss.unreported,
         popsize=f.optimiser.popsize, maxiter=f.optimiser.maxiter,
         optimiser_seed=f.optimiser.seed, tol=f.optimiser.tol,
-        forecast_replicates=f.forecast.replicates)
+        forecast_replicates=f.forecast.replicates, assimilation=f.assimilation,
+        origins=tuple(f.forecast.origins), horizon_days=f.forecast.horizon_days,
+        log_floor=f.forecast.log_floor)
