@@ -30,7 +30,7 @@ import scipy.sparse.csgraph as csgraph
 
 from ..errors import InputError
 from ..inputs.reported import Reported, read_reported
-from ..inputs.scenario import Scenario, load_scenario
+from ..inputs.scenario import Scenario
 from .calibration import (
     CalibrationSpec,
     FitResult,
@@ -38,6 +38,7 @@ from .calibration import (
     Objective,
     fit,
     horizon_days,
+    prepare,
     quantiles,
     replicate_seeds,
 )
@@ -174,17 +175,26 @@ def score(fc: Forecast, later: Reported, true_owner: np.ndarray, cap: float) -> 
             "per_date_right": right.mean(axis=0), "errors": err}
 
 
-def forecast(spec: CalibrationSpec, fit_until: dt.date, reported_file, *,
-             mapper: MapLike = map, progress=None, fitted: FitResult | None = None):
-    """Fit on reports up to ``fit_until`` and score the three forecasters on later reports.
-    Returns (summary DataFrame, per-change DataFrame, per-date DataFrame, FitResult)."""
+def prepare_forecast(spec: CalibrationSpec, fit_until: dt.date, reported_file
+                     ) -> tuple[CalibrationSpec, Scenario, Reported, Reported]:
+    """Check a forecast's inputs before any run: the fit date within the scenario (named
+    as ``--fit-until``), reports to fit before it and reports to score after it. Returns
+    the spec with that date and file, the scenario, the whole record and the later part."""
     spec = spec.with_(reported=reported_file, until=fit_until)
-    scenario = load_scenario(spec.scenario)
+    scenario, _rep, _day = prepare(spec, ("command line", "--fit-until"))
     record = read_reported(spec.reported, scenario)
     later = record.after(fit_until)
     if not len(later):
         raise InputError(spec.reported, "date", f"no reported changes after {fit_until} "
                                                 f"to score")
+    return spec, scenario, record, later
+
+
+def forecast(spec: CalibrationSpec, fit_until: dt.date, reported_file, *,
+             mapper: MapLike = map, progress=None, fitted: FitResult | None = None):
+    """Fit on reports up to ``fit_until`` and score the three forecasters on later reports.
+    Returns (summary DataFrame, per-change DataFrame, per-date DataFrame, FitResult)."""
+    spec, scenario, record, later = prepare_forecast(spec, fit_until, reported_file)
     fit_record = record.until(fit_until)
     until_day = (fit_until - scenario.start).days
     fitted = fitted or fit(spec, mapper=mapper, progress=progress)

@@ -49,9 +49,13 @@ def write_outputs(result, out: Path) -> list[Path]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..analysis.calibration import fit  # here: keeps `frontline --help` fast
+    # imported here, not at the top: keeps `frontline --help` fast
+    from ..analysis.calibration import fit, prepare
     from ..inputs.calibration_spec import load_spec
+    from ..inputs.files import check_out_dir
+    out = check_out_dir(args.out or default_out(args.spec))     # before any work
     spec = load_spec(args.spec)
+    prepare(spec)                   # the scenario and the reports, checked before any run
     progress = None if args.quiet else (lambda s: print(s, file=sys.stderr, flush=True))
     with executor(args) as (mapper, described):
         n = len(spec.bounds)
@@ -60,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
               f"evaluations x {spec.replicates} replicates = {evals * spec.replicates} runs",
               file=sys.stderr)
         result = fit(spec, mapper=mapper, progress=progress)
-    files = write_outputs(result, args.out or default_out(spec.file))
+    files = write_outputs(result, out)
     print(f"fitted {len(result.reported)} reported changes up to {spec.until}: loss "
           f"{result.loss:.3f} days per change (defaults: {result.default_loss:.3f}); "
           f"{result.runs} runs in {result.seconds:.1f} s")

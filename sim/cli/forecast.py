@@ -28,22 +28,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # imported here, not at the top: keeps `frontline --help` and bad flags fast
-    from ..analysis.forecast import forecast
+    from ..analysis.forecast import forecast, prepare_forecast
     from ..inputs.calibration_spec import load_spec
+    from ..inputs.files import check_out_dir
     from ..inputs.reported import parse_date
-    spec = load_spec(args.spec)
     until = parse_date(args.fit_until, "command line", "--fit-until")
+    out = check_out_dir(args.out or args.spec.parent / "forecast" / f"{args.spec.stem}_{until}")
+    spec = load_spec(args.spec)
     if args.replicates is not None:
         if args.replicates < 1:
             raise InputError("command line", "--replicates", "expected an integer >= 1")
         spec = spec.with_(forecast_replicates=args.replicates)
     reported = args.reported or spec.reported
+    prepare_forecast(spec, until, reported)        # checked before any run
     progress = None if args.quiet else (lambda s: print(s, file=sys.stderr, flush=True))
     with executor(args) as (mapper, described):
         print(f"fitting on reports up to {until} ({described})", file=sys.stderr)
         summary, per_change, per_date, fitted = forecast(spec, until, reported, mapper=mapper,
                                                          progress=progress)
-    out = args.out or spec.file.parent / "forecast" / f"{spec.file.stem}_{until}"
     out.mkdir(parents=True, exist_ok=True)
     files = write_outputs(fitted, out / "fit")
     summary.round(4).to_csv(out / "scores.csv", index=False)

@@ -3,7 +3,8 @@
 Every command is a module of this package with ``add_arguments(parser)`` and
 ``run(args) -> int``; modules import what they need inside ``run`` so that ``frontline
 --help`` and a bad flag answer at once. Every user mistake is an InputError (or an argparse
-error) printed as one line ``frontline: error: FILE: FIELD: MESSAGE`` with exit status 2.
+error) printed as one line ``frontline: error: FILE: FIELD: MESSAGE`` with exit status 2; so
+is an OSError (a path the system refused: a full disk, a permission, a name too long).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import sys
 import warnings
 from types import ModuleType
 
-from ..errors import InputError
+from ..errors import InputError, one_line
 from . import batch, calibrate, exercises, forecast, imports, params, plot, run, scenarios, viz
 from .args import Parser
 
@@ -51,6 +52,11 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:
         print(f"frontline: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:   # a file or folder the system refused: full disk, permissions...
+        where = exc.filename if exc.filename is not None else "-"
+        print(f"frontline: error: {InputError(where, '-', exc.strerror or str(exc))}",
+              file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("frontline: interrupted", file=sys.stderr)
         return 130
@@ -58,4 +64,4 @@ def main(argv: list[str] | None = None) -> int:
 
 def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
     """Show a warning the way errors are shown: one line, no source code."""
-    print(f"frontline: warning: {message}", file=sys.stderr)
+    print(f"frontline: warning: {one_line(str(message), 2000)}", file=sys.stderr)

@@ -6,12 +6,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .args import int_arg
+from ..inputs.files import check_out_dir
+from .args import int_arg, seed_arg
 
 
 def add_arguments(r: argparse.ArgumentParser) -> None:
     r.add_argument("scenario", help="scenario TOML file")
-    r.add_argument("--seed", type=int_arg("--seed"), help="random seed (default: the scenario's)")
+    r.add_argument("--seed", type=seed_arg, help="random seed (default: the scenario's)")
     r.add_argument("--days", type=int_arg("--days", 1), help="number of days to run")
     r.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE",
                    help="override a parameter or scenario field (repeatable)")
@@ -28,6 +29,8 @@ def run(args: argparse.Namespace) -> int:
     from ..inputs.params import load_params_file
     from ..inputs.scenario import load_scenario
     from ..views.maps import save_map
+    if args.out:
+        check_out_dir(args.out)       # before the run, not after it
     over = load_params_file(args.params) if args.params else {}
     over.update(parse_set(args.overrides))        # --set wins over --params
     if args.days is not None:

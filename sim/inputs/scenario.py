@@ -23,10 +23,14 @@ from ..records import is_nobody
 from .conditions import Condition
 from .conditions import parse as parse_condition
 from .files import validation_error
+from .limits import check_magnitudes, check_span
 from .overrides import apply_overrides, load_raw
-from .params import PARAMS, Params
+from .params import PARAMS, Params, coerce
 from .spec import ScenarioSpec
 from .theatre import Theatre, load_theatre
+
+#: A faction's own values of these parameters override the global ones (same bounds).
+DOCTRINE = ("attack_ratio", "hold_ratio", "garrison_share")
 
 
 def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
@@ -41,8 +45,9 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
         from_set = {k for k in overrides if k in PARAMS}
     try:
         spec = ScenarioSpec.model_validate(data)
-    except ValidationError as exc:
-        err = validation_error(exc, file)
+        check_limits(spec, file)
+    except (ValidationError, InputError) as exc:
+        err = validation_error(exc, file) if isinstance(exc, ValidationError) else exc
         if overrides and err.field in overrides:     # the bad value came from --set
             raise InputError("--set", err.field, err.message) from None
         raise err from None
@@ -50,6 +55,23 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
     shortened = isinstance(file_days, int) and spec.days < file_days
     return bind(spec, load_theatre(theatre_dir), file,
                 file_days=file_days if shortened else None, params_from_set=from_set)
+
+
+def check_limits(spec: ScenarioSpec, file: Path) -> None:
+    """Bounds beyond the schema (sim.inputs.limits): the run's first and last dates, finite
+    numbers of sane size, strengths; a faction's doctrine overrides within the bounds of the
+    parameter of the same name."""
+    check_span(spec.start, spec.days, file)
+    check_magnitudes(spec.model_dump(), file)
+    from matplotlib.colors import is_color_like  # here: only a check needs matplotlib
+    for name, f in spec.factions.items():
+        if not is_color_like(f.colour):
+            raise InputError(file, f"factions.{name}.colour", f"not a colour: {f.colour!r} "
+                             "(use a name such as 'red' or '#d62728')")
+        for key in DOCTRINE:
+            value = getattr(f, key, None)
+            if value is not None:
+                coerce(key, value, file=file, field=f"factions.{name}.{key}")
 
 
 def resolve_theatre(name: str, scenario_file: Path) -> Path:
