@@ -59,8 +59,9 @@ class Design:
     InputError when a value is not valid for its parameter or scenario field."""
 
     def __init__(self, spec: DesignSpec, seed: int, file: Path,
-                 check: Callable[[str, Any], None]) -> None:
+                 check: Callable[[str, Any], None], max_points: int = MAX_POINTS) -> None:
         self.spec, self.seed, self.file, self._check = spec, seed, file, check
+        self.max_points = min(max_points, MAX_POINTS)
         self.names, self.X, self.problem = self._design()
 
     def _design(self) -> tuple[list[str], list[list[Any]], dict[str, Any] | None]:
@@ -79,17 +80,17 @@ class Design:
         if d.kind == "grid":
             axes = [self._grid_values(n, r) for n, r in d.parameters.items()]
             size = math.prod(len(a) for a in axes)
-            if size > MAX_POINTS:
+            if size > self.max_points:
                 raise InputError(self.file, "design.parameters", f"a grid of {size:,} points; "
-                                 f"at most {MAX_POINTS:,}")
+                                 f"at most {self.max_points:,}{self._why}")
             return names, [list(row) for row in itertools.product(*axes)], None
         if d.kind == "sobol" and d.samples & (d.samples - 1):
             raise InputError(self.file, "design.samples", "a sobol design needs a power of 2 "
                              f"base samples (e.g. 64, 128), got {d.samples}")
         size = d.samples * {"lhs": 1, "sobol": len(names) + 2, "morris": len(names) + 1}[d.kind]
-        if size > MAX_POINTS:
+        if size > self.max_points:
             raise InputError(self.file, "design.samples", f"a {d.kind} design of {size:,} "
-                             f"points; at most {MAX_POINTS:,}")
+                             f"points; at most {self.max_points:,}{self._why}")
         bounds = [self._bounds(n, r) for n, r in d.parameters.items()]
         problem = {"num_vars": len(names), "names": names, "bounds": bounds}
         if d.kind == "lhs":
@@ -101,6 +102,11 @@ class Design:
         else:
             X = salib_morris.sample(problem, d.samples, num_levels=d.levels, seed=seed)
         return names, X.tolist(), problem
+
+    @property
+    def _why(self) -> str:
+        return "" if self.max_points == MAX_POINTS else " (so that points x replicates " \
+            "stays within the runs a batch may have)"
 
     def _field(self, name: str) -> str:
         return f"design.parameters.{name}"

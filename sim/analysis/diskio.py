@@ -32,15 +32,40 @@ def file_digest(path: Path) -> tuple[str, int] | None:
     return sha256(data), len(data)
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write via a temporary file, fsync and a rename: a reader (or a resume after a crash)
-    sees the old file or the new one, never half of one."""
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as fh:
+def temp_name(path: Path) -> Path:
+    """A temporary name beside ``path`` that no file has: ``.NAME.K.tmp`` (K = 1, 2, ...),
+    so a temporary file never overwrites a file someone else put there."""
+    k = 1
+    while (tmp := path.with_name(f".{path.name}.{k}.tmp")).exists() or tmp.is_symlink():
+        k += 1
+    return tmp
+
+
+def is_temp_of(name: str, final: str) -> bool:
+    """Is ``name`` a temporary name :func:`temp_name` gives for ``final``?"""
+    head, _, k = name.removesuffix(".tmp").rpartition(".")
+    return name.endswith(".tmp") and head == f".{final}" and k.isdigit()
+
+
+def write_new(tmp: Path, data: bytes) -> None:
+    """Create ``tmp`` (it must not exist) with ``data``, flushed to disk."""
+    with open(tmp, "xb") as fh:
         fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())
-    os.replace(tmp, path)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write via a new temporary file, fsync and a rename: a reader (or a resume after a
+    crash) sees the old file or the new one, never half of one."""
+    tmp = temp_name(path)
+    try:
+        write_new(tmp, data)
+        os.replace(tmp, path)
+    except BaseException:
+        if tmp.is_file():
+            tmp.unlink()
+        raise
     fsync_dir(path.parent)
 
 

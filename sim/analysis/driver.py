@@ -78,10 +78,7 @@ def _run(exp: Experiment, ex: Executor, store: Store, digest: str,
          progress: bool) -> dict[str, Any]:
     out = exp.out
     total = exp.n_runs
-    done = {i for i in store.recover() if i < total}
-    missing = [i for i in range(total) if i not in done]
     status = np.array(["pending"] * total, dtype=object)
-    status[sorted(done)] = "done"
     manifest: dict[str, Any] = {
         "experiment": exp.name, "file": str(Path(exp.file).resolve()), "spec": exp.raw,
         "spec_hash": digest, "code": code_fingerprint(),
@@ -95,6 +92,11 @@ def _run(exp: Experiment, ex: Executor, store: Store, digest: str,
                         run_status={str(i): s for i, s in enumerate(status)})
         store.save(manifest)
 
+    if store.manifest is None:        # a new folder: the manifest first (it makes it ours)
+        save("running")
+    done = {i for i in store.recover() if i < total}
+    missing = [i for i in range(total) if i not in done]
+    status[sorted(done)] = "done"
     save("running")
     plan = exp.plan()
     chunk = exp.spec.chunk or _chunk_size(len(missing), ex.workers)

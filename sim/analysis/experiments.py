@@ -91,7 +91,8 @@ class Experiment:
                 what = "a column of every batch" if m.name in RESERVED else "a swept parameter"
                 raise InputError(file, f"metrics[{k}].name", f"{m.name!r} is {what}; give "
                                  "the metric another 'name'")
-        self.design = Design(spec.design, spec.seed, file, self._check_value)
+        self.design = Design(spec.design, spec.seed, file, self._check_value,
+                             max_points=max(MAX_RUNS // spec.replicates, 1))
         self.names, self.X, self.problem = self.design.names, self.design.X, \
             self.design.problem
         if len(self.X) * spec.replicates > MAX_RUNS:

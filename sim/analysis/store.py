@@ -55,11 +55,14 @@ from .diskio import (
     file_digest,
     fsync_dir,
     is_digest,
+    is_temp_of,
     read_manifest,
     sha256,
     table_bytes,
+    temp_name,
     write_atomic,
     write_json_atomic,
+    write_new,
 )
 
 TABLES = ("events", "series", "runs")
@@ -131,7 +134,8 @@ class Store:
             self.manifest = read_manifest(self.out)
             if self.manifest is None:
                 foreign = sorted(p.name for p in self.out.iterdir()
-                                 if p.name not in (LOCK, OWNER, LOCK + ".tmp", OWNER + ".tmp"))
+                                 if p.name not in (LOCK, OWNER) and not any(
+                                     is_temp_of(p.name, f) for f in (OWNER, "manifest.json")))
                 if foreign:
                     raise InputError(self.out, "--out", f"not a batch results folder and not "
                                      f"empty (holds {foreign[0]!r}); choose a new or empty "
@@ -202,9 +206,12 @@ class Store:
         for stem in begun:
             if isinstance(stem, str) and stem not in recorded:
                 self._delete_chunk(stem)
-        if any(r["op"] == "consolidate" for r in recs):
-            for t in TABLES:
-                self._delete(self.out / f"{t}.parquet.tmp")
+        for r in recs:                        # temporary tables of a killed consolidation
+            if r["op"] == "consolidate" and isinstance(r.get("tmp"), dict):
+                for t, name in r["tmp"].items():
+                    if t in TABLES and isinstance(name, str) and is_temp_of(
+                            name, f"{t}.parquet"):
+                        self._delete(self.out / name)
         self.chunks.sort(key=lambda r: r["ids"][0][0])
         self._rewrite_log()
         return {i for r in self.chunks for a, b in r["ids"] for i in range(a, b + 1)}
@@ -240,10 +247,7 @@ class Store:
                 continue
             data = table_bytes(table)
             final = self.parts / f"{stem}.{name}.parquet"
-            with open(final.with_name(final.name + ".tmp"), "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
+            write_new(final.with_name(final.name + ".tmp"), data)
             os.replace(final.with_name(final.name + ".tmp"), final)
             files[name] = {"sha256": sha256(data), "bytes": len(data)}
         rec = {"op": "chunk", "stem": stem, "ids": _ranges(ids), "files": files}
@@ -259,15 +263,17 @@ class Store:
         """Join the recorded parts, in run-id order, into one file per table (temporary
         names, then renames); return each table's checksum. The parts stay until
         :meth:`cleanup` (after the manifest says complete)."""
-        self._append({"op": "consolidate"})
         chunks = sorted(self.chunks, key=lambda r: r["ids"][0][0])
+        tmps = {name: temp_name(self.out / f"{name}.parquet") for name in TABLES}
+        self._append({"op": "consolidate", "tmp": {t: p.name for t, p in tmps.items()}})
         sums = {}
         for name in TABLES:
             files = [self.parts / f"{c['stem']}.{name}.parquet" for c in chunks
                      if name in c["files"]]
             if not files:
                 continue
-            tmp = self.out / f"{name}.parquet.tmp"
+            tmp = tmps[name]
+            tmp.touch(exist_ok=False)
             writer = None
             try:
                 for f in files:
@@ -308,7 +314,6 @@ class Store:
         for c in self._log_chunks():
             self._delete_chunk(c)
         self._delete(self.log)
-        self._delete(self.log.with_name(self.log.name + ".tmp"))
         with contextlib.suppress(OSError):   # absent, or holds files that are not ours
             self.parts.rmdir()
 

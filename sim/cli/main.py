@@ -10,6 +10,7 @@ is an OSError (a path the system refused: a full disk, a permission, a name too 
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 import warnings
 from types import ModuleType
@@ -33,7 +34,9 @@ COMMANDS: dict[str, tuple[ModuleType, str]] = {
 }
 
 
+@functools.cache
 def build_parser() -> argparse.ArgumentParser:
+    """The one parser (built once per process: parsing does not change it)."""
     p = Parser(prog="frontline", description="Agent-based simulator of factions contesting "
                "towns on a road graph.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=Parser)

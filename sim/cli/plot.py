@@ -85,6 +85,8 @@ def run(args: argparse.Namespace) -> int:
     # imported here, not at the top: keeps `frontline --help` and bad flags fast
     from ..analysis.experiments import Experiment
     from ..views import batchplots as bp
+    if getattr(args, "out", None) is not None and not args.out.name:
+        raise InputError("command line", "--out", f"expected a file name, got {str(args.out)!r}")
     if args.kind == "animate":
         from ..views.animate import animate  # here: only this subcommand needs it
         if args.out:

@@ -65,6 +65,9 @@ def check_limits(spec: ScenarioSpec, file: Path) -> None:
     check_magnitudes(spec.model_dump(), file)
     from matplotlib.colors import is_color_like  # here: only a check needs matplotlib
     for name, f in spec.factions.items():
+        if not name.strip() or name != name.strip() or is_nobody(name):
+            raise InputError(file, f"factions.{name}", f"faction name {name!r} is empty, has "
+                             "spaces at its ends or means 'nobody' (none, nobody)")
         if not is_color_like(f.colour):
             raise InputError(file, f"factions.{name}.colour", f"not a colour: {f.colour!r} "
                              "(use a name such as 'red' or '#d62728')")
@@ -233,7 +236,7 @@ def bind(spec: ScenarioSpec, theatre: Theatre, file: Path,
     for k, e in enumerate(spec.events):
         if e.kind == "handover" and e.day == 0:
             ids = [town(t, f"events[{k}].towns") for t in e.towns]
-            if e.town:
+            if e.town is not None:
                 ids.append(town(e.town, f"events[{k}].town"))
             owner[ids] = faction(e.to, f"events[{k}].to")
 
@@ -284,7 +287,7 @@ def bind(spec: ScenarioSpec, theatre: Theatre, file: Path,
             faction(p.faction, f"phases[{k}].faction"), p.kind,
             tuple(town(t, f"phases[{k}].objectives") for t in p.objectives),
             p.start, end, p.commitment,
-            town(p.to, f"phases[{k}].to") if p.to else None,
+            town(p.to, f"phases[{k}].to") if p.to is not None else None,
             tuple(town(t, f"phases[{k}].line") for t in p.line),
             condition(p.when, f"phases[{k}].when"), p.duration)
         if p.start < spec.days:                    # left out when --days shortened the run
@@ -296,11 +299,11 @@ def bind(spec: ScenarioSpec, theatre: Theatre, file: Path,
             raise InputError(file, f"events[{k}].day",
                              f"day {e.day} is outside the run (days 0..{limit - 1})")
         towns = tuple(town(t, f"events[{k}].towns") for t in e.towns)
-        if e.town:
+        if e.town is not None:
             towns += (town(e.town, f"events[{k}].town"),)
         if e.region is not None:
             towns += region_towns(theatre, e.region, file, f"events[{k}].region")
-        fac = faction(e.faction, f"events[{k}].faction") if e.faction else None
+        fac = faction(e.faction, f"events[{k}].faction") if e.faction is not None else None
         to: int | None = None
         if e.kind == "handover":
             to = faction(e.to, f"events[{k}].to")
