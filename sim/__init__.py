@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import InputError
+from .provenance import VERSION
 
 if TYPE_CHECKING:
     from .analysis.experiments import Experiment
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
     from .views.batchplots import fan_chart as plot_fan
     from .views.maps import plot_map
 
-__version__ = "0.2.0"
+__version__ = VERSION
 
 # Imported on first use, so that `frontline` answers a bad flag without loading Mesa.
 _LAZY = {"ConflictModel": ("core.model", "ConflictModel"),

@@ -34,3 +34,16 @@ def _shown(name: str) -> str:
     white space (it would be invisible otherwise)."""
     name = one_line(name)
     return repr(name) if not name.strip() or name != name.strip() else name
+
+
+def did_you_mean(name: str, candidates, n: int = 3) -> str:
+    """``" (did you mean 'A' or 'B'?)"`` for the closest of ``candidates`` to ``name``
+    (difflib's ratio, case-insensitive), or ``""`` when none is close."""
+    import difflib  # here: only error paths need it
+
+    cands = {str(c).lower(): str(c) for c in candidates}
+    close = difflib.get_close_matches(str(name).lower(), list(cands), n=n, cutoff=0.6)
+    if not close:
+        return ""
+    quoted = [repr(cands[c]) for c in close]
+    return f" (did you mean {' or '.join(quoted)}?)"

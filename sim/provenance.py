@@ -13,6 +13,9 @@ from functools import cache
 from importlib import metadata
 from pathlib import Path
 
+#: the package's version (``frontline --version``, ``sim.__version__``)
+VERSION = "0.2.0"
+
 PACKAGE = Path(__file__).resolve().parent
 #: What a run's outcome depends on: whole folders, and single files outside them.
 MODEL_FOLDERS = ("core", "inputs")

@@ -92,7 +92,22 @@ def test_server_listens_on_loopback_only(server):
     assert addrs == {"127.0.0.1"}, out.stdout
 
 
-def test_step_slider_reset_screenshot(server, tmp_path):
+#: screenshots of the page; CI keeps this folder as an artefact (see .gitignore)
+SHOTS = REPO / "test-artifacts" / "screenshots"
+
+
+def _shot(page, name: str, locator=None) -> Path:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    (locator or page).screenshot(path=str(path))
+    return path
+
+
+def test_classroom_page_at_1024x768(server, tmp_path):
+    """Drives every part of the page in Chromium at a projector's 1024x768: the map's share of
+    the width and its scale, the day counted as the command line counts it, Step, the
+    charts and the log, clicking a town, the information panel, slider values and bounds, the
+    seed field, the export, a lever and Reset; Mesa's internals are not shown."""
     _require(CHROMIUM.exists(), f"{CHROMIUM} not found (apt-get install chromium)")
     try:
         from playwright.sync_api import sync_playwright
@@ -102,14 +117,27 @@ def test_step_slider_reset_screenshot(server, tmp_path):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page = browser.new_page(viewport={"width": 1024, "height": 768},
+                                    accept_downloads=True)
             page.goto(url)
             day = page.locator(".frontline-day")
             day.wait_for(timeout=30_000)
-            assert re.search(r"Day 0 of 12 · 2024-11-27", day.inner_text())
+            assert "Start · 2024-11-27 · before day 0 (days 0–11)" in day.inner_text()
             map_img = page.locator(".frontline-map img")
             map_img.wait_for(timeout=10_000)
             page.wait_for_timeout(500)
+            _shot(page, "01_start_1024x768")
+
+            # the map: at least 60% of the width, drawn at (about) its natural size
+            width, natural = map_img.evaluate("e => [e.clientWidth, e.naturalWidth]")
+            assert width >= 0.6 * 1024, f"map {width}px wide in a 1024px window"
+            assert 0.75 * width <= natural <= 1.3 * width, \
+                f"map drawn {natural}px wide, shown {width}px wide: the fonts change size"
+            # Mesa's internals are hidden
+            body = page.locator("body").inner_text()
+            for hidden in ("Play Interval", "Render Interval", "Use Threads", "Page 0",
+                           "PAGE 0"):
+                assert hidden not in body, hidden
             before = _pixels(map_img)
 
             step = page.get_by_role("button", name="Step")
@@ -117,8 +145,8 @@ def test_step_slider_reset_screenshot(server, tmp_path):
                 step.click()
                 page.wait_for_function(
                     "k => document.querySelector('.frontline-day').innerText"
-                    ".includes('Day ' + k + ' of')", arg=k, timeout=20_000)
-            assert "Day 3 of 12 · 2024-11-30" in day.inner_text()
+                    ".includes('End of day ' + (k - 1) + ' ·')", arg=k, timeout=20_000)
+            assert "End of day 2 · 2024-11-29" in day.inner_text()
             page.wait_for_timeout(500)
             after = _pixels(map_img)
             assert before.shape == after.shape
@@ -126,24 +154,62 @@ def test_step_slider_reset_screenshot(server, tmp_path):
             assert changed > 0.002, f"the map hardly changed after three days ({changed:.4f})"
             rows = page.locator(".frontline-log tr")
             assert rows.count() > 1, "no control changes listed after three days"
-            page.screenshot(path=str(tmp_path / "viz_day3.png"), full_page=True)
+            charts = page.locator(".frontline-charts img")
+            assert charts.count() == 1 and charts.evaluate("e => e.naturalWidth") > 500
+            _shot(page, "02_day2_1024x768")
+            _shot(page, "03_charts_and_log", page.locator(".frontline-main").nth(1))
 
-            # move the air-support slider to its minimum (0) with the keyboard, then reset
-            slider = page.locator(".v-input", has_text="Air support effect").get_by_role(
-                "slider")
+            # click a town on the map: its holder, garrison and supply
+            page.locator(".frontline-town[data-town='Aleppo']").click()
+            info = page.locator(".frontline-town-info")
+            info.wait_for(timeout=10_000)
+            page.wait_for_timeout(600)                  # the tab's slide transition
+            text = info.inner_text()
+            assert "Aleppo" in text and "Holder:" in text and "Supply:" in text
+            assert "fighters" in text or "No units" in text
+            _shot(page, "04_town_aleppo")
+
+            # the information panel
+            page.get_by_role("tab", name="About").click()
+            about = page.get_by_text("What it models", exact=False).first
+            about.wait_for(timeout=10_000)
+            page.wait_for_timeout(600)
+            assert "HTS-led offensive" in page.locator("body").inner_text()
+            _shot(page, "05_about")
+
+            # the export: events.csv of the run so far, as `frontline run --out` writes it
+            page.get_by_role("tab", name="Export").click()
+            with page.expect_download(timeout=20_000) as dl:
+                page.get_by_role("button", name="Control changes (events.csv)").click()
+            csv_path = tmp_path / "events.csv"
+            dl.value.save_as(csv_path)
+            lines = csv_path.read_text().splitlines()
+            assert lines[0] == "day,date,place,new_controller,previous_controller,cause,source"
+            assert len(lines) > 1 and all(int(x.split(",")[0]) <= 2 for x in lines[1:])
+
+            # the levers: values and bounds visible, the seed a number field
+            page.get_by_role("tab", name="Levers").click()
+            seed = page.get_by_label("Seed (a whole number, 0 or more)")
+            assert seed.input_value() == "1"
+            lever = page.locator(".frontline-lever", has_text="Air support effect")
+            assert "now 0.6 (bounds 0 to 2; the scenario's value: 0.6)" in lever.inner_text()
+            page.wait_for_timeout(600)
+            _shot(page, "06_levers")
+            slider = lever.get_by_role("slider")
             slider.focus()
             slider.press("Home")
+            page.get_by_text("now 0 (bounds 0 to 2").wait_for(timeout=10_000)
+            seed.fill("4321")
+            seed.press("Enter")
             page.get_by_role("button", name="Reset").click()
             page.wait_for_function(
-                "() => document.querySelector('.frontline-day').innerText.includes('Day 0 of')",
+                "() => document.querySelector('.frontline-day').innerText.includes('Start')",
                 timeout=20_000)
-            page.get_by_text(re.compile(r"air_effect 0 ·")).wait_for(timeout=10_000)
+            page.get_by_text(re.compile(r"seed 4321 · air_effect 0 ·")).wait_for(
+                timeout=10_000)
             page.wait_for_timeout(500)
-            reset = _pixels(map_img)
-            assert (reset != after).any(), "the map did not change on reset"
-
-            shot = tmp_path / "viz.png"
-            page.screenshot(path=str(shot), full_page=True)
+            assert (_pixels(map_img) != after).any(), "the map did not change on reset"
+            shot = _shot(page, "07_reset_with_levers")
             assert shot.stat().st_size > 20_000
         finally:
             browser.close()

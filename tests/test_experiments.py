@@ -85,11 +85,11 @@ def test_plan_common_random_numbers(tmp_path):
 def test_sampled_designs(tmp_path):
     base = SPEC.split("[design]")[0]
     lhs = make(tmp_path, base + '[design]\nkind = "lhs"\nsamples = 20\n[design.parameters]\n'
-               'kill_rate = {}\nspeed_other = {low = 5, high = 10}\n', "l.toml")
+               'kill_rate = {}\nspeed_other_share = {low = 0.3, high = 0.6}\n', "l.toml")
     X = np.array(lhs.X)
     assert X.shape == (20, 2)
     assert X[:, 0].min() >= 0.005 and X[:, 0].max() <= 0.3        # the table's bounds
-    strata = np.floor((X[:, 1] - 5) / 5 * 20)                     # one sample per stratum
+    strata = np.floor((X[:, 1] - 0.3) / 0.3 * 20)                 # one sample per stratum
     assert sorted(strata) == list(range(20))
     sob = make(tmp_path, base + '[design]\nkind = "sobol"\nsamples = 8\n[design.parameters]\n'
                'kill_rate = {}\nair_effect = {}\nbreakpoint = {}\n', "s.toml")
@@ -218,7 +218,8 @@ def test_morris_sensitivity(tmp_path):
     num = s[s["index"] == "mu_star"]
     assert set(num["parameter"]) == {"air_effect", "attack_ratio"}
     assert (num["value"].dropna() >= 0).all()
-    from sim.views.batchplots import save, sensitivity_bars
+    from sim.views.batchplots import save
+    from sim.views.shifts import sensitivity_bars
     paths = save(sensitivity_bars(exp, s), tmp_path / "sens")
     assert all(p.stat().st_size > 1000 for p in paths)
 

@@ -71,7 +71,8 @@ def audited_run(scenario, seed):
 # -- control-change rules --------------------------------------------------------------------------
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_tiny_offensive_causes(seed):
-    """Foxtrot is empty and falls without a fight; Bravo's garrison is fought for."""
+    """Foxtrot is empty and falls without a fight on day 0; Bravo's garrison is fought for
+    and falls on day 0 or 1 (the attackers tire and fight at the end of their supply)."""
     sc = sim.load_scenario(TINY_OFFENSIVE)
     m, audit, r = audited_run(sc, seed)
     ev = r.events.set_index("place")
@@ -79,7 +80,7 @@ def test_tiny_offensive_causes(seed):
     assert ev.loc["Foxtrot", "new_controller"] == "opposition"
     assert ev.loc["Bravo", "cause"] == "assault"
     assert ev.loc["Bravo", "previous_controller"] == "government"
-    assert ev.loc["Bravo", "day"] == 0 and ev.loc["Foxtrot", "day"] == 0
+    assert ev.loc["Bravo", "day"] <= 1 and ev.loc["Foxtrot", "day"] == 0
     assert len(audit.changes) == len(r.log_rows)          # no handovers in this scenario
     # the opposition took the road to its objective and kept its own towns
     assert r.holder("Echo") == "opposition"
@@ -139,7 +140,7 @@ def test_handover_event(events_run):
     assert audit.changes == []                      # nothing else changed hands
     assert list(ev.place) == ["Charlie", "Kafr Ḥamra"]
     assert list(ev.previous_controller) == ["government", ""]
-    assert set(ev.new_controller) == {"sna"} and set(ev.date) == {"2024-01-02"}
+    assert set(ev.new_controller) == {"sna"} and set(ev.date) == {pd.Timestamp("2024-01-02")}
     sna = sc.factions.index("sna")
     assert r.control_array[0, th.id_of("Charlie")] == sc.factions.index("government")
     assert (r.control_array[1:, th.id_of("Charlie")] == sna).all()
@@ -408,7 +409,8 @@ def test_set_params_mid_run(builtin_scenario):
     m.step()
     m.step()
     m.set_params(speed_highway=120.0, hold_ratio=3.0)
-    assert m.state.roads is builtin_scenario.theatre.roads(120.0, m.params.speed_other)
+    assert m.state.roads is builtin_scenario.theatre.roads(m.params)
+    assert m.state.roads.days.min() < builtin_scenario.theatre.roads().days.min()
     gov = builtin_scenario.factions.index("government")
     assert m.state.hold_ratio[gov] == 3.0
     out = m.run()

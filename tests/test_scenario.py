@@ -264,7 +264,9 @@ def test_extends_inherits_and_overrides():
     base, child = load_scenario(TINY_OFFENSIVE), load_scenario(TINY_EVENTS)
     assert child.name == "tiny events" and child.file == TINY_EVENTS.resolve()
     assert child.factions == base.factions
-    assert child.spec.factions == base.spec.factions            # tables merge
+    for name, spec in child.spec.factions.items():              # tables merge
+        assert spec.model_copy(update={"counterattacks": True}) == base.spec.factions[name]
+        assert not spec.counterattacks
     assert child.params == base.params
     assert child.phases == () and len(base.phases) == 1         # arrays replace
     assert len(child.events) == 5

@@ -15,7 +15,9 @@ class Graph:
 
     def __init__(self, n: int, edges: list[tuple[int, int]]) -> None:
         e = np.array(edges, dtype=np.int64)
-        self.roads = Roads(e, np.ones(len(e)), np.zeros(len(e), bool), n, 40.0, 20.0)
+        m = len(e)
+        self.roads = Roads(e, np.ones(m), np.zeros(m, bool), [""] * m, ["plain"] * m, n,
+                           40.0, 0.5, 0.5, 0.0, 1.0, 1.0)
 
     def supplied(self, passable: np.ndarray, sources: np.ndarray) -> np.ndarray:
         return supplied_towns(self.roads.masked(passable), sources[passable[sources]])

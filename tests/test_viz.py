@@ -1,5 +1,5 @@
-"""The teaching view's model side (sim.views.viz) and `frontline viz` argument handling; the page in
-a real browser is tests/test_browser.py."""
+"""The classroom view's model side (sim.views.viz) and `frontline viz` argument handling; the page
+in a real browser is tests/test_browser.py."""
 
 from __future__ import annotations
 
@@ -14,14 +14,20 @@ from sim.cli import main
 from sim.cli.viz import server_command
 from sim.errors import InputError
 from sim.views.viz import (
+    LEVERS,
     VizModel,
+    about_markdown,
+    charts_figure,
     day_text,
+    export_events_csv,
+    export_series_csv,
     lever_overrides,
     levers,
     log_markdown,
-    map_figure,
+    map_picture,
     model_params,
-    territory_figure,
+    town_info,
+    town_markdown,
 )
 
 
@@ -79,29 +85,81 @@ def test_air_lever_changes_outcomes_over_seeds():
 
 def test_pictures_and_text():
     m = VizModel(scenario_path=str(BUILTIN), seed=1)
-    assert day_text(m) == "Day 0 of 12 · 2024-11-27"
+    assert day_text(m) == "Start · 2024-11-27 · before day 0 (days 0–11)"
     assert log_markdown(m).startswith("_No control changes")
     for _ in range(3):
         m.step()
-    assert day_text(m) == "Day 3 of 12 · 2024-11-30"
+    assert day_text(m) == "End of day 2 · 2024-11-29 (days 0–11)"
     table = log_markdown(m)
     first = m.result.log_rows[-1]
     assert m.theatre.names[first[1]] in table.splitlines()[2]     # newest first
     assert table.count("\n") >= len(m.result.log_rows[-40:]) + 1
-    fig = map_figure(m)
-    assert fig.axes[0].get_title() == m.setup.name
-    t = territory_figure(m)
-    lines = t.axes[0].get_lines()
-    assert len(lines) == len(m.setup.factions)
-    assert len(lines[0].get_xdata()) == 4                       # start + 3 days
-    assert lines[0].get_ydata()[-1] == m.result.series_array[2, 0, 0]
+    fig, places = map_picture(m)
+    assert len(places) == m.theatre.n
+    assert all(0 <= x <= 1 and 0 <= y <= 1 for _t, x, y in places)
+    assert fig.axes[0].get_xlabel().startswith("longitude")
+
+
+def test_day_axis_matches_the_command_line():
+    """After k steps the page shows the end of day k-1, and the charts' last point is
+    series.csv's row for day k-1 (the command line's convention), for every chart."""
+    r = sim.run(BUILTIN, seed=2)
+    series = r.series
+    m = VizModel(scenario_path=str(BUILTIN), seed=2)
+    for k in (1, 4):
+        while m.day < k:
+            m.step()
+        assert day_text(m).startswith(f"End of day {k - 1} · {r.date(k - 1)}")
+        fig = charts_figure(m)
+        axes = fig.axes
+        assert len(axes) == 4
+        for ax, col in zip(axes, ("towns", "strength", "morale", "losses"), strict=True):
+            lines = ax.get_lines()
+            assert len(lines) == len(m.setup.factions)
+            for i, line in enumerate(lines):
+                x, y = line.get_xdata(), line.get_ydata()
+                assert list(x) == list(range(-1, k))              # -1 is the start
+                want = series[(series["day"] == k - 1)
+                              & (series["faction"] == m.setup.factions[i])][col].item()
+                assert y[-1] == pytest.approx(want)
+
+
+def test_town_inspection_and_export():
+    m = VizModel(scenario_path=str(BUILTIN), seed=1)
+    for _ in range(3):
+        m.step()
+    f = m.forces
+    for t in (m.theatre.id_of("Aleppo"), m.theatre.id_of("Saraqib")):
+        info = town_info(m, t)
+        assert info["holder"] == m.setup.factions[m.owner[t]]
+        here = (f.town[: f.size] == t) & (f.strength[: f.size] > 0)
+        assert sum(s for _n, s in info["garrison"].values()) == pytest.approx(
+            f.strength[: f.size][here].sum())
+        assert sum(n for n, _s in info["garrison"].values()) == int(here.sum())
+        assert info["supplied"] == bool(m.supplied[m.owner[t], t])
+        assert info["name"] in town_markdown(m, t)
+    full = sim.run(BUILTIN, seed=1)
+    ev = export_events_csv(m).splitlines()
+    want = full.events.to_csv(index=False).splitlines()
+    assert ev[0] == want[0] and ev[1:] == [w for w in want[1:] if int(w.split(",")[0]) < 3]
+    se = export_series_csv(m).splitlines()
+    assert len(se) == 1 + 3 * len(m.setup.factions)
+    assert se == full.series.to_csv(index=False).splitlines()[: len(se)]
+
+
+def test_information_panel_names_the_scenario_and_every_lever():
+    sc = sim.load_scenario(BUILTIN)
+    text = about_markdown(sc)
+    assert sc.spec.description in text and "What it models" in text
+    for key in ("seed", "air_effect", "morale_sensitivity", "attack_ratio", "reinforcement"):
+        assert LEVERS[key] in text
 
 
 def test_model_params_match_the_model_signature():
     params = model_params(BUILTIN, seed=4)
     sig = inspect.signature(VizModel.__init__).parameters
     assert set(params) <= set(sig)
-    assert params["seed"]["value"] == 4
+    assert params["seed"]["value"] == 4 and params["seed"]["type"] == "InputInt"
     assert params["attack_ratio"]["value"] == 1.5
     kwargs = {k: (v["value"] if isinstance(v, dict) else v) for k, v in params.items()}
     assert VizModel(**kwargs).seed == 4
@@ -110,6 +168,7 @@ def test_model_params_match_the_model_signature():
 def test_cli_loopback_default_and_bad_input(capsys):
     cmd = server_command("127.0.0.1", 8765)
     assert cmd[cmd.index("--host") + 1] == "127.0.0.1"
+    assert "sim.views.viz_page" in cmd
     assert main(["viz", "nope.toml"]) == 2
     assert "nope.toml" in capsys.readouterr().err
     assert main(["viz", str(BUILTIN), "--port", "99999"]) == 2
@@ -121,6 +180,7 @@ def test_cli_binds_loopback_unless_asked():
     args = build_parser().parse_args(["viz", str(BUILTIN)])
     assert args.host == "127.0.0.1" and args.port == 8765
     assert build_parser().parse_args(["viz", str(BUILTIN), "--host", "0.0.0.0"]).host == "0.0.0.0"
+    assert build_parser().parse_args(["viz", str(BUILTIN), "--seed", "123456"]).seed == 123456
 
 
 def test_slider_bounds_come_from_the_parameter_table():

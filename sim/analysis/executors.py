@@ -13,13 +13,16 @@ Executors never touch random state: any randomness must travel inside the items.
 
 from __future__ import annotations
 
+import ast
 import logging
 import multiprocessing as mp
 import os
 import signal
+import sys
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from pathlib import Path
 from typing import Any, TypeVar
 
 from ..errors import InputError
@@ -65,6 +68,60 @@ class Executor:
 
     def describe(self) -> str:
         return f"{self.backend} ({self.workers} worker{'s' if self.workers != 1 else ''})"
+
+
+def _is_main_test(test: ast.expr) -> bool:
+    """``__name__ == "__main__"`` (either way round)."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1
+            and isinstance(test.ops[0], ast.Eq)):
+        return False
+    sides = [test.left, test.comparators[0]]
+    return (any(isinstance(x, ast.Name) and x.id == "__name__" for x in sides)
+            and any(isinstance(x, ast.Constant) and x.value == "__main__" for x in sides))
+
+
+def unguarded_script_call() -> tuple[str, int] | None:
+    """(script, line) when this call comes from the module-level code of a script that
+    worker processes would run again (spawn and forkserver re-import the main script, as
+    multiprocessing.spawn.prepare does) and the line is not under ``if __name__ ==
+    "__main__":``; else None. Starting a pool there makes every worker start a pool of its
+    own while bootstrapping, and the pool breaks (BrokenProcessPool)."""
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    name = getattr(getattr(main, "__spec__", None), "name", None)
+    if main is None or not path or not os.path.isfile(path):
+        return None
+    if name is not None and (name == "__main__" or name.endswith(".__main__")):
+        return None                               # never re-run in the workers
+    f = sys._getframe(1)
+    while f is not None:
+        if f.f_globals is vars(main) and f.f_code.co_name == "<module>" \
+                and os.path.abspath(f.f_code.co_filename) == os.path.abspath(path):
+            break
+        f = f.f_back
+    if f is None:
+        return None
+    try:
+        tree = ast.parse(Path(path).read_text(encoding="utf-8"), path)
+    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+        return None
+    line = f.f_lineno
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and _is_main_test(node.test) \
+                and node.lineno <= line <= (node.end_lineno or node.lineno):
+            return None
+    return path, line
+
+
+def require_main_guard(what: str) -> None:
+    """Stop with one line (no traceback) saying what to add when ``what`` (starting worker
+    processes) is called from unguarded module-level code of a script."""
+    hit = unguarded_script_call()
+    if hit is not None:
+        path, line = hit
+        raise SystemExit(f"frontline: error: {path}:{line}: the {what} started here would "
+                         "each run this script again; put the script's code under "
+                         "`if __name__ == \"__main__\":` (or use workers=1)")
 
 
 def _ignore_sigint() -> None:
@@ -198,11 +255,15 @@ def make_executor(workers: int = 1, scheduler: str | None = None,
             raise InputError("command line", "--dask-local", "expected at least 1 worker")
         if dask_local is not None:
             dask_local = cap_workers(dask_local, "--dask-local")
+            require_main_guard(f"{dask_local} local Dask workers")
         return DaskExecutor(scheduler=scheduler, dask_local=dask_local)
     if workers < 0:
         raise InputError("command line", "--workers", f"expected >= 0, got {workers}")
     workers = cpu_count() if workers == 0 else cap_workers(workers, "--workers")
-    return Executor() if workers == 1 else PoolExecutor(workers)
+    if workers == 1:
+        return Executor()
+    require_main_guard(f"{workers} worker processes")
+    return PoolExecutor(workers)
 
 
 def cpu_count() -> int:

@@ -105,6 +105,14 @@ class Experiment:
         self.out = Path(out) if out is not None else Path("runs") / file.stem
         self._runs: pd.DataFrame | None = None
 
+    def __repr__(self) -> str:
+        d = self.spec.design
+        what = f"{d.kind} over {', '.join(self.names)}" if self.names else "replicates"
+        done = (self.out / "runs.parquet").is_file()
+        return (f"<Experiment {self.name!r}: scenario {self.scenario.name!r}, {what}; "
+                f"{len(self.points)} point(s) x {self.spec.replicates} replicate(s) = "
+                f"{self.n_runs} runs -> {self.out} ({'results on disk' if done else 'not run'})>")
+
     def _check_value(self, name: str, value: Any) -> None:
         """A swept value must be valid for its parameter (checked against the table) or
         scenario field (checked by loading the scenario with it, once per value)."""

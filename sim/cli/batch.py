@@ -2,8 +2,11 @@
 
 Runs an experiment (replicates, a sweep or a sensitivity design), streaming results to
 ``DIR`` (default ``runs/<experiment>``); the same command again runs only what is missing.
-Prints the summary (median and quantiles per metric) and, for a sobol or morris design, the
-sensitivity indices; writes them to ``summary.csv`` and ``sensitivity.csv`` beside the runs.
+Prints the summary (mean and quantiles per metric, per design point) and writes it to
+``summary.csv``. For a sobol or morris design (hundreds of points) the screen gets the summary
+over all runs and the indices table (one row per metric and parameter, with 95% half-widths;
+a warning line when the intervals show too few samples); the per-point table goes to
+``summary.csv`` and the indices to ``sensitivity.csv``.
 """
 
 from __future__ import annotations
@@ -14,6 +17,14 @@ from pathlib import Path
 
 from ..inputs.files import check_out_dir
 from .args import int_arg, scheduler_arg
+
+MAX_POINTS_ON_SCREEN = 12      # more design points: the per-point table goes to the file only
+
+
+def _fmt(x: float) -> str:
+    """Table numbers: three significant digits, no e-notation."""
+    from ..views.batchplots import num  # here: keeps `frontline --help` fast
+    return num(x)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -52,17 +63,29 @@ def run(args: argparse.Namespace) -> int:
     if not (exp.out / "runs.parquet").is_file():
         print(f"some runs failed; see {manifest}", file=sys.stderr)
         return 1
+    from ..analysis.metrics import summarise  # here: see above
+    from ..views.shifts import sensitivity_table, sensitivity_warning  # here: see above
+    many = d.kind in ("sobol", "morris") or len(exp.points) > MAX_POINTS_ON_SCREEN
     with pd.option_context("display.width", 160, "display.max_columns", 30,
-                           "display.float_format", "{:.3g}".format):
+                           "display.float_format", _fmt):
         summary = exp.summary()
         summary.to_csv(exp.out / "summary.csv", index=False)
+        if many:
+            print(f"summary over all {len(exp.runs)} runs (per design point: "
+                  f"{exp.out / 'summary.csv'}; 'missing': share of runs where the metric is "
+                  "undefined, e.g. never captured)")
+            summary = summarise(exp.runs, exp.metrics)
         cols = [c for c in summary.columns if summary[c].notna().any()]
         print(summary[cols].to_string(index=False))
         if d.kind in ("sobol", "morris"):
             sens = exp.sensitivity()
             sens.to_csv(exp.out / "sensitivity.csv", index=False)
-            print(f"\nsensitivity ({d.kind}; value ± 95% interval half-width)")
-            print(sens.to_string(index=False))
+            print(f"\nsensitivity indices ({d.kind}; *_conf: 95% interval half-width; "
+                  f"table: {exp.out / 'sensitivity.csv'})")
+            print(sensitivity_table(sens).to_string(index=False))
+            warning = sensitivity_warning(sens, len(exp.points))
+            if warning:
+                print(f"frontline: warning: {warning}", file=sys.stderr)
     print(f"\nwrote {exp.out}/runs.parquet, events.parquet, series.parquet, summary.csv, "
           "manifest.json", file=sys.stderr)
     return 0

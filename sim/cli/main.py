@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import argparse
 import functools
+import os
 import sys
 import warnings
 from types import ModuleType
 
 from ..errors import InputError, one_line
+from ..provenance import VERSION
 from . import batch, calibrate, exercises, forecast, imports, params, plot, run, scenarios, viz
 from .args import Parser
 
@@ -39,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The one parser (built once per process: parsing does not change it)."""
     p = Parser(prog="frontline", description="Agent-based simulator of factions contesting "
                "towns on a road graph.")
+    p.add_argument("--version", action="version", version=f"frontline {VERSION}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=Parser)
     for name, (module, help_text) in COMMANDS.items():
         module.add_arguments(sub.add_parser(name, help=help_text))
@@ -55,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:
         print(f"frontline: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:              # `frontline ... | head`: the reader left; not an error
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps Python's exit flush quiet
+        return 0
     except OSError as exc:   # a file or folder the system refused: full disk, permissions...
         where = exc.filename if exc.filename is not None else "-"
         print(f"frontline: error: {InputError(where, '-', exc.strerror or str(exc))}",

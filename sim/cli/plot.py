@@ -1,6 +1,6 @@
 """`frontline plot KIND RESULTS... [options]`: pictures of batch results (PNG and SVG).
 
-    frontline plot capture runs/a runs/b --town Aleppo --by opposition
+    frontline plot capture runs/a runs/b --town Aleppo --by opposition [--reported FILE]
     frontline plot control runs/a --day 2024-12-01 --faction opposition
     frontline plot fan runs/a --faction government [--measure territory_share] [--point K]
     frontline plot whatif runs/air --point 5 [--base-point 0 | --base runs/other]
@@ -35,6 +35,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     c.add_argument("results", nargs="+", type=Path, help="batch results folders to overlay")
     c.add_argument("--town", required=True)
     c.add_argument("--by", help="capturing faction (default: anyone)")
+    c.add_argument("--reported", type=Path, metavar="FILE",
+                   help="reported control changes (CSV, event schema): mark the reported day")
     m = sub.add_parser("control", parents=[common], help="probability-of-control map")
     m.add_argument("results", type=Path)
     m.add_argument("--day", default="-1", help="day number or date (default: the last day)")
@@ -85,6 +87,7 @@ def run(args: argparse.Namespace) -> int:
     # imported here, not at the top: keeps `frontline --help` and bad flags fast
     from ..analysis.experiments import Experiment
     from ..views import batchplots as bp
+    from ..views import shifts
     if getattr(args, "out", None) is not None and not args.out.name:
         raise InputError("command line", "--out", f"expected a file name, got {str(args.out)!r}")
     if args.kind == "animate":
@@ -112,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.out:
         check_out_file(plots / "x.png")
     if args.kind == "capture":
-        fig = bp.capture_plot(exps, args.town, args.by)
+        fig = bp.capture_plot(exps, args.town, args.by, reported=args.reported)
         stem = plots / safe_name(f"capture_{args.town}")
     elif args.kind == "control":
         d = _day(args.day, exp)
@@ -129,10 +132,10 @@ def run(args: argparse.Namespace) -> int:
         if base is None and point == args.base_point:
             raise InputError("command line", "--point", "the same as --base-point; compare "
                              "two different design points or give --base")
-        fig = bp.whatif_plot(exp, point, args.base_point, base)
+        fig = shifts.whatif_plot(exp, point, args.base_point, base)
         stem = plots / f"whatif_{point}_vs_{args.base_point}"
     else:
-        fig = bp.sensitivity_bars(exp)
+        fig = shifts.sensitivity_bars(exp)
         stem = plots / "sensitivity"
     for p in bp.save(fig, args.out or stem, formats):
         print(p)

@@ -1,25 +1,54 @@
-"""`frontline run SCENARIO`: run one scenario, print its control changes and a summary,
-and with ``--out DIR`` write events, control, series, metadata and a map."""
+"""`frontline run SCENARIO`: run one scenario, print its control changes (all, or those of
+``--cause``), the count of changes by cause, when the ``--town``s changed hands and a summary;
+with ``--out DIR`` write events, control, series, metadata and a map. ``--seeds A-B`` runs
+several seeds and prints one line per seed (changes by cause, towns held at the end)."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
+from ..errors import InputError
 from ..inputs.files import check_out_dir
 from .args import int_arg, seed_arg
+
+CAUSES = ("assault", "withdrawal", "encirclement", "handover")
 
 
 def add_arguments(r: argparse.ArgumentParser) -> None:
     r.add_argument("scenario", help="scenario TOML file")
     r.add_argument("--seed", type=seed_arg, help="random seed (default: the scenario's)")
+    r.add_argument("--seeds", metavar="A-B",
+                   help="run seeds A to B; one line per seed (changes by cause, towns held)")
     r.add_argument("--days", type=int_arg("--days", 1), help="number of days to run")
     r.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE",
                    help="override a parameter or scenario field (repeatable)")
     r.add_argument("--params", type=Path, metavar="FILE",
                    help="parameter values from a TOML [params] table (e.g. a fitted file)")
     r.add_argument("--out", type=Path, help="write events, control, series, meta and map here")
-    r.add_argument("--quiet", action="store_true", help="print only the summary")
+    r.add_argument("--quiet", action="store_true", help="print no list of changes")
+    r.add_argument("--cause", choices=CAUSES, help="list only the changes of this cause")
+    r.add_argument("--town", action="append", default=[], metavar="NAME",
+                   help="print when this town changed hands (repeatable)")
+
+
+def _seed_range(text: str) -> range:
+    a, sep, b = text.partition("-")
+    try:
+        lo, hi = int(a), int(b) if sep else int(a)
+    except ValueError:
+        raise InputError("command line", "--seeds", f"expected A-B (e.g. 1-6), got {text!r}") \
+            from None
+    if lo < 0 or hi < lo or hi - lo >= 1000:
+        raise InputError("command line", "--seeds", f"expected 0 <= A <= B < A+1000, got {text}")
+    return range(lo, hi + 1)
+
+
+def by_cause(result) -> str:
+    """'N control changes: assault a, withdrawal w, encirclement e, handover h'."""
+    causes = [str(c) for *_x, c in result.log_rows]
+    parts = ", ".join(f"{c} {causes.count(c)}" for c in CAUSES)
+    return f"{len(causes)} control changes: {parts}"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -36,18 +65,40 @@ def run(args: argparse.Namespace) -> int:
     if args.days is not None:
         over["days"] = args.days
     sc = load_scenario(args.scenario, over)
+    towns = [sc.theatre.id_of(t, file="command line", field="--town") for t in args.town]
+    if args.seeds:
+        if args.seed is not None or args.out:
+            raise InputError("command line", "--seeds", "give --seeds or --seed/--out, not both")
+        print(f"{sc.name}: {sc.start} + {sc.days} days, theatre {sc.theatre.name}")
+        for seed in _seed_range(args.seeds):
+            r = ConflictModel(sc, seed=seed, agents=False).run()
+            held = ", ".join(f"{f} {int(n)}" for f, n in
+                             zip(r.factions, r.series_array[-1, :, 0], strict=True))
+            print(f"seed {seed}: {by_cause(r)}; towns at the end: {held}")
+        return 0
     result = ConflictModel(sc, seed=args.seed, agents=False).run()
     print(f"{sc.name}: {sc.start} + {sc.days} days, theatre {sc.theatre.name} "
           f"({sc.theatre.n} towns), seed {result.seed}")
+    ev = result.events
+    if args.cause:
+        ev = ev[ev["cause"] == args.cause]
     if not args.quiet:
-        ev = result.events
         if ev.empty:
-            print("no control changes")
+            print("no control changes" + (f" by {args.cause}" if args.cause else ""))
         width = max([len(p) for p in ev.place] + [5])
         print(f"\n{'date':10}  {'place':{width}}  change")
         for row in ev.itertuples():
-            print(f"{row.date:10}  {row.place:{width}}  {row.previous_controller or '-'} -> "
-                  f"{row.new_controller}  ({row.cause})")
+            print(f"{row.date:%Y-%m-%d}  {row.place:{width}}  {row.previous_controller or '-'} "
+                  f"-> {row.new_controller}  ({row.cause})")
+    print(f"\n{by_cause(result)}")
+    for t in towns:
+        name = sc.theatre.names[t]
+        rows = result.events[result.events["place"] == name]
+        if rows.empty:
+            print(f"{name}: held by {result.holder(t, 0) or 'nobody'} throughout")
+        for row in rows.itertuples():
+            print(f"{name}: {row.previous_controller or '-'} -> {row.new_controller} on "
+                  f"{row.date:%Y-%m-%d} (day {row.day}, {row.cause})")
     print()
     print(result.summary().to_string(index=False))
     if args.out:

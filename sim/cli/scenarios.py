@@ -1,9 +1,15 @@
-"""`frontline scenarios list | show NAME | validate FILES...`: the scenario library."""
+"""`frontline scenarios list | show NAME [--json] | validate FILES...`: the scenario library.
+
+``list`` wraps each description at word boundaries to the terminal's width; ``show`` prints a
+readable summary (theatre, dates, factions, deployments, phases, events, parameters changed
+from the table's defaults) and ``show --json`` the fully resolved scenario."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
+import textwrap
 from pathlib import Path
 
 from ..errors import InputError
@@ -14,8 +20,9 @@ def add_arguments(s: argparse.ArgumentParser) -> None:
     s_sub = s.add_subparsers(dest="action", required=True, parser_class=Parser)
     s_sub.add_parser("list", help="table of the scenarios in a folder").add_argument(
         "folder", nargs="?", default="scenarios", type=Path)
-    sh = s_sub.add_parser("show", help="the fully resolved scenario")
-    sh.add_argument("name")
+    sh = s_sub.add_parser("show", help="a summary of a scenario (--json: the full dump)")
+    sh.add_argument("name", help="a scenario file, or a name in scenarios/")
+    sh.add_argument("--json", action="store_true", help="the fully resolved scenario as JSON")
     v = s_sub.add_parser("validate", help="validate scenario files")
     v.add_argument("files", nargs="+", type=Path)
 
@@ -45,27 +52,49 @@ def run(args: argparse.Namespace) -> int:
             about = (sc.spec.description.strip().splitlines() or [""])[0]
             name = str(f.relative_to(args.folder).with_suffix(""))
             rows.append((name, sc.theatre.name, f"{sc.start}..{end}",
-                         ",".join(sc.factions), about[:60]))
-        widths = [max(len(r[i]) for r in rows + [("name", "theatre", "dates", "factions",
-                                                    "about")]) for i in range(5)]
+                         ",".join(sc.factions), about))
         head = ("name", "theatre", "dates", "factions", "about")
+        widths = [max(len(r[i]) for r in [*rows, head]) for i in range(4)]
+        cols = shutil.get_terminal_size((100, 24)).columns
+        indent = sum(widths) + 2 * len(widths)
+        room = cols - indent
+        if room < 40:                    # too narrow: the description on lines of its own
+            print("  ".join(c.ljust(w) for c, w in zip(head[:4], widths, strict=True)).rstrip())
+            for r in rows:
+                print("  ".join(c.ljust(w) for c, w in zip(r[:4], widths, strict=True)).rstrip())
+                for line in textwrap.wrap(r[4], max(cols - 4, 30)):
+                    print("    " + line)
+            return 0
         for r in [head, *rows]:
-            print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+            lines = textwrap.wrap(r[4], room) or [""]
+            print("  ".join(c.ljust(w) for c, w in zip(r[:4], widths, strict=True)) + "  "
+                  + lines[0])
+            for more in lines[1:]:
+                print(" " * indent + more)
         return 0
     if args.action == "show":
         path = Path(args.name)
         if not path.exists():
             path = Path("scenarios") / f"{args.name}.toml"
+        if not path.exists():
+            from ..errors import did_you_mean  # here: only this error needs it
+            known = [p.stem for p in _scenario_files(Path("scenarios"))] \
+                if Path("scenarios").is_dir() else []
+            raise InputError(args.name, "-", f"no such scenario file or name in scenarios/"
+                             f"{did_you_mean(Path(args.name).stem, known)}")
         sc = load_scenario(path)
-        data = sc.spec.model_dump(mode="json")
-        data["params"] = sc.params.as_dict()
-        data["file"] = str(sc.file)
         chain, f = [], sc.file
         while (parent := read_toml(f).get("extends")) is not None:   # the files it inherits
             f = (f.parent / parent).resolve()
             chain.append(str(f))
-        data["extends"] = chain
-        print(json.dumps(data, indent=2, ensure_ascii=False))
+        if args.json:
+            data = sc.spec.model_dump(mode="json")
+            data["params"] = sc.params.as_dict()
+            data["file"] = str(sc.file)
+            data["extends"] = chain
+            print(json.dumps(data, indent=2, ensure_ascii=False))
+        else:
+            print(summary(sc, chain))
         return 0
     if args.action == "validate":
         for f in args.files:
@@ -74,3 +103,73 @@ def run(args: argparse.Namespace) -> int:
                   f"{sc.days} days)")
         return 0
     raise InputError("command line", args.action, "unknown action")
+
+
+def summary(sc, chain: list[str]) -> str:
+    """A scenario on one screen: what, where, when, who, the plan and the changed
+    parameters (the defaults are in `frontline params`)."""
+    from ..inputs.params import PARAMS  # here: keeps `frontline --help` fast
+    width = min(shutil.get_terminal_size((100, 24)).columns, 100)
+
+    def para(text: str, indent: str = "  ") -> str:
+        return textwrap.fill(" ".join(str(text).split()), width, initial_indent=indent,
+                             subsequent_indent=indent + "  ")
+
+    sp, th = sc.spec, sc.theatre
+    out = [f"{sc.name}  ({sc.file})"]
+    if sp.description:
+        out.append(para(sp.description))
+    out.append(para(f"theatre {th.name}: {th.n} towns, {len(th.edges)} roads; "
+                    f"{sc.start} to {sc.date(sc.days - 1)} ({sc.days} days); seed {sp.seed}"))
+    if chain:
+        out.append(para("extends " + " <- ".join(chain)))
+    out.append("\nfactions")
+    for name, f in sp.factions.items():
+        rel = "; ".join(x for x in (f"allies {', '.join(f.allies)}" if f.allies else "",
+                                    f"neutral to {', '.join(f.neutral)}" if f.neutral else "")
+                        if x)
+        doctrine = ", ".join(f"{k} {getattr(f, k):g}" for k in
+                             ("attack_ratio", "hold_ratio", "garrison_share")
+                             if getattr(f, k) is not None)
+        held = sum(1 for c in th.controller if c == name)
+        out.append(para(f"{name}: {f.strength:,.0f} fighters, quality {f.quality:g}, morale "
+                        f"{f.morale:g}, air {f.air:g}, drones {f.drones:g}; holds {held} towns"
+                        f"{'; ' + rel if rel else ''}{'; ' + doctrine if doctrine else ''}; "
+                        f"supply from {', '.join(f.supply) or '-'}"))
+    if sp.deployments:
+        per: dict[str, tuple[int, float]] = {}
+        for d in sp.deployments:
+            n, s = per.get(d.faction, (0, 0.0))
+            per[d.faction] = (n + 1, s + d.strength)
+        out.append("\ndeployments")
+        out += [para(f"{k}: {n} placed, {s:,.0f} fighters") for k, (n, s) in per.items()]
+    if sp.phases:
+        out.append("\nphases")
+        for i, ph in enumerate(sp.phases):
+            when = f"when {ph.when}" + (f" for {ph.duration} days" if ph.duration else "") \
+                if ph.when else f"days {ph.start}-{ph.end - 1 if ph.end else sc.days - 1}"
+            goal = f"; objectives {', '.join(ph.objectives)}" if ph.objectives else ""
+            dest = f"; to {ph.to}" if ph.to else (f"; line {', '.join(ph.line)}"
+                                                  if ph.line else "")
+            out.append(para(f"{i}. {ph.faction} {ph.kind}, {when}, commitment "
+                            f"{ph.commitment:g}{goal}{dest}"))
+    if sp.events:
+        out.append("\nevents")
+        for i, e in enumerate(sp.events):
+            when = f"day {e.day}" if e.day is not None else f"when {e.when}"
+            who = e.faction or ", ".join(e.factions)
+            where = e.town or ", ".join(e.towns) or (e.region or "")
+            extra = f" {e.strength:,.0f} fighters" if e.strength else ""
+            extra += f" to {e.to}" if e.to else ""
+            note = f" ({e.note})" if e.note else ""
+            out.append(para(f"{i}. {when}: {e.kind} {who}{extra}"
+                            f"{' at ' + where if where else ''}{note}"))
+    changed = {k: v for k, v in sc.params.as_dict().items() if v != PARAMS[k].default}
+    out.append("\nparameters changed from the defaults (`frontline params`)")
+    out.append(para(", ".join(f"{k} = {v:g}" if isinstance(v, float) else f"{k} = {v}"
+                              for k, v in changed.items()) or "none"))
+    if sp.sources:
+        out.append("\nsources")
+        out += [para(s) for s in sp.sources]
+    out.append("\n(full resolved scenario: frontline scenarios show NAME --json)")
+    return "\n".join(out)

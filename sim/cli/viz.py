@@ -34,13 +34,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="port to serve on (default 8765; 0 picks a free one)")
     parser.add_argument("--host", default="127.0.0.1",
                         help="interface to listen on (default 127.0.0.1, this machine only)")
-    parser.add_argument("--seed", type=int_arg("--seed", 0, 999),
+    parser.add_argument("--seed", type=int_arg("--seed", 0),
                         help="initial seed (default: the scenario's)")
 
 
 def server_command(host: str, port: int) -> list[str]:
-    """The solara command line that serves :mod:`sim.views.viz` (no update check)."""
-    return [sys.executable, "-m", "solara", "run", "sim.views.viz", "--host", host,
+    """The solara command line that serves :mod:`sim.views.viz_page` (no update check)."""
+    return [sys.executable, "-m", "solara", "run", "sim.views.viz_page", "--host", host,
             "--port", str(port), "--production", "--no-open", "--log-level", "warning",
             "--no-check-version"]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .forces import ATTACK
 from .kernels import combat
 from .orders import give_up, leave_town, retreat
 from .situation import Situation
@@ -16,7 +17,11 @@ def resolve(state: State, sit: Situation, rng: np.random.Generator) -> None:
 
     Sides: the town holder and its allies defend (with ``defence_bonus`` and fortification);
     factions hostile to them attack. Per-capita kill rates are ``kill_rate`` times the side's
-    strength-weighted quality x morale x support. Afterwards a unit that has lost more than
+    strength-weighted effective strength per fighter (quality x morale x cohesion x fatigue x
+    support x culmination, State.power_array); an attacker that came along a road crossing a
+    river or climbing into mountains fights at 1 / the road's approach factor (Roads).
+    Units that fought, or pressed an attack, tire; the others rest (``fatigue_per_day``,
+    ``fatigue_recovery``). Afterwards a unit that has lost more than
     ``breakpoint`` of the strength it brought breaks off, and a defending side whose odds now
     exceed its hold limit withdraws; a broken unit with nowhere to go, or a cut-off unit whose
     morale is below ``surrender_morale``, surrenders.
@@ -27,8 +32,9 @@ def resolve(state: State, sit: Situation, rng: np.random.Generator) -> None:
     towns = np.unique(f.town[alive][towns])
     if towns.size == 0:
         f.engaged[:] = np.nan
+        _tire(state, np.zeros(len(f.strength), dtype=bool))
         return
-    power = state.power_array()
+    power = state.power_array() / _approach(state)
     battle_town = np.zeros(sc.theatre.n, dtype=bool)
     battle_town[towns] = True
     in_battle = alive & battle_town[f.town]
@@ -69,10 +75,33 @@ def resolve(state: State, sit: Situation, rng: np.random.Generator) -> None:
             lost = f.strength[ids] * (1.0 - keep)
             np.add.at(state.losses, f.faction[ids], lost)
             f.strength[ids] *= keep
+    _tire(state, in_battle)
     spent = in_battle & (f.strength < p.min_strength)
     np.add.at(state.losses, f.faction[spent], f.strength[spent])
     f.strength[spent] = 0.0
     _break_off(state, sit, towns, sides, A, D, am, dm)
+
+
+def _approach(state: State) -> np.ndarray:
+    """Per unit: the approach factor of the road it came along into its town (1 for a unit
+    that has not moved, or whose town its side holds)."""
+    f, roads = state.forces, state.roads
+    out = np.ones(len(f.strength))
+    for uid in np.flatnonzero((f.strength > 0) & (f.origin != f.town)):
+        a, b = int(f.origin[uid]), int(f.town[uid])
+        if state.owner[b] >= 0 and state.scenario.relation[f.faction[uid], state.owner[b]] == -1:
+            out[uid] = roads.approach_between(a, b)
+    return out
+
+
+def _tire(state: State, in_battle: np.ndarray) -> None:
+    """Units that fought today or press an attack tire; the rest recover."""
+    f, p = state.forces, state.params
+    alive = f.strength > 0
+    busy = alive & (in_battle | (f.posture == ATTACK))
+    f.fatigue[busy] = np.minimum(f.fatigue[busy] + p.fatigue_per_day, 0.9)
+    rest = alive & ~busy
+    f.fatigue[rest] = np.maximum(f.fatigue[rest] - p.fatigue_recovery, 0.0)
 
 
 def _break_off(state: State, sit: Situation, towns: np.ndarray,

@@ -1,7 +1,8 @@
 """Control: who holds each town at the end of the day's fighting.
 
 Rule (DESIGN.md, step 6): a town changes hands when a hostile faction's units hold it and
-none of the holder's side remain; an unheld town passes to whoever has units in it. The cause
+none of the holder's side remain; an unheld town passes to whoever has units in it. Off-map
+places never change hands. The cause
 is assault (fought over today), encirclement (its garrison surrendered) or withdrawal (its
 defenders had left). Mobile units that take a town leave a garrison in it (orders.occupy).
 """
@@ -27,7 +28,8 @@ def change_control(s: State) -> None:
     held = s.owner >= 0
     own_side = np.where(held, side[np.maximum(s.owner, 0), np.arange(n)], 0.0)
     present = np.where(held, hostile[np.maximum(s.owner, 0), np.arange(n)], S.sum(axis=0))
-    for t in np.flatnonzero((own_side <= 0) & (present > 0)):
+    onmap = s.scenario.theatre.onmap               # off-map places never change hands
+    for t in np.flatnonzero((own_side <= 0) & (present > 0) & onmap):
         o = s.owner[t]
         cand = S[:, t] * (rel[o] == -1 if o >= 0 else 1)
         new = int(np.argmax(cand))

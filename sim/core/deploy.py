@@ -12,35 +12,40 @@ from .forces import HOLD, POSTURES
 from .state import State
 
 
-def deploy(state: State, garrison_share: Sequence[float]) -> None:
+def deploy(state: State, garrison_share: Sequence[float],
+           strength_factor: Sequence[float] | None = None) -> None:
     """Create every faction's units at day 0.
 
-    Assumptions: a share ``garrison_share`` of a faction's strength garrisons its towns in
+    Assumptions: a faction's true strength is the scenario's estimate times
+    ``strength_factor`` (a run's draw of ``force_uncertainty``; explicit deployments scale
+    with it); a share ``garrison_share`` of it garrisons the faction's on-map towns in
     proportion to town value to the power ``garrison_focus`` (towns whose share is below
-    ``min_strength`` get none); explicit deployments come out of the same total; what is
-    left forms mobile units of
-    ``brigade_size`` staged in the faction's most valuable front-line towns.
+    ``min_strength`` get none; off-map places get no garrison); explicit deployments come out
+    of the same total; what is left forms mobile units of ``brigade_size`` staged in the
+    faction's most valuable front-line towns.
     """
     sc, p = state.scenario, state.params
     th = sc.theatre
     rows: list[tuple[int, int, float, float, int, bool]] = []
     for i, name in enumerate(sc.factions):
         spec = sc.spec.factions[name]
+        k = 1.0 if strength_factor is None else float(strength_factor[i])
+        total = spec.strength * k
         explicit = [d for d in sc.deployments if d.faction == i]
-        used = sum(d.strength for d in explicit)      # <= strength, checked in bind()
+        used = sum(d.strength for d in explicit) * k   # <= strength, checked in bind()
         for d in explicit:
             posture = POSTURES.index(d.posture)
             for _ in range(d.units):
-                rows.append((i, d.town, d.strength / d.units, d.quality or spec.quality,
+                rows.append((i, d.town, d.strength * k / d.units, d.quality or spec.quality,
                              posture, posture != HOLD))
-        left = spec.strength - used
-        towns = np.flatnonzero(state.owner == i)
+        left = total - used
+        towns = np.flatnonzero((state.owner == i) & th.onmap)
         if towns.size == 0:
             if left >= p.min_strength and not explicit:
                 raise InputError(sc.file, f"factions.{name}",
                                  "the faction holds no town at the start; give it deployments")
             continue
-        garrison = min(garrison_share[i] * spec.strength, left)
+        garrison = min(garrison_share[i] * total, left)
         w = th.value[towns] ** p.garrison_focus
         share = garrison * w / w.sum()
         keep = share >= p.min_strength

@@ -45,7 +45,27 @@ def holds(node: Node, state: State) -> bool:
         return bool(state.owner[node[1]] == node[2])
     if kind == "stalled":
         return bool(state.day - state.last_gain[node[1]] - 1 >= node[2])
+    if kind == "threatened":
+        return threatened(state, node[1], node[2])
+    if kind == "lost":
+        f, th = node[1], state.scenario.theatre
+        start = (state.scenario.initial_owner == f) & th.onmap
+        if not start.any():
+            return False
+        share = float((start & (state.owner != f)).sum() / start.sum())
+        return bool(_OPS[node[2]](share, node[3]))
     raise ValueError(f"bad condition node {node!r}")
+
+
+def threatened(state: State, town: int, faction: int = -1) -> bool:
+    """Units hostile to ``faction`` (default: the town's holder) are in the town or within a
+    day's march of it by road."""
+    f, rel = state.forces, state.scenario.relation
+    side = faction if faction >= 0 else int(state.owner[town])
+    if side < 0:
+        return False
+    near = state.roads.within_days(town, 1.0)
+    return bool(((f.strength > 0) & (rel[side, f.faction] == -1) & near[f.town]).any())
 
 
 class Timetable:

@@ -2,12 +2,19 @@
 
 Planning, in order (DESIGN.md, step 3):
 1. a `withdraw` phase pulls the faction's units in its region back to a named town;
-2. garrisons facing hopeless odds redeploy to the nearest defensible friendly town;
+2. garrisons whose odds have been hopeless for more than ``redeploy_days`` redeploy to the
+   nearest defensible friendly town;
 3. reserves reinforce threatened towns, most valuable first;
 4. in an offensive phase, frontier targets are scored (value, pull of the phase objectives,
-   estimated defence with intelligence noise, distance) and the nearest free units are
-   assigned until the attack ratio is met.
-Estimates are the faction's view: true strengths times a log-normal error (``intel_noise``).
+   and, when the enemy holding them is breaking, the pull of that enemy's supply: pursuit;
+   estimated defence with intelligence noise and the ground of the approach) and the nearest
+   free units are assigned until the attack ratio is met;
+5. otherwise the faction counterattacks: free reserves retake towns it has lost where their
+   estimated odds reach ``counterattack_ratio``.
+Estimates are the faction's view: true strengths times a log-normal error (``intel_noise``);
+its resolve varies from day to day (``decision_noise``, State.resolve). An attacker counts on
+the strength its units will have at the target: after the culmination factor of the target's
+supply depth and the approach factor of the road they come along.
 """
 
 from __future__ import annotations
@@ -36,6 +43,8 @@ class Doctrine:
     def __init__(self, spec: FactionSpec, p: Params) -> None:
         self.attack_ratio = spec.attack_ratio or p.attack_ratio
         self.hold_ratio = spec.hold_ratio or p.hold_ratio
+        self.counterattack_ratio = spec.counterattack_ratio or p.counterattack_ratio
+        self.counterattacks = spec.counterattacks
         self.garrison_share = (spec.garrison_share if spec.garrison_share is not None
                                else p.garrison_share)
 
@@ -88,9 +97,12 @@ class Faction(mesa.Agent):
             return
         self.redeploy_threatened()
         self.reinforce()
-        if (phase is not None and phase.kind in ("offensive", "counteroffensive")
-                and self.index not in self.state.ceasefire):
+        if self.index in self.state.ceasefire:
+            return
+        if phase is not None and phase.kind in ("offensive", "counteroffensive"):
             self.attack(phase)
+        elif self.doctrine.counterattacks:
+            self.counterattack()
 
     def _units(self, *postures: int, mobile: bool | None = None) -> np.ndarray:
         f = self.state.forces
@@ -111,18 +123,19 @@ class Faction(mesa.Agent):
             withdraw(self.state, self.situation, self.index, towns, goal)
 
     def redeploy_threatened(self) -> None:
-        """Garrisons whose estimated odds exceed ``redeploy_ratio`` times the hold limit pull
-        back ("redeploy") to the nearest defensible town; nearer odds are fought out."""
-        s, sit = self.state, self.situation
-        ratio = sit.threat_ratio(self.index)
-        limit = self.hold_limit()
-        hopeless = np.flatnonzero(ratio > s.params.redeploy_ratio * limit)
-        if hopeless.size == 0:
+        """Garrisons whose estimated odds have exceeded ``redeploy_ratio`` times the hold
+        limit for more than ``redeploy_days`` days pull back ("redeploy") to the nearest
+        defensible town; nearer odds are fought out."""
+        s, sit, i = self.state, self.situation, self.index
+        ratio = sit.threat_ratio(i)
+        hopeless = ratio > s.params.redeploy_ratio * self.hold_limit()
+        s.hopeless_days[i] = np.where(hopeless, s.hopeless_days[i] + 1, 0)
+        leave = np.flatnonzero(s.hopeless_days[i] > s.params.redeploy_days)
+        if leave.size == 0:
             return
         f = s.forces
         here = self._units(HOLD, RESERVE)
-        leaving = here[np.isin(f.town[here], hopeless)]
-        for uid in leaving:
+        for uid in here[np.isin(f.town[here], leave)]:
             retreat(s, sit, uid)
 
     def reinforce(self) -> None:
@@ -130,9 +143,7 @@ class Faction(mesa.Agent):
         estimated ratio is back under half the hold limit."""
         s, sit = self.state, self.situation
         f, th = s.forces, s.scenario.theatre
-        reserves = self._units(RESERVE, mobile=True)
-        reserves = reserves[np.array([not f.paths[u] for u in reserves], dtype=bool)] \
-            if reserves.size else reserves
+        reserves = self._free(self._units(RESERVE, mobile=True))
         if reserves.size == 0:
             return
         ratio = sit.threat_ratio(self.index)
@@ -159,24 +170,40 @@ class Faction(mesa.Agent):
                     continue
                 f.order(uid, HOLD, path)
                 free.discard(uid)
-                need -= s.unit_power(uid) * s.defence_mult[town]
+                need -= sit.power[uid] * s.defence_mult[town]
 
-    def attack(self, phase: Phase) -> None:
-        """Score frontier targets and assign the nearest free mobile units to each until the
-        attack ratio (on estimated defence) is met; keep standing attack orders."""
-        s, sit = self.state, self.situation
-        f, th, p, roads = s.forces, s.scenario.theatre, s.params, s.roads
+    def _free(self, units: np.ndarray) -> np.ndarray:
+        """Those of ``units`` without a path to follow."""
+        paths = self.state.forces.paths
+        return units[np.array([not paths[u] for u in units], dtype=bool)] if units.size \
+            else units
+
+    def _release(self) -> np.ndarray:
+        """Free the mobile units whose attack order has lapsed (target no longer hostile, or
+        no path left short of it); return every mobile unit on attack or in reserve."""
+        f, sit = self.state.forces, self.situation
         mine = self._units(ATTACK, RESERVE, mobile=True)
-        # keep orders whose target is still hostile; free the rest
         for uid in mine[f.posture[mine] == ATTACK]:
             tgt = f.target[uid]
             if tgt < 0 or not sit.hostile_town[self.index, tgt] or (not f.paths[uid]
                                                                   and f.town[uid] != tgt):
                 f.order(uid, RESERVE, [])
-        free = mine[(f.posture[mine] == RESERVE) & ~sit.contact[self.index, f.town[mine]]]
-        free = free[np.array([not f.paths[u] for u in free], dtype=bool)] if free.size else free
+        return mine
+
+    def _ready(self, mine: np.ndarray) -> np.ndarray:
+        f, sit = self.state.forces, self.situation
+        return self._free(mine[(f.posture[mine] == RESERVE)
+                               & ~sit.contact[self.index, f.town[mine]]])
+
+    def attack(self, phase: Phase) -> None:
+        """Score frontier targets and assign the nearest free mobile units to each until the
+        attack ratio (on estimated defence) is met; keep standing attack orders."""
+        s, sit, p = self.state, self.situation, self.state.params
+        th = s.scenario.theatre
+        mine = self._release()
+        free = self._ready(mine)
         n_commit = int(round(phase.commitment * len(mine)))
-        busy = int((f.posture[mine] == ATTACK).sum())
+        busy = int((s.forces.posture[mine] == ATTACK).sum())
         free = free[: max(n_commit - busy, 0)]
         if free.size == 0:
             return
@@ -184,9 +211,56 @@ class Faction(mesa.Agent):
         if targets.size == 0:
             return
         est = sit.estimated_defence(self.index, targets)
-        pull = sit.objective_pull(phase, self.index)[targets]
+        pull = np.maximum(sit.objective_pull(phase, self.index)[targets],
+                          self._pursuit_pull(targets))
         score = th.value[targets] * (1.0 + p.objective_weight * pull) / (1.0 + est / 1000.0)
-        order = np.argsort(-score, kind="stable")
+        self._assign(free, targets, est, np.argsort(-score, kind="stable"),
+                     self.attack_ratio / s.resolve[self.index])
+
+    def _pursuit_pull(self, targets: np.ndarray) -> np.ndarray:
+        """For targets held by an enemy that is breaking (morale below ``pursuit_morale`` of
+        its start), the pull of that enemy's supply sources and most valuable towns."""
+        s, sit = self.state, self.situation
+        out = np.zeros(len(targets))
+        breaking = s.morale < s.params.pursuit_morale * s.morale0
+        holders = s.owner[targets]
+        for g in np.flatnonzero(breaking):
+            if s.scenario.relation[self.index, g] != -1 or not (holders == g).any():
+                continue
+            theirs = s.owner == g
+            goals = [int(t) for t in s.scenario.supply_sources[g] if theirs[t]]
+            on = np.flatnonzero(theirs & s.scenario.theatre.onmap)
+            if on.size:
+                goals.append(int(on[np.argmax(s.scenario.theatre.value[on])]))
+            pull = sit.pull_towards(tuple(sorted(set(goals))))
+            out = np.where(holders == g, np.maximum(out, pull[targets]), out)
+        return out
+
+    def counterattack(self) -> None:
+        """Free reserves retake towns the faction has held, next to its territory, where
+        the estimated odds reach its ``counterattack_ratio``; most valuable first."""
+        s, sit = self.state, self.situation
+        mine = self._release()
+        free = self._ready(mine)
+        if free.size == 0:
+            return
+        targets = sit.frontier(self.index)
+        targets = targets[s.held_before[self.index, targets]]
+        if targets.size == 0:
+            return
+        est = sit.estimated_defence(self.index, targets)
+        order = np.argsort(-s.scenario.theatre.value[targets], kind="stable")
+        self._assign(free, targets, est, order,
+                     self.doctrine.counterattack_ratio / s.resolve[self.index])
+
+    def _assign(self, free: np.ndarray, targets: np.ndarray, est: np.ndarray,
+                order: np.ndarray, ratio: float) -> None:
+        """Go through ``targets`` in ``order``; for each, take the free units nearest to it
+        (by road through friendly territory, within ``max_attack_km``) until the strength
+        they will bring, after culmination and the approach, reaches ``ratio`` times the
+        estimated defence; order them to attack."""
+        s, sit, p, roads = self.state, self.situation, self.state.params, self.state.roads
+        f = s.forces
         graph = sit.territory_graph(self.index)
         locs = np.unique(f.town[free])
         dist, pred = from_sources(graph, locs, limit=p.max_attack_km)
@@ -210,12 +284,14 @@ class Faction(mesa.Agent):
             if ok.size == 0:
                 continue
             ok = ok[np.lexsort((free[ok], cost[ok]))]
-            need = self.attack_ratio * est[k]
+            reach = 1.0 / (1.0 + s.depth[self.index, tgt] / p.supply_range_km)
+            need = ratio * est[k]
             chosen, power = [], 0.0
             for c in ok.tolist():
                 uid = int(free[c])
-                chosen.append((c, uid, int(nbrs[j[unit_row[c]]])))
-                power += s.unit_power(uid)
+                via = int(nbrs[j[unit_row[c]]])
+                chosen.append((c, uid, via))
+                power += sit.power[uid] * reach / roads.approach_between(via, tgt)
                 if power >= need:
                     break
             if power < need or not chosen:
@@ -225,4 +301,3 @@ class Faction(mesa.Agent):
                 path = (walk(pred[row_of[here]], here, via) if via != here else []) + [tgt]
                 f.order(uid, ATTACK, path, tgt)
                 in_pool[c] = False
-

@@ -27,7 +27,7 @@ class Forces:
 
     FIELDS = {"faction": np.int64, "town": np.int64, "strength": float, "quality": float,
               "condition": float, "posture": np.int8, "target": np.int64, "engaged": float,
-              "origin": np.int64, "progress": float, "mobile": bool}
+              "origin": np.int64, "progress": float, "mobile": bool, "fatigue": float}
 
     def __init__(self, capacity: int = 64) -> None:
         self.size = 0
@@ -53,7 +53,7 @@ class Forces:
         self._grow(hi)
         cols = {"faction": faction, "town": town, "strength": strength, "quality": quality,
                 "posture": posture, "mobile": mobile, "condition": 1.0, "target": -1,
-                "engaged": np.nan, "origin": town, "progress": 0.0}
+                "engaged": np.nan, "origin": town, "progress": 0.0, "fatigue": 0.0}
         for name, value in cols.items():
             getattr(self, name)[lo:hi] = value
         self.size = hi

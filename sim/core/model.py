@@ -54,7 +54,7 @@ class ConflictModel(mesa.Model):
     def __init__(self, scenario: Scenario, seed: int | None = None, *,
                  agents: bool = True) -> None:
         seed = scenario.spec.seed if seed is None else int(seed)
-        ss_mesa, ss_plan, ss_combat = np.random.SeedSequence(seed).spawn(3)
+        ss_mesa, ss_plan, ss_combat, ss_setup = np.random.SeedSequence(seed).spawn(4)
         super().__init__(rng=np.random.default_rng(ss_mesa))
         self.seed = seed
         self.setup = sc = scenario
@@ -68,7 +68,9 @@ class ConflictModel(mesa.Model):
             [Faction(self, i, name, spec, doctrines[i], self.state, self.situation,
                      self.timetable)
              for i, (name, spec) in enumerate(sc.spec.factions.items())], random=self.random)
-        deploy(self.state, [d.garrison_share for d in doctrines])
+        true_strength = np.exp(np.random.default_rng(ss_setup).normal(
+            0.0, sc.params.force_uncertainty, size=len(doctrines)))
+        deploy(self.state, [d.garrison_share for d in doctrines], true_strength)
         self.units: list[Unit] = []
         self.grid: Network | None = None
         if agents:
@@ -116,7 +118,7 @@ class ConflictModel(mesa.Model):
         s, p = self.state, self.setup.params
         f = s.forces
         for i in range(s.n_factions):
-            s.supplied[i] = self.situation.supply_reach(i)
+            s.supplied[i], s.depth[i] = self.situation.supply(i)
         alive = f.strength > 0
         ok = s.supplied[f.faction, f.town]
         cut = alive & ~ok
@@ -158,10 +160,10 @@ class ConflictModel(mesa.Model):
         self.situation.assess()
 
     def update_morale(self) -> None:
-        """Morale falls with the value of towns lost today (relative to the faction's value
-        at the start), rises half as much with gains, and recovers slowly towards its start."""
+        """Morale falls with the value of towns lost today (relative to the faction's stake,
+        State.stake), rises half as much with gains, and recovers slowly towards its start."""
         s, p = self.state, self.setup.params
-        v0 = np.maximum(s.value0, 1e-9)
+        v0 = np.maximum(s.stake, 1e-9)
         s.morale += (-p.morale_loss * s.value_lost + 0.5 * p.morale_loss
                      * s.value_gained) / v0
         s.morale += p.morale_recovery * np.maximum(s.morale0 - s.morale, 0)

@@ -63,9 +63,10 @@ class RunResult:
         F = len(self.factions)
         alive = f.strength > 0
         s = self.series_array[d]
-        s[:, 0] = np.bincount(owner[owner >= 0], minlength=F)
-        s[:, 1] = np.bincount(owner[owner >= 0], weights=th.population[owner >= 0], minlength=F)
-        s[:, 2] = np.bincount(owner[owner >= 0], weights=th.value[owner >= 0], minlength=F)
+        held = (owner >= 0) & th.onmap            # territory: on-map places only
+        s[:, 0] = np.bincount(owner[held], minlength=F)
+        s[:, 1] = np.bincount(owner[held], weights=th.population[held], minlength=F)
+        s[:, 2] = np.bincount(owner[held], weights=th.value[held], minlength=F)
         s[:, 3] = np.bincount(f.faction[alive], weights=f.strength[alive], minlength=F)
         s[:, 4] = state.losses
         s[:, 5] = state.morale
@@ -76,6 +77,13 @@ class RunResult:
         self.control_array = self.control_array[:days]
         self.series_array = self.series_array[:days]
         return self
+
+    def __repr__(self) -> str:
+        changes = len(self.log_rows)
+        end = self.date(self.days - 1) if self.days else self.start
+        return (f"<RunResult {self.scenario!r} seed {self.seed}: {self.start}..{end} "
+                f"({self.days} days), {self.theatre.n} towns, {len(self.factions)} factions, "
+                f"{changes} control change{'s' if changes != 1 else ''}>")
 
     # -- reading ---------------------------------------------------------------------------------
     @property
@@ -90,18 +98,21 @@ class RunResult:
 
     @property
     def events(self) -> pd.DataFrame:
-        """Every control change, in order: the shared event schema plus ``day``."""
+        """Every control change, in order: the shared event schema plus ``day``; ``date`` is
+        a datetime column (written as ISO dates by ``save``)."""
         th = self.theatre
-        rows = [(d, self.date(d).isoformat(), th.names[t], self._name(new), self._name(old),
+        rows = [(d, self.date(d), th.names[t], self._name(new), self._name(old),
                  str(cause), MODEL_SOURCE) for d, t, new, old, cause in self.log_rows]
-        return pd.DataFrame(rows, columns=list(RUN_COLUMNS))
+        df = pd.DataFrame(rows, columns=list(RUN_COLUMNS))
+        df["date"] = pd.to_datetime(df["date"])
+        return df
 
     @property
     def control(self) -> pd.DataFrame:
         """Controller of every town (columns) at the end of every day (rows, by date)."""
         names = np.array([*self.factions, ""], dtype=object)
         df = pd.DataFrame(names[self.control_array], columns=self.theatre.names)
-        df.index = pd.Index([self.date(d).isoformat() for d in range(self.days)], name="date")
+        df.index = pd.DatetimeIndex([self.date(d) for d in range(self.days)], name="date")
         return df
 
     @property
@@ -110,7 +121,7 @@ class RunResult:
         d, F, _ = self.series_array.shape
         df = pd.DataFrame(self.series_array.reshape(d * F, -1), columns=list(SERIES))
         df.insert(0, "faction", list(self.factions) * d)
-        df.insert(0, "date", [self.date(k).isoformat() for k in range(d) for _ in range(F)])
+        df.insert(0, "date", pd.to_datetime([self.date(k) for k in range(d) for _ in range(F)]))
         df.insert(0, "day", np.repeat(np.arange(d), F))
         return df
 
@@ -136,7 +147,8 @@ class RunResult:
     def summary(self) -> pd.DataFrame:
         """Per faction at the start and on the last day: towns, population, strength, losses."""
         last = self.series_array[-1]
-        init = np.bincount(self.initial[self.initial >= 0], minlength=len(self.factions))
+        on = (self.initial >= 0) & self.theatre.onmap
+        init = np.bincount(self.initial[on], minlength=len(self.factions))
         return pd.DataFrame({
             "faction": self.factions,
             "towns_start": init,
@@ -153,9 +165,10 @@ class RunResult:
         drawn by sim.views.maps.save_map)."""
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
-        self.events.to_csv(out / "events.csv", index=False)
-        self.control.to_csv(out / "control.csv")
-        self.series.to_csv(out / "series.csv", index=False)
+        iso = "%Y-%m-%d"                   # dates as ISO text, as the files always had them
+        self.events.to_csv(out / "events.csv", index=False, date_format=iso)
+        self.control.to_csv(out / "control.csv", date_format=iso)
+        self.series.to_csv(out / "series.csv", index=False, date_format=iso)
         (out / "meta.json").write_text(json.dumps(self.meta, indent=2, default=str) + "\n")
         return out
 

@@ -19,7 +19,7 @@ import scipy.sparse as sp
 from ..inputs.scenario import Phase
 from .forces import ATTACK, RESERVE
 from .kernels.routes import nearest_of
-from .kernels.supply import supplied_towns
+from .kernels.supply import supply_depth
 from .state import State
 
 _CACHE = 64          # entries per cache of territory-keyed results
@@ -46,7 +46,7 @@ class Situation:
         o = np.maximum(s.owner, 0)
         self.friendly = (rel[:, o] == 1) & held
         self.hostile_town = (rel[:, o] == -1) & held
-        power = s.power_array()
+        power = self.power = s.power_array()
         alive = f.strength > 0
         key = f.faction * n + f.town
         E = np.bincount(key[alive], weights=power[alive], minlength=F * n).reshape(F, n)
@@ -56,7 +56,8 @@ class Situation:
         hostile_here = s.enemy @ E
         self.contact = hostile_here > 0
         hostile_mob = s.enemy @ E_mob
-        self.threat = hostile_here + (s.roads.adjacency @ hostile_mob.T).T
+        # strength next door bears on a town less across a river or up a mountain road
+        self.threat = hostile_here + (s.roads.bearing @ hostile_mob.T).T
         self.defence = (s.ally @ E) * s.defence_mult
         self.forget_routes()
 
@@ -85,8 +86,9 @@ class Situation:
 
     def frontier(self, faction: int) -> np.ndarray:
         """Hostile towns next to the faction's (or its allies') territory."""
-        near = self.state.roads.adjacency @ self.friendly[faction].astype(np.int8) > 0
-        return np.flatnonzero(self.hostile_town[faction] & near)
+        s = self.state
+        near = s.roads.adjacency @ self.friendly[faction].astype(np.int8) > 0
+        return np.flatnonzero(self.hostile_town[faction] & near & s.scenario.theatre.onmap)
 
     def estimated_defence(self, faction: int, towns: np.ndarray) -> np.ndarray:
         """The faction's noisy estimate of the effective defence of hostile towns."""
@@ -95,16 +97,20 @@ class Situation:
         return side[s.owner[towns], towns] * s.defence_mult[towns] * s.intel[faction, towns]
 
     def objective_pull(self, phase: Phase, faction: int) -> np.ndarray:
-        """exp(-road distance to the nearest objective not yet held / objective_range_km)."""
-        left = tuple(t for t in phase.objectives if not self.friendly[faction, t])
-        pull = self._pull.get(left)
+        """Pull of the phase's objectives the faction does not hold yet (pull_towards)."""
+        return self.pull_towards(tuple(t for t in phase.objectives
+                                       if not self.friendly[faction, t]))
+
+    def pull_towards(self, towns: tuple[int, ...]) -> np.ndarray:
+        """exp(-road distance to the nearest of ``towns`` / objective_range_km); 0 if none."""
+        pull = self._pull.get(towns)
         if pull is None:
-            if left:
-                d, _ = nearest_of(self.state.roads.full, np.array(left, dtype=np.int64))
+            if towns:
+                d, _ = nearest_of(self.state.roads.full, np.array(towns, dtype=np.int64))
                 pull = np.exp(-d / self.state.params.objective_range_km)
             else:
                 pull = np.zeros(self.state.scenario.theatre.n)
-            self._pull[left] = pull
+            self._pull[towns] = pull
         return pull
 
     def territory_graph(self, faction: int) -> sp.csr_matrix:
@@ -118,10 +124,12 @@ class Situation:
             g = self._territory[key] = self.state.roads.masked(self.friendly[faction])
         return g
 
-    def supply_reach(self, faction: int) -> np.ndarray:
-        """Towns the faction's supply reaches: joined to a supply source of its side by a
-        chain of friendly towns, or next to such a town (an attacker at a town's edge still
-        has its line behind it)."""
+    def supply(self, faction: int) -> tuple[np.ndarray, np.ndarray]:
+        """Towns the faction's supply reaches, and their depth. A town is supplied when a
+        chain of friendly towns joins it to a supply source of the faction's side (its
+        listed sources and every off-map place the side holds), or when it is next to such
+        a town (an attacker at a town's edge still has its line behind it). Depth: road
+        distance (km of ordinary road) from the nearest source (inf where unsupplied)."""
         s = self.state
         key = (faction, self.friendly[faction].tobytes())   # same territory, same answer
         hit = self._supply.get(key)
@@ -130,10 +138,11 @@ class Situation:
                 self._supply.clear()
             sc = s.scenario
             allies = np.flatnonzero(sc.relation[faction] == 1)
-            sources = np.concatenate([sc.supply_sources[j] for j in allies])
-            inside = supplied_towns(self.territory_graph(faction),
-                                    sources[self.friendly[faction, sources]])
-            hit = self._supply[key] = s.roads.reach(inside)
+            rear = np.flatnonzero(~sc.theatre.onmap & self.friendly[faction])
+            sources = np.concatenate([*(sc.supply_sources[j] for j in allies), rear])
+            sources = np.unique(sources[self.friendly[faction, sources]])
+            depth = supply_depth(self.territory_graph(faction), sources, s.roads.full)
+            hit = self._supply[key] = (np.isfinite(depth), depth)
         return hit
 
     def safe_routes(self, faction: int) -> np.ndarray:
@@ -144,6 +153,7 @@ class Situation:
             s, i = self.state, faction
             safe = (self.friendly[i] & s.supplied[i] & ~self.contact[i]
                     & (self.threat_ratio(i) <= s.hold_limit(i)))
+            safe |= self.friendly[i] & ~s.scenario.theatre.onmap    # the off-map rear
             _, nxt = nearest_of(self.territory_graph(i), np.flatnonzero(safe))
             self._safe[faction] = nxt
         return nxt

@@ -14,7 +14,7 @@ from ..inputs.params import Params
 from ..inputs.roads import Roads
 from ..inputs.scenario import Scenario
 from ..records import LogRow
-from .forces import Forces
+from .forces import ATTACK, Forces
 
 
 @dataclass(eq=False)
@@ -40,9 +40,21 @@ class State:
         F, n = len(sc.factions), th.n
         self.morale0 = self.morale.copy()
         self.losses = np.zeros(F)
-        #: the town value each faction held at the start (the yardstick of morale loss)
-        self.value0 = np.array([th.value[self.owner == i].sum() for i in range(F)])
+        #: what a faction's morale measures its losses against: its declared stake, else
+        #: the value of everything it holds at the start, off-map places included (so
+        #: drawing the map tighter does not speed a collapse)
+        held = [th.value[self.owner == i].sum() for i in range(F)]
+        self.stake = np.array([f.stake if f.stake is not None else v
+                               for f, v in zip(sc.spec.factions.values(), held, strict=True)])
         self.supplied = np.ones((F, n), dtype=bool)
+        #: road distance (km of ordinary road) from the faction's supply, per town
+        self.depth = np.zeros((F, n))
+        #: the faction has held the town at some time in the run (it may counterattack it)
+        self.held_before = self.owner[None, :] == np.arange(F)[:, None]
+        #: consecutive days the faction's garrison in the town has faced hopeless odds
+        self.hopeless_days = np.zeros((F, n), dtype=np.int64)
+        #: today's resolve of each faction (decision noise): hold limits x, attack ratios /
+        self.resolve = np.ones(F)
         self.captured = np.zeros(n, dtype=bool)       # changed hands at least once
         self.last_gain = np.full(F, -1)               # last day the faction took a town
         #: alliance matrices (F, F) as floats, for matrix products
@@ -54,7 +66,7 @@ class State:
         """Take the scenario's parameters (and what is derived from them) from now on."""
         self.scenario, self.params, self.hold_ratio = scenario, scenario.params, hold_ratio
         p, th = self.params, scenario.theatre
-        self.roads = th.roads(p.speed_highway, p.speed_other)
+        self.roads = th.roads(p)
         #: a holder's defence multiplier per town
         self.defence_mult = p.defence_bonus * (1.0 + p.fortification_effect * th.fortification)
 
@@ -64,7 +76,7 @@ class State:
         p = scenario.params
         factions = scenario.spec.factions.values()
         return cls(scenario=scenario, params=p,
-                   roads=scenario.theatre.roads(p.speed_highway, p.speed_other),
+                   roads=scenario.theatre.roads(p),
                    hold_ratio=hold_ratio, owner=scenario.initial_owner.copy(),
                    morale=np.array([f.morale for f in factions], dtype=float),
                    air=np.array([f.air for f in factions], dtype=float),
@@ -83,6 +95,7 @@ class State:
         self.value_lost = np.zeros(F)
         self.value_gained = np.zeros(F)
         self.intel = np.exp(rng.normal(0.0, self.params.intel_noise, size=(F, n)))
+        self.resolve = np.exp(rng.normal(0.0, self.params.decision_noise, size=F))
 
     def set_owner(self, town: int, new: int, cause: str) -> None:
         """Change a town's controller and log the change."""
@@ -92,6 +105,7 @@ class State:
             self.value_lost[old] += v
         self.value_gained[new] += v
         self.captured[town] = True
+        self.held_before[new, town] = True
         self.last_gain[new] = self.day
         self.owner[town] = new
         self.log.append((self.day, town, new, old, cause))
@@ -101,22 +115,30 @@ class State:
         return self.owner[None, :] == np.arange(self.n_factions)[:, None]
 
     def power_array(self) -> np.ndarray:
-        """Per-unit effective strength: strength x quality x morale x support modifiers."""
+        """Per-unit effective strength: strength x quality x morale x cohesion x (1 -
+        fatigue) x support modifiers, and for a unit on the attack the culmination factor
+        1 / (1 + supply depth / supply_range_km) (Boulding's loss-of-strength gradient)."""
         f, p = self.forces, self.params
         fac = f.faction
         support = 1.0 + p.air_effect * self.air[fac] + p.drone_effect * self.drones[fac]
-        return f.strength * f.quality * self.morale[fac] * f.condition * support
+        power = (f.strength * f.quality * self.morale[fac] * f.condition * (1.0 - f.fatigue)
+                 * support)
+        return power * self.reach_factor()
 
-    def unit_power(self, uid: int) -> float:
-        """Effective strength of one unit (as in power_array)."""
-        f, p = self.forces, self.params
-        i = f.faction[uid]
-        return float(f.strength[uid] * f.quality[uid] * self.morale[i] * f.condition[uid]
-                     * (1.0 + p.air_effect * self.air[i] + p.drone_effect * self.drones[i]))
+    def reach_factor(self) -> np.ndarray:
+        """Per unit: 1, or for a unit on the attack (attack orders, or inside a town its
+        side does not hold) 1 / (1 + its town's supply depth / supply_range_km)."""
+        f = self.forces
+        rel = self.scenario.relation
+        held = self.owner[f.town]
+        outside = (held >= 0) & (rel[f.faction, np.maximum(held, 0)] != 1)
+        attacking = (f.posture == ATTACK) | outside
+        depth = self.depth[f.faction, f.town]
+        return np.where(attacking, 1.0 / (1.0 + depth / self.params.supply_range_km), 1.0)
 
     def hold_limit(self, faction: int) -> float:
         """Enemy/own effective ratio a garrison will face before it withdraws; low morale
-        lowers it (hold_ratio * morale**morale_sensitivity), which is how collapses
-        cascade."""
-        return (self.hold_ratio[faction]
+        lowers it (hold_ratio * morale**morale_sensitivity), which is how collapses cascade;
+        today's resolve (decision noise) scales it."""
+        return (self.hold_ratio[faction] * float(self.resolve[faction])
                 * float(self.morale[faction]) ** self.params.morale_sensitivity)

@@ -8,6 +8,9 @@ Atoms (town names may contain spaces; faction names are identifiers)::
     held:Hama:government     the town is held by that faction now
     morale:government<0.4    a faction's morale compared with <, <=, >, >=
     stalled:opposition:2     the faction has taken no town in the last 2 days
+    threatened:Hama          units hostile to its holder are in it or within a day's march
+    threatened:Hama:sdf      ... hostile to that faction
+    lost:government>0.25     the faction has lost more than that share of its starting towns
 
 combined with ``and``, ``or``, ``not`` and parentheses. Conditions are evaluated at the start
 of a day, on the state left by the previous day.
@@ -24,7 +27,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..errors import InputError
+from ..errors import InputError, did_you_mean
 from .limits import MAX_CONDITION_ATOMS, MAX_CONDITION_CHARS, MAX_CONDITION_DEPTH
 
 if TYPE_CHECKING:
@@ -32,7 +35,8 @@ if TYPE_CHECKING:
 
 #: A parsed condition is a tree of tuples (picklable, so scenarios travel to workers):
 #: ("or", a, b) | ("and", a, b) | ("not", a) | ("day", op, n) | ("morale", f, op, x)
-#: | ("captured", town, faction or -1) | ("held", town, faction) | ("stalled", f, days).
+#: | ("captured", town, faction or -1) | ("held", town, faction) | ("stalled", f, days)
+#: | ("threatened", town, faction or -1) | ("lost", faction, op, share).
 #: sim.core.events evaluates it on a run's state.
 Node = tuple
 OPS = (">=", "<=", "==", ">", "<")
@@ -42,8 +46,9 @@ _DAYS = re.compile(r"^\s*[0-9]+\s*$")
 #: Largest day number a condition may name (a run lasts at most 3650 days).
 MAX_DAY = 100_000
 _MORALE = re.compile(r"^morale:\s*([\w-]+)\s*(>=|<=|>|<)\s*([0-9]*\.?[0-9]+)$")
+_LOST = re.compile(r"^lost:\s*([\w-]+)\s*(>=|<=|>|<)\s*([0-9]*\.?[0-9]+)$")
 FORMS = ("day>=N", "captured:TOWN[:FACTION]", "held:TOWN:FACTION", "morale:FACTION<X",
-         "stalled:FACTION:DAYS")
+         "stalled:FACTION:DAYS", "threatened:TOWN[:FACTION]", "lost:FACTION>SHARE")
 
 
 @dataclass(frozen=True)
@@ -137,7 +142,8 @@ class _Parser:
 
     def _faction(self, name: str) -> int:
         if name not in self.factions:
-            raise self._fail(f"unknown faction {name!r} in condition; factions: "
+            raise self._fail(f"unknown faction {name!r} in condition"
+                             f"{did_you_mean(name, self.factions)}; factions: "
                              f"{', '.join(self.factions)}")
         return self.factions.index(name)
 
@@ -155,6 +161,11 @@ class _Parser:
             return ("day", m.group(1), self._days(m.group(2)))
         if m := _MORALE.match(tok):
             return ("morale", self._faction(m.group(1)), m.group(2), float(m.group(3)))
+        if m := _LOST.match(tok):
+            share = float(m.group(3))
+            if share > 1:
+                raise self._fail(f"a lost share is 0..1, got {share:g} in {tok!r}")
+            return ("lost", self._faction(m.group(1)), m.group(2), share)
         kind, _, rest = tok.partition(":")
         parts = rest.split(":")
         if kind == "captured" and len(parts) in (1, 2) and parts[0].strip():
@@ -162,6 +173,9 @@ class _Parser:
             return ("captured", self._town(parts[0]), faction)
         if kind == "held" and len(parts) == 2:
             return ("held", self._town(parts[0]), self._faction(parts[1].strip()))
+        if kind == "threatened" and len(parts) in (1, 2) and parts[0].strip():
+            faction = self._faction(parts[1].strip()) if len(parts) == 2 else -1
+            return ("threatened", self._town(parts[0]), faction)
         if kind == "stalled" and len(parts) == 2 and _DAYS.match(parts[1]):
             return ("stalled", self._faction(parts[0].strip()), self._days(parts[1]))
         raise self._fail(f"unknown condition {tok!r}; forms: {', '.join(FORMS)}")

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
+from ..errors import InputError, did_you_mean
 from .files import read_toml
 from .params import PARAMS
 from .spec import ScenarioSpec
@@ -47,7 +47,9 @@ def apply_overrides(data: dict[str, Any], overrides: Mapping[str, Any]) -> dict[
             continue
         head = key.split(".")[0].split("[")[0]
         if head not in ScenarioSpec.model_fields:
-            raise InputError("--set", key, "not a parameter or scenario field; parameters: "
+            raise InputError("--set", key, "not a parameter or scenario field"
+                             f"{did_you_mean(key, [*PARAMS, *ScenarioSpec.model_fields])}; "
+                             "parameters: "
                              f"{', '.join(PARAMS)}; scenario fields: "
                              f"{', '.join(ScenarioSpec.model_fields)}")
         node: Any = data
@@ -64,6 +66,11 @@ def apply_overrides(data: dict[str, Any], overrides: Mapping[str, Any]) -> dict[
                 except (ValueError, IndexError, TypeError, KeyError):
                     raise InputError("--set", key, "no such list item in the scenario") from None
             elif isinstance(node, dict):
+                if i == 1 and parts[0] == "factions" and part not in node \
+                        and did_you_mean(part, node):     # a misspelt faction, not a new one
+                    raise InputError("--set", key, f"no faction {part!r} in the scenario"
+                                     f"{did_you_mean(part, node)}; factions: "
+                                     f"{', '.join(node)}")
                 if last:
                     node[part] = value
                 else:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
+from ..errors import InputError, did_you_mean
 from .files import read_toml
 
 
@@ -96,25 +96,71 @@ TABLE: tuple[Param, ...] = (
     _P("brigade_size", 2500.0, 200.0, 10000.0, "fighters",
        "Strength of one mobile unit when forces are allocated automatically.",
        "Brigade/regiment-sized groupings (ISW orders of battle)."),
+    _P("counterattack_ratio", 2.0, 0.5, 6.0, "own/enemy",
+       "Estimated effective ratio at which a faction sends free reserves to retake a town it "
+       "has lost (without a scripted counteroffensive).",
+       "Modelling choice; local counterattacks follow the same force-ratio logic as attacks "
+       "(Mearsheimer 1989)."),
+    _P("pursuit_morale", 0.7, 0.0, 1.0, "share of start",
+       "An enemy whose morale has fallen below this share of its starting morale is breaking: "
+       "attackers pursue beyond their objectives, towards its supply and its valuable towns.",
+       "Modelling choice; exploitation of a collapse (Clausewitz, On War, book 4 ch. 12)."),
+    _P("redeploy_days", 1.0, 0.0, 10.0, "days",
+       "Days a garrison's odds must stay hopeless before it pulls back unattacked (orders "
+       "take time to be given).", "Modelling choice; the army's 'redeployment' came on the "
+       "third day of the 2024 offensive (seed report)."),
+    _P("decision_noise", 0.2, 0.0, 1.0, "log-sd",
+       "Day-to-day variation of each faction's resolve: its attack and hold thresholds are "
+       "multiplied by a log-normal factor each day.", "Modelling choice: decisions are not "
+       "a deterministic function of estimated odds."),
+    _P("force_uncertainty", 0.15, 0.0, 1.0, "log-sd",
+       "Uncertainty of each faction's true strength around the scenario's estimate: each "
+       "run draws a log-normal factor per faction.", "Public order-of-battle estimates "
+       "often differ by a factor of 1.5 (UN monitoring reports; ISW)."),
     _P("occupation_share", 0.05, 0.0, 0.5, "-",
        "Share of its strength a mobile unit leaves behind to hold a town it has taken.",
        "Modelling choice: an offensive thins out as it advances (Clausewitz's culminating "
        "point)."),
     _P("min_strength", 50.0, 1.0, 1000.0, "fighters",
        "A unit below this is spent and leaves the field.", "Modelling choice."),
-    # --- movement -----------------------------------------------------------------------
-    _P("speed_highway", 40.0, 5.0, 150.0, "km/day",
-       "Advance rate along highways (M4, M5) when not in contact.",
-       "Pickup-borne infantry; the 2024 offensive covered ~40 km to Aleppo in 3 days."),
-    _P("speed_other", 20.0, 2.0, 100.0, "km/day",
-       "Advance rate along other roads.", "Modelling choice."),
-    # --- supply and morale ---------------------------------------------------------------
+    # --- movement and ground ------------------------------------------------------------
+    _P("speed_highway", 40.0, 5.0, 120.0, "km/day",
+       "Advance rate along highways when not in contact.",
+       "Pickup-borne infantry: the 2024 offensive covered ~40 km to Aleppo in 3 days (seed "
+       "report); ISIS covered ~300 km Mosul-Tikrit in 2 days in June 2014; 120 km/day is a "
+       "road march, the fastest any offensive moved."),
+    _P("speed_other_share", 0.5, 0.1, 1.0, "-",
+       "Speed on other roads as a share of highway speed (so minor roads are never faster).",
+       "Modelling choice; road-class speed ratios of 0.4-0.7 are usual in route planning."),
+    _P("terrain_speed_share", 0.5, 0.1, 1.0, "-",
+       "Speed on mountain roads as a share of the road's class speed (hills: halfway "
+       "between it and 1).", "Modelling choice; Dupuy (1987) terrain factors for movement."),
+    _P("crossing_delay_days", 0.5, 0.0, 5.0, "days",
+       "Extra days to cross a river on a road marked `bridge` (twice that at a `ford`).",
+       "Modelling choice: crossing under fire, bridging (Dupuy 1987)."),
+    _P("river_defence", 1.5, 1.0, 4.0, "x",
+       "A defender's effective strength against attackers coming across a river crossing.",
+       "Dupuy (1987): a defended river line is worth about 1.5x (more at a wide river)."),
+    _P("mountain_defence", 1.5, 1.0, 4.0, "x",
+       "A defender's effective strength against attackers coming up a mountain road "
+       "(hills: its square root).", "Dupuy (1987) terrain factors: rugged/mountain 1.4-1.6x."),
+    # --- supply, culmination and morale --------------------------------------------------
+    _P("supply_range_km", 150.0, 20.0, 2000.0, "km",
+       "Road distance from its supply at which an attacking unit's combat power is halved "
+       "(power x 1 / (1 + depth / supply_range_km)).",
+       "Boulding (1962) loss-of-strength gradient; Clausewitz's culminating point."),
+    _P("fatigue_per_day", 0.08, 0.0, 0.5, "1/day",
+       "Fatigue a unit gains each day it fights or presses an attack (power x (1 - fatigue)).",
+       "Modelling choice: offensives lose momentum after days of continuous combat."),
+    _P("fatigue_recovery", 0.2, 0.0, 1.0, "1/day",
+       "Fatigue a unit sheds each day out of contact.", "Modelling choice."),
     _P("cutoff_attrition", 0.05, 0.0, 0.5, "1/day",
        "Daily share of strength lost by a unit cut off from supply.", "Modelling choice."),
     _P("cutoff_morale", 0.05, 0.0, 0.5, "1/day",
        "Daily morale loss of a unit cut off from supply.", "Modelling choice."),
-    _P("morale_loss", 1.5, 0.0, 10.0, "per value share",
-       "Faction morale lost per share of its initial town value lost in one day.",
+    _P("morale_loss", 1.5, 0.0, 10.0, "per stake share",
+       "Faction morale lost per share of its stake lost in one day (stake: declared per "
+       "faction, else the value of all it holds at the start, off-map places included).",
        "Modelling choice; the fall of a capital city shakes a whole army."),
     _P("morale_recovery", 0.02, 0.0, 0.3, "1/day",
        "Daily recovery of faction morale towards its initial value.", "Modelling choice."),
@@ -189,7 +235,8 @@ def coerce(name: str, raw: Any, *, file: str | Path = "--set", field: str | None
     ``field`` (default: the parameter's name)."""
     field = field or name
     if name not in PARAMS:
-        raise InputError(file, field, f"unknown parameter; valid: {', '.join(PARAMS)}")
+        raise InputError(file, field, f"unknown parameter{did_you_mean(name, PARAMS)}; valid: "
+                         f"{', '.join(PARAMS)}")
     p = PARAMS[name]
     if p.choices:
         if raw not in p.choices:

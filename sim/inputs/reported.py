@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import InputError
+from ..errors import InputError, did_you_mean
 from ..records import CAUSES, COLUMNS, is_nobody
 from .files import read_csv
 from .limits import check_date
@@ -104,7 +104,8 @@ def _faction(name: str, scenario: Scenario, file: Path, field: str, *,
     if allow_empty and is_nobody(key):
         return -1
     if key not in scenario.factions:
-        raise InputError(file, field, f"unknown faction {key!r}; the scenario's factions are "
+        raise InputError(file, field, f"unknown faction {key!r}"
+                         f"{did_you_mean(key, scenario.factions)}; the scenario's factions are "
                                       f"{', '.join(scenario.factions)}")
     return scenario.factions.index(key)
 
@@ -133,7 +134,8 @@ def read_reported(path: str | Path, scenario: Scenario) -> Reported:
             raise InputError(p, field("place"), "empty place name")
         town = th.find(row["place"])
         if town is None:
-            raise InputError(p, field("place"), f"unknown place {row['place']!r} (not a name or "
+            raise InputError(p, field("place"), f"unknown place {row['place']!r}"
+                             f"{th.suggest(row['place'])} (not a name or "
                              f"alt_name in theatre {th.name!r})")
         new = _faction(row["new_controller"], scenario, p, field("new_controller"),
                        allow_empty=False)

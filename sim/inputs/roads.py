@@ -5,22 +5,36 @@ lengths as a sparse matrix (supply reach, distances), the travel cost of every r
 sorted CSR matrix (route queries; a closed road costs infinity, so masked graphs share this
 structure), the days needed to drive each road, and every town's neighbours.
 
-Travel assumptions (DESIGN.md, "Theatre"): a road is driven at ``speed_highway`` or
-``speed_other`` km/day by its class; its cost, in km of ordinary road, is its length over its
-speed relative to ordinary roads, so routes are chosen by travel time.
+Travel assumptions (DESIGN.md, "Theatre" and "Obstacles"): a road is driven at
+``speed_highway`` km/day if it is a highway, at ``speed_other_share`` of that otherwise, and
+at ``terrain_speed_share`` of its class speed through mountains (halfway between that and 1
+through hills); a river crossing adds ``crossing_delay_days`` (twice that at a ford). A road's
+cost, in km of ordinary road, is the days it takes times the ordinary-road speed, so routes are
+chosen by travel time. Attacking along a road is harder where it crosses a river or climbs
+into mountains: its ``approach`` factor multiplies the defender's strength (``river_defence``,
+``mountain_defence``; square root through hills).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.sparse.csgraph import dijkstra
 
 
 class Roads:
-    """Road lengths, travel days and costs of a theatre at one pair of road speeds."""
+    """Road lengths, travel days, costs and approach factors of a theatre at one setting of
+    the road parameters (``Roads.PARAMS``)."""
 
-    def __init__(self, edges: np.ndarray, km: np.ndarray, highway: np.ndarray, n: int,
-                 speed_highway: float, speed_other: float) -> None:
+    #: the parameters a Roads depends on, in the order of the constructor's arguments
+    PARAMS = ("speed_highway", "speed_other_share", "terrain_speed_share",
+              "crossing_delay_days", "river_defence", "mountain_defence")
+
+    def __init__(self, edges: np.ndarray, km: np.ndarray, highway: np.ndarray,
+                 crossing: list[str], terrain: list[str], n: int, speed_highway: float,
+                 speed_other_share: float, terrain_speed_share: float,
+                 crossing_delay_days: float, river_defence: float,
+                 mountain_defence: float) -> None:
         self.n = n
         self.edges = edges
         a, b = edges[:, 0].astype(np.int64), edges[:, 1].astype(np.int64)
@@ -34,10 +48,22 @@ class Roads:
         #: each town's neighbours, in the order of ``km_graph``.
         self.neighbours = [indices[indptr[i]:indptr[i + 1]] for i in range(n)]
         self.degree = np.diff(indptr)
-        speed = np.where(highway, speed_highway, speed_other)
-        #: per road: days to drive it; cost in km of ordinary road.
-        self.days = km / speed
-        self.cost = km * speed_other / speed
+        speed_other = speed_highway * speed_other_share
+        mountain = np.array([t == "mountain" for t in terrain], dtype=bool)
+        hills = np.array([t == "hills" for t in terrain], dtype=bool)
+        bridge = np.array([c == "bridge" for c in crossing], dtype=bool)
+        ford = np.array([c == "ford" for c in crossing], dtype=bool)
+        ground = np.where(mountain, terrain_speed_share,
+                          np.where(hills, 0.5 * (1.0 + terrain_speed_share), 1.0))
+        speed = np.where(highway, speed_highway, speed_other) * ground
+        #: per road: days to drive it (crossings included); cost in km of ordinary road
+        self.days = km / speed + crossing_delay_days * (bridge + 2.0 * ford)
+        self.cost = self.days * speed_other
+        #: per road: the defender's multiplier against an attack along it (>= 1)
+        self.approach = (np.where(bridge | ford, river_defence, 1.0)
+                         * np.where(mountain, mountain_defence,
+                                    np.where(hills, np.sqrt(mountain_defence), 1.0)))
+        self.river = bridge | ford
         full = sp.csr_matrix((np.concatenate([self.cost, self.cost]), (both_a, both_b)),
                              shape=(n, n))
         full.sort_indices()
@@ -47,6 +73,12 @@ class Roads:
         #: (town, town) -> road index, both directions
         self._road = {(int(x), int(y)): k for k, (x, y) in enumerate(zip(a, b, strict=True))}
         self._road.update({(y, x): k for (x, y), k in list(self._road.items())})
+        #: (n, n) days to drive each road (both directions)
+        self.days_graph = sp.csr_matrix((np.concatenate([self.days, self.days]),
+                                         (both_a, both_b)), shape=(n, n))
+        #: (n, n) how much of a neighbour's strength bears on a town: 1 / approach of the road
+        w = 1.0 / self.approach
+        self.bearing = sp.csr_matrix((np.concatenate([w, w]), (both_a, both_b)), shape=(n, n))
 
     def road(self, a: int, b: int) -> int:
         """Index of the road joining towns ``a`` and ``b`` (KeyError if there is none)."""
@@ -58,9 +90,18 @@ class Roads:
     def cost_between(self, a: int, b: int) -> float:
         return self.cost[self._road[(a, b)]]
 
+    def approach_between(self, a: int, b: int) -> float:
+        """The defender's multiplier against an attack from ``a`` into ``b``."""
+        return self.approach[self._road[(a, b)]]
+
     def costs_to(self, towns: np.ndarray, town: int) -> np.ndarray:
         """Travel cost of the road from each of ``towns`` to ``town``."""
         return np.array([self.cost[self._road[(int(t), town)]] for t in towns])
+
+    def within_days(self, town: int, days: float) -> np.ndarray:
+        """(n,) bool: towns from which ``town`` is reached by road within ``days``."""
+        d = dijkstra(self.days_graph, directed=True, indices=town, limit=days)
+        return np.isfinite(d)
 
     def masked(self, passable: np.ndarray) -> sp.csr_matrix:
         """The travel-cost graph with every road not between two passable towns closed

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from pydantic import ValidationError
 
-from ..errors import InputError
+from ..errors import InputError, did_you_mean
 from ..records import is_nobody
 from .conditions import Condition
 from .conditions import parse as parse_condition
@@ -150,6 +150,12 @@ class Scenario:
     phases: tuple[Phase, ...]
     events: tuple[ScheduledEvent, ...]
 
+    def __repr__(self) -> str:
+        return (f"<Scenario {self.name!r} ({self.file.name}): {self.start} + {self.days} days, "
+                f"theatre {self.theatre.name} ({self.theatre.n} towns), factions "
+                f"{', '.join(self.factions)}; {len(self.phases)} phases, "
+                f"{len(self.events)} events>")
+
     @property
     def start(self) -> dt.date:
         return self.spec.start
@@ -169,7 +175,8 @@ class Scenario:
         try:
             return self.factions.index(name)
         except ValueError:
-            raise InputError(file or self.file, field, f"unknown faction {name!r}; "
+            raise InputError(file or self.file, field, f"unknown faction {name!r}"
+                             f"{did_you_mean(name, self.factions)}; "
                              f"factions: {', '.join(self.factions)}") from None
 
     def with_params(self, **changes: Any) -> Scenario:
@@ -197,7 +204,8 @@ def bind(spec: ScenarioSpec, theatre: Theatre, file: Path,
 
     def faction(name: str | None, field: str) -> int:
         if name not in fidx:
-            raise InputError(file, field, f"unknown faction {name!r}; factions: "
+            raise InputError(file, field, f"unknown faction {name!r}"
+                             f"{did_you_mean(str(name), names)}; factions: "
                              f"{', '.join(names)}")
         return fidx[name]
 
@@ -283,6 +291,10 @@ def bind(spec: ScenarioSpec, theatre: Theatre, file: Path,
         if p.kind == "withdraw" and p.to is None and not p.line:
             raise InputError(file, f"phases[{k}].to",
                              "a withdraw phase needs a 'to' town or a 'line' of towns")
+        for t in p.objectives:
+            if not theatre.onmap[town(t, f"phases[{k}].objectives")]:
+                raise InputError(file, f"phases[{k}].objectives", f"{t!r} is off-map (kind "
+                                 "offmap): it cannot be an objective")
         phase = Phase(
             faction(p.faction, f"phases[{k}].faction"), p.kind,
             tuple(town(t, f"phases[{k}].objectives") for t in p.objectives),
@@ -314,6 +326,10 @@ def bind(spec: ScenarioSpec, theatre: Theatre, file: Path,
             e.drones, e.note, condition(e.when, f"events[{k}].when"),
             tuple(town(t, f"events[{k}].line") for t in e.line),
             tuple(faction(x, f"events[{k}].factions") for x in e.factions))
+        offmap = [theatre.names[t] for t in towns if not theatre.onmap[t]]
+        if e.kind == "handover" and offmap:
+            raise InputError(file, f"events[{k}].towns", f"{offmap[0]!r} is off-map (kind "
+                             "offmap): off-map places never change hands")
         if e.kind == "handover" and e.day == 0:
             continue                               # folded into the initial controller
         if e.day is None or e.day < spec.days:     # left out when --days shortened the run

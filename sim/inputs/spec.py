@@ -42,8 +42,15 @@ class FactionSpec(Strict):
     neutral: list[str] = []
     supply: list[str] = Field([], description="supply-source towns (border crossings, bases)")
     garrison_share: float | None = Field(None, ge=0, le=1)
-    attack_ratio: float | None = Field(None, gt=0)
-    hold_ratio: float | None = Field(None, gt=0)
+    attack_ratio: float | None = Field(None, gt=0, le=20)
+    hold_ratio: float | None = Field(None, gt=0, le=20)
+    counterattack_ratio: float | None = Field(None, gt=0, le=20)
+    counterattacks: bool = Field(True, description="retakes lost towns on its own when its "
+                                                   "odds allow (outside offensive phases)")
+    stake: float | None = Field(None, gt=0, allow_inf_nan=False,
+                                description="what the faction's morale measures losses "
+                                            "against (default: the value of all it holds at "
+                                            "the start, off-map places included)")
     air: float = Field(0.0, ge=0, le=1, description="air support level at day 0")
     drones: float = Field(0.0, ge=0, le=1, description="drone support level at day 0")
 

@@ -8,34 +8,45 @@ factors used by the reference compilation in shared/data/nw_syria_2024).
 
 from __future__ import annotations
 
+import difflib
 import math
 import unicodedata
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
-from ..errors import InputError
+from ..errors import InputError, did_you_mean
 from .files import read_csv
 from .limits import MAX_NUMBER, MAX_ROAD_KM
 from .params import PARAMS
 from .roads import Roads
 
-KINDS = ("city", "town", "village", "airbase", "base", "crossing")
+#: Kinds of place. ``offmap`` marks a rear area outside the contested map (a capital, a depot
+#: region, a border crossing into a neighbouring country): a supply source, a retreat exit and
+#: an arrival point for reinforcements, never captured and never counted as territory.
+KINDS = ("city", "town", "village", "airbase", "base", "crossing", "offmap")
 ROAD_CLASSES = ("highway", "other")
+#: River crossings (``crossing`` column of roads.csv) and the ground a road runs through.
+CROSSINGS = ("", "bridge", "ford")
+TERRAINS = ("plain", "hills", "mountain")
 DETOUR = {"highway": 1.1, "other": 1.2}
 #: Base value of a town by kind; population adds log10 of thousands (see `derive_value`).
 KIND_VALUE = {"city": 3.0, "town": 1.5, "village": 0.7, "airbase": 2.0, "base": 1.5,
-              "crossing": 1.5}
+              "crossing": 1.5, "offmap": 3.0}
 #: Default fortification (0..1) by kind when the file gives none.
 KIND_FORT = {"city": 0.3, "town": 0.2, "village": 0.1, "airbase": 0.4, "base": 0.5,
-             "crossing": 0.1}
+             "crossing": 0.1, "offmap": 0.0}
 TOWN_REQUIRED = ("name", "lat", "lon", "controller")
+TOWN_OPTIONAL = ("alt_names", "kind", "population", "value", "fortification", "source")
 ROAD_REQUIRED = ("a", "b")
+ROAD_OPTIONAL = ("km", "road", "crossing", "terrain", "source")
 
 
 class TheatreWarning(UserWarning):
@@ -77,6 +88,8 @@ class Theatre:
     edges: np.ndarray              # (m, 2) int town ids
     km: np.ndarray                 # (m,) road length
     road: list[str]                # (m,) road class
+    crossing: list[str] = field(default_factory=list)   # (m,) '', 'bridge' or 'ford'
+    terrain: list[str] = field(default_factory=list)    # (m,) plain, hills, mountain
     attrs: dict[str, list[str]] = field(default_factory=dict)
     alt_names: list[list[str]] = field(default_factory=list)
     source_dir: Path | None = None
@@ -90,21 +103,32 @@ class Theatre:
         for i, alts in enumerate(self.alt_names):
             for a in alts:
                 self.index.setdefault(normalise(a), i)
+        m = len(self.edges)
+        self.crossing = self.crossing or [""] * m
+        self.terrain = self.terrain or ["plain"] * m
         self.highway = np.array([r == "highway" for r in self.road], dtype=bool)
-        self._roads: dict[tuple[float, float], Roads] = {}
+        #: (n,) False for off-map places (see KINDS)
+        self.onmap = np.array([k != "offmap" for k in self.kind], dtype=bool)
+        self._roads: dict[tuple[float, ...], Roads] = {}
 
-    def roads(self, speed_highway: float | None = None, speed_other: float | None = None
-              ) -> Roads:
-        """The road graph at these speeds (km/day; default: the parameter table's), built
-        once per speed setting and kept."""
-        key = (float(PARAMS["speed_highway"].default if speed_highway is None
-                     else speed_highway),
-               float(PARAMS["speed_other"].default if speed_other is None else speed_other))
+    def __repr__(self) -> str:
+        held = sorted({c for c in self.controller if c})
+        return (f"<Theatre {self.name!r}: {self.n} towns, {len(self.edges)} roads, "
+                f"lat {self.lat.min():.2f}..{self.lat.max():.2f}, "
+                f"lon {self.lon.min():.2f}..{self.lon.max():.2f}; held by "
+                f"{', '.join(held) or 'nobody'}>")
+
+    def roads(self, params: Mapping[str, Any] | None = None) -> Roads:
+        """The road graph at the parameters' road speeds and ground effects (default: the
+        table's), built once per setting and kept."""
+        p = params or {k: v.default for k, v in PARAMS.items()}
+        key = tuple(float(p[k]) for k in Roads.PARAMS)
         hit = self._roads.get(key)
         if hit is None:
-            if len(self._roads) >= 64:          # a sweep over speeds: keep the latest
+            if len(self._roads) >= 256:          # a sweep over speeds: keep the latest
                 self._roads.pop(next(iter(self._roads)))
-            hit = self._roads[key] = Roads(self.edges, self.km, self.highway, self.n, *key)
+            hit = self._roads[key] = Roads(self.edges, self.km, self.highway, self.crossing,
+                                           self.terrain, self.n, *key)
         return hit
 
     # -- lookups ---------------------------------------------------------------------------
@@ -112,8 +136,14 @@ class Theatre:
         """Town id by name or alternative name; an unknown name is an InputError."""
         i = self.index.get(normalise(str(name)))
         if i is None:
-            raise InputError(file, field, f"unknown town {name!r} in theatre {self.name!r}")
+            raise InputError(file, field, f"unknown town {name!r} in theatre {self.name!r}"
+                             f"{self.suggest(name)}")
         return i
+
+    def suggest(self, name: str) -> str:
+        """" (did you mean ...?)" for the names and alternative names closest to ``name``."""
+        return did_you_mean(str(name), [*self.names, *(a for alts in self.alt_names
+                                                        for a in alts)])
 
     def find(self, name: str) -> int | None:
         return self.index.get(normalise(str(name)))
@@ -164,10 +194,10 @@ def load_theatre(directory: str | Path) -> Theatre:
 @lru_cache(maxsize=16)
 def _load_cached(d: Path, _stamp: tuple) -> Theatre:
     tpath, rpath = d / "towns.csv", d / "roads.csv"
-    optional = ("alt_names", "kind", "population", "value", "fortification", "source")
-    header, rows = read_csv(tpath, TOWN_REQUIRED, optional)
-    known = {*TOWN_REQUIRED, *optional}
+    header, rows = read_csv(tpath, TOWN_REQUIRED, TOWN_OPTIONAL)
+    known = (*TOWN_REQUIRED, *TOWN_OPTIONAL)
     extra = [c for c in header if c not in known]
+    _warn_lookalikes(tpath, extra, known)
     names: list[str] = []
     alts: list[list[str]] = []
     seen: dict[str, tuple[int, int]] = {}      # name key -> (line, town id)
@@ -211,8 +241,10 @@ def _load_cached(d: Path, _stamp: tuple) -> Theatre:
 
     index = {key: town_id for key, (_, town_id) in seen.items()}
 
-    _, rrows = read_csv(rpath, ROAD_REQUIRED, ("km", "road", "source"))
-    edges, km, road = [], [], []
+    rheader, rrows = read_csv(rpath, ROAD_REQUIRED, ROAD_OPTIONAL)
+    _warn_lookalikes(rpath, [c for c in rheader if c not in (*ROAD_REQUIRED, *ROAD_OPTIONAL)],
+                     (*ROAD_REQUIRED, *ROAD_OPTIONAL))
+    edges, km, road, crossing, terrain = [], [], [], [], []
     pairs: dict[tuple[int, int], int] = {}
     for r, row in rrows:
         ends = []
@@ -220,7 +252,9 @@ def _load_cached(d: Path, _stamp: tuple) -> Theatre:
             i = index.get(normalise(row[col]))
             if i is None:
                 raise InputError(rpath, f"row {r}, column {col}",
-                                 f"unknown town {row[col]!r} (not a name or alt_name "
+                                 f"unknown town {row[col]!r}"
+                                 f"{did_you_mean(row[col], [*names, *sum(alts, [])])}"
+                                 " (not a name or alt_name "
                                  f"in {tpath.name})")
             ends.append(i)
         a, b = ends
@@ -238,15 +272,26 @@ def _load_cached(d: Path, _stamp: tuple) -> Theatre:
         gc = float(haversine_km(lat[a], lon[a], lat[b], lon[b]))
         length = _number(rpath, r, "km", row.get("km", ""), lo=0.01, hi=MAX_ROAD_KM,
                          default=max(gc * DETOUR[cls], 0.1))
+        cross = row.get("crossing", "").lower()
+        if cross not in CROSSINGS:
+            raise InputError(rpath, f"row {r}, column crossing",
+                             f"expected bridge, ford or empty, got {row['crossing']!r}")
+        ground = row.get("terrain", "").lower() or "plain"
+        if ground not in TERRAINS:
+            raise InputError(rpath, f"row {r}, column terrain",
+                             f"expected one of {', '.join(TERRAINS)} or empty, got "
+                             f"{row['terrain']!r}")
         edges.append((a, b))
         km.append(length)
         road.append(cls)
+        crossing.append(cross)
+        terrain.append(ground)
 
     th = Theatre(name=d.name, names=names, lat=np.array(lat), lon=np.array(lon), kind=kinds,
                  population=np.array(pop), value=np.array(val), fortification=np.array(fort),
                  controller=ctrl, edges=np.array(edges, dtype=np.int64).reshape(-1, 2),
-                 km=np.array(km), road=road, attrs=attrs, alt_names=alts, source_dir=d,
-                 lines=[r for r, _ in rows])
+                 km=np.array(km), road=road, crossing=crossing, terrain=terrain, attrs=attrs,
+                 alt_names=alts, source_dir=d, lines=[r for r, _ in rows])
     ncomp, labels = sp.csgraph.connected_components(th.roads().km_graph, directed=False)
     if ncomp > 1:
         sizes = np.bincount(labels)
@@ -255,3 +300,18 @@ def _load_cached(d: Path, _stamp: tuple) -> Theatre:
                       f"cut off from the largest: {', '.join(small)}", TheatreWarning,
                       stacklevel=2)
     return th
+
+
+def _warn_lookalikes(path: Path, extra: list[str], known: tuple[str, ...]) -> None:
+    """A warning line for each extra column that looks like a known one (``Controller``,
+    ``population_approx``, ``lat_deg``): it is kept as an attribute, not read as that."""
+    for col in extra:
+        low = col.strip().lower()
+        guess = next((k for k in known if low == k or low.startswith(k + "_")
+                      or low.endswith("_" + k)), None)
+        if guess is None:
+            close = difflib.get_close_matches(low, known, n=1, cutoff=0.8)
+            guess = close[0] if close else None
+        if guess is not None:
+            warnings.warn(f"{path}: column {col!r} is not read (kept as an attribute); did "
+                          f"you mean {guess!r}?", TheatreWarning, stacklevel=3)

@@ -9,17 +9,18 @@ matplotlib's PillowWriter, and an MP4 too when ``ffmpeg`` is on the PATH.
 from __future__ import annotations
 
 import shutil
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from matplotlib.animation import FFMpegWriter, FuncAnimation, PillowWriter
-from matplotlib.lines import Line2D
+from tqdm import tqdm
 
 from ..errors import InputError
 from ..inputs.files import read_csv, read_json
 from ..inputs.scenario import Scenario, load_scenario
-from .maps import _plt, draw_theatre
+from .maps import _plt, draw_theatre, front_segments, legend_handles, map_figure
 
 HOLD_LAST = 3          # extra frames showing the final day, so the loop pauses on it
 MAX_LINES = 12         # changes listed on one frame; the rest are counted
@@ -130,35 +131,52 @@ def load_frames(run_dir: str | Path) -> RunFrames:
     return RunFrames(sc, factions, colours, dates, owner, changes)
 
 
-def _draw(ax, side, fr: RunFrames, k: int) -> None:
-    """Frame k: the map on the left; the date, towns held and the day's changes on the right."""
-    ax.clear()
-    side.clear()
+def _frame_figure(fr: RunFrames):
+    """The figure of every frame: the map drawn once in the shared style (features, roads,
+    labels, scale bar), shaped to the theatre so that it fills the image, and a side panel
+    for the date, the legend and the day's changes. Returns (figure, update function)."""
+    th = fr.scenario.theatre
+    fig, ax, (sx, sy, sw, sh) = map_figure(th, height=7.0, side=3.9)
+    drawn = draw_theatre(ax, th, fr.owner[0], fr.colours, fr.scenario.relation,
+                         scenario=fr.scenario)
+    ax.set_title(fr.scenario.name, fontsize=11, loc="left")
+    side = fig.add_axes((sx, sy, sw, sh))
     side.axis("off")
-    draw_theatre(ax, fr.scenario.theatre, fr.owner[k], fr.colours, fr.scenario.relation)
-    when = "start" if k == 0 else f"end of day {k - 1}"
-    ax.set_title(fr.scenario.name, fontsize=11)
-    held = [int((fr.owner[k] == i).sum()) for i in range(len(fr.factions))]
-    handles = [Line2D([], [], marker="o", ls="", color=c, markeredgecolor="k",
-                      label=f"{f} ({h} towns)")
-               for f, c, h in zip(fr.factions, fr.colours, held, strict=True)]
-    handles.append(Line2D([], [], color="red", lw=2, label="front line"))
-    side.legend(handles=handles, loc="lower left", fontsize=9, frameon=False)
-    side.text(0.0, 1.0, fr.dates[k], transform=side.transAxes, ha="left", va="top",
-              fontsize=18, fontweight="bold")
-    side.text(0.0, 0.93, when, transform=side.transAxes, ha="left", va="top", fontsize=11)
-    lines = fr.changes[k][:MAX_LINES]
-    if len(fr.changes[k]) > MAX_LINES:
-        lines.append(f"… and {len(fr.changes[k]) - MAX_LINES} more")
-    head = f"{len(fr.changes[k])} control changes:" if fr.changes[k] else (
-        "no changes" if k else "initial control")
-    side.text(0.0, 0.85, "\n".join([head, *lines]), transform=side.transAxes, ha="left",
-              va="top", fontsize=8, linespacing=1.4)
+    date = side.text(0.0, 1.0, "", transform=side.transAxes, ha="left", va="top",
+                     fontsize=18, fontweight="bold")
+    when = side.text(0.0, 0.93, "", transform=side.transAxes, ha="left", va="top",
+                     fontsize=11)
+    log = side.text(0.0, 0.86, "", transform=side.transAxes, ha="left", va="top", fontsize=8,
+                    linespacing=1.4)
+    legend = [None]
+
+    def update(k: int) -> None:
+        owner = fr.owner[k]
+        drawn["towns"].set_facecolor([fr.colours[o] if o >= 0 else "#ffffff" for o in owner])
+        if drawn["front_lines"] is not None:
+            drawn["front_lines"].set_segments(front_segments(th, owner, fr.scenario.relation))
+        date.set_text(fr.dates[k])
+        when.set_text("start (before day 0)" if k == 0 else f"end of day {k - 1}")
+        lines = fr.changes[k][:MAX_LINES]
+        if len(fr.changes[k]) > MAX_LINES:
+            lines.append(f"… and {len(fr.changes[k]) - MAX_LINES} more")
+        head = f"{len(fr.changes[k])} control changes:" if fr.changes[k] else (
+            "no changes" if k else "initial control")
+        log.set_text("\n".join([head, *lines]))
+        held = [int((owner == i).sum()) for i in range(len(fr.factions))]
+        if legend[0] is not None:
+            legend[0].remove()
+        legend[0] = side.legend(handles=legend_handles(fr.factions, fr.colours, drawn, held),
+                                loc="lower left", fontsize=8.5, frameon=False)
+
+    return fig, update
 
 
-def animate(run_dir: str | Path, out: str | Path | None = None, fps: float = 1.5) -> Path:
+def animate(run_dir: str | Path, out: str | Path | None = None, fps: float = 1.5,
+            progress: bool = True) -> Path:
     """Write ``RUN_DIR/animation.gif`` (or ``out``; an MP4 beside it when ffmpeg exists) and
-    return the GIF's path. One frame for the start and one per day; the last is held."""
+    return the GIF's path. One frame for the start and one per day; the last is held. A
+    progress bar (tqdm, on stderr) counts the frames written."""
     if not FPS[0] <= fps <= FPS[1]:
         raise InputError("command line", "--fps", f"expected {FPS[0]:g}..{FPS[1]:g} frames "
                                                   f"per second, got {fps}")
@@ -168,14 +186,19 @@ def animate(run_dir: str | Path, out: str | Path | None = None, fps: float = 1.5
         gif = gif.with_suffix(".gif")
     gif.parent.mkdir(parents=True, exist_ok=True)
     plt = _plt()
-    fig, (ax, side) = plt.subplots(1, 2, figsize=(10, 7.5),
-                                   gridspec_kw={"width_ratios": [1.5, 1]}, layout="constrained")
+    fig, update = _frame_figure(fr)
     order = list(range(len(fr.owner))) + [len(fr.owner) - 1] * HOLD_LAST
+    writers = [(gif, PillowWriter(fps=fps), 110)]
+    if shutil.which("ffmpeg"):
+        writers.append((gif.with_suffix(".mp4"), FFMpegWriter(fps=fps), 110))
     try:
-        anim = FuncAnimation(fig, lambda k: _draw(ax, side, fr, k), frames=order, repeat=False)
-        anim.save(gif, writer=PillowWriter(fps=fps), dpi=90)
-        if shutil.which("ffmpeg"):
-            anim.save(gif.with_suffix(".mp4"), writer=FFMpegWriter(fps=fps), dpi=110)
+        for path, writer, dpi in writers:
+            bar = tqdm(total=len(order), unit="frame", desc=path.name, file=sys.stderr,
+                       disable=not progress, leave=False)
+            anim = FuncAnimation(fig, update, frames=order, repeat=False)
+            anim.save(path, writer=writer, dpi=dpi,
+                      progress_callback=lambda i, n, bar=bar: bar.update(1))
+            bar.close()
     finally:
         plt.close(fig)
     return gif

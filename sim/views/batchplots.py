@@ -1,6 +1,10 @@
 """Pictures of batches: capture-day histogram and ECDF, probability-of-control map, fan chart
-of a daily series, what-if shifts, sensitivity bars. Each function returns a figure; titles
-say the scenario and the number of runs, axes carry units and dates."""
+of a daily series (what-if shifts and sensitivity bars: :mod:`sim.views.shifts`). Each
+function returns a figure; titles say the scenario and the number of runs, axes carry units
+and dates, legends sit outside the data, numbers are written without e-notation.
+
+Overlaid batches are drawn as outlines (step histograms, ECDF lines of different dash
+patterns, in distinct colours), never as alpha blends, so each stays legible."""
 
 from __future__ import annotations
 
@@ -10,11 +14,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+from matplotlib import patheffects as pe
 from matplotlib.collections import LineCollection
 
 from ..errors import InputError
-from .maps import _plt, draw_theatre, front_segments
+from .maps import (
+    _plt,
+    draw_theatre,
+    front_segments,
+    legend_handles,
+    map_figure,
+    outside_legend,
+)
 
 if TYPE_CHECKING:
     from ..analysis.experiments import Experiment
@@ -24,6 +35,23 @@ MEASURES = {"territory_share": "share of towns held", "population_share":
             "population": "population in towns held", "strength": "fighters",
             "losses": "cumulative losses (fighters)", "morale": "morale (0..1)",
             "units": "units in the field", "value": "value of towns held"}
+
+
+#: overlay colours (tab10 without its red and green, which factions use most)
+OVERLAY = ("#1f77b4", "#ff7f0e", "#9467bd", "#17becf", "#8c564b", "#e377c2", "#7f7f7f")
+DASHES = ("solid", (0, (5, 2)), (0, (1, 1.5)), (0, (6, 2, 1, 2)))
+
+
+def num(x: float, digits: int = 3) -> str:
+    """A number for a caption: thousands separators, no e-notation."""
+    if x is None or not np.isfinite(x):
+        return "n/a"
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    if x == 0:
+        return "0"
+    decimals = max(0, digits - 1 - int(np.floor(np.log10(abs(x)))))
+    return f"{x:.{min(decimals, 6)}f}"
 
 
 def save(fig, stem: str | Path, formats: Sequence[str] = ("png", "svg")) -> list[Path]:
@@ -68,37 +96,85 @@ def capture_days(exp: Experiment, town: str, by: str | None = None,
     return first.reindex(runs["run_id"]).to_numpy(dtype=float)
 
 
+def reported_days(path: str | Path, exp: Experiment, town: str,
+                  by: str | None = None) -> list[tuple[int, str]]:
+    """(day, date) of every report in ``path`` (the shared event schema) of ``town`` passing
+    to ``by`` (to anyone if None), within the scenario's days."""
+    from ..inputs.reported import parse_date, read_rows  # here: only --reported needs it
+    sc = exp.scenario
+    t = sc.theatre.id_of(town, file="--town", field="town")
+    p, rows = read_rows(path)
+    out = []
+    for line, row in rows:
+        if sc.theatre.find(row["place"]) != t or (by is not None and
+                                                  row["new_controller"].strip() != by):
+            continue
+        d = parse_date(row["date"], p, f"row {line}, column date")
+        day = (d - sc.start).days
+        if 0 <= day < sc.days:
+            out.append((day, d.isoformat()))
+    return out
+
+
 def capture_plot(exps: Sequence[Experiment], town: str, by: str | None = None,
-                 labels: Sequence[str] | None = None):
-    """Histogram (share of runs per day) and ECDF (share captured by the end of each day) of
-    the capture day of ``town``, one colour per batch. Runs where the town is never captured
-    are counted in the denominators, so an ECDF may end below 1."""
+                 labels: Sequence[str] | None = None, reported: str | Path | None = None):
+    """Histogram (share of runs per day, and a "never" bar for runs where the town did not
+    fall) and ECDF (share captured by the end of each day) of the capture day of ``town``,
+    one colour per batch, as outlines. Runs where the town is never captured are counted in
+    the denominators, so an ECDF may end below 1. With ``reported`` (a reported-events CSV),
+    the reported capture day is marked on both panels."""
     plt = _plt()
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.5))
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(13, 5))
     days = max(e.scenario.days for e in exps)
+    never = days + 0.5                 # the "never" bar's position, right of the last day
     total = 0
+    handles = []
+    width = 0.8 / len(exps)
     for k, e in enumerate(exps):
         x = capture_days(e, town, by)
         n = len(x)
         total += n
         ok = x[~np.isnan(x)]
-        label = (labels[k] if labels else e.scenario.name) + \
-            f" ({n} runs, {len(ok) / max(n, 1):.0%} captured)"
+        c, ls = OVERLAY[k % len(OVERLAY)], DASHES[k % len(DASHES)]
+        label = (labels[k] if labels else f"{e.name}: {e.scenario.name}") + \
+            f" ({n} runs; {len(ok) / max(n, 1):.0%} captured)"
         w = np.full(len(ok), 1 / max(n, 1))
-        ax1.hist(ok, bins=np.arange(-0.5, days + 0.5), weights=w, alpha=0.5, label=label)
+        ax1.hist(ok, bins=np.arange(-0.5, days + 0.5), weights=w, histtype="step", lw=2,
+                 color=c, ls=ls)
+        share_never = 1 - len(ok) / max(n, 1)
+        ax1.bar(never + 0.5 + (k - (len(exps) - 1) / 2) * width, share_never, width * 0.9,
+                facecolor="none", edgecolor=c, hatch="//", lw=2, ls=ls)
         xs = np.arange(days)
-        ax2.step(xs, [(ok <= d).sum() / max(n, 1) for d in xs], where="post", label=label)
+        ax2.step(xs, [(ok <= d).sum() / max(n, 1) for d in xs], where="post", color=c,
+                 lw=2, ls=ls)
+        handles.append(plt.Line2D([], [], color=c, lw=2, ls=ls, label=label))
     who = f" by {by}" if by else ""
+    rep = reported_days(reported, exps[0], town, by) if reported else []
     for ax in (ax1, ax2):
         _date_axis(ax, exps[0].scenario.start, days)
         ax.set_xlabel(f"day of capture (day 0 = {exps[0].scenario.start})")
         ax.grid(alpha=0.3)
+        for d, _date in rep:
+            ax.axvline(d, color="black", lw=1.5, ls=(0, (4, 2)), zorder=0)
+    for d, date in rep:
+        ax1.annotate(f"reported\n{date}", (d, 1), xycoords=("data", "axes fraction"),
+                     xytext=(3, -3), textcoords="offset points", va="top", fontsize=8)
+    if rep:
+        handles.append(plt.Line2D([], [], color="black", lw=1.5, ls=(0, (4, 2)),
+                                  label=f"reported capture ({reported})"))
+    ticks, tlabels = ax1.get_xticks(), [t.get_text() for t in ax1.get_xticklabels()]
+    ax1.set_xticks([*ticks, never + 0.5], [*tlabels, "never"], fontsize=8)
+    ax1.set_xlim(-0.8, never + 1.3)
+    ax1.set_ylim(0, None)
+    ax1.margins(y=0.12)
     ax1.set_ylabel("share of runs")
     ax2.set_ylabel("share of runs captured by the end of the day")
     ax2.set_ylim(0, 1.02)
-    ax1.legend(fontsize=8)
     names = " vs ".join(dict.fromkeys(e.scenario.name for e in exps))
     fig.suptitle(f"Capture of {town}{who}: {names} ({total} runs)")
+    fig.legend(handles=handles, loc="lower center", ncols=min(len(handles), 2), fontsize=9,
+               frameon=False, bbox_to_anchor=(0.5, -0.02))
+    fig.tight_layout(rect=(0, 0.06 + 0.035 * ((len(handles) - 1) // 2), 1, 1))
     return fig
 
 
@@ -126,26 +202,32 @@ def control_shares(exp: Experiment, day: int, faction: str,
 
 def control_map(exp: Experiment, day: int, faction: str, point: int | None = None):
     """Towns coloured by the share of runs in which ``faction`` holds them at the end of
-    ``day``; roads and, in red, the front of the most likely control."""
+    ``day`` (the shared map style), and the line where that share crosses 50%."""
     plt = _plt()
     sc = exp.scenario
     share = control_shares(exp, day, faction, point)
     cmap = plt.get_cmap("viridis")
     colours = [_hex(cmap(s)) for s in share]
-    fig, ax = plt.subplots(figsize=(8, 8))
-    draw_theatre(ax, sc.theatre, np.arange(sc.theatre.n), colours,
-                 relation=np.ones((sc.theatre.n, sc.theatre.n), dtype=np.int8))
+    fig, ax, side = map_figure(sc.theatre, side=2.9)
+    drawn = draw_theatre(ax, sc.theatre, np.arange(sc.theatre.n), colours, front=False,
+                         scenario=sc)
     modal = (share >= 0.5).astype(np.int64)          # 1: held in most runs
-    rel = -np.ones((2, 2), dtype=np.int8)
-    ax.add_collection(LineCollection(front_segments(sc.theatre, modal, rel), colors="red",
-                                     linewidths=2.0, zorder=2, label="where the share is 50%"))
+    line = "#e6007e"
+    ax.add_collection(LineCollection(
+        front_segments(sc.theatre, modal), colors=line, linewidths=2.6, zorder=2,
+        path_effects=[pe.Stroke(linewidth=4.2, foreground="white"), pe.Normal()]))
+    x, y, w, h = side
+    cax = fig.add_axes((x + 0.02 * w, y + 0.05 * h, 0.08 * w, 0.45 * h))
     sm = plt.cm.ScalarMappable(cmap=cmap, norm=plt.Normalize(0, 1))
-    fig.colorbar(sm, ax=ax, shrink=0.7, label=f"share of runs in which {faction} holds the town")
-    ax.legend(loc="lower left", fontsize=8)
+    fig.colorbar(sm, cax=cax, label=f"share of runs in which\n{faction} holds the town")
+    handles = legend_handles([], [], {**drawn, "front": None})
+    handles.insert(0, plt.Line2D([], [], color=line, lw=2.6,
+                                 label=f"where {faction}'s share crosses 50%"))
+    outside_legend(fig, side, handles)
     n = len(exp.runs) if point is None else int((exp.runs["point"] == point).sum())
     where = "" if point is None else f", {_point_label(exp, point)}"
-    ax.set_title(f"{sc.name}{where}: {faction} control on {sc.date(day)} (day {day}), "
-                 f"{n} runs")
+    ax.set_title(f"{sc.name}{where}: {faction} control at the end of day {day} "
+                 f"({sc.date(day)}), {n} runs", fontsize=10, loc="left")
     return fig
 
 
@@ -170,17 +252,19 @@ def fan_chart(exp: Experiment, faction: str | None = None, measure: str = "terri
     if len(pts) > 6:
         raise InputError("--point", "-", f"{len(pts)} design points; choose one with "
                          f"--point 0..{len(pts) - 1}")
-    fig = ax.figure if ax is not None else plt.subplots(figsize=(9, 5))[1].figure
+    fig = ax.figure if ax is not None else plt.subplots(figsize=(10, 5))[1].figure
     ax = ax or fig.axes[0]
     total = 0
+    fcol = sc.spec.factions[faction].colour or OVERLAY[0]
+    palette = [fcol, *(c for c in OVERLAY if c.lower() != fcol.lower())]
     for k, p in enumerate(pts):
         ids = runs.loc[runs["point"] == p, "run_id"]
         wide = s[s["run_id"].isin(ids)].pivot(index="run_id", columns="day", values=measure)
         total += len(wide)
         q = np.nanquantile(wide.to_numpy(), [0.05, 0.25, 0.5, 0.75, 0.95], axis=0)
         days = wide.columns.to_numpy()
-        c = f"C{k}"
-        label = _point_label(exp, p) if exp.names else "median"
+        c = palette[k % len(palette)]
+        label = _point_label(exp, p) if exp.names else f"{faction}: median"
         ax.fill_between(days, q[0], q[4], color=c, alpha=0.15,
                         label="90% band" if len(pts) == 1 else None)
         ax.fill_between(days, q[1], q[3], color=c, alpha=0.3,
@@ -190,89 +274,7 @@ def fan_chart(exp: Experiment, faction: str | None = None, measure: str = "terri
     ax.set_xlabel(f"day (day 0 = {sc.start}; values at the end of the day)")
     ax.set_ylabel(f"{faction}: {MEASURES[measure]}")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
     ax.set_title(f"{sc.name}: {faction} {measure.replace('_', ' ')}, median with 50% and 90% "
-                 f"bands ({total} runs)")
-    return fig
-
-
-def whatif_shift(exp: Experiment, point: int, base_point: int = 0,
-                 base: Experiment | None = None) -> pd.DataFrame:
-    """Shift of every numeric metric from the base (another point of the same experiment,
-    or point ``base_point`` of another experiment) to ``point``: mean difference with a 95%
-    normal interval. Runs are paired by seed when both sides share seeds (common random
-    numbers), else compared as independent samples. A capture that never happens counts as
-    the horizon (the scenario's days)."""
-    base = base or exp
-    a = exp.runs[exp.runs["point"] == point].set_index("seed")
-    b = base.runs[base.runs["point"] == base_point].set_index("seed")
-    paired = len(a) == len(b) and a.index.sort_values().equals(b.index.sort_values())
-    rows = []
-    for m in exp.metrics:
-        if not m.numeric or m.name not in b.columns:
-            continue
-        x, y = a[m.name].astype(float), b[m.name].astype(float)
-        if not np.isnan(m.censor):
-            x, y = x.fillna(m.censor), y.fillna(m.censor)
-        if paired:
-            d = (x - y.reindex(x.index)).to_numpy()
-            mean, se = d.mean(), d.std(ddof=1) / np.sqrt(len(d)) if len(d) > 1 else np.nan
-        else:
-            mean = x.mean() - y.mean()
-            se = np.sqrt(x.var(ddof=1) / len(x) + y.var(ddof=1) / len(y))
-        rows.append((m.name, m.unit, y.mean(), x.mean(), mean, mean - 1.96 * se,
-                     mean + 1.96 * se, paired))
-    return pd.DataFrame(rows, columns=["metric", "unit", "base_mean", "mean", "shift",
-                                       "low95", "high95", "paired"])
-
-
-def whatif_plot(exp: Experiment, point: int, base_point: int = 0,
-                base: Experiment | None = None):
-    """One panel per metric: the shift from the base with its 95% interval."""
-    plt = _plt()
-    df = whatif_shift(exp, point, base_point, base)
-    fig, axes = plt.subplots(len(df), 1, figsize=(8, 1.1 * len(df) + 1.2), squeeze=False)
-    for ax, r in zip(axes[:, 0], df.itertuples(), strict=True):
-        ax.errorbar([r.shift], [0], xerr=[[r.shift - r.low95], [r.high95 - r.shift]], fmt="o",
-                    color="C3" if r.low95 > 0 or r.high95 < 0 else "C0", capsize=4)
-        ax.axvline(0, color="k", lw=0.8)
-        ax.set_yticks([])
-        ax.set_ylabel(r.metric, rotation=0, ha="right", va="center", fontsize=8)
-        ax.set_xlabel(f"shift ({r.unit}); base mean {r.base_mean:.3g}, now {r.mean:.3g}",
-                      fontsize=8)
-    base_label = _point_label(base or exp, base_point)
-    n = int((exp.runs["point"] == point).sum())
-    fig.suptitle(f"{exp.scenario.name}: {_point_label(exp, point)} against {base_label} "
-                 f"({n} runs each; mean shift, 95% interval)", fontsize=10)
-    fig.tight_layout()
-    return fig
-
-
-def sensitivity_bars(exp: Experiment, table: pd.DataFrame | None = None):
-    """Per metric, bars of each parameter's indices (S1 and ST, or mu_star and sigma) with
-    their 95% intervals."""
-    plt = _plt()
-    t = exp.sensitivity() if table is None else table
-    t = t[t["index"] != "constant"]
-    metrics = list(dict.fromkeys(t["metric"]))
-    if not metrics:
-        raise InputError(exp.out, "sensitivity", "every metric is constant over the design")
-    fig, axes = plt.subplots(len(metrics), 1, figsize=(9, 3 * len(metrics)), squeeze=False)
-    for ax, m in zip(axes[:, 0], metrics, strict=True):
-        tm = t[t["metric"] == m]
-        params = list(dict.fromkeys(tm["parameter"]))
-        kinds = list(dict.fromkeys(tm["index"]))
-        w = 0.8 / len(kinds)
-        for k, kind in enumerate(kinds):
-            tk = tm[tm["index"] == kind].set_index("parameter").reindex(params)
-            ax.bar(np.arange(len(params)) + k * w, tk["value"], w, yerr=tk["conf95"].fillna(0),
-                   capsize=3, label=kind)
-        ax.set_xticks(np.arange(len(params)) + w * (len(kinds) - 1) / 2, params, fontsize=8)
-        ax.set_ylabel("index" if exp.spec.design.kind == "sobol" else "elementary effect")
-        ax.set_title(m, fontsize=9)
-        ax.axhline(0, color="k", lw=0.6)
-        ax.legend(fontsize=8)
-    fig.suptitle(f"{exp.scenario.name}: {exp.spec.design.kind} sensitivity "
-                 f"({len(exp.runs)} runs; bars ± 95% interval)")
-    fig.tight_layout()
+                 f"bands ({total} runs)", fontsize=10)
     return fig

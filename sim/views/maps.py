@@ -1,18 +1,56 @@
-"""Maps of runs: towns coloured by controller, roads, the front line. Every map (run map,
-probability map, animation, browser view) draws the theatre with :func:`draw_theatre`."""
+"""The map style shared by every map (run map, probability map, animation frames, browser
+view): :func:`draw_theatre` on an axes from :func:`map_figure`.
+
+What a map shows, bottom to top: the theatre's ``features.geojson`` when it has one (lakes,
+coast, rivers, borders), roads (highways thicker), the front line, towns coloured by
+controller and sized by population, labels, and a scale bar. The legend sits outside the
+axes, on the right.
+
+- **Aspect**: one degree of longitude is drawn cos(latitude) times as long as one of latitude
+  (an equirectangular view at the theatre's mean latitude: true to a few per cent over a few
+  hundred km), and the figure takes the shape of the theatre, so no half-empty figures.
+- **Front**: across every road whose two ends are held by *hostile* factions (the scenario's
+  relation matrix: allies and neutrals make no front), in a colour no faction uses.
+- **Labels**: every town when the theatre has at most :data:`LABEL_ALL` towns; otherwise
+  cities, the towns a scenario names (phase objectives and targets, event towns), and the
+  top :data:`LABEL_TOP` by value, never more than :data:`LABEL_MAX`. adjustText (a kept
+  library) moves labels apart so that none overlap.
+"""
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from matplotlib.collections import LineCollection
+from matplotlib import patheffects as pe
+from matplotlib.collections import LineCollection, PatchCollection
+from matplotlib.colors import to_rgb
+from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.patches import Polygon as MplPolygon
+from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
+
+from ..inputs.features import Features, load_features
 
 if TYPE_CHECKING:
     from ..core.results import RunResult
+    from ..inputs.scenario import Scenario
     from ..inputs.theatre import Theatre
+
+LABEL_ALL = 30          # label every town of a theatre this small
+LABEL_TOP = 16          # else: cities, scenario-named towns and this many by value
+LABEL_MAX = 36
+#: candidates for the front line; the one farthest from every faction colour is used
+FRONT_CANDIDATES = ("#e6007e", "#7b2cbf", "#000000")
+FEATURE_STYLE = {"lake": {"facecolor": "#cfe6f5", "edgecolor": "#7fb2d9", "lw": 0.5},
+                 "coast": {"color": "#5b8db8", "lw": 0.9},
+                 "river": {"color": "#6aa6d6", "lw": 1.3},
+                 "border": {"color": "#6b6b6b", "lw": 1.0, "ls": (0, (6, 2, 1, 2))}}
+KM_PER_DEG = 111.32
 
 
 def _plt():
@@ -25,63 +63,306 @@ def _plt():
     return plt
 
 
+def front_colour(colours: Sequence[str]) -> str:
+    """The first candidate at least 0.35 (RGB distance) from every faction colour, else the
+    farthest one."""
+    rgb = [np.array(to_rgb(c)) for c in colours if c]
+    if not rgb:
+        return FRONT_CANDIDATES[0]
+    def far(c: str) -> float:
+        return min(np.linalg.norm(np.array(to_rgb(c)) - x) for x in rgb)
+    return next((c for c in FRONT_CANDIDATES if far(c) >= 0.35), max(FRONT_CANDIDATES, key=far))
+
+
 def front_segments(theatre: Theatre, owner: np.ndarray, relation: np.ndarray | None = None
                    ) -> list[tuple[tuple[float, float], tuple[float, float]]]:
-    """The front line as short segments: across every road whose two ends are held by
-    different factions, a short segment through the road's midpoint, perpendicular to it
-    (a simple stand-in for a Voronoi boundary)."""
+    """The front line as short segments: across every road whose ends are held by hostile
+    factions (``relation[a, b] == -1``; without a relation matrix, any two different
+    holders), a segment through the road's midpoint, perpendicular to it, at most 1.8% of the
+    map's diagonal either side (a simple stand-in for a Voronoi boundary)."""
     segs = []
+    c = np.cos(np.radians(np.nanmean(theatre.lat)))
+    x0, x1, y0, y1 = map_extent(theatre)
+    half = 0.018 * np.hypot((x1 - x0) * c, y1 - y0)      # 1.8% of the map's diagonal
     for a, b in theatre.edges:
         oa, ob = owner[a], owner[b]
         if oa == ob or oa < 0 or ob < 0:
             continue
-        if relation is not None and relation[oa, ob] == 1:
+        if relation is not None and relation[oa, ob] != -1:
             continue
-        x0, y0, x1, y1 = theatre.lon[a], theatre.lat[a], theatre.lon[b], theatre.lat[b]
+        x0, y0, x1, y1 = theatre.lon[a] * c, theatre.lat[a], theatre.lon[b] * c, theatre.lat[b]
         mx, my, dx, dy = (x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0
-        k = min(0.25, 0.04 / max(np.hypot(dx, dy), 1e-9))   # at most ~4 km either side
-        segs.append(((mx - dy * k, my + dx * k), (mx + dy * k, my - dx * k)))
+        k = min(0.3, half / max(np.hypot(dx, dy), 1e-9))
+        segs.append((((mx - dy * k) / c, my + dx * k), ((mx + dy * k) / c, my - dx * k)))
     return segs
 
 
-def draw_theatre(ax, theatre: Theatre, owner: np.ndarray, colours: list[str],
-                 relation: np.ndarray | None = None, label_top: int = 18) -> None:
-    """Roads, towns coloured by controller and sized by population, the front line, and
-    labels for the most valuable towns."""
-    lon, lat = theatre.lon, theatre.lat
-    roads = [((lon[a], lat[a]), (lon[b], lat[b])) for a, b in theatre.edges]
-    widths = np.where(theatre.highway, 1.6, 0.7)
-    ax.add_collection(LineCollection(roads, colors="#999999", linewidths=widths, zorder=1))
-    size = 12 + 90 * np.sqrt(theatre.population / max(theatre.population.max(), 1))
-    col = [colours[o] if o >= 0 else "#ffffff" for o in owner]
-    ax.scatter(lon, lat, s=size, c=col, edgecolors="black", linewidths=0.5, zorder=3)
-    ax.add_collection(LineCollection(front_segments(theatre, owner, relation), colors="red",
-                                     linewidths=2.2, zorder=2))
-    for t in np.argsort(-theatre.value)[:label_top]:
-        ax.annotate(theatre.names[t], (lon[t], lat[t]), xytext=(4, 3),
-                    textcoords="offset points", fontsize=7, zorder=4)
-    ax.set_xlabel("longitude (°E)")
-    ax.set_ylabel("latitude (°N)")
-    ax.set_aspect(1 / np.cos(np.radians(np.nanmean(lat))))
-    ax.autoscale_view()
+# -- which towns get a label ------------------------------------------------------------------
+def named_towns(scenario: Scenario | None) -> set[int]:
+    """Towns a scenario names: phase objectives and targets, towns of its events."""
+    if scenario is None:
+        return set()
+    th, out = scenario.theatre, set()
+    for ph in scenario.phases:
+        out.update(ph.objectives)
+        if ph.to is not None:
+            out.add(ph.to)
+    for ev in scenario.spec.events:
+        for name in [*ev.towns, *([ev.town] if getattr(ev, "town", None) else [])]:
+            t = th.find(name)
+            if t is not None:
+                out.add(t)
+    return out
 
 
-def plot_map(result: RunResult, day: int = -1, ax=None, title: str | None = None):
-    """Map of control at the end of ``day`` (default: the last day); returns the figure."""
-    plt = _plt()
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(8, 8))
+def label_towns(theatre: Theatre, scenario: Scenario | None = None) -> list[int]:
+    """The towns that get a label (the rule is in the module docstring), by value."""
+    order = [int(t) for t in np.argsort(-theatre.value, kind="stable")]
+    if theatre.n <= LABEL_ALL:
+        return order
+    keep = {t for t in range(theatre.n) if theatre.kind[t] == "city"}
+    keep |= named_towns(scenario)
+    keep |= set(order[:LABEL_TOP])
+    return [t for t in order if t in keep][:LABEL_MAX]
+
+
+# -- figure and axes --------------------------------------------------------------------------
+def map_extent(theatre: Theatre, pad: float = 0.05) -> tuple[float, float, float, float]:
+    """(lon0, lon1, lat0, lat1): the towns' bounding box plus ``pad`` of its size (at least
+    0.05 degrees)."""
+    x0, x1 = float(np.min(theatre.lon)), float(np.max(theatre.lon))
+    y0, y1 = float(np.min(theatre.lat)), float(np.max(theatre.lat))
+    px, py = max((x1 - x0) * pad, 0.05), max((y1 - y0) * pad, 0.05)
+    return x0 - px, x1 + px, y0 - py, y1 + py
+
+
+def map_aspect(theatre: Theatre) -> float:
+    """Height / width of the map in the drawing (cos-latitude aspect)."""
+    x0, x1, y0, y1 = map_extent(theatre)
+    return (y1 - y0) / ((x1 - x0) * np.cos(np.radians((y0 + y1) / 2)))
+
+
+def map_figure(theatre: Theatre, height: float = 7.5, side: float = 2.7,
+               max_width: float = 11.0, pyplot: bool = True, top: float = 0.45,
+               below: float = 0.0):
+    """A figure shaped to the theatre: the map axes (at its true aspect, ``height`` inches
+    tall unless that makes it wider than ``max_width``) and a legend area: ``side`` inches on
+    the right, or (``side=0``) ``below`` inches under the map. Returns (figure, map axes,
+    legend area as a rectangle in figure fractions)."""
+    left, bottom = 0.75, 0.55 + below
+    r = map_aspect(theatre)
+    mh = height - bottom - top
+    mw = mh / r
+    if mw > max_width:
+        mw, mh = max_width, max_width * r
+    W, H = left + mw + (0.2 + side if side else 0.25), bottom + mh + top
+    fig = _plt().figure(figsize=(W, H)) if pyplot else Figure(figsize=(W, H))
+    ax = fig.add_axes((left / W, bottom / H, mw / W, mh / H))
+    if side:
+        area = ((left + mw + 0.2) / W, bottom / H, side / W, mh / H)
     else:
-        fig = ax.figure
+        area = (0.02, 0.0, 0.96, below / H)
+    return fig, ax, area
+
+
+# -- drawing ----------------------------------------------------------------------------------
+def draw_features(ax, features: Features | None) -> list[str]:
+    """Lakes, coast, rivers and borders under everything else; returns the kinds drawn."""
+    if features is None or not len(features):
+        return []
+    drawn = []
+    lakes = []
+    for f in features.of_kind("lake"):
+        for g in getattr(f.geometry, "geoms", [f.geometry]):
+            lakes.append(MplPolygon(np.asarray(g.exterior.coords), closed=True))
+    if lakes:
+        st = FEATURE_STYLE["lake"]
+        ax.add_collection(PatchCollection(lakes, facecolor=st["facecolor"],
+                                          edgecolor=st["edgecolor"], lw=st["lw"], zorder=0.2))
+        drawn.append("lake")
+    for kind in ("coast", "river", "border"):
+        segs = []
+        for f in features.of_kind(kind):
+            for g in getattr(f.geometry, "geoms", [f.geometry]):
+                segs.append(np.asarray(g.coords))
+        if segs:
+            st = FEATURE_STYLE[kind]
+            ax.add_collection(LineCollection(segs, colors=st["color"], linewidths=st["lw"],
+                                             linestyles=st.get("ls", "solid"), zorder=0.3))
+            drawn.append(kind)
+    return drawn
+
+
+def scale_bar(ax, theatre: Theatre, fontsize: float = 8) -> None:
+    """A bar of a round number of km (about a fifth of the map's width), lower right."""
+    x0, x1, y0, y1 = map_extent(theatre)
+    km_per_deg = KM_PER_DEG * np.cos(np.radians((y0 + y1) / 2))
+    width_km = (x1 - x0) * km_per_deg
+    km = next(k for k in (200, 100, 50, 25, 20, 10, 5, 2, 1) if k <= width_km / 4.5) \
+        if width_km >= 4.5 else 1
+    bar = AnchoredSizeBar(ax.transData, km / km_per_deg, f"{km} km", "lower right",
+                          pad=0.4, sep=3, frameon=True, size_vertical=(y1 - y0) / 250,
+                          fontproperties={"size": fontsize})
+    bar.patch.set_alpha(0.75)
+    bar.patch.set_edgecolor("none")
+    ax.add_artist(bar)
+
+
+_LABEL_CACHE: dict[tuple, list[tuple[float, float, str]]] = {}
+
+
+def place_labels(ax, theatre: Theatre, towns: Sequence[int], fontsize: float = 7.5) -> list:
+    """Labels for ``towns``, moved apart by adjustText so that none overlap, with a thin
+    leader line to a label moved away from its town. The placement depends only on the
+    theatre, the towns, the font and the axes' size, so it is computed once and reused
+    (animation frames and the browser view redraw the same map many times)."""
+    fig = ax.figure
+    key = (str(theatre.source_dir), theatre.n, tuple(towns), fontsize,
+           tuple(np.round(fig.get_size_inches(), 3)), tuple(np.round(ax.get_position().bounds, 4)),
+           tuple(np.round(ax.get_xlim() + ax.get_ylim(), 5)))
+    x0, x1 = ax.get_xlim()
+    box = {"boxstyle": "square,pad=0.05", "fc": "white", "ec": "none", "alpha": 0.6}
+    cached = _LABEL_CACHE.get(key)
+    if cached is None:
+        texts = [ax.text(theatre.lon[t], theatre.lat[t], theatre.names[t], fontsize=fontsize,
+                         zorder=6, va="bottom", bbox=box,
+                         ha="right" if theatre.lon[t] > x1 - 0.25 * (x1 - x0) else "left")
+                 for t in towns]
+        if len(texts) > 1:
+            from adjustText import adjust_text  # here: slow to import; only maps need it
+            with warnings.catch_warnings():     # adjustText calls a deprecated logging method
+                warnings.simplefilter("ignore", DeprecationWarning)
+                adjust_text(texts, x=theatre.lon, y=theatre.lat, ax=ax, iter_lim=500,
+                            expand=(1.15, 1.35), ensure_inside_axes=True)
+        cached = [(*t.get_position(), t.get_ha()) for t in texts]
+        if len(_LABEL_CACHE) > 64:
+            _LABEL_CACHE.pop(next(iter(_LABEL_CACHE)))
+        _LABEL_CACHE[key] = cached
+    else:
+        texts = [ax.text(x, y, theatre.names[t], fontsize=fontsize, zorder=6, va="bottom",
+                         ha=ha, bbox=box) for t, (x, y, ha) in zip(towns, cached, strict=True)]
+    span = np.hypot(x1 - x0, np.subtract(*ax.get_ylim()))
+    leaders = [((theatre.lon[t], theatre.lat[t]), (x, y))
+               for t, (x, y, _ha) in zip(towns, cached, strict=True)
+               if np.hypot(x - theatre.lon[t], y - theatre.lat[t]) > 0.02 * span]
+    if leaders:
+        ax.add_collection(LineCollection(leaders, colors="#555555", linewidths=0.5, zorder=5))
+    return texts
+
+
+def draw_theatre(ax, theatre: Theatre, owner: np.ndarray, colours: Sequence[str],
+                 relation: np.ndarray | None = None, *, scenario: Scenario | None = None,
+                 labels: Sequence[int] | None = None, fontsize: float = 7.5,
+                 front: bool = True, bar: bool = True) -> dict:
+    """Draw the theatre in the shared style on ``ax`` (see the module docstring). ``owner``
+    indexes ``colours`` (-1: nobody, white). Returns what was drawn, for the legend and for
+    animation: ``features`` (kinds), ``front`` (its colour or None), ``labels`` (texts),
+    ``towns`` (the scatter) and ``front_lines`` (the LineCollection)."""
+    lon, lat = theatre.lon, theatre.lat
+    x0, x1, y0, y1 = map_extent(theatre)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_autoscale_on(False)
+    ax.set_aspect(1 / np.cos(np.radians((y0 + y1) / 2)), adjustable="box")
+    kinds = draw_features(ax, load_features(theatre.source_dir))
+    roads = [((lon[a], lat[a]), (lon[b], lat[b])) for a, b in theatre.edges]
+    widths = np.where(theatre.highway, 1.5, 0.6)
+    ax.add_collection(LineCollection(roads, colors="#a0a0a0", linewidths=widths, zorder=1))
+    fc = front_lines = None
+    if front:
+        fc = front_colour([c for c in colours if isinstance(c, str)])
+        segs = front_segments(theatre, owner, relation)
+        front_lines = ax.add_collection(LineCollection(
+            segs, colors=fc, linewidths=2.6, zorder=2,
+            path_effects=[pe.Stroke(linewidth=4.2, foreground="white"), pe.Normal()]))
+    size = 14 + 110 * np.sqrt(theatre.population / max(theatre.population.max(), 1))
+    col = [colours[o] if o >= 0 else "#ffffff" for o in owner]
+    towns = ax.scatter(lon, lat, s=size, c=col, edgecolors="black", linewidths=0.6, zorder=3)
+    if labels is None:
+        labels = label_towns(theatre, scenario)
+    texts = place_labels(ax, theatre, labels, fontsize)
+    if bar:
+        scale_bar(ax, theatre, fontsize)
+    ax.set_xlabel("longitude (°E)", fontsize=fontsize + 0.5)
+    ax.set_ylabel("latitude (°N)", fontsize=fontsize + 0.5)
+    ax.tick_params(labelsize=fontsize)
+    return {"features": kinds, "front": fc, "labels": texts, "towns": towns,
+            "front_lines": front_lines}
+
+
+def legend_handles(factions: Sequence[str], colours: Sequence[str], drawn: dict,
+                   counts: Sequence[int] | None = None) -> list[Line2D]:
+    """Faction markers, the front line and the drawn features, for a legend."""
+    h = [Line2D([], [], marker="o", ls="", color=c, markeredgecolor="k", markersize=8,
+                label=f if counts is None else f"{f} ({n} towns)")
+         for f, c, n in zip(factions, colours, counts or [0] * len(factions), strict=True)]
+    if drawn.get("front"):
+        h.append(Line2D([], [], color=drawn["front"], lw=2.6,
+                        label="front (between hostile factions)"))
+    h.append(Line2D([], [], color="#a0a0a0", lw=1.5, label="road (thick: highway)"))
+    names = {"river": "river", "lake": "lake", "coast": "coast", "border": "border"}
+    for k in drawn.get("features", []):
+        st = FEATURE_STYLE[k]
+        if k == "lake":
+            h.append(Line2D([], [], marker="s", ls="", markersize=9,
+                            markerfacecolor=st["facecolor"], markeredgecolor=st["edgecolor"],
+                            label=names[k]))
+        else:
+            h.append(Line2D([], [], color=st["color"], lw=st["lw"] + 0.4,
+                            ls=st.get("ls", "solid"), label=names[k]))
+    return h
+
+
+def outside_legend(fig, side_rect, handles, title: str | None = None,
+                   fontsize: float = 8.5):
+    """The legend in the figure's side area (outside the map)."""
+    x, y, _w, h = side_rect
+    return fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(x, y + h),
+                      fontsize=fontsize, title=title, title_fontsize=fontsize,
+                      frameon=False, alignment="left")
+
+
+# -- run maps ---------------------------------------------------------------------------------
+@lru_cache(maxsize=8)
+def _scenario_from_file(path: str) -> Scenario | None:
+    from ..inputs.scenario import load_scenario  # here: views of results may lack the file
+    try:
+        return load_scenario(path)
+    except Exception:                             # noqa: BLE001 - the map works without it
+        return None
+
+
+def result_scenario(result: RunResult) -> Scenario | None:
+    """The scenario a run was made from (for its relation matrix and named towns), if its
+    file is still there."""
+    path = result.meta.get("scenario_file")
+    return _scenario_from_file(str(path)) if path and Path(path).is_file() else None
+
+
+def plot_map(result: RunResult, day: int = -1, ax=None, title: str | None = None,
+             scenario: Scenario | None = None):
+    """Map of control at the end of ``day`` (default: the last day); returns the figure.
+    With ``ax``, draws there (the legend just right of it) instead of a new figure."""
+    sc = scenario or result_scenario(result)
     d = day if day >= 0 else result.days + day
     owner = result.control_array[d].astype(int)
-    draw_theatre(ax, result.theatre, owner, list(result.colours))
-    handles = [Line2D([], [], marker="o", ls="", color=c, markeredgecolor="k", label=f)
-               for f, c in zip(result.factions, result.colours, strict=True)]
-    handles.append(Line2D([], [], color="red", lw=2, label="front line"))
-    ax.legend(handles=handles, loc="lower left", fontsize=8)
-    ax.set_title(title or f"{result.scenario}: control on {result.date(d)} "
-                          f"(day {d}, seed {result.seed})")
+    if ax is None:
+        fig, ax, side = map_figure(result.theatre)
+    else:
+        fig, side = ax.figure, None
+    relation = sc.relation if sc is not None and len(sc.factions) == len(result.factions) \
+        else None
+    drawn = draw_theatre(ax, result.theatre, owner, list(result.colours), relation,
+                         scenario=sc)
+    counts = [int((owner == i).sum()) for i in range(len(result.factions))]
+    handles = legend_handles(result.factions, result.colours, drawn, counts)
+    if side is None:
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1), fontsize=8,
+                  frameon=False)
+    else:
+        outside_legend(fig, side, handles)
+    ax.set_title(title or f"{result.scenario}: control at the end of day {d} "
+                          f"({result.date(d)}), seed {result.seed}", fontsize=10, loc="left")
     return fig
 
 
@@ -89,6 +370,6 @@ def save_map(result: RunResult, path: str | Path, day: int = -1) -> Path:
     """Write the map of ``day`` (default: the last) to ``path`` (PNG)."""
     plt = _plt()
     fig = plot_map(result, day=day)
-    fig.savefig(path, dpi=120, bbox_inches="tight")
+    fig.savefig(path, dpi=120)
     plt.close(fig)
     return Path(path)

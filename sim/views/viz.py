@@ -1,45 +1,56 @@
-"""The interactive teaching view: a Mesa SolaraViz app over one scenario.
+"""The classroom view's model side: the model with its levers, the pictures and texts the
+page shows, and the run's export. The Solara page itself is :mod:`sim.views.viz_page`
+(``frontline viz SCENARIO`` serves it; in a notebook, ``sim.views.viz_page.app(path)``).
 
-``frontline viz SCENARIO`` serves it (see :mod:`sim.cli.viz`); in a notebook,
-``sim.views.viz.app("scenarios/deter_aggression_2024.toml")`` returns the same page.
+Every slider at its default reproduces ``frontline run SCENARIO --seed SEED`` exactly, and
+the page counts days as the command line does: after k steps the page shows the *end of day
+k-1* (``series.csv``'s row ``day = k-1``), and before the first step the *start*.
 
-The page shows the theatre at its geographic positions (towns coloured by controller and sized
-by population, units as squares sized by strength, the front line), play / step / reset, sliders
-for the main levers, a territory-by-faction chart, the log of control changes and the day and
-date. Every slider at its default reproduces ``frontline run SCENARIO --seed SEED`` exactly.
-
-The levers (all applied through the same overrides as ``--set``):
-
-- ``air_effect``: the model parameter (effective-strength gain per unit of air support);
-- ``morale_sensitivity``: the model parameter (how fast low morale lowers the will to hold);
-- ``attack_ratio``: the force ratio the *attacker* (the first faction with an offensive phase)
-  assembles before it attacks, i.e. ``factions.<attacker>.attack_ratio``;
-- ``reinforcement``: multiplier on the strength of every scheduled reinforcement (0 drops them);
-- ``reinforcement_shift``: days added to every reinforcement's arrival (negative = earlier).
+The levers (all applied through the same overrides as ``--set``; texts in :data:`LEVERS`):
+``air_effect`` and ``morale_sensitivity`` (model parameters), ``attack_ratio`` of the
+attacker (the first faction with an offensive phase), ``reinforcement`` (multiplier on every
+scheduled reinforcement's strength, 0 drops them) and ``reinforcement_shift`` (days added to
+their arrival).
 """
 
 from __future__ import annotations
 
-import functools
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from ..core.model import ConflictModel
+from ..core.results import SERIES
 from ..errors import InputError
 from ..inputs.overrides import load_raw
 from ..inputs.params import PARAMS
 from ..inputs.scenario import Scenario, load_scenario
-from .maps import draw_theatre
+from .maps import draw_theatre, legend_handles, map_figure
 
-#: environment variable through which ``frontline viz`` hands the scenario to the server.
+#: environment variables through which ``frontline viz`` hands scenario and seed to the server
 ENV_SCENARIO = "FRONTLINE_VIZ_SCENARIO"
 ENV_SEED = "FRONTLINE_VIZ_SEED"
+FONT = 13              # map labels and legend, in points: readable on a projector
+#: what each lever means, for the information panel
+LEVERS = {
+    "seed": "Which run of the dice: the same seed and levers give the same war, every time.",
+    "air_effect": "How much one unit of air support multiplies a side's strength in battle "
+                  "(0 = aircraft make no difference).",
+    "morale_sensitivity": "How fast falling morale makes garrisons give up: higher means "
+                          "collapses cascade sooner.",
+    "attack_ratio": "The force ratio the attacker gathers before it attacks a town: higher "
+                    "is more careful (fewer, surer attacks).",
+    "reinforcement": "Strength of every planned reinforcement, times this (0 cancels them).",
+    "reinforcement_shift": "Days added to every planned reinforcement's arrival (negative: "
+                           "earlier).",
+}
 
 
 @dataclass(frozen=True)
@@ -99,8 +110,8 @@ def lever_overrides(path: str | Path, *, air_effect: float | None = None,
 
 
 class VizModel(ConflictModel):
-    """ConflictModel built from a scenario file and the lever values (SolaraViz re-creates the
-    model with these keyword arguments on reset)."""
+    """ConflictModel built from a scenario file and the lever values (the page re-creates
+    the model with these keyword arguments on Reset)."""
 
     def __init__(self, scenario_path: str = "", seed: int = 1, air_effect: float | None = None,
                  morale_sensitivity: float | None = None, attack_ratio: float | None = None,
@@ -111,78 +122,127 @@ class VizModel(ConflictModel):
                                morale_sensitivity=morale_sensitivity, attack_ratio=attack_ratio,
                                reinforcement=reinforcement,
                                reinforcement_shift=int(reinforcement_shift))
-        super().__init__(load_scenario(scenario_path, over), seed=int(seed))
+        super().__init__(load_scenario(scenario_path, over), seed=max(0, int(seed or 0)))
         lv = levers(self.setup)
         #: the lever values in effect for this run (shown on the page)
-        self.lever_values = {"seed": int(seed), "air_effect": lv.air_effect,
+        self.lever_values = {"seed": self.seed, "air_effect": lv.air_effect,
                              "morale_sensitivity": lv.morale_sensitivity,
                              f"attack_ratio ({lv.attacker or 'all'})": lv.attack_ratio,
                              "reinforcements": f"x{reinforcement:g}, "
                                                f"{int(reinforcement_shift):+d} d"}
 
 
-# == pictures (pure matplotlib; no pyplot, so safe in the server's threads) ========================
-def draw_state(model: ConflictModel, ax) -> None:
-    """The theatre now: control, front line, and each faction's units summed per town (squares
-    sized by strength, offset by faction so that opposing forces in one town both show)."""
-    sc = model.setup
-    th = sc.theatre
-    colours = [f.colour for f in sc.spec.factions.values()]
-    draw_theatre(ax, th, model.owner.astype(int), colours, sc.relation, label_top=14)
-    f = model.forces
-    alive = f.strength > 0
-    F, n = len(sc.factions), th.n
-    S = np.bincount(f.faction[alive] * n + f.town[alive], weights=f.strength[alive],
-                    minlength=F * n).reshape(F, n)
-    span = max(np.ptp(th.lon), np.ptp(th.lat), 1e-6)
-    for i in range(F):
-        towns = np.flatnonzero(S[i] > 0)
-        if towns.size == 0:
+def model_params(path: str | Path, seed: int = 1) -> dict[str, Any]:
+    """The page's inputs: the scenario file and seed, the levers as sliders whose bounds come
+    from the parameter table (sim.inputs.params.PARAMS)."""
+    lv = levers(load_scenario(path))
+    who = f" ({lv.attacker})" if lv.attacker else ""
+
+    def slider(name: str, value: float, step: float, label: str) -> dict[str, Any]:
+        p = PARAMS[name]
+        return {"type": "SliderFloat", "value": value, "min": p.low, "max": p.high,
+                "step": step, "label": label, "help": LEVERS[name]}
+
+    params: dict[str, Any] = {
+        "scenario_path": str(path),
+        "seed": {"type": "InputInt", "value": int(seed), "min": 0, "label": "Seed",
+                 "help": LEVERS["seed"]},
+        "air_effect": slider("air_effect", lv.air_effect, 0.1, "Air support effect"),
+        "morale_sensitivity": slider("morale_sensitivity", lv.morale_sensitivity, 0.25,
+                                     "Morale sensitivity"),
+        "attack_ratio": slider("attack_ratio", lv.attack_ratio, 0.25, f"Attack ratio{who}"),
+    }
+    if lv.reinforcements:
+        params["reinforcement"] = {"type": "SliderFloat", "value": 1.0, "min": 0.0,
+                                   "max": 3.0, "step": 0.25, "label": "Reinforcements (x planned)",
+                                   "help": LEVERS["reinforcement"]}
+        params["reinforcement_shift"] = {"type": "SliderInt", "value": 0, "min": -5, "max": 5,
+                                         "step": 1, "label": "Reinforcements arrive (days)",
+                                         "help": LEVERS["reinforcement_shift"]}
+    return params
+
+
+# == texts ========================================================================================
+def day_text(model: ConflictModel) -> str:
+    """Where the run stands, counted as ``frontline run`` counts (series.csv's ``day``)."""
+    sc, k = model.setup, model.day
+    if k == 0:
+        return f"Start · {sc.date(0)} · before day 0 (days 0–{sc.days - 1})"
+    return f"End of day {k - 1} · {sc.date(k - 1)} (days 0–{sc.days - 1})"
+
+
+def about_markdown(scenario: Scenario) -> str:
+    """The information panel: what the scenario models (its description and the "What it
+    models" / "What it teaches" paragraphs of the file's header comment) and the levers."""
+    sc = scenario
+    head = []
+    for line in Path(sc.file).read_text(encoding="utf-8").splitlines():
+        if not line.startswith("#"):
+            break
+        head.append(line.lstrip("#").strip())
+    text = "\n".join(head)
+    parts = [f"**{sc.name}** ({sc.start} + {sc.days} days, theatre {sc.theatre.name}: "
+             f"{sc.theatre.n} towns). {sc.spec.description}"]
+    for title in ("What it models", "What it teaches"):
+        m = re.search(rf"{title}:(.*?)(?:\n\s*\n|$)", text, re.S)
+        if m:
+            body = m.group(1).strip()
+            if title == "What it teaches":
+                body = body.replace("\n- ", "\n\n- ")
+            parts.append(f"**{title}:** {' '.join(body.split()) if '- ' not in body else body}")
+    lv = levers(sc)
+    parts.append("**The levers** (they take effect on **Reset**):")
+    who = f" (here: the {lv.attacker})" if lv.attacker else ""
+    for key, label in (("seed", "Seed"), ("air_effect", "Air support effect"),
+                       ("morale_sensitivity", "Morale sensitivity"),
+                       ("attack_ratio", f"Attack ratio{who}"),
+                       ("reinforcement", "Reinforcements"),
+                       ("reinforcement_shift", "Reinforcements arrive")):
+        if key.startswith("reinforcement") and not lv.reinforcements:
             continue
-        ang = 2 * np.pi * i / F + np.pi / 4
-        dx, dy = np.cos(ang) * span * 0.012, np.sin(ang) * span * 0.012
-        ax.scatter(th.lon[towns] + dx, th.lat[towns] + dy, marker="s",
-                   s=6 + 60 * np.sqrt(S[i, towns] / 5000.0), c=colours[i], alpha=0.85,
-                   edgecolors="black", linewidths=0.6, zorder=5)
+        parts.append(f"- *{label}*: {LEVERS[key]}")
+    parts.append("**The map**: towns are circles coloured by holder (size: population); "
+                 "small squares beside a town are the units there (size: strength); the "
+                 "thick line across roads is the front between hostile factions. Click a "
+                 "town to inspect it.")
+    return "\n\n".join(parts)
 
 
-def map_figure(model: ConflictModel):
-    """A figure of :func:`draw_state` with a legend and the scenario name."""
-    sc = model.setup
-    th = sc.theatre
-    aspect = np.ptp(th.lon) * np.cos(np.radians(np.mean(th.lat))) / max(np.ptp(th.lat), 1e-6)
-    fig = Figure(figsize=(float(np.clip(6.5 * aspect + 1.2, 4.0, 9.0)), 6.5),
-                 layout="constrained")
-    ax = fig.subplots()
-    draw_state(model, ax)
-    handles = [Line2D([], [], marker="o", ls="", color=f.colour, markeredgecolor="k", label=nm)
-               for nm, f in sc.spec.factions.items()]
-    handles += [Line2D([], [], color="red", lw=2, label="front line"),
-                Line2D([], [], marker="s", ls="", color="grey", markeredgecolor="k",
-                       label="units (size = strength)")]
-    ax.legend(handles=handles, loc="lower left", fontsize=8)
-    ax.set_title(sc.name)
-    return fig
+def town_info(model: ConflictModel, town: int) -> dict[str, Any]:
+    """What the page shows for a town: holder, garrison (units and strength per faction),
+    supply status of the holder, and the town's attributes."""
+    sc, th, f = model.setup, model.theatre, model.forces
+    holder = int(model.owner[town])
+    alive = np.flatnonzero((f.strength[: f.size] > 0) & (f.town[: f.size] == town))
+    garrison = {}
+    for i, name in enumerate(sc.factions):
+        mine = alive[f.faction[alive] == i]
+        if len(mine):
+            garrison[name] = (len(mine), float(f.strength[mine].sum()))
+    supplied = bool(model.supplied[holder, town]) if holder >= 0 else None
+    return {"name": th.names[town], "kind": th.kind[town],
+            "population": int(th.population[town]),
+            "holder": sc.factions[holder] if holder >= 0 else "nobody",
+            "garrison": garrison, "supplied": supplied,
+            "fortification": float(th.fortification[town])}
 
 
-def territory_figure(model: ConflictModel, column: int = 0):
-    """Towns held by each faction, day by day (SERIES column 0), from the start to now."""
-    sc = model.setup
-    res = model.result
-    F = len(sc.factions)
-    init = np.bincount(res.initial[res.initial >= 0], minlength=F).astype(float)
-    series = np.vstack([init, res.series_array[: model.day, :, column]])
-    fig = Figure(figsize=(6.5, 3.6), layout="constrained")
-    ax = fig.subplots()
-    days = np.arange(series.shape[0])
-    for i, (nm, spec) in enumerate(sc.spec.factions.items()):
-        ax.plot(days, series[:, i], marker="o", ms=3, color=spec.colour, label=nm)
-    ax.set_xlim(0, max(sc.days, 1))
-    ax.set_xlabel(f"day (day 0 = {sc.start})")
-    ax.set_ylabel("towns held")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, ncols=min(F, 4), loc="upper center")
-    return fig
+def town_markdown(model: ConflictModel, town: int) -> str:
+    info = town_info(model, town)
+    sup = {True: "supplied (linked to its side's supply sources)",
+           False: "**cut off** from its side's supply sources",
+           None: "-"}[info["supplied"]]
+    lines = [f"### {info['name']}",
+             f"**Holder:** {info['holder']}  ",
+             f"**Supply:** {sup}  ",
+             f"**Kind:** {info['kind']}, population {info['population']:,}, "
+             f"fortification {info['fortification']:.1f}"]
+    if info["garrison"]:
+        lines += ["", "| faction | units | fighters |", "|---|---:|---:|"]
+        lines += [f"| {k} | {n} | {s:,.0f} |" for k, (n, s) in info["garrison"].items()]
+    else:
+        lines.append("\n_No units in the town._")
+    return "\n".join(lines)
 
 
 def log_markdown(model: ConflictModel, last: int = 40) -> str:
@@ -191,107 +251,101 @@ def log_markdown(model: ConflictModel, last: int = 40) -> str:
     rows = res.log_rows[::-1][:last]
     if not rows:
         return "_No control changes yet._"
-    out = ["| date | place | change | cause |", "|---|---|---|---|"]
+    out = ["| day | place | to (from) | cause |", "|---|---|---|---|"]
     for d, t, new, old, cause in rows:
         prev = sc.factions[old] if old >= 0 else "-"
-        out.append(f"| {sc.date(d)} | {th.names[t]} | {prev} → {sc.factions[new]} | {cause} |")
+        out.append(f"| {d} | {th.names[t]} | {sc.factions[new]} ({prev}) | {cause} |")
     more = len(res.log_rows) - len(rows)
     if more > 0:
         out.append(f"\n_…and {more} earlier changes._")
     return "\n".join(out)
 
 
-def day_text(model: ConflictModel) -> str:
-    """'Day 3 of 12 · 2024-11-30' (the state at the start of that day)."""
-    sc = model.setup
-    return f"Day {model.day} of {sc.days} · {sc.date(model.day)}"
+# == export =======================================================================================
+def export_events_csv(model: ConflictModel) -> str:
+    """The control changes so far, as ``frontline run --out`` writes events.csv."""
+    return model.result.events.to_csv(index=False, date_format="%Y-%m-%d")
 
 
-# == the Solara page ===============================================================================
-def _slider(name: str, value: float, step: float, label: str) -> dict[str, Any]:
-    """A float slider over the parameter's bounds in the table (sim.inputs.params)."""
-    p = PARAMS[name]
-    return {"type": "SliderFloat", "value": value, "min": p.low, "max": p.high, "step": step,
-            "label": label}
+def export_series_csv(model: ConflictModel) -> str:
+    """The per-faction series of the days run so far, as series.csv (day d = end of day d)."""
+    s = model.result.series
+    return s[s["day"] < model.day].to_csv(index=False, date_format="%Y-%m-%d")
 
 
-def model_params(path: str | Path, seed: int = 1) -> dict[str, Any]:
-    """SolaraViz ``model_params``: the scenario file and seed fixed, the levers as sliders."""
-    lv = levers(load_scenario(path))
-    who = f" ({lv.attacker})" if lv.attacker else ""
-    params: dict[str, Any] = {
-        "scenario_path": str(path),
-        "seed": {"type": "SliderInt", "value": int(seed), "min": 0, "max": max(999, int(seed)),
-                 "step": 1,
-                 "label": "Seed"},
-        "air_effect": _slider("air_effect", lv.air_effect, 0.1, "Air support effect"),
-        "morale_sensitivity": _slider("morale_sensitivity", lv.morale_sensitivity, 0.25,
-                                      "Morale sensitivity"),
-        "attack_ratio": _slider("attack_ratio", lv.attack_ratio, 0.25, f"Attack ratio{who}"),
-    }
-    if lv.reinforcements:
-        params["reinforcement"] = {"type": "SliderFloat", "value": 1.0, "min": 0.0, "max": 3.0,
-                                   "step": 0.25, "label": "Reinforcements (x planned)"}
-        params["reinforcement_shift"] = {"type": "SliderInt", "value": 0, "min": -5, "max": 5,
-                                         "step": 1, "label": "Reinforcements arrive (days)"}
-    return params
+# == pictures (matplotlib Figures, no pyplot: safe in the server's threads) =======================
+def map_picture(model: ConflictModel) -> tuple[Figure, list[tuple[int, float, float]]]:
+    """The map now in the shared style, large fonts, units as small squares beside their
+    towns; and, per town, its position in the image as fractions (x from the left, y from
+    the top), for the page's click targets."""
+    sc, th = model.setup, model.theatre
+    colours = [f.colour for f in sc.spec.factions.values()]
+    # sized by width (6.4 in at 100 dpi: about the 63% column of a 1024 px window, so the
+    # image is shown near its natural size and the fonts keep their size on screen)
+    fig, ax, area = map_figure(th, height=100.0, max_width=5.4, side=0.0, pyplot=False,
+                               top=0.1, below=1.0)
+    drawn = draw_theatre(ax, th, model.owner.astype(int), colours, sc.relation, scenario=sc,
+                         fontsize=FONT)
+    f = model.forces
+    alive = f.strength[: f.size] > 0
+    F, n = len(sc.factions), th.n
+    S = np.bincount(f.faction[: f.size][alive] * n + f.town[: f.size][alive],
+                    weights=f.strength[: f.size][alive], minlength=F * n).reshape(F, n)
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    for i in range(F):
+        towns = np.flatnonzero(S[i] > 0)
+        if towns.size == 0:
+            continue
+        dx = (x1 - x0) * (0.011 + 0.009 * i)
+        ax.scatter(th.lon[towns] + dx, th.lat[towns] - (y1 - y0) * 0.012, marker="s",
+                   s=8 + 40 * np.sqrt(S[i, towns] / 5000.0), c=colours[i],
+                   edgecolors="black", linewidths=0.5, zorder=2.5)
+    counts = [int((model.owner == i).sum()) for i in range(F)]
+    handles = legend_handles(sc.factions, colours, drawn, counts)
+    handles.append(Line2D([], [], marker="s", ls="", color="grey", markeredgecolor="k",
+                          label="units (size: strength)"))
+    x, y, w, h = area
+    fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(x + w / 2, y + h),
+               ncols=3, fontsize=FONT - 2, frameon=False, columnspacing=1.0,
+               handletextpad=0.4)
+    fig.canvas.draw_idle()
+    to_fig = ax.transData + fig.transFigure.inverted()
+    xy = to_fig.transform(np.column_stack([th.lon, th.lat]))
+    return fig, [(t, float(xy[t, 0]), float(1 - xy[t, 1])) for t in range(n)]
 
 
-def components():
-    """The page's components (each a function of the model, redrawn on every step)."""
-    import solara  # here: solara is optional (the viz extra)
-
-    def MapView(model):
-        with solara.Column(gap="4px") as col:
-            with solara.Column(classes=["frontline-day"]):
-                solara.Markdown(f"### {day_text(model)}")
-            levers_now = " · ".join(f"{k} {v:g}" if isinstance(v, float) else f"{k} {v}"
-                                    for k, v in getattr(model, "lever_values", {}).items())
-            solara.Markdown(f"<small>This run: {levers_now}. Slider changes apply on "
-                            "**Reset**.</small>")
-            with solara.Column(classes=["frontline-map"]):
-                solara.FigureMatplotlib(map_figure(model), format="png")
-        return col
-
-    def TerritoryView(model):
-        with solara.Column(gap="4px") as col:
-            with solara.Column(classes=["frontline-territory"]):
-                solara.FigureMatplotlib(territory_figure(model), format="png")
-            with solara.Card("Control changes", classes=["frontline-log"],
-                             style={"max-height": "360px", "overflow-y": "auto"}):
-                solara.Markdown(log_markdown(model))
-        return col
-
-    return [(MapView, 0), (TerritoryView, 0)]
-
-
-def app(path: str | Path, seed: int = 1, model: VizModel | None = None):
-    """The SolaraViz page (an element) for one scenario file."""
-    from mesa.visualization import SolaraViz  # here: needs solara, which is optional
-    model = model or VizModel(scenario_path=str(path), seed=seed)
-    return SolaraViz(model, components=components(), model_params=model_params(path, seed),
-                     name=f"frontline: {model.setup.name}", play_interval=400)
+def charts_figure(model: ConflictModel) -> Figure:
+    """Towns held, strength, morale and cumulative losses by faction, from the start to the
+    end of the last day run; x is the day as in series.csv (values at the end of the day)."""
+    sc, res = model.setup, model.result
+    F, k = len(sc.factions), model.day
+    init = np.zeros((F, len(SERIES)))
+    init[:, 0] = np.bincount(res.initial[res.initial >= 0], minlength=F)
+    init[:, 3] = [f.strength for f in sc.spec.factions.values()]     # under command, day 0
+    init[:, 5] = model.state.morale0
+    data = np.vstack([init[None], res.series_array[:k]])       # (k + 1, F, S)
+    days = np.arange(-1, k)
+    fig = Figure(figsize=(7.0, 5.4), layout="constrained")
+    axes = fig.subplots(2, 2, sharex=True)
+    what = (("towns held", 0), ("fighters (strength)", 3), ("morale (0..1)", 5),
+            ("losses so far (fighters)", 4))
+    for ax, (label, col) in zip(axes.ravel(), what, strict=True):
+        for i, (nm, spec) in enumerate(sc.spec.factions.items()):
+            ax.plot(days, data[:, i, col], marker="o", ms=3, color=spec.colour, label=nm)
+        ax.set_title(label, fontsize=12, loc="left")
+        ax.grid(alpha=0.3)
+        ax.tick_params(labelsize=11)
+        ax.set_xlim(-1.3, max(sc.days - 1, 1) + 0.3)
+        ax.ticklabel_format(axis="y", style="plain", useOffset=False)
+    for ax in axes[1]:
+        ax.set_xlabel("day (end of day; -1 = the start)", fontsize=11)
+    fig.legend(handles=axes[0, 0].get_lines(), loc="outside upper center", ncols=min(F, 4),
+               fontsize=12, frameon=False)
+    return fig
 
 
-@functools.cache
-def _page_from_env():
-    import solara  # here: solara is optional (the viz extra)
-    path = os.environ.get(ENV_SCENARIO)
-    seed = int(os.environ.get(ENV_SEED, "1"))
-
-    @solara.component
-    def Page():
-        if not path:
-            return solara.Error(f"set {ENV_SCENARIO} to a scenario file (frontline viz does)")
-        # one model per browser session, so pupils sharing a server do not share a war
-        model = solara.use_memo(lambda: VizModel(scenario_path=path, seed=seed),  # noqa: SH101
-                                [])
-        return app(path, seed, model)
-
-    return Page
-
-
-def __getattr__(name: str):          # `solara run sim.views.viz` looks for `Page`
-    if name == "Page":
-        return _page_from_env()
-    raise AttributeError(name)
+def series_frame(model: ConflictModel) -> pd.DataFrame:
+    """The series the charts show beyond the start: series.csv's rows of the days run."""
+    s = model.result.series
+    return s[s["day"] < model.day].reset_index(drop=True)

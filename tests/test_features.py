@@ -1,0 +1,104 @@
+"""Theatre map features (sim.inputs.features) and the shared map style (sim.views.maps)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from conftest import BUILTIN, REPO
+from shapely import LineString
+
+import sim
+from sim.errors import InputError
+from sim.inputs.features import KINDS, load_features, read_features, river_lines
+from sim.views.maps import front_colour, front_segments, label_towns, named_towns
+
+RIVERLAND = REPO / "scenarios" / "riverland_offensive.toml"
+
+
+def test_riverland_river_is_crossed_only_by_the_bridge_roads():
+    th = sim.load_theatre(REPO / "scenarios/theatres/riverland")
+    rivers = river_lines(load_features(th.source_dir))
+    assert [n for n, _ in rivers] == ["the river"]
+    crossing = set()
+    for a, b in th.edges:
+        road = LineString([(th.lon[a], th.lat[a]), (th.lon[b], th.lat[b])])
+        if any(line.intersects(road) for _n, line in rivers):
+            crossing.update({th.names[a], th.names[b]})
+    bridges = {th.names[t] for t in range(th.n) if th.kind[t] == "crossing"}
+    assert bridges <= crossing
+    assert crossing - bridges == {"Dorio", "San Pietro", "Gelso", "Sabbia", "Brenno", "Riva"}
+
+
+def test_builtin_theatres_ship_valid_small_feature_files():
+    for name in ("nw_syria", "riverland"):
+        path = REPO / "scenarios/theatres" / name / "features.geojson"
+        assert path.stat().st_size < 300_000
+        f = read_features(path)
+        assert {x.kind for x in f.items} >= {"river", "coast"}
+        assert all(x.source and x.name for x in f.items)
+    syria = read_features(REPO / "scenarios/theatres/nw_syria/features.geojson")
+    assert {"Orontes (Asi)", "Euphrates"} <= {n for n, _ in river_lines(syria)}
+    assert syria.of_kind("border") and "GSHHG" in syria.source
+
+
+def _write(tmp_path, features):
+    p = tmp_path / "features.geojson"
+    p.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    return p
+
+
+LINE = {"type": "LineString", "coordinates": [[10.0, 45.0], [10.1, 45.1]]}
+
+
+@pytest.mark.parametrize(("props", "geom", "field", "words"), [
+    ({"kind": "rivr", "name": "x", "source": "s"}, LINE, "properties.kind", "did you mean 'river'"),
+    ({"kind": "river", "name": "x"}, LINE, "properties.source", "missing"),
+    ({"kind": "lake", "name": "x", "source": "s"}, LINE, "geometry.type", "Polygon"),
+    ({"kind": "river", "name": "x", "source": "s"},
+     {"type": "LineString", "coordinates": [[45.0, 200.0], [45.1, 10.0]]},
+     "geometry.coordinates", "lon -180..180"),
+])
+def test_bad_features_are_one_line_errors(tmp_path, props, geom, field, words):
+    p = _write(tmp_path, [{"type": "Feature", "properties": props, "geometry": geom}])
+    with pytest.raises(InputError) as exc:
+        read_features(p)
+    assert exc.value.field == f"features[0].{field}" and words in exc.value.message
+    assert str(p) in str(exc.value) and "\n" not in str(exc.value)
+
+
+def test_not_json_and_absent_file(tmp_path):
+    p = tmp_path / "features.geojson"
+    p.write_text("{nope")
+    with pytest.raises(InputError, match="not valid JSON"):
+        read_features(p)
+    assert load_features(tmp_path / "none") is None
+    assert set(KINDS) == {"river", "coast", "border", "lake"}
+
+
+def test_fronts_only_between_hostile_factions_in_a_colour_no_faction_uses():
+    sc = sim.load_scenario(RIVERLAND)
+    th = sc.theatre
+    owner = sc.initial_owner.copy()
+    # Highlanders (neutral to both) next to League towns: no front on those roads
+    hl = sc.factions.index("highlanders")
+    segs = front_segments(th, owner, sc.relation)
+    every = front_segments(th, owner, None)
+    neutral_roads = sum(1 for a, b in th.edges if hl in (owner[a], owner[b])
+                        and owner[a] != owner[b])
+    assert neutral_roads > 0 and len(every) - len(segs) == neutral_roads
+    colours = [f.colour for f in sc.spec.factions.values()]
+    assert front_colour(colours).lower() not in {c.lower() for c in colours}
+
+
+def test_label_rule_keeps_cities_and_scenario_towns():
+    sc = sim.load_scenario(BUILTIN)
+    th = sc.theatre
+    labels = set(label_towns(th, sc))
+    cities = {t for t in range(th.n) if th.kind[t] == "city"}
+    assert cities <= labels and named_towns(sc) <= labels
+    assert th.id_of("Aleppo") in labels and len(labels) <= 36
+    small = sim.load_theatre(REPO / "scenarios/theatres/riverland")
+    assert sorted(label_towns(small)) == list(range(small.n))      # small theatres: all
+    assert np.all(np.isfinite(th.value))
