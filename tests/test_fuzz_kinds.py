@@ -110,7 +110,7 @@ def experiments(draw: st.DrawFn) -> dict[str, Any]:
         if draw(st.booleans()):
             data["design"] = {"kind": "grid", "parameters": {
                 "kill_rate": {"low": 0.01, "high": 0.2, "num": 10_000},
-                "speed_other": {"low": 5, "high": 50, "num": 10_000}}}
+                "speed_highway": {"low": 5, "high": 50, "num": 10_000}}}
     return data
 
 
@@ -137,7 +137,7 @@ REPORTED = """date,place,new_controller,previous_controller,cause,source
 
 def base_spec(reported: str = "rep.csv") -> dict[str, Any]:
     return {"scenario": "tiny.toml", "reported": reported, "until": dt.date(2024, 1, 4),
-            "replicates": 1, "seed": 0, "params": {"speed_other": [5.0, 80.0]},
+            "replicates": 1, "seed": 0, "params": {"kill_rate": [0.01, 0.2]},
             "loss": {"cap_days": 2.0, "unreported": 0.25},
             "optimiser": {"popsize": 2, "maxiter": 0, "seed": 1}, "forecast": {"replicates": 2}}
 
@@ -322,3 +322,20 @@ def test_params_files(text: str, work: Path, fuzz_count) -> None:
              counts=fuzz_count, kind="params files")
     if o.code == 0:
         assert "opposition" in o.out and "towns_end" in o.out
+
+
+def test_the_starting_inputs_are_valid(work: Path) -> None:
+    """Every mutation above starts from inputs that pass, so exit 2 comes from the
+    mutation (and exit 0 paths are exercised)."""
+    exp, spec = work / "base_exp.toml", work / "base_cal.toml"
+    exp.write_text(to_toml(base_experiment()), encoding="utf-8")
+    spec.write_text(to_toml(base_spec()), encoding="utf-8")
+    (work / "base_acled.csv").write_text(_csv([ACLED_HEADER, ACLED_ROW]), encoding="utf-8")
+    (work / "base_actors.toml").write_text(to_toml(ACTORS), encoding="utf-8")
+    for argv in (["batch", exp, "--workers", "1", "--out", work / "base_batch", "--no-progress"],
+                 ["calibrate", spec, "--workers", "1", "--out", work / "base_fit", "--quiet"],
+                 ["import", "acled", work / "base_acled.csv", "--theatre", work / "tiny",
+                  "--actors", work / "base_actors.toml", "--out", work / "base_rep.csv"]):
+        o = cli(argv)
+        assert o.code == 0, o.err
+    assert len(read_rows(work / "base_rep.csv")[1]) == 1

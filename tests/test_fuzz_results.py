@@ -54,7 +54,7 @@ def base(tmp_path_factory) -> dict[str, Path]:
         "2024-01-03,Bravo,opposition,government,,two\n", encoding="utf-8")
     cal = root / "cal.toml"
     cal.write_text('scenario = "tiny.toml"\nreported = "rep.csv"\nuntil = 2024-01-03\n'
-                   'replicates = 1\n[params]\nspeed_other = [5.0, 80.0]\n[loss]\n'
+                   'replicates = 1\n[params]\nkill_rate = [0.01, 0.2]\n[loss]\n'
                    'cap_days = 2.0\n[optimiser]\npopsize = 2\nmaxiter = 0\n[forecast]\n'
                    'replicates = 2\n', encoding="utf-8")
     (root / "params.toml").write_text("[params]\nkill_rate = 0.05\n", encoding="utf-8")
@@ -311,3 +311,12 @@ def test_cli_flags(data, base, fuzz_count) -> None:
     o = obey(cli(argv), counts=fuzz_count, kind="CLI flags")
     if o.code == 0:
         assert o.out or o.err                 # said what it did
+
+
+def test_the_starting_inputs_are_valid(base) -> None:
+    for argv in (["calibrate", base["cal"], "--workers", "1", "--out", base["root"] / "fit",
+                  "--quiet"],
+                 ["plot", "animate", base["run"], "--out", base["root"] / "a.gif"],
+                 ["plot", "fan", base["batch"], "--out", base["root"] / "fan"]):
+        o = cli(argv)
+        assert o.code == 0, o.err
