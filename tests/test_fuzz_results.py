@@ -16,6 +16,7 @@ the folder's contents still runs.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import shutil
@@ -213,7 +214,29 @@ def plot_args(d: Path, draw: st.DrawFn) -> list[Any]:
     return ["batch", d.parent / "exp.toml", "--workers", "1", "--out", d, "--no-progress"]
 
 
-@given(damage=file_damage(BATCH_FILES), data=st.data())
+@st.composite
+def value_edits(draw: st.DrawFn):
+    """A table rewritten as valid parquet with one value changed (and the manifest's
+    checksums dropped, as an older batch would have none): the values are checked."""
+    table = draw(st.sampled_from(["runs", "events", "series"]))
+    col = draw(st.sampled_from(["run_id", "day", "point", "place", "faction",
+                                "new_controller", "seed"]))
+    value = draw(st.one_of(st.integers(-5, 10**6), st.sampled_from(["", "Atlantis",
+                                                                     "opposition", "x"])))
+
+    def damage(d: Path) -> None:
+        m = json.loads((d / "manifest.json").read_text())
+        m.pop("tables", None)
+        (d / "manifest.json").write_text(json.dumps(m))
+        df = pd.read_parquet(d / f"{table}.parquet")
+        if col in df.columns and len(df):
+            with contextlib.suppress(TypeError, ValueError):    # a value of the wrong type
+                df.loc[df.index[0], col] = value
+            df.to_parquet(d / f"{table}.parquet")
+    return damage
+
+
+@given(damage=st.one_of(file_damage(BATCH_FILES), value_edits()), data=st.data())
 @fuzz(150)
 def test_batch_folders(damage, data, base, fuzz_count) -> None:
     d = _copy(base["batch"])

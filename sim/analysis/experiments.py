@@ -35,12 +35,12 @@ from ..inputs.spec import Strict
 from ..provenance import code_fingerprint
 from .batch import Job
 from .design import SALIB_KINDS, Design, DesignSpec, _plain, sensitivity
-from .diskio import read_manifest, read_table
+from .diskio import file_digest, read_manifest, read_table
 from .driver import execute, refuse_mixing
 from .executors import Executor, make_executor
 from .metrics import MetricSet, bind_metrics, summarise
 from .store import Store
-from .tables import COLUMNS, RESERVED
+from .tables import COLUMNS, RESERVED, check_values
 
 __all__ = ["Experiment", "ExperimentSpec", "execute", "run_seed"]
 
@@ -104,6 +104,7 @@ class Experiment:
         self.name = spec.name or file.stem
         self.out = Path(out) if out is not None else Path("runs") / file.stem
         self._runs: pd.DataFrame | None = None
+        self.manifest: dict[str, Any] | None = None     # set when read from results
 
     def __repr__(self) -> str:
         d = self.spec.design
@@ -152,7 +153,9 @@ class Experiment:
             spec = ExperimentSpec.model_validate(m["spec"])
         except ValidationError as exc:
             raise validation_error(exc, out / "manifest.json", "spec") from None
-        return cls(spec, Path(m["file"]), out, m["spec"])
+        exp = cls(spec, Path(m["file"]), out, m["spec"])
+        exp.manifest = m
+        return exp
 
     # -- the run plan -------------------------------------------------------------------------
     @property
@@ -240,9 +243,18 @@ class Experiment:
             cols.update({n: "float" if m.numeric else "str"
                          for n, m in ((m.name, m) for m in self.metrics)})
             cols.update({n: "any" for n in self.names})
-        return read_table(self.out / f"{name}.parquet", cols,
-                          f"run the experiment first (frontline batch {self.file} "
-                          f"--out {self.out})")
+        path = self.out / f"{name}.parquet"
+        again = f"frontline batch {self.file} --out {self.out}"
+        recorded = ((self.manifest or {}).get("tables") or {}).get(name)
+        if recorded and path.is_file() and file_digest(path) != (recorded["sha256"],
+                                                                  recorded["bytes"]):
+            raise InputError(path, "-", "does not match its checksum in manifest.json "
+                             f"(changed after the batch finished); run it again ({again})")
+        df = read_table(path, cols, f"run the experiment first ({again})")
+        sc = self.scenario
+        check_values(name, df, path, runs_total=self.n_runs, points=len(self.points),
+                     factions=sc.factions, places=list(sc.theatre.names), days=sc.days)
+        return df
 
     @property
     def runs(self) -> pd.DataFrame:

@@ -11,6 +11,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ..core.results import SERIES
+from ..errors import InputError
 from ..inputs.scenario import Scenario
 from ..records import BATCH_COLUMNS, MODEL_SOURCE, NOBODY, arrow_schema
 from .metrics import MetricSet
@@ -73,3 +74,27 @@ def tables(sc: Scenario, metrics: MetricSet, spec: Any, res: dict[str, Any],
         out["series"] = pa.Table.from_pandas(pd.concat(blocks, ignore_index=True),
                                              preserve_index=False)
     return out
+
+
+def check_values(name: str, df: pd.DataFrame, path: Any, *, runs_total: int, points: int,
+                 factions: tuple[str, ...], places: list[str], days: int) -> None:
+    """The values of a consolidated table belong to its experiment: run ids and design
+    points in range and each run once (runs), places, factions and days of the scenario
+    (events, series). A table edited or swapped in from another batch is an InputError."""
+    def bad(col: str, mask: Any, what: str) -> None:
+        if bool(np.any(mask)):
+            example = df.loc[np.asarray(mask), col].iloc[0]
+            raise InputError(path, col, f"{example!r} is not {what} of this batch (was the "
+                             "table changed or copied from another batch?)")
+    bad("run_id", (df["run_id"] < 0) | (df["run_id"] >= runs_total), "a run id")
+    if name == "runs":
+        bad("run_id", df["run_id"].duplicated(), "a unique run id")
+        bad("point", (df["point"] < 0) | (df["point"] >= points), "a design point")
+        return
+    bad("day", (df["day"] < 0) | (df["day"] >= max(days, 1)), "a day of the run")
+    if name == "events":
+        bad("place", ~df["place"].isin(places), "a town")
+        for col in ("new_controller", "previous_controller"):
+            bad(col, ~df[col].isin([*factions, NOBODY]), "a faction")
+    else:
+        bad("faction", ~df["faction"].isin(factions), "a faction")

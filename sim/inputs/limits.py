@@ -11,8 +11,9 @@ overflows, recurses without end or runs for days:
   dates are written);
 - a CSV cell: at most 1,000,000 characters (Python's csv module stops at 131,072 by
   default with an exception); a file: at most 512 MiB;
-- nesting: TOML and JSON files at most 64 levels of tables and arrays (deeper ones would
-  overflow Python's recursion in the readers and copies); a condition may nest parentheses
+- nesting: TOML and JSON files (and ``--set`` values) at most 64 levels of tables and
+  arrays (deeper ones would overflow Python's recursion in the readers and copies); an
+  ``extends`` chain at most 32 files; a condition may nest parentheses
   and ``not`` 32 deep and combine at most 256 atoms in at most 4,000 characters (chains of
   ``and``/``or`` are built as balanced trees, so evaluating them never recurses deeply);
 - magnitudes: strengths (fighters) at most 2,000,000 per faction, deployment or
@@ -36,6 +37,8 @@ MAX_CELL = 1_000_000
 MAX_FILE_BYTES = 512 * 2**20
 #: Levels of tables and arrays in a TOML or JSON file.
 MAX_NESTING = 64
+#: Files in an ``extends`` chain.
+MAX_EXTENDS = 32
 #: Conditions (sim.inputs.conditions).
 MAX_CONDITION_CHARS = 4_000
 MAX_CONDITION_DEPTH = 32

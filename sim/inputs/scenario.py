@@ -22,7 +22,7 @@ from ..errors import InputError, did_you_mean
 from ..records import is_nobody
 from .conditions import Condition
 from .conditions import parse as parse_condition
-from .files import validation_error
+from .files import check_nesting, validation_error
 from .limits import check_magnitudes, check_span
 from .overrides import apply_overrides, load_raw
 from .params import PARAMS, Params, coerce
@@ -42,6 +42,7 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
     from_set: set[str] = set()
     if overrides:
         data = apply_overrides(data, overrides)
+        check_nesting(data, "--set")
         from_set = {k for k in overrides if k in PARAMS}
     try:
         spec = ScenarioSpec.model_validate(data)
