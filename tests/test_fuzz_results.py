@@ -200,15 +200,15 @@ BATCH_FILES = ("manifest.json", "runs.parquet", "events.parquet", "series.parque
 def plot_args(d: Path, draw: st.DrawFn) -> list[Any]:
     kind = draw(st.sampled_from(["fan", "capture", "control", "whatif", "sensitivity",
                                  "resume"]))
-    stem = d / "plots" / "p"
+    stem = ["--out", d / "plots" / "p", "--format", "png"]
     if kind == "fan":
-        return ["plot", "fan", d, "--faction", "opposition", "--out", stem]
+        return ["plot", "fan", d, "--faction", "opposition", *stem]
     if kind == "capture":
-        return ["plot", "capture", d, "--town", "Bravo", "--out", stem]
+        return ["plot", "capture", d, "--town", "Bravo", *stem]
     if kind == "control":
-        return ["plot", "control", d, "--faction", "government", "--day", "1", "--out", stem]
+        return ["plot", "control", d, "--faction", "government", "--day", "1", *stem]
     if kind == "whatif":
-        return ["plot", "whatif", d, "--point", "1", "--out", stem]
+        return ["plot", "whatif", d, "--point", "1", *stem]
     if kind == "sensitivity":
         return ["plot", "sensitivity", d]
     return ["batch", d.parent / "exp.toml", "--workers", "1", "--out", d, "--no-progress"]
@@ -237,7 +237,7 @@ def value_edits(draw: st.DrawFn):
 
 
 @given(damage=st.one_of(file_damage(BATCH_FILES), value_edits()), data=st.data())
-@fuzz(150)
+@fuzz(130)
 def test_batch_folders(damage, data, base, fuzz_count) -> None:
     d = _copy(base["batch"])
     damage(d)
