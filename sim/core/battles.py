@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .forces import ATTACK
 from .kernels import combat
 from .orders import give_up, leave_town, retreat
 from .situation import Situation
@@ -20,9 +19,9 @@ def resolve(state: State, sit: Situation, rng: np.random.Generator) -> None:
     strength-weighted effective strength per fighter (quality x morale x cohesion x fatigue x
     support x culmination, State.power_array); an attacker that came along a road crossing a
     river or climbing into mountains fights at 1 / the road's approach factor (Roads).
-    Units that fought, or pressed an attack, tire; the others rest (``fatigue_per_day``,
-    ``fatigue_recovery``). Afterwards a unit that has lost more than
-    ``breakpoint`` of the strength it brought breaks off, and a defending side whose odds now
+    Units that fought tire; the others rest (``fatigue_per_day``, ``fatigue_recovery``).
+    Afterwards a unit that has lost more than ``breakpoint`` of the strength it brought
+    breaks off, and a defending side whose odds now
     exceed its hold limit withdraws; a broken unit with nowhere to go, or a cut-off unit whose
     morale is below ``surrender_morale``, surrenders.
     """
@@ -95,10 +94,10 @@ def _approach(state: State) -> np.ndarray:
 
 
 def _tire(state: State, in_battle: np.ndarray) -> None:
-    """Units that fought today or press an attack tire; the rest recover."""
+    """Units that fought today tire; the rest recover."""
     f, p = state.forces, state.params
     alive = f.strength > 0
-    busy = alive & (in_battle | (f.posture == ATTACK))
+    busy = alive & in_battle
     f.fatigue[busy] = np.minimum(f.fatigue[busy] + p.fatigue_per_day, 0.9)
     rest = alive & ~busy
     f.fatigue[rest] = np.maximum(f.fatigue[rest] - p.fatigue_recovery, 0.0)

@@ -211,30 +211,58 @@ class Faction(mesa.Agent):
         if targets.size == 0:
             return
         est = sit.estimated_defence(self.index, targets)
-        pull = np.maximum(sit.objective_pull(phase, self.index)[targets],
-                          self._pursuit_pull(targets))
+        chase, pull_chase = self._pursuit(targets)
+        pull = np.maximum(sit.objective_pull(phase, self.index)[targets], pull_chase)
+        est = est * chase
         score = th.value[targets] * (1.0 + p.objective_weight * pull) / (1.0 + est / 1000.0)
-        self._assign(free, targets, est, np.argsort(-score, kind="stable"),
-                     self.attack_ratio / s.resolve[self.index])
+        order = np.argsort(-score, kind="stable")
+        left = self._assign(free, targets, est, order, self.attack_ratio / s.resolve[self.index])
+        self._bring_up(left, targets[order])
 
-    def _pursuit_pull(self, targets: np.ndarray) -> np.ndarray:
-        """For targets held by an enemy that is breaking (morale below ``pursuit_morale`` of
-        its start), the pull of that enemy's supply sources and most valuable towns."""
+    def _bring_up(self, units: np.ndarray, targets: np.ndarray) -> None:
+        """Free units that are not next to any target move up behind the front: to the
+        friendly town next to the best target that they can reach (follow-up echelons)."""
+        s, sit, roads = self.state, self.situation, self.state.roads
+        f = s.forces
+        near = np.zeros(s.scenario.theatre.n, dtype=bool)
+        for t in targets:
+            near[roads.neighbours[t]] = True
+        units = units[~near[f.town[units]]]
+        if units.size == 0:
+            return
+        locs = np.unique(f.town[units])
+        dist, pred = from_sources(sit.territory_graph(self.index), locs)
+        row_of = {int(t): i for i, t in enumerate(locs)}
+        for tgt in targets:
+            stage = [int(b) for b in roads.neighbours[tgt] if sit.friendly[self.index, b]]
+            if not stage:
+                continue
+            goal = min(stage)
+            for uid in units.tolist():
+                here = int(f.town[uid])
+                path = walk(pred[row_of[here]], here, goal)
+                if path:
+                    f.order(uid, RESERVE, path)
+            return
+
+    def _pursuit(self, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Against an enemy that is breaking (morale below ``pursuit_morale`` of its start):
+        per target it holds, a discount on the odds the attacker waits for (its morale over
+        its starting morale: a beaten enemy is pressed with less) and the pull of that
+        enemy's supply sources (exploitation beyond the listed objectives)."""
         s, sit = self.state, self.situation
-        out = np.zeros(len(targets))
+        chase, pull = np.ones(len(targets)), np.zeros(len(targets))
         breaking = s.morale < s.params.pursuit_morale * s.morale0
         holders = s.owner[targets]
         for g in np.flatnonzero(breaking):
-            if s.scenario.relation[self.index, g] != -1 or not (holders == g).any():
+            mine = holders == g
+            if s.scenario.relation[self.index, g] != -1 or not mine.any():
                 continue
-            theirs = s.owner == g
-            goals = [int(t) for t in s.scenario.supply_sources[g] if theirs[t]]
-            on = np.flatnonzero(theirs & s.scenario.theatre.onmap)
-            if on.size:
-                goals.append(int(on[np.argmax(s.scenario.theatre.value[on])]))
-            pull = sit.pull_towards(tuple(sorted(set(goals))))
-            out = np.where(holders == g, np.maximum(out, pull[targets]), out)
-        return out
+            chase[mine] = s.morale[g] / s.morale0[g]
+            goals = tuple(sorted(int(t) for t in s.scenario.supply_sources[g]
+                                 if s.owner[t] == g))
+            pull = np.where(mine, np.maximum(pull, sit.pull_towards(goals)[targets]), pull)
+        return chase, pull
 
     def counterattack(self) -> None:
         """Free reserves retake towns the faction has held, next to its territory, where
@@ -254,11 +282,11 @@ class Faction(mesa.Agent):
                      self.doctrine.counterattack_ratio / s.resolve[self.index])
 
     def _assign(self, free: np.ndarray, targets: np.ndarray, est: np.ndarray,
-                order: np.ndarray, ratio: float) -> None:
+                order: np.ndarray, ratio: float) -> np.ndarray:
         """Go through ``targets`` in ``order``; for each, take the free units nearest to it
         (by road through friendly territory, within ``max_attack_km``) until the strength
         they will bring, after culmination and the approach, reaches ``ratio`` times the
-        estimated defence; order them to attack."""
+        estimated defence; order them to attack. Returns the units left free."""
         s, sit, p, roads = self.state, self.situation, self.state.params, self.state.roads
         f = s.forces
         graph = sit.territory_graph(self.index)
@@ -301,3 +329,4 @@ class Faction(mesa.Agent):
                 path = (walk(pred[row_of[here]], here, via) if via != here else []) + [tgt]
                 f.order(uid, ATTACK, path, tgt)
                 in_pool[c] = False
+        return free[in_pool]

@@ -117,12 +117,14 @@ class Unit(CellAgent):
             self.cell = self.model.grid[town]
 
 
-def advance(forces: Forces, roads: Roads, blocked: np.ndarray, movers: np.ndarray
-            ) -> list[int]:
+def advance(forces: Forces, roads: Roads, blocked: np.ndarray, defended: np.ndarray,
+            opposed_speed: float, movers: np.ndarray) -> list[int]:
     """Move each unit in ``movers`` along its path for one day.
 
     A unit crosses a road in ``roads.days_between(a, b)`` days (length / speed of its class);
-    time left over carries to the next edge, partial crossings accumulate in ``progress``.
+    the road into a town the enemy defends (``defended[faction, town]``: hostile units in
+    it) takes at least its length / ``opposed_speed`` (an advance under fire, Dupuy 1987).
+    Time left over carries to the next edge, partial crossings accumulate in ``progress``.
     A unit stops on entering a town where ``blocked[faction, town]`` (a hostile town or one
     with hostile units: contact); only attacking units enter such a town, others halt before
     it (their route was planned through territory that has since changed hands). Returns the
@@ -142,6 +144,8 @@ def advance(forces: Forces, roads: Roads, blocked: np.ndarray, movers: np.ndarra
                 budget = 0.0
                 break
             need = roads.days_between(here, nxt)
+            if defended[fac[uid], nxt]:
+                need = max(need, roads.km[roads.road(here, nxt)] / opposed_speed)
             if budget < need:
                 break
             budget -= need

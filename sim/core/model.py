@@ -141,7 +141,8 @@ class ConflictModel(mesa.Model):
         has_path[: f.size] = [bool(pth) for pth in f.paths[: f.size]]
         movers = np.flatnonzero((f.strength > 0) & has_path)
         blocked = self.situation.hostile_town | self.situation.contact
-        advance(f, self.state.roads, blocked, movers)
+        advance(f, self.state.roads, blocked, self.situation.contact,
+                self.setup.params.opposed_speed, movers)
         for uid in movers:
             if not f.paths[uid] and f.posture[uid] == WITHDRAW:
                 f.posture[uid] = RESERVE if f.mobile[uid] else HOLD

@@ -132,6 +132,10 @@ TABLE: tuple[Param, ...] = (
     _P("speed_other_share", 0.5, 0.1, 1.0, "-",
        "Speed on other roads as a share of highway speed (so minor roads are never faster).",
        "Modelling choice; road-class speed ratios of 0.4-0.7 are usual in route planning."),
+    _P("opposed_speed", 15.0, 1.0, 60.0, "km/day",
+       "Rate of an advance into a town the enemy defends (the last road before contact).",
+       "Dupuy (1987): opposed advance rates of 1-6 km/day for divisions in the 20th "
+       "century; light forces with surprise several times that."),
     _P("terrain_speed_share", 0.5, 0.1, 1.0, "-",
        "Speed on mountain roads as a share of the road's class speed (hills: halfway "
        "between it and 1).", "Modelling choice; Dupuy (1987) terrain factors for movement."),
@@ -150,7 +154,7 @@ TABLE: tuple[Param, ...] = (
        "(power x 1 / (1 + depth / supply_range_km)).",
        "Boulding (1962) loss-of-strength gradient; Clausewitz's culminating point."),
     _P("fatigue_per_day", 0.08, 0.0, 0.5, "1/day",
-       "Fatigue a unit gains each day it fights or presses an attack (power x (1 - fatigue)).",
+       "Fatigue a unit gains each day it fights (power x (1 - fatigue), at most 0.9).",
        "Modelling choice: offensives lose momentum after days of continuous combat."),
     _P("fatigue_recovery", 0.2, 0.0, 1.0, "1/day",
        "Fatigue a unit sheds each day out of contact.", "Modelling choice."),

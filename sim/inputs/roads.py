@@ -37,6 +37,7 @@ class Roads:
                  mountain_defence: float) -> None:
         self.n = n
         self.edges = edges
+        self.km = km
         a, b = edges[:, 0].astype(np.int64), edges[:, 1].astype(np.int64)
         both_a, both_b = np.concatenate([a, b]), np.concatenate([b, a])
         #: (n, n) road length in km, entries in file order (both directions).

@@ -21,8 +21,10 @@ from typing import Any
 import networkx as nx
 import numpy as np
 import scipy.sparse as sp
+from shapely.geometry import LineString
 
 from ..errors import InputError, did_you_mean
+from .features import load_features, river_lines
 from .files import read_csv
 from .limits import MAX_NUMBER, MAX_ROAD_KM
 from .params import PARAMS
@@ -34,6 +36,9 @@ from .roads import Roads
 KINDS = ("city", "town", "village", "airbase", "base", "crossing", "offmap")
 ROAD_CLASSES = ("highway", "other")
 #: River crossings (``crossing`` column of roads.csv) and the ground a road runs through.
+#: When roads.csv has no ``crossing`` column and the theatre's features.geojson has rivers,
+#: crossings are derived: a road whose straight line meets a river crosses it by a bridge
+#: (``scripts/mark_crossings.py`` writes them into the file for review).
 CROSSINGS = ("", "bridge", "ford")
 TERRAINS = ("plain", "hills", "mountain")
 DETOUR = {"highway": 1.1, "other": 1.2}
@@ -287,6 +292,8 @@ def _load_cached(d: Path, _stamp: tuple) -> Theatre:
         crossing.append(cross)
         terrain.append(ground)
 
+    if "crossing" not in rheader:
+        crossing = river_crossings(d, edges, lat, lon)
     th = Theatre(name=d.name, names=names, lat=np.array(lat), lon=np.array(lon), kind=kinds,
                  population=np.array(pop), value=np.array(val), fortification=np.array(fort),
                  controller=ctrl, edges=np.array(edges, dtype=np.int64).reshape(-1, 2),
@@ -315,3 +322,13 @@ def _warn_lookalikes(path: Path, extra: list[str], known: tuple[str, ...]) -> No
         if guess is not None:
             warnings.warn(f"{path}: column {col!r} is not read (kept as an attribute); did "
                           f"you mean {guess!r}?", TheatreWarning, stacklevel=3)
+
+
+def river_crossings(d: Path, edges: list[tuple[int, int]], lat: list[float],
+                    lon: list[float]) -> list[str]:
+    """Per road: 'bridge' where its straight line meets a river of the folder's
+    ``features.geojson`` (shapely), else ''. Approximate: a road that runs along a winding
+    river may meet it without crossing; review what it marks."""
+    rivers = [g for _name, g in river_lines(load_features(d))]
+    return ["bridge" if any(LineString([(lon[a], lat[a]), (lon[b], lat[b])]).intersects(g)
+                            for g in rivers) else "" for a, b in edges]
