@@ -18,6 +18,7 @@ import datetime as dt
 import io
 import json
 import math
+import os
 import re
 import time
 import traceback
@@ -35,9 +36,16 @@ LIMIT_SECONDS = 60.0
 ERROR = re.compile(r"^frontline: error: \S.*?: \S.*?: \S")
 
 
+#: ``FRONTLINE_FUZZ_SCALE=10 python -m pytest tests/test_fuzz_*.py`` searches ten times as
+#: many inputs, from fresh random seeds (CI runs the fixed, reproducible set: scale 1).
+SCALE = float(os.environ.get("FRONTLINE_FUZZ_SCALE", "1"))
+
+
 def fuzz(examples: int) -> settings:
-    """Settings for a property test: a fixed number of examples, no deadline, reproducible."""
-    return settings(max_examples=examples, deadline=None, derandomize=True, database=None,
+    """Settings for a property test: a fixed number of examples, no deadline, reproducible
+    (unless FRONTLINE_FUZZ_SCALE asks for a larger, random search)."""
+    return settings(max_examples=max(1, int(examples * SCALE)), deadline=None,
+                    derandomize=SCALE == 1, database=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture,
                                            HealthCheck.too_slow, HealthCheck.data_too_large,
                                            HealthCheck.filter_too_much])

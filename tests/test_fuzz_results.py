@@ -199,7 +199,7 @@ BATCH_FILES = ("manifest.json", "runs.parquet", "events.parquet", "series.parque
 
 def plot_args(d: Path, draw: st.DrawFn) -> list[Any]:
     kind = draw(st.sampled_from(["fan", "capture", "control", "whatif", "sensitivity",
-                                 "resume"]))
+                                 *["resume"] * 5]))
     stem = ["--out", d / "plots" / "p", "--format", "png"]
     if kind == "fan":
         return ["plot", "fan", d, "--faction", "opposition", *stem]

@@ -131,6 +131,7 @@ class Store:
         self.out.mkdir(parents=True, exist_ok=True)
         self.lock.acquire()
         try:
+            self._check_kinds()
             self.manifest = read_manifest(self.out)
             if self.manifest is None:
                 foreign = sorted(p.name for p in self.out.iterdir()
@@ -144,6 +145,19 @@ class Store:
             self.lock.release()
             raise
         return self
+
+    def _check_kinds(self) -> None:
+        """The names the store writes must be free or hold what it writes there (a file, or
+        the parts folder): anything else is someone's, and is left alone."""
+        for name in ("manifest.json", *(f"{t}.parquet" for t in TABLES)):
+            p = self.out / name
+            if (p.exists() or p.is_symlink()) and (not p.is_file() or p.is_symlink()):
+                raise InputError(p, "-", "not a regular file, but the batch writes one here; "
+                                         "move it away or choose another --out")
+        if (self.parts.exists() or self.parts.is_symlink()) and (
+                not self.parts.is_dir() or self.parts.is_symlink()):
+            raise InputError(self.parts, "-", "not a folder, but the batch keeps its chunks "
+                                              "here; move it away or choose another --out")
 
     def close(self) -> None:
         self.lock.release()
