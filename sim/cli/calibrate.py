@@ -33,9 +33,11 @@ def run(args: argparse.Namespace) -> int:
 
     from ..analysis.forecast import prepare, run_filter
     from ..inputs.calibration_spec import load_spec
+    from ..inputs.files import check_out_dir
     from .forecast import print_posterior, with_members, write_fit
     t0 = time.perf_counter()
     spec = with_members(load_spec(args.spec), args.members)
+    out = check_out_dir(args.out or default_out(spec.file))     # before any work
     progress = None if args.quiet else (lambda s: print(s, file=sys.stderr, flush=True))
     base_until = spec.until
     with executor(args) as (mapper, described):
@@ -45,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr)
         print(setup.left_out_line)
         ens = run_filter(setup, mapper=mapper, progress=progress)
-    files = write_fit(setup, ens, args.out or default_out(spec.file))
+    files = write_fit(setup, ens, out)
     print_posterior(setup, ens)
     print(f"{len(setup.fit)} reported changes up to {setup.scenario.date(setup.origin)}; "
           f"{time.perf_counter() - t0:.1f} s")

@@ -192,15 +192,16 @@ def run(args: argparse.Namespace) -> int:
 
     from ..analysis.forecast import forecast, prepare
     from ..inputs.calibration_spec import load_spec
+    from ..inputs.files import check_out_dir
     from ..views.fits import save_figure
     from ..views.forecast_plots import plot_lead
     spec = with_members(load_spec(args.spec), args.members)
     origins = origins_of(args, spec)
+    tag = f"{origins[0]}" if len(origins) == 1 else f"{origins[0]}..{origins[-1]}"
+    out = check_out_dir(args.out or spec.file.parent / "forecast" / f"{spec.file.stem}_{tag}")
     for o in origins:              # every origin checked before any work starts
         prepare(spec, o, args.horizon_days, args.reported)
     progress = None if args.quiet else (lambda m: print(m, file=sys.stderr, flush=True))
-    tag = f"{origins[0]}" if len(origins) == 1 else f"{origins[0]}..{origins[-1]}"
-    out = args.out or spec.file.parent / "forecast" / f"{spec.file.stem}_{tag}"
     results = []
     with executor(args) as (mapper, described):
         for o in origins:

@@ -29,19 +29,20 @@ def run(args: argparse.Namespace) -> int:
     # imported here, not at the top: keeps `frontline --help` and bad flags fast
     from ..analysis.nowcast import nowcast
     from ..inputs.calibration_spec import load_spec
+    from ..inputs.files import check_out_dir
     from ..inputs.reported import parse_date
     from ..views.fits import save_figure
     from ..views.forecast_plots import plot_capture_days, plot_probability_map
     from .forecast import stamp, with_members
     spec = with_members(load_spec(args.spec), args.members)
     date = parse_date(args.date, "command line", "--date")
+    out = check_out_dir(args.out or spec.file.parent / "nowcast" / f"{spec.file.stem}_{date}")
     progress = None if args.quiet else (lambda m: print(m, file=sys.stderr, flush=True))
     with executor(args) as (mapper, described):
         print(f"nowcast for {date} + {args.days} days ({spec.assimilation.members} members; "
               f"{described})", file=sys.stderr)
         nc = nowcast(spec, date, args.days, mapper=mapper, progress=progress)
     s, sc = nc.setup, nc.setup.scenario
-    out = args.out or spec.file.parent / "nowcast" / f"{spec.file.stem}_{date}"
     out.mkdir(parents=True, exist_ok=True)
     stamp(nc.control, s).round(4).to_csv(out / "control.csv", index=False)
     stamp(nc.changes, s).round(4).to_csv(out / "changes.csv", index=False)

@@ -24,12 +24,16 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 
 from ..errors import InputError
 from .files import read_toml, validation_error
+from .limits import MAX_SEED, check_date
 from .params import PARAMS, coerce
 from .spec import Strict
+
+#: Most runs a fit may ask for (evaluations x replicates): about a day on one core.
+MAX_FIT_RUNS = 10_000_000
 
 
 class LossSpec(Strict):
@@ -42,7 +46,7 @@ class LossSpec(Strict):
 class OptimiserSpec(Strict):
     popsize: int = Field(5, ge=2, le=1000)
     maxiter: int = Field(10, ge=0, le=10_000)
-    seed: int = Field(1, ge=0)
+    seed: int = Field(1, ge=0, le=MAX_SEED)
     tol: float = Field(0.0, ge=0.0, le=1.0, allow_inf_nan=False)
 
 
@@ -88,13 +92,23 @@ class CalibrationFile(Strict):
     reported: str = Field(min_length=1)
     until: dt.date | None = None
     replicates: int = Field(8, ge=1, le=10_000)
-    seed: int = Field(0, ge=0)
+    seed: int = Field(0, ge=0, le=MAX_SEED)
     params: dict[str, tuple[float, float]] = Field(min_length=1)
     fixed: dict[str, Any] = {}
     loss: LossSpec = LossSpec()
     optimiser: OptimiserSpec = OptimiserSpec()
     assimilation: AssimilationSpec = AssimilationSpec()
     forecast: ForecastSpec = ForecastSpec()
+
+    @field_validator("until")
+    @classmethod
+    def _until_in_range(cls, v: dt.date | None) -> dt.date | None:
+        if v is None:
+            return v
+        try:
+            return check_date(v, None, "until")
+        except InputError as exc:
+            raise ValueError(exc.message) from None
 
 
 @dataclass(frozen=True)
@@ -143,6 +157,10 @@ def load_spec(path: str | Path) -> CalibrationSpec:
             raise InputError(p, f"params.{name}", f"expected low < high, got [{lo}, {hi}]")
         bounds[name] = (float(lo), float(hi))
     fixed = {k: coerce(k, v, file=p, field=f"fixed.{k}") for k, v in f.fixed.items()}
+    runs = (f.optimiser.popsize * len(bounds) * (f.optimiser.maxiter + 1) + 1) * f.replicates
+    if runs > MAX_FIT_RUNS:
+        raise InputError(p, "optimiser", f"a budget of {runs:,} runs (popsize x parameters x "
+                         f"(maxiter + 1) x replicates); at most {MAX_FIT_RUNS:,}")
     return CalibrationSpec(
         file=p, scenario=p.parent / f.scenario, reported=p.parent / f.reported,
         until=f.until, bounds=bounds, fixed=fixed, replicates=f.replicates, seed=f.seed,
@@ -152,3 +170,14 @@ def load_spec(path: str | Path) -> CalibrationSpec:
         forecast_replicates=f.forecast.replicates, assimilation=f.assimilation,
         origins=tuple(f.forecast.origins), horizon_days=f.forecast.horizon_days,
         log_floor=f.forecast.log_floor)
+
+
+
+def check_until(until: dt.date, start: dt.date, last: dt.date, name: str, file: Any,
+                field: str) -> int:
+    """The fit date as a day of the scenario: it must fall within the scenario's dates
+    (a later date would make every run simulate up to it). Returns ``until - start``."""
+    if not start <= until <= last:
+        raise InputError(file, field, f"{until} is outside the scenario {name!r} "
+                                      f"({start} .. {last})")
+    return (until - start).days
