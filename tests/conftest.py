@@ -28,6 +28,14 @@ TINY_EVENTS = DATA / "tiny_events.toml"
 LIBRARY = sorted(SCENARIOS.glob("*.toml")) + sorted((SCENARIOS / "whatif").glob("*.toml"))
 
 
+@pytest.fixture(autouse=True)
+def _work_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory,
+                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test runs in an empty folder of its own, so a command given a relative output
+    name (fuzzed or not) can never write into the repository."""
+    monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
+
+
 @pytest.fixture(scope="session")
 def builtin_scenario():
     """The built-in scenario, loaded once (Scenario objects are immutable)."""

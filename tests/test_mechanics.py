@@ -442,7 +442,7 @@ objectives = ["X"]
 """
     empty = runs(scenario(th, text.format(blue=100, where="E", hold=2.0), "e.toml"), [0])[0]
     gives = runs(scenario(th, text.format(blue=100, where="X", hold=2.0), "g.toml"), [0])[0]
-    held = runs(scenario(th, text.format(blue=1500, where="X", hold=20.0), "h.toml"), [0])[0]
+    held = runs(scenario(th, text.format(blue=2200, where="X", hold=6.0), "h.toml"), [0])[0]
     assert empty.capture_day("X") == 0          # 20 km at 20 km/day
     assert gives.capture_day("X") == 0          # hopeless defenders do not slow it
     assert held.capture_day("X") >= 3           # 20 km at 5 km/day: 4 days

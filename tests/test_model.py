@@ -306,7 +306,7 @@ def test_python_api(monkeypatch):
     import matplotlib.figure
     import matplotlib.pyplot as plt
     monkeypatch.chdir(REPO)
-    r = sim.run("scenarios/deter_aggression_2024.toml", seed=1)
+    r = sim.run(BUILTIN, seed=1)
     assert isinstance(r.events, pd.DataFrame) and set(SHARED_SCHEMA) <= set(r.events.columns)
     assert isinstance(r.control, pd.DataFrame) and r.control.shape == (12, r.theatre.n)
     assert isinstance(r.series, pd.DataFrame) and len(r.series) == 12 * len(r.factions)

@@ -239,7 +239,8 @@ def test_cli_reports_a_corrupted_chunk_in_one_line(tmp_path, reference, capsys):
     assert main(["batch", str(tmp_path / "e.toml"), "--workers", "1", "--out", str(exp.out),
                  "--no-progress"]) == 0
     err = capsys.readouterr().err
-    warn = [ln for ln in err.splitlines() if ln.startswith("frontline: warning:")]
+    warn = [ln for ln in err.splitlines() if ln.startswith("frontline: warning:")
+            and "off-map rear" not in ln]      # the tiny theatre's own warning aside
     assert len(warn) == 1 and "checksum" in warn[0] and part.name in warn[0], err
     assert_same(reference, exp.out)
 

@@ -110,5 +110,6 @@ def test_cli_warns_once_when_workers_exceed_the_cpus(tmp_path, capsys):
                                      'replicates = 2\n[overrides]\ndays = 2\n')
     assert main(["batch", str(tmp_path / "e.toml"), "--workers", "100000", "--out",
                  str(tmp_path / "out"), "--no-progress"]) == 0
-    warns = [ln for ln in capsys.readouterr().err.splitlines() if "warning" in ln]
+    warns = [ln for ln in capsys.readouterr().err.splitlines()
+             if "warning" in ln and "off-map rear" not in ln]   # the tiny theatre's aside
     assert len(warns) == 1 and "--workers 100000" in warns[0], warns

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -52,11 +53,12 @@ def refuse_mixing(out: Path, old: dict[str, Any], digest: str) -> None:
 
 
 def execute(exp: Experiment, ex: Executor, progress: bool = True,
-            announce: str | None = None, store: Store | None = None) -> dict[str, Any]:
+            announce: str | Callable[[], object] | None = None,
+            store: Store | None = None) -> dict[str, Any]:
     """Run the runs of ``exp`` missing under ``exp.out`` on ``ex``; write results as they
     come, keep ``manifest.json`` current, consolidate when all are done. ``announce`` is
-    printed (stderr) once the folder is locked and checked. ``store``: the folder already
-    opened (locked) by the caller; otherwise it is opened and closed here."""
+    printed (stderr), or called, once the folder is locked and checked. ``store``: the
+    folder already opened (locked) by the caller; otherwise it is opened and closed here."""
     if store is None:
         with Store(exp.out) as opened:
             return execute(exp, ex, progress, announce, opened)
@@ -65,7 +67,9 @@ def execute(exp: Experiment, ex: Executor, progress: bool = True,
     old = store.manifest
     if old is not None:
         refuse_mixing(out, old, digest)
-    if announce:
+    if callable(announce):
+        announce()
+    elif announce:
         print(announce, file=sys.stderr)
     if old is not None and old.get("status") == "complete" and store.tables_intact():
         store.cleanup()

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -195,12 +195,13 @@ class Experiment:
     # -- running ------------------------------------------------------------------------------
     def run(self, workers: int = 1, scheduler: str | None = None,
             dask_local: int | None = None, executor: Executor | None = None,
-            progress: bool = True, announce: str | None = None) -> Experiment:
+            progress: bool = True,
+            announce: str | Callable[[], object] | None = None) -> Experiment:
         """Run what is missing under ``self.out`` and consolidate the results.
 
         Results stream to disk chunk by chunk; an interrupted batch resumes where it stopped
-        and ends with the same files as an uninterrupted one. ``announce`` is printed once
-        the results folder is locked and checked, before any run."""
+        and ends with the same files as an uninterrupted one. ``announce`` is printed (or
+        called) once the results folder is locked and checked, before any run."""
         with Store(self.out) as store:      # lock and check the folder before any work
             if store.manifest is not None:
                 refuse_mixing(self.out, store.manifest, self.digest())

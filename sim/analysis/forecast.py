@@ -25,6 +25,7 @@ import datetime as dt
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -119,13 +120,13 @@ class Setup:
 
 
 def prepare(spec: CalibrationSpec, origin: dt.date, horizon_days: int | None = None,
-            reported=None) -> Setup:
+            reported=None, named: tuple[Any, str] = ("command line", "--origin")) -> Setup:
     """Load the scenario (long enough for the horizon), cut it at the origin, read the
-    record."""
+    record. ``named``: the file and field an origin outside the scenario is blamed on."""
     base = load_scenario(spec.scenario)
     o = (origin - base.start).days
     if not 0 <= o < base.days:
-        raise InputError("command line", "--origin", f"{origin} is outside the scenario "
+        raise InputError(*named, f"{origin} is outside the scenario "
                          f"{base.name!r} ({base.start} .. {base.date(base.days - 1)})")
     hd = horizon_days or spec.horizon_days
     h = o + hd if hd else base.days - 1

@@ -85,3 +85,27 @@ def executor(args: argparse.Namespace) -> Iterator[tuple[Any, str]]:
     with make_executor(workers=args.workers, scheduler=args.scheduler,
                        dask_local=args.dask_local) as ex:
         yield ex.map, ex.describe()
+
+
+# -- warnings: held until a command's inputs are known to be good ------------------------------
+#: warning lines not shown yet (a command that then fails shows only its one error line)
+_PENDING: list[str] = []
+
+
+def hold_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """``warnings.showwarning``: keep the warning as one line, to be shown by
+    :func:`show_warnings` (or dropped if the command fails on a bad input)."""
+    from ..errors import one_line  # here: light, and only when a warning is raised
+    _PENDING.append(f"frontline: warning: {one_line(str(message), 2000)}")
+
+
+def show_warnings() -> None:
+    """Print the warnings held so far (commands call this once their inputs are checked)."""
+    import sys  # here: only when something is shown
+    for line in _PENDING:
+        print(line, file=sys.stderr)
+    _PENDING.clear()
+
+
+def drop_warnings() -> None:
+    _PENDING.clear()

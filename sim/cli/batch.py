@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from ..inputs.files import check_out_dir
-from .args import int_arg, scheduler_arg
+from .args import int_arg, scheduler_arg, show_warnings
 
 MAX_POINTS_ON_SCREEN = 12      # more design points: the per-point table goes to the file only
 
@@ -54,11 +54,16 @@ def run(args: argparse.Namespace) -> int:
     exp = Experiment.from_file(args.experiment, out=args.out, params=params)
     check_out_dir(exp.out)
     d = exp.spec.design
+    heading = (f"{exp.name}: scenario {exp.scenario.name!r}, {d.kind} design, "
+               f"{len(exp.points)} point(s) x {exp.spec.replicates} replicate(s) = "
+               f"{exp.n_runs} runs -> {exp.out}")
+
+    def announce() -> None:         # the folder is locked and checked: now warn, then start
+        show_warnings()
+        print(heading, file=sys.stderr)
+
     exp.run(workers=args.workers, scheduler=args.scheduler, dask_local=args.dask_local,
-            progress=not args.no_progress,
-            announce=f"{exp.name}: scenario {exp.scenario.name!r}, {d.kind} design, "
-                     f"{len(exp.points)} point(s) x {exp.spec.replicates} replicate(s) = "
-                     f"{exp.n_runs} runs -> {exp.out}")
+            progress=not args.no_progress, announce=announce)
     manifest = exp.out / "manifest.json"
     if not (exp.out / "runs.parquet").is_file():
         print(f"some runs failed; see {manifest}", file=sys.stderr)

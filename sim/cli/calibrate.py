@@ -10,7 +10,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from .args import executor, executor_options, int_arg
+from .args import executor, executor_options, int_arg, show_warnings
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -41,7 +41,9 @@ def run(args: argparse.Namespace) -> int:
     progress = None if args.quiet else (lambda s: print(s, file=sys.stderr, flush=True))
     base_until = spec.until
     with executor(args) as (mapper, described):
-        setup = prepare(spec, base_until or _last_report(spec), horizon_days=1)
+        setup = prepare(spec, base_until or _last_report(spec), horizon_days=1,
+                        named=(spec.file, "until") if base_until else ("command line", "spec"))
+        show_warnings()
         print(f"calibrating {', '.join(spec.bounds)}: particle filter of "
               f"{spec.assimilation.members} members on {described}; {setup.origin_header}",
               file=sys.stderr)

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from ..errors import InputError
-from .args import executor, executor_options, int_arg
+from .args import executor, executor_options, int_arg, show_warnings
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -201,6 +201,7 @@ def run(args: argparse.Namespace) -> int:
     out = check_out_dir(args.out or spec.file.parent / "forecast" / f"{spec.file.stem}_{tag}")
     for o in origins:              # every origin checked before any work starts
         prepare(spec, o, args.horizon_days, args.reported)
+    show_warnings()
     progress = None if args.quiet else (lambda m: print(m, file=sys.stderr, flush=True))
     results = []
     with executor(args) as (mapper, described):

@@ -5,6 +5,8 @@ Every command is a module of this package with ``add_arguments(parser)`` and
 --help`` and a bad flag answer at once. Every user mistake is an InputError (or an argparse
 error) printed as one line ``frontline: error: FILE: FIELD: MESSAGE`` with exit status 2; so
 is an OSError (a path the system refused: a full disk, a permission, a name too long).
+Warnings are held until the command's inputs are checked (sim.cli.args.show_warnings), so
+a command that fails shows only its error line.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import sys
 import warnings
 from types import ModuleType
 
-from ..errors import InputError, one_line
+from ..errors import InputError
 from ..provenance import VERSION
 from . import (
     batch,
@@ -31,7 +33,7 @@ from . import (
     scenarios,
     viz,
 )
-from .args import Parser
+from .args import Parser, drop_warnings, hold_warning, show_warnings
 
 #: command -> (module, one-line help)
 COMMANDS: dict[str, tuple[ModuleType, str]] = {
@@ -66,9 +68,12 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         with warnings.catch_warnings():
             warnings.simplefilter("default")
-            warnings.showwarning = _one_line_warning
-            return int(COMMANDS[args.command][0].run(args) or 0)
-    except InputError as exc:
+            warnings.showwarning = hold_warning
+            code = int(COMMANDS[args.command][0].run(args) or 0)
+        show_warnings()
+        return code
+    except InputError as exc:            # a bad input: its one line, not the warnings
+        drop_warnings()
         print(f"frontline: error: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:              # `frontline ... | head`: the reader left; not an error
@@ -83,7 +88,3 @@ def main(argv: list[str] | None = None) -> int:
         print("frontline: interrupted", file=sys.stderr)
         return 130
 
-
-def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    """Show a warning the way errors are shown: one line, no source code."""
-    print(f"frontline: warning: {one_line(str(message), 2000)}", file=sys.stderr)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..inputs.files import check_out_dir
-from .args import int_arg, seed_arg
+from .args import int_arg, seed_arg, show_warnings
 
 CAUSES = ("assault", "withdrawal", "encirclement", "handover")
 
@@ -65,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
     if args.days is not None:
         over["days"] = args.days
     sc = load_scenario(args.scenario, over)
+    show_warnings()
     towns = [sc.theatre.id_of(t, file="command line", field="--town") for t in args.town]
     if args.seeds:
         if args.seed is not None or args.out:

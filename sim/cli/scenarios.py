@@ -13,7 +13,7 @@ import textwrap
 from pathlib import Path
 
 from ..errors import InputError
-from .args import Parser
+from .args import Parser, show_warnings
 
 
 def add_arguments(s: argparse.ArgumentParser) -> None:
@@ -99,6 +99,7 @@ def run(args: argparse.Namespace) -> int:
     if args.action == "validate":
         for f in args.files:
             sc = load_scenario(f)
+            show_warnings()
             print(f"{f}: ok ({sc.name}, {len(sc.factions)} factions, {sc.theatre.n} towns, "
                   f"{sc.days} days)")
         return 0

@@ -25,7 +25,7 @@ from importlib.util import find_spec
 from pathlib import Path
 
 from ..errors import InputError
-from .args import int_arg
+from .args import int_arg, show_warnings
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -103,6 +103,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("command line", "viz",
                          "the browser view needs the 'solara' package (pip install solara)")
     port = check_listen(args.host, args.port)
+    show_warnings()                            # inputs and address are good: now warn
     env = {**os.environ, **QUIET_ENV}
     env["FRONTLINE_VIZ_SCENARIO"] = str(Path(args.scenario).resolve())
     env["FRONTLINE_VIZ_SEED"] = str(args.seed if args.seed is not None else sc.spec.seed)
