@@ -139,11 +139,12 @@ def base_spec(reported: str = "rep.csv") -> dict[str, Any]:
     return {"scenario": "tiny.toml", "reported": reported, "until": dt.date(2024, 1, 4),
             "replicates": 1, "seed": 0, "params": {"kill_rate": [0.01, 0.2]},
             "loss": {"cap_days": 2.0, "unreported": 0.25},
-            "optimiser": {"popsize": 2, "maxiter": 0, "seed": 1}, "forecast": {"replicates": 2}}
+            "optimiser": {"popsize": 2, "maxiter": 0, "seed": 1}, "forecast": {"replicates": 2},
+            "assimilation": {"members": 16}}      # a small filter: the fuzz is about inputs
 
 
 SPEC_PATHS = sorted(set(_paths(base_spec())) - {"replicates", "optimiser.popsize",
-                                                 "optimiser.maxiter"}
+                                                 "optimiser.maxiter", "assimilation.members"}
                     | {"params.kill_rate", "params.combat_law", "fixed.kill_rate",
                        "fixed.zz", "params.zz", "description"})
 

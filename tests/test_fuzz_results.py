@@ -57,7 +57,7 @@ def base(tmp_path_factory) -> dict[str, Path]:
     cal.write_text('scenario = "tiny.toml"\nreported = "rep.csv"\nuntil = 2024-01-03\n'
                    'replicates = 1\n[params]\nkill_rate = [0.01, 0.2]\n[loss]\n'
                    'cap_days = 2.0\n[optimiser]\npopsize = 2\nmaxiter = 0\n[forecast]\n'
-                   'replicates = 2\n', encoding="utf-8")
+                   'replicates = 2\n[assimilation]\nmembers = 16\n', encoding="utf-8")
     (root / "params.toml").write_text("[params]\nkill_rate = 0.05\n", encoding="utf-8")
     (root / "actors.toml").write_text('[factions]\nopposition = ["hts*"]\n', encoding="utf-8")
     (root / "acled.csv").write_text(
