@@ -257,7 +257,7 @@ def test_strength_and_losses_sane(path, seed):
     assert ((s[:, :, MORALE] >= 0) & (s[:, :, MORALE] <= 1)).all()
     total = s[-1, :, STRENGTH] + s[-1, :, LOSSES]
     assert (total <= budget + 1e-6).all()                        # nothing created from nothing
-    held = (r.control_array >= 0).sum(axis=1)
+    held = ((r.control_array >= 0) & r.theatre.onmap).sum(axis=1)    # territory: on-map
     assert (s[:, :, SERIES.index("towns")].sum(axis=1) == held).all()
 
 
@@ -315,8 +315,8 @@ def test_python_api(monkeypatch):
     plt.close(fig)
     summary = r.summary()
     assert list(summary.faction) == list(r.factions)
-    assert (summary.towns_start == np.bincount(r.initial[r.initial >= 0],
-                                               minlength=len(r.factions))).all()
+    on = (r.initial >= 0) & r.theatre.onmap
+    assert (summary.towns_start == np.bincount(r.initial[on], minlength=len(r.factions))).all()
 
 
 # -- statistics of the built-in scenario -----------------------------------------------------------

@@ -20,7 +20,7 @@ class Graph:
                            40.0, 0.5, 0.5, 0.0, 1.0, 1.0)
 
     def supplied(self, passable: np.ndarray, sources: np.ndarray) -> np.ndarray:
-        return supplied_towns(self.roads.masked(passable), sources[passable[sources]])
+        return supplied_towns(self.roads.full, passable, sources[passable[sources]])
 
     def reach(self, towns: np.ndarray) -> np.ndarray:
         return self.roads.reach(towns)

@@ -68,13 +68,14 @@ def holder(result: RunResult, town: int, day: int = -1) -> int:
 
 
 def territory_share(result: RunResult) -> np.ndarray:
-    """(days, F): share of all towns each faction holds at the end of each day."""
-    return result.series_array[:, :, 0] / result.theatre.n
+    """(days, F): share of all on-map towns each faction holds at the end of each day."""
+    return result.series_array[:, :, 0] / result.theatre.onmap.sum()
 
 
 def population_share(result: RunResult) -> np.ndarray:
-    """(days, F): share of the theatre's population in towns each faction holds."""
-    total = float(result.theatre.population.sum()) or 1.0
+    """(days, F): share of the theatre's on-map population in towns each faction holds."""
+    th = result.theatre
+    total = float(th.population[th.onmap].sum()) or 1.0
     return result.series_array[:, :, 1] / total
 
 
@@ -185,7 +186,7 @@ class MetricSet:
         if m.kind == "holds":
             return float(holder(r, m.town, d) == m.faction)
         if m.kind == "territory_share":
-            return float(r.series_array[d, m.faction, 0] / r.theatre.n)
+            return float(territory_share(r)[d, m.faction])
         if m.kind == "population_share":
             return float(population_share(r)[d, m.faction])
         if m.kind == "losses":

@@ -127,7 +127,8 @@ def tables(sc: Scenario, metrics: MetricSet, spec: Any, res: dict[str, Any],
             schema=arrow_schema())
     if res["series"] and spec.series:
         F = len(sc.factions)
-        n, pop = sc.theatre.n, float(sc.theatre.population.sum()) or 1.0
+        on = sc.theatre.onmap                    # territory shares: of the on-map places
+        n, pop = int(on.sum()), float(sc.theatre.population[on].sum()) or 1.0
         blocks = []
         for rid, s in zip(ids, res["series"], strict=True):
             D = s.shape[0]

@@ -29,6 +29,7 @@ from ..inputs.scenario import Phase
 from ..inputs.spec import FactionSpec
 from .events import Timetable
 from .forces import ATTACK, HOLD, RESERVE
+from .kernels.assign import assign
 from .kernels.routes import from_sources, walk
 from .orders import retreat, withdraw
 from .situation import Situation
@@ -154,9 +155,9 @@ class Faction(mesa.Agent):
         if threatened.size == 0:
             return
         threatened = threatened[np.argsort(-th.value[threatened], kind="stable")]
-        graph = sit.territory_graph(self.index)
         locs = np.unique(f.town[reserves])
-        dist, pred = from_sources(graph, locs, limit=s.params.max_attack_km)
+        dist, pred = from_sources(s.roads.full, sit.friendly[self.index], locs,
+                                  limit=s.params.max_attack_km)
         row_of = {int(t): i for i, t in enumerate(locs)}
         free = set(reserves.tolist())
         for town in threatened:
@@ -231,7 +232,7 @@ class Faction(mesa.Agent):
         if units.size == 0:
             return
         locs = np.unique(f.town[units])
-        dist, pred = from_sources(sit.territory_graph(self.index), locs)
+        dist, pred = from_sources(roads.full, sit.friendly[self.index], locs)
         row_of = {int(t): i for i, t in enumerate(locs)}
         for tgt in targets:
             stage = [int(b) for b in roads.neighbours[tgt] if sit.friendly[self.index, b]]
@@ -286,47 +287,22 @@ class Faction(mesa.Agent):
         """Go through ``targets`` in ``order``; for each, take the free units nearest to it
         (by road through friendly territory, within ``max_attack_km``) until the strength
         they will bring, after culmination and the approach, reaches ``ratio`` times the
-        estimated defence; order them to attack. Returns the units left free."""
+        estimated defence; order them to attack (sim.core.kernels.assign). Returns the units
+        left free."""
         s, sit, p, roads = self.state, self.situation, self.state.params, self.state.roads
         f = s.forces
-        graph = sit.territory_graph(self.index)
         locs = np.unique(f.town[free])
-        dist, pred = from_sources(graph, locs, limit=p.max_attack_km)
-        row_of = {int(t): i for i, t in enumerate(locs)}
-        unit_row = np.searchsorted(locs, f.town[free])
-        in_pool = np.ones(free.size, dtype=bool)
-        for k in order:
-            if not in_pool.any():
-                break
-            tgt = int(targets[k])
-            nbrs = roads.neighbours[tgt]
-            nbrs = nbrs[sit.friendly[self.index, nbrs]]
-            if nbrs.size == 0:
-                continue
-            # cheapest approach to the target from every unit location, through a friendly
-            # neighbour of it; candidates by cost, then unit id
-            total = dist[:, nbrs] + roads.costs_to(nbrs, tgt)
-            j = np.argmin(total, axis=1)
-            cost = total[np.arange(len(locs)), j][unit_row]
-            ok = np.flatnonzero(in_pool & np.isfinite(cost))
-            if ok.size == 0:
-                continue
-            ok = ok[np.lexsort((free[ok], cost[ok]))]
-            reach = 1.0 / (1.0 + s.depth[self.index, tgt] / p.supply_range_km)
-            need = ratio * est[k]
-            chosen, power = [], 0.0
-            for c in ok.tolist():
-                uid = int(free[c])
-                via = int(nbrs[j[unit_row[c]]])
-                chosen.append((c, uid, via))
-                power += sit.power[uid] * reach / roads.approach_between(via, tgt)
-                if power >= need:
-                    break
-            if power < need or not chosen:
-                continue
-            for c, uid, via in chosen:
-                here = int(f.town[uid])
-                path = (walk(pred[row_of[here]], here, via) if via != here else []) + [tgt]
-                f.order(uid, ATTACK, path, tgt)
-                in_pool[c] = False
-        return free[in_pool]
+        friendly = sit.friendly[self.index]
+        dist, pred = from_sources(roads.full, friendly, locs, limit=p.max_attack_km)
+        tgts = targets[order]
+        reach = 1.0 / (1.0 + s.depth[self.index, tgts] / p.supply_range_km)
+        target_of, via_of = assign(dist, np.searchsorted(locs, f.town[free]), sit.power[free],
+                                   tgts, ratio * est[order], reach, roads.indptr,
+                                   roads.indices, roads.full.data, roads.entry_approach,
+                                   friendly)
+        for c in np.flatnonzero(target_of >= 0):
+            uid, here, via = int(free[c]), int(f.town[free[c]]), int(via_of[c])
+            row = int(np.searchsorted(locs, here))
+            path = (walk(pred[row], here, via) if via != here else []) + [int(tgts[target_of[c]])]
+            f.order(uid, ATTACK, path, int(tgts[target_of[c]]))
+        return free[target_of < 0]

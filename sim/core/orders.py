@@ -27,7 +27,7 @@ def nearest_held(state: State, sit: Situation, faction: int, town: int) -> int:
     ok = sit.friendly[faction] & state.supplied[faction]
     if ok[town]:
         return town
-    d, _ = from_sources(state.roads.full, np.array([town]))
+    d, _ = from_sources(state.roads.full, state.roads.everywhere, np.array([town]))
     d = np.where(ok, d[0], np.inf)
     return int(np.argmin(d)) if np.isfinite(d.min()) else -1
 
@@ -81,7 +81,8 @@ def withdraw(state: State, sit: Situation, faction: int, towns: tuple[int, ...] 
         for uid in ids:
             retreat(state, sit, uid)
         return
-    _, nxt = nearest_of(sit.territory_graph(faction), np.array(goal, dtype=np.int64))
+    _, nxt = nearest_of(state.roads.full, sit.friendly[faction],
+                        np.array(goal, dtype=np.int64))
     for uid in ids:
         path = follow(nxt, int(f.town[uid]))
         if path:

@@ -14,7 +14,6 @@ Estimates are each faction's view: true strengths times the day's log-normal err
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 
 from ..inputs.scenario import Phase
 from .forces import ATTACK, RESERVE
@@ -32,7 +31,6 @@ class Situation:
     def __init__(self, state: State) -> None:
         self.state = state
         self._pull: dict[tuple[int, ...], np.ndarray] = {}
-        self._territory: dict[bytes, sp.csr_matrix] = {}
         self._supply: dict[tuple[int, bytes], np.ndarray] = {}
         self._safe: dict[int, np.ndarray] = {}
         self._ratio: dict[int, np.ndarray] = {}
@@ -63,7 +61,7 @@ class Situation:
 
     def forget_all(self) -> None:
         """Drop every cached result (the parameters or roads changed)."""
-        self._pull, self._territory, self._supply = {}, {}, {}
+        self._pull, self._supply = {}, {}
         self.forget_routes()
 
     def forget_routes(self) -> None:
@@ -74,12 +72,13 @@ class Situation:
     # -- per faction ---------------------------------------------------------------------------
     def threat_ratio(self, faction: int) -> np.ndarray:
         """Estimated hostile effective strength in and next to each town, over the
-        faction's own defence there (0 where it has no units)."""
+        faction's own defence there (where it has no units: 0 if nothing threatens the
+        town, inf if something does)."""
         r = self._ratio.get(faction)
         if r is None:
             d = self.defence[faction]
-            r = np.zeros_like(d)
             has = self.E[faction] > 0
+            r = np.where(self.threat[faction] > 0, np.inf, 0.0)
             r[has] = self.threat[faction, has] * self.state.intel[faction, has] / d[has]
             self._ratio[faction] = r
         return r
@@ -106,23 +105,14 @@ class Situation:
         pull = self._pull.get(towns)
         if pull is None:
             if towns:
-                d, _ = nearest_of(self.state.roads.full, np.array(towns, dtype=np.int64))
+                roads = self.state.roads
+                d, _ = nearest_of(roads.full, roads.everywhere, np.array(towns, dtype=np.int64))
                 pull = np.exp(-d / self.state.params.objective_range_km)
             else:
                 pull = np.zeros(self.state.scenario.theatre.n)
             self._pull[towns] = pull
         return pull
 
-    def territory_graph(self, faction: int) -> sp.csr_matrix:
-        """Road graph restricted to the faction's and its allies' towns (cached by the set
-        of towns, which changes far less often than it is asked for)."""
-        key = self.friendly[faction].tobytes()
-        g = self._territory.get(key)
-        if g is None:
-            if len(self._territory) > _CACHE:
-                self._territory.clear()
-            g = self._territory[key] = self.state.roads.masked(self.friendly[faction])
-        return g
 
     def supply(self, faction: int) -> tuple[np.ndarray, np.ndarray]:
         """Towns the faction's supply reaches, and their depth. A town is supplied when a
@@ -141,7 +131,7 @@ class Situation:
             rear = np.flatnonzero(~sc.theatre.onmap & self.friendly[faction])
             sources = np.concatenate([*(sc.supply_sources[j] for j in allies), rear])
             sources = np.unique(sources[self.friendly[faction, sources]])
-            depth = supply_depth(self.territory_graph(faction), sources, s.roads.full)
+            depth = supply_depth(s.roads.full, self.friendly[faction], sources)
             hit = self._supply[key] = (np.isfinite(depth), depth)
         return hit
 
@@ -154,6 +144,6 @@ class Situation:
             safe = (self.friendly[i] & s.supplied[i] & ~self.contact[i]
                     & (self.threat_ratio(i) <= s.hold_limit(i)))
             safe |= self.friendly[i] & ~s.scenario.theatre.onmap    # the off-map rear
-            _, nxt = nearest_of(self.territory_graph(i), np.flatnonzero(safe))
+            _, nxt = nearest_of(s.roads.full, self.friendly[i], np.flatnonzero(safe))
             self._safe[faction] = nxt
         return nxt

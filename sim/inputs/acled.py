@@ -126,7 +126,8 @@ def import_acled(path: str | Path, theatre: Theatre, actors: list[tuple[str, str
         except ValueError:
             bad.append(Unmatched(line, date.isoformat(), loc, "latitude/longitude not numbers"))
             continue
-        km = haversine_km(lat, lon, theatre.lat, theatre.lon)
+        # off-map places never change hands: an event is placed at an on-map town
+        km = np.where(theatre.onmap, haversine_km(lat, lon, theatre.lat, theatre.lon), np.inf)
         town = int(np.argmin(km))
         if km[town] > max_km:
             bad.append(Unmatched(line, date.isoformat(), loc,

@@ -2,8 +2,8 @@
 
 One :class:`Roads` per theatre and road-speed setting (cached by the theatre): the road
 lengths as a sparse matrix (supply reach, distances), the travel cost of every road as a
-sorted CSR matrix (route queries; a closed road costs infinity, so masked graphs share this
-structure), the days needed to drive each road, and every town's neighbours.
+sorted CSR matrix (route queries; a search opens only the roads of a territory, see
+sim.core.kernels.routes), the days needed to drive each road, and every town's neighbours.
 
 Travel assumptions (DESIGN.md, "Theatre" and "Obstacles"): a road is driven at
 ``speed_highway`` km/day if it is a highway, at ``speed_other_share`` of that otherwise, and
@@ -38,17 +38,18 @@ class Roads:
         self.n = n
         self.edges = edges
         self.km = km
+        m = len(edges)
         a, b = edges[:, 0].astype(np.int64), edges[:, 1].astype(np.int64)
-        both_a, both_b = np.concatenate([a, b]), np.concatenate([b, a])
-        #: (n, n) road length in km, entries in file order (both directions).
-        self.km_graph = sp.csr_matrix((np.concatenate([km, km]), (both_a, both_b)),
-                                      shape=(n, n))
-        #: (n, n) int8: 1 where a road joins two towns.
-        self.adjacency = (self.km_graph > 0).astype(np.int8).tocsr()
-        indptr, indices = self.km_graph.indptr, self.km_graph.indices
-        #: each town's neighbours, in the order of ``km_graph``.
-        self.neighbours = [indices[indptr[i]:indptr[i + 1]] for i in range(n)]
-        self.degree = np.diff(indptr)
+        # one CSR structure for every graph below: both directions of each road, sorted by
+        # (town, neighbour); ``entry_road[k]`` is the road of entry k
+        rows, cols = np.concatenate([a, b]), np.concatenate([b, a])
+        order = np.lexsort((cols, rows))
+        self.indices = cols[order]
+        self.indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n))])
+        self.entry_road = np.concatenate([np.arange(m), np.arange(m)])[order]
+        #: each town's neighbours, by id
+        self.neighbours = [self.indices[self.indptr[i]:self.indptr[i + 1]] for i in range(n)]
+        self.degree = np.diff(self.indptr)
         speed_other = speed_highway * speed_other_share
         mountain = np.array([t == "mountain" for t in terrain], dtype=bool)
         hills = np.array([t == "hills" for t in terrain], dtype=bool)
@@ -65,21 +66,28 @@ class Roads:
                          * np.where(mountain, mountain_defence,
                                     np.where(hills, np.sqrt(mountain_defence), 1.0)))
         self.river = bridge | ford
-        full = sp.csr_matrix((np.concatenate([self.cost, self.cost]), (both_a, both_b)),
-                             shape=(n, n))
-        full.sort_indices()
-        #: (n, n) travel cost, sorted CSR: the graph of every route query.
-        self.full = full
-        self._rows = np.repeat(np.arange(n), np.diff(full.indptr))
+        #: (n, n) travel cost: the graph of every route query
+        self.full = self.graph(self.cost)
+        #: (n, n) road length in km
+        self.km_graph = self.graph(km)
+        #: (n, n) int8: 1 where a road joins two towns
+        self.adjacency = self.graph(np.ones(m, dtype=np.int8))
+        #: (n, n) days to drive each road
+        self.days_graph = self.graph(self.days)
+        #: (n, n) how much of a neighbour's strength bears on a town: 1 / approach of the road
+        self.bearing = self.graph(1.0 / self.approach)
+        #: per CSR entry: the approach factor of its road
+        self.entry_approach = self.approach[self.entry_road]
+        #: every town passable: the mask of a search over all roads
+        self.everywhere = np.ones(n, dtype=bool)
         #: (town, town) -> road index, both directions
         self._road = {(int(x), int(y)): k for k, (x, y) in enumerate(zip(a, b, strict=True))}
         self._road.update({(y, x): k for (x, y), k in list(self._road.items())})
-        #: (n, n) days to drive each road (both directions)
-        self.days_graph = sp.csr_matrix((np.concatenate([self.days, self.days]),
-                                         (both_a, both_b)), shape=(n, n))
-        #: (n, n) how much of a neighbour's strength bears on a town: 1 / approach of the road
-        w = 1.0 / self.approach
-        self.bearing = sp.csr_matrix((np.concatenate([w, w]), (both_a, both_b)), shape=(n, n))
+
+    def graph(self, per_road: np.ndarray) -> sp.csr_matrix:
+        """An (n, n) CSR matrix on the shared structure with one value per road."""
+        return sp.csr_matrix((per_road[self.entry_road], self.indices, self.indptr),
+                             shape=(self.n, self.n))
 
     def road(self, a: int, b: int) -> int:
         """Index of the road joining towns ``a`` and ``b`` (KeyError if there is none)."""
@@ -103,14 +111,6 @@ class Roads:
         """(n,) bool: towns from which ``town`` is reached by road within ``days``."""
         d = dijkstra(self.days_graph, directed=True, indices=town, limit=days)
         return np.isfinite(d)
-
-    def masked(self, passable: np.ndarray) -> sp.csr_matrix:
-        """The travel-cost graph with every road not between two passable towns closed
-        (infinite cost): same structure, still symmetric."""
-        g = self.full
-        keep = passable[self._rows] & passable[g.indices]
-        return sp.csr_matrix((np.where(keep, g.data, np.inf), g.indices, g.indptr),
-                             shape=g.shape)
 
     def reach(self, towns: np.ndarray) -> np.ndarray:
         """Towns in ``towns`` (bool, n) or next to one."""

@@ -10,6 +10,7 @@ faction's campaign and its scheduled events. :func:`load_scenario` reads the fil
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -64,6 +65,10 @@ def resolve_theatre(name: str, scenario_file: Path) -> Path:
 
 
 # -- binding -----------------------------------------------------------------------------------
+class ScenarioWarning(UserWarning):
+    """Something a scenario leaves to defaults that often surprise (no off-map rear)."""
+
+
 @dataclass(frozen=True)
 class Phase:
     faction: int
@@ -225,10 +230,25 @@ def bind(spec: ScenarioSpec, theatre: Theatre, file: Path,
 
     sources = []
     for nm, f in spec.factions.items():
-        ids = [town(t, f"factions.{nm}.supply") for t in f.supply]
+        ids = []
+        for t in f.supply:
+            if theatre.find(t) is None and not theatre.suggest(t):
+                raise InputError(file, f"factions.{nm}.supply", f"unknown town {t!r} in "
+                                 f"theatre {theatre.name!r}; if it lies beyond the map, add "
+                                 "it to towns.csv with kind = offmap (a rear area that "
+                                 "supplies the faction and is never captured)")
+            ids.append(town(t, f"factions.{nm}.supply"))
         if not ids:  # default: every town the faction holds at the start is a source
             ids = list(np.flatnonzero(owner == fidx[nm]))
         sources.append(np.array(sorted(set(ids)), dtype=np.int64))
+    alone = [nm for nm, f in spec.factions.items()
+             if f.stake is None and (owner == fidx[nm]).any()
+             and not ((owner == fidx[nm]) & ~theatre.onmap).any()]
+    if alone:
+        warnings.warn(f"{file}: factions {', '.join(alone)}: no off-map rear and no stake, so "
+                      "their morale measures losses against what they hold in this map and "
+                      "their units cannot fall back beyond it (README: off-map rear, stake)",
+                      ScenarioWarning, stacklevel=2)
 
     deps = tuple(
         Deployment(faction(d.faction, f"deployments[{k}].faction"),

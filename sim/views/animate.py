@@ -131,7 +131,8 @@ def _frame_figure(fr: RunFrames):
 
     def update(k: int) -> None:
         owner = fr.owner[k]
-        drawn["towns"].set_facecolor([fr.colours[o] if o >= 0 else "#ffffff" for o in owner])
+        drawn["towns"].set_facecolor([fr.colours[o] if o >= 0 else "#ffffff"
+                                      for o in owner[th.onmap]])
         if drawn["front_lines"] is not None:
             drawn["front_lines"].set_segments(front_segments(th, owner, fr.scenario.relation))
         date.set_text(fr.dates[k])

@@ -86,8 +86,8 @@ def front_segments(theatre: Theatre, owner: np.ndarray, relation: np.ndarray | N
     half = 0.018 * np.hypot((x1 - x0) * c, y1 - y0)      # 1.8% of the map's diagonal
     for a, b in theatre.edges:
         oa, ob = owner[a], owner[b]
-        if oa == ob or oa < 0 or ob < 0:
-            continue
+        if oa == ob or oa < 0 or ob < 0 or not (theatre.onmap[a] and theatre.onmap[b]):
+            continue                        # no front to or from an off-map rear place
         if relation is not None and relation[oa, ob] != -1:
             continue
         x0, y0, x1, y1 = theatre.lon[a] * c, theatre.lat[a], theatre.lon[b] * c, theatre.lat[b]
@@ -275,9 +275,15 @@ def draw_theatre(ax, theatre: Theatre, owner: np.ndarray, colours: Sequence[str]
         front_lines = ax.add_collection(LineCollection(
             segs, colors=fc, linewidths=2.6, zorder=2,
             path_effects=[pe.Stroke(linewidth=4.2, foreground="white"), pe.Normal()]))
-    size = 14 + 110 * np.sqrt(theatre.population / max(theatre.population.max(), 1))
-    col = [colours[o] if o >= 0 else "#ffffff" for o in owner]
-    towns = ax.scatter(lon, lat, s=size, c=col, edgecolors="black", linewidths=0.6, zorder=3)
+    on = theatre.onmap
+    pop = np.where(on, theatre.population, 0.0)
+    size = 14 + 110 * np.sqrt(pop / max(pop.max(), 1))
+    col = np.array([colours[o] if o >= 0 else "#ffffff" for o in owner], dtype=object)
+    towns = ax.scatter(lon[on], lat[on], s=size[on], c=list(col[on]), edgecolors="black",
+                       linewidths=0.6, zorder=3)
+    if (~on).any():                         # off-map rear places: hollow squares
+        ax.scatter(lon[~on], lat[~on], s=90, marker="s", facecolors="none",
+                   edgecolors=list(col[~on]), linewidths=2.0, zorder=3)
     if labels is None:
         labels = label_towns(theatre, scenario)
     texts = place_labels(ax, theatre, labels, fontsize)
@@ -287,7 +293,7 @@ def draw_theatre(ax, theatre: Theatre, owner: np.ndarray, colours: Sequence[str]
     ax.set_ylabel("latitude (°N)", fontsize=fontsize + 0.5)
     ax.tick_params(labelsize=fontsize)
     return {"features": kinds, "front": fc, "labels": texts, "towns": towns,
-            "front_lines": front_lines}
+            "front_lines": front_lines, "offmap": bool((~on).any())}
 
 
 def legend_handles(factions: Sequence[str], colours: Sequence[str], drawn: dict,
@@ -299,6 +305,10 @@ def legend_handles(factions: Sequence[str], colours: Sequence[str], drawn: dict,
     if drawn.get("front"):
         h.append(Line2D([], [], color=drawn["front"], lw=2.6,
                         label="front (between hostile factions)"))
+    if drawn.get("offmap"):
+        h.append(Line2D([], [], marker="s", ls="", markersize=8, markerfacecolor="none",
+                        markeredgecolor="#444444", markeredgewidth=2,
+                        label="off-map rear (holder's colour)"))
     h.append(Line2D([], [], color="#a0a0a0", lw=1.5, label="road (thick: highway)"))
     names = {"river": "river", "lake": "lake", "coast": "coast", "border": "border"}
     for k in drawn.get("features", []):
@@ -354,7 +364,8 @@ def plot_map(result: RunResult, day: int = -1, ax=None, title: str | None = None
         else None
     drawn = draw_theatre(ax, result.theatre, owner, list(result.colours), relation,
                          scenario=sc)
-    counts = [int((owner == i).sum()) for i in range(len(result.factions))]
+    on = result.theatre.onmap
+    counts = [int(((owner == i) & on).sum()) for i in range(len(result.factions))]
     handles = legend_handles(result.factions, result.colours, drawn, counts)
     if side is None:
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1), fontsize=8,

@@ -15,20 +15,19 @@ import scipy.sparse as sp
 from .routes import nearest_of
 
 
-def supplied_towns(territory: sp.csr_matrix, sources: np.ndarray) -> np.ndarray:
-    """Towns joined to one of ``sources`` by roads open in ``territory`` (a road graph whose
-    roads outside the faction's territory are closed, as built by ``Roads.masked``).
-    ``sources`` must lie inside the territory."""
-    d, _ = nearest_of(territory, sources)
+def supplied_towns(roads: sp.csr_matrix, territory: np.ndarray, sources: np.ndarray
+                   ) -> np.ndarray:
+    """Towns joined to one of ``sources`` by roads of ``roads`` between towns of
+    ``territory`` (bool, n). ``sources`` must lie inside the territory."""
+    d, _ = nearest_of(roads, territory, sources)
     return np.isfinite(d)
 
 
-def supply_depth(territory: sp.csr_matrix, sources: np.ndarray, roads: sp.csr_matrix
+def supply_depth(roads: sp.csr_matrix, territory: np.ndarray, sources: np.ndarray
                  ) -> np.ndarray:
     """Distance from the nearest of ``sources`` through ``territory`` to every town inside it,
-    and to every town next to one (through the cheapest road of ``roads``, the full cost
-    graph with the same structure); ``inf`` elsewhere."""
-    inside, _ = nearest_of(territory, sources)
+    and to every town next to one (through its cheapest road); ``inf`` elsewhere."""
+    inside, _ = nearest_of(roads, territory, sources)
     via = inside[roads.indices] + roads.data                    # per road entry (row <- col)
     rows = np.repeat(np.arange(roads.shape[0]), np.diff(roads.indptr))
     edge = np.full(roads.shape[0], np.inf)

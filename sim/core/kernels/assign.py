@@ -1,0 +1,75 @@
+"""Assigning units to attacks: a greedy pass over targets, compiled with numba.
+
+For each target in the faction's order of preference, the free units nearest to it (by road
+through friendly territory, then by unit id) are taken one by one until the strength they will
+bring reaches what the target needs; a target that cannot get enough gets nobody. A unit's
+route enters the target from its friendly neighbour that is cheapest to reach; the strength it
+brings is its power times the culmination factor at the target, divided by the approach
+factor of the road it comes in by (river, mountain).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True)
+def assign(dist: np.ndarray, unit_loc: np.ndarray, power: np.ndarray, targets: np.ndarray,
+           need: np.ndarray, reach: np.ndarray, indptr: np.ndarray, indices: np.ndarray,
+           cost: np.ndarray, approach: np.ndarray, friendly: np.ndarray
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """Greedy assignment.
+
+    ``dist`` (L, n): road cost from each unit location; ``unit_loc`` (U,): each unit's row of
+    ``dist`` (units in id order); ``power`` (U,); ``targets`` (T,) in order; ``need`` (T,): the
+    strength each needs; ``reach`` (T,): culmination factor at each; ``indptr, indices, cost,
+    approach``: the road graph (CSR, per entry); ``friendly`` (n,) bool. Returns per unit the
+    index of its target in ``targets`` (-1: not assigned) and the town it enters from."""
+    n_units = len(unit_loc)
+    n_locs = dist.shape[0]
+    target_of = np.full(n_units, -1, dtype=np.int64)
+    via_of = np.full(n_units, -1, dtype=np.int64)
+    left = n_units
+    best = np.empty(n_locs)
+    best_via = np.empty(n_locs, dtype=np.int64)
+    best_app = np.empty(n_locs)
+    for k in range(len(targets)):
+        if left == 0:
+            break
+        t = targets[k]
+        best[:] = np.inf
+        best_via[:] = -1
+        for e in range(indptr[t], indptr[t + 1]):
+            b = indices[e]
+            if not friendly[b]:
+                continue
+            for loc in range(n_locs):
+                c = dist[loc, b] + cost[e]
+                if c < best[loc]:
+                    best[loc] = c
+                    best_via[loc] = b
+                    best_app[loc] = approach[e]
+        cand_cost = np.full(n_units, np.inf)
+        for u in range(n_units):
+            if target_of[u] < 0:
+                cand_cost[u] = best[unit_loc[u]]
+        order = np.argsort(cand_cost, kind="mergesort")      # by cost, then unit id
+        got = 0.0
+        taken = 0
+        for i in range(n_units):
+            u = order[i]
+            if not np.isfinite(cand_cost[u]):
+                break
+            got += power[u] * reach[k] / best_app[unit_loc[u]]
+            taken += 1
+            if got >= need[k]:
+                break
+        if taken == 0 or got < need[k]:
+            continue
+        for i in range(taken):
+            u = order[i]
+            target_of[u] = k
+            via_of[u] = best_via[unit_loc[u]]
+            left -= 1
+    return target_of, via_of
