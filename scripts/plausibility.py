@@ -14,8 +14,8 @@ change counts as neither; the median can be 'never'). Reports dated outside the 
 left out (a scenario that starts later, such as a counteroffensive, begins from the
 record's map). Then: reversals (places
 the record shows changing hands back: share of runs with a change back), towns lost on day
-0, and whether any faction lost all its on-map towns or all its fighters, beside what the
-record says (the record's holders at the run's last day).
+0, and per faction the on-map places it holds at the end beside the record's count, the
+runs in which it lost all its on-map places or all its fighters, and its fighters lost.
 """
 
 from __future__ import annotations
@@ -104,11 +104,11 @@ def show(rows: list[list[str]], markdown: bool) -> None:
 
 
 def losers(sc, runs, rep: Reported) -> list[str]:
-    """Per faction that holds on-map towns at the start (or gains some in the record): runs
-    in which it lost every on-map town, or every fighter, at the end; and the record's
-    holders at the last day."""
-    th = sc.theatre
-    onmap = th.onmap
+    """Per faction that holds on-map places at the start (or gains some in the record): the
+    on-map places it holds at the end (median and 10-90% over runs) beside the record's
+    count on the run's last day, the runs in which it lost every on-map place or every
+    fighter, and the median of its fighters lost."""
+    onmap = sc.theatre.onmap
     last = sc.days - 1
     record = rep.holders(sc.initial_owner, last)
     out = []
@@ -116,11 +116,15 @@ def losers(sc, runs, rep: Reported) -> list[str]:
         held = (sc.initial_owner[onmap] == i).any() or (record[onmap] == i).any()
         if not held:
             continue
-        no_towns = sum(not (r.control_array[-1][onmap] == i).any() for r in runs)
+        towns = np.array([(r.control_array[-1][onmap] == i).sum() for r in runs])
         no_men = sum(r.series_array[-1, i, 3] <= 0 for r in runs)
+        lost = np.median([r.series_array[-1, i, 4] for r in runs])
+        q = np.percentile(towns, [10, 50, 90])
         rec = int((record[onmap] == i).sum())
-        out.append(f"{f}: lost every town in {no_towns} runs, every fighter in {no_men} runs "
-                   f"(the record: {rec} on-map places held on {sc.date(last)})")
+        out.append(f"{f}: holds {q[1]:.0f} on-map places at the end (10-90%: {q[0]:.0f}-"
+                   f"{q[2]:.0f}; the record: {rec} on {sc.date(last)}); lost every town in "
+                   f"{int((towns == 0).sum())} runs, every fighter in {no_men} runs; fighters "
+                   f"lost: median {lost:,.0f}")
     return out
 
 
