@@ -403,8 +403,8 @@ objectives = ["X"]
 
 
 def test_an_advance_into_a_defended_town_is_slower(tmp_path):
-    """40 km into an empty town: one day at road speed; into a defended one: 40 /
-    opposed_speed days."""
+    """20 km into a town whose defenders give way: one day at road speed; into one whose
+    defenders stand (a hold ratio they never reach): 20 / opposed_speed days."""
     th = theatre(tmp_path / "a", [("W", 0, 0, "town", "red"), ("X", 1, 0, "town", "blue"),
                                   ("E", 2, 0, "town", "blue")],
                  [("W", "X", "", "plain", 20), ("X", "E")])
@@ -424,6 +424,7 @@ strength = {blue}
 supply = ["E"]
 garrison_share = 0.0
 counterattacks = false
+hold_ratio = {hold}
 [[deployments]]
 faction = "red"
 town = "W"
@@ -439,9 +440,11 @@ faction = "red"
 kind = "offensive"
 objectives = ["X"]
 """
-    empty = runs(scenario(th, text.format(blue=100, where="E"), "e.toml"), [0])[0]
-    held = runs(scenario(th, text.format(blue=100, where="X"), "h.toml"), [0])[0]
+    empty = runs(scenario(th, text.format(blue=100, where="E", hold=2.0), "e.toml"), [0])[0]
+    gives = runs(scenario(th, text.format(blue=100, where="X", hold=2.0), "g.toml"), [0])[0]
+    held = runs(scenario(th, text.format(blue=1500, where="X", hold=20.0), "h.toml"), [0])[0]
     assert empty.capture_day("X") == 0          # 20 km at 20 km/day
+    assert gives.capture_day("X") == 0          # hopeless defenders do not slow it
     assert held.capture_day("X") >= 3           # 20 km at 5 km/day: 4 days
 
 

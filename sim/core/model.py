@@ -134,14 +134,15 @@ class ConflictModel(mesa.Model):
         self.factions.do("plan")
 
     def move_units(self) -> None:
-        """Units follow their paths at road speed, stopping at contact; arrivals take up
-        their new posture (withdrawn and reinforcing units join the town's defence)."""
+        """Units follow their paths at road speed, stopping at contact, and at the opposed
+        advance rate into a town whose defenders stand (Situation.defended); arrivals take
+        up their new posture (withdrawn and reinforcing units join the town's defence)."""
         f = self.state.forces
         has_path = np.zeros(len(f.strength), dtype=bool)
         has_path[: f.size] = [bool(pth) for pth in f.paths[: f.size]]
         movers = np.flatnonzero((f.strength > 0) & has_path)
         blocked = self.situation.hostile_town | self.situation.contact
-        advance(f, self.state.roads, blocked, self.situation.contact,
+        advance(f, self.state.roads, blocked, self.situation.defended(),
                 self.setup.params.opposed_speed, movers)
         for uid in movers:
             if not f.paths[uid] and f.posture[uid] == WITHDRAW:

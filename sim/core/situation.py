@@ -83,6 +83,16 @@ class Situation:
             self._ratio[faction] = r
         return r
 
+    def defended(self) -> np.ndarray:
+        """(F, n) bool: hostile units in the town that stand and fight: their faction's
+        estimated odds there are within its hold limit. An advance into such a town is an
+        advance under fire; defenders about to give way do not slow it."""
+        s = self.state
+        stands = np.zeros_like(self.E, dtype=bool)
+        for g in range(s.n_factions):
+            stands[g] = (self.E[g] > 0) & (self.threat_ratio(g) <= s.hold_limit(g))
+        return (s.enemy @ stands.astype(float)) > 0
+
     def frontier(self, faction: int) -> np.ndarray:
         """Hostile towns next to the faction's (or its allies') territory."""
         s = self.state
