@@ -14,10 +14,26 @@ class InputError(Exception):
     """
 
     def __init__(self, file: str | Path | None, field: str | None, message: str) -> None:
-        self.file = str(file) if file is not None else "<input>"
-        self.field = field or "-"
-        self.message = message
+        self.file = _shown(str(file)) if file is not None else "<input>"
+        self.field = one_line(str(field)) if field else "-"
+        self.message = one_line(str(message), 2000)
         super().__init__(f"{self.file}: {self.field}: {self.message}")
+
+
+def one_line(text: str, limit: int = 500) -> str:
+    """``text`` on one line (line breaks shown as ``\\n``), cut to ``limit`` characters: what
+    a user handed in may be echoed in a message, and the message must stay one line."""
+    out = "\\n".join(text.splitlines()) if text else text
+    if text.endswith(("\n", "\r")):
+        out += "\\n"
+    return out if len(out) <= limit else out[:limit - 1] + "…"
+
+
+def _shown(name: str) -> str:
+    """A file name as shown in a message: quoted when it is empty or starts or ends with
+    white space (it would be invisible otherwise)."""
+    name = one_line(name)
+    return repr(name) if not name.strip() or name != name.strip() else name
 
 
 def did_you_mean(name: str, candidates, n: int = 3) -> str:

@@ -63,3 +63,43 @@ def theatre_copy(tmp_path: Path) -> Callable[..., Path]:
 def tiny_text(fname: str) -> str:
     """The text of one of the tiny theatre's files."""
     return (TINY / fname).read_text(encoding="utf-8")
+
+
+# -- counting the fuzz suite's generated inputs, per input kind ---------------------------------
+_FUZZ: dict[str, int] = {}
+
+
+@pytest.fixture
+def fuzz_count(record_property):
+    """A Counter the fuzz tests add each generated input to (``fuzz_count[kind] += 1``);
+    the counts travel with the test report (so they add up across xdist workers) and are
+    printed at the end of the session (and written to $FRONTLINE_FUZZ_COUNTS if set)."""
+    from collections import Counter
+    counts: Counter[str] = Counter()
+    yield counts
+    for kind, n in counts.items():
+        record_property(f"fuzz:{kind}", n)
+
+
+def pytest_runtest_logreport(report) -> None:
+    if report.when == "teardown":
+        for key, n in report.user_properties:
+            if key.startswith("fuzz:"):
+                _FUZZ[key[5:]] = _FUZZ.get(key[5:], 0) + int(n)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    import json
+    import os
+    if not _FUZZ or hasattr(terminalreporter.config, "workerinput"):
+        return
+    tr = terminalreporter
+    tr.section("generated inputs per input kind (fuzz suite)")
+    kinds = {k: n for k, n in _FUZZ.items() if "|" not in k}
+    for kind, n in sorted(kinds.items(), key=lambda kv: -kv[1]):
+        exits = ", ".join(f"{k.split('|')[1]}: {v}" for k, v in sorted(_FUZZ.items())
+                          if k.startswith(kind + "|"))
+        tr.write_line(f"{n:6d}  {kind}" + (f"  ({exits})" if exits else ""))
+    tr.write_line(f"{sum(kinds.values()):6d}  in total")
+    if os.environ.get("FRONTLINE_FUZZ_COUNTS"):
+        Path(os.environ["FRONTLINE_FUZZ_COUNTS"]).write_text(json.dumps(_FUZZ, indent=1))

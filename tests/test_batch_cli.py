@@ -98,3 +98,27 @@ def test_bad_experiment_file(tmp_path, capsys):
     assert main(["batch", str(tmp_path / "e.toml")]) == 2
     err = capsys.readouterr().err
     assert "e.toml: replicates:" in err
+
+
+def test_plot_file_names_stay_in_the_results_folder(tmp_path, capsys):
+    """A town called '../../Bravo' names a file inside RESULTS/plots, not two folders up."""
+    import shutil
+
+    from conftest import TINY, TINY_OFFENSIVE
+    th = tmp_path / "tiny"
+    shutil.copytree(TINY, th)
+    towns = (th / "towns.csv").read_text(encoding="utf-8")
+    (th / "towns.csv").write_text(towns.replace("\nBravo,,", "\n../../Bravo,Bravo,"),
+                                  encoding="utf-8")
+    (tmp_path / "s.toml").write_text(TINY_OFFENSIVE.read_text(encoding="utf-8"),
+                                     encoding="utf-8")
+    (tmp_path / "e.toml").write_text('scenario = "s.toml"\nreplicates = 2\n[overrides]\n'
+                                     'days = 3\n')
+    out = tmp_path / "deep" / "er" / "out"
+    assert main(["batch", str(tmp_path / "e.toml"), "--workers", "1", "--out", str(out),
+                 "--no-progress"]) == 0
+    capsys.readouterr()
+    assert main(["plot", "capture", str(out), "--town", "../../Bravo", "--format", "png"]) == 0
+    written = Path(capsys.readouterr().out.strip())
+    assert written.resolve().parent == (out / "plots").resolve() and written.is_file()
+    assert not list((tmp_path / "deep").glob("*.png")) and not list(tmp_path.glob("*.png"))

@@ -1,78 +1,177 @@
-"""Forecast scoring and the two baselines."""
+"""The forecast protocol: the scenario as of the origin, the record's truth, the two rulers,
+the whole forecast on the tiny theatre (files, event schema, determinism on 1 and 2
+workers), the nowcast and calibrate commands, and their one-line errors."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 
 import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
 import pytest
-from conftest import REPO
+from conftest import BUILTIN, DATA, REPO, TINY_EVENTS
 
 import sim
-from sim.analysis.forecast import (
-    Forecast,
-    distance_speed_forecast,
-    fit_pace,
-    grid,
-    persistence_forecast,
-    road_km_from,
-    score,
-    truth,
-)
-from sim.inputs.reported import read_reported
+from sim.analysis.baselines import distance_speed, fit_pace, persistence, road_km_from
+from sim.analysis.executors import make_executor
+from sim.analysis.forecast import forecast, prepare, ruler_forecast, scenario_as_of, targets
+from sim.cli import main
+from sim.inputs.calibration_spec import load_spec
+from sim.inputs.params import load_params_file
+from sim.records import arrow_schema
 
 CUT = dt.date(2024, 11, 30)
+NW = REPO / "calibration" / "nw_syria_2024.toml"
 
 
-@pytest.fixture(scope="module")
-def setup():
-    sc = sim.load_scenario(REPO / "scenarios" / "deter_aggression_2024.toml")
-    rec = read_reported(REPO / "calibration" / "reported" / "nw_syria_2024.csv", sc)
-    later = rec.after(CUT)
-    places, days = grid(later)
-    return sc, rec, later, places, days, truth(rec, sc, places, days)
+# -- the scenario as of the origin -------------------------------------------------------------
+def test_as_of_origin_drops_later_events():
+    sc = sim.load_scenario(BUILTIN)
+    cut, notes = scenario_as_of(sc, 3)
+    kinds = [(e.day, e.kind) for e in cut.events]
+    assert (3, "handover") in kinds                      # 30 November: on the origin, kept
+    assert all(day is None or day <= 3 for day, _ in kinds)
+    assert any(e.day == 5 and e.kind == "reinforcement" for e in sc.events)
+    assert len(notes) == 1 and "day 5" in notes[0] and "Hama" in notes[0]
+    ev = sim.load_scenario(TINY_EVENTS)
+    cut, notes = scenario_as_of(ev, 2)
+    assert sorted(e.day for e in cut.events) == [1, 2] and len(notes) == 3
 
 
-def test_truth_follows_the_record(setup):
-    sc, rec, later, places, days, true = setup
-    hama = places.index(sc.theatre.id_of("Hama"))
-    on = {d: i for i, d in enumerate(days)}
-    assert sc.factions[true[hama, on[7]]] == "government"      # 4 December
-    assert sc.factions[true[hama, on[8]]] == "opposition"      # 5 December
+def test_prepare_cuts_the_record_and_states_the_origin():
+    s = prepare(load_spec(NW), CUT)
+    assert s.origin == 3 and s.horizon == s.scenario.days - 1
+    assert all(e.date <= CUT for e in s.fit.events)
+    assert all(e.date > CUT for e in s.later.events)
+    assert s.header.startswith("day 0 = 2024-11-27; origin = day 3, 2024-11-30")
+    assert s.left_out_line.startswith("scenario as of 2024-11-30: left out event day 5")
+    assert not any(e.kind == "reinforcement" for e in s.scenario.events)
 
 
-def test_persistence_scores(setup):
-    sc, rec, later, places, days, true = setup
-    fc = persistence_forecast(rec.until(CUT), sc, later, places, days, 3)
-    s = score(fc, later, true, cap=6.0)
-    assert s["mae_days"] == 6.0                   # it never forecasts a change
-    assert 0 < s["right_controller"] < 1
-    # deterministic forecasts: Brier is 2 x the share of wrong controllers
-    assert s["brier"] == pytest.approx(2 * (1 - s["right_controller"]))
+def test_truth_follows_the_record():
+    s = prepare(load_spec(NW), CUT)
+    tg = targets(s)
+    hama = tg.places.index(s.scenario.theatre.id_of("Hama"))
+    col = {d: i for i, d in enumerate(tg.days)}
+    assert s.scenario.factions[tg.truth[hama, col[7]]] == "government"      # 4 December
+    assert s.scenario.factions[tg.truth[hama, col[8]]] == "opposition"      # 5 December
+    # Maardes: opposition (30 Nov), government (1 Dec), opposition again (3 Dec)
+    keys = [(s.scenario.theatre.names[t], s.scenario.factions[f], k) for t, f, k in tg.keys]
+    assert ("Maardes", "opposition", 1) in keys and ("Maardes", "government", 1) in keys
 
 
-def test_perfect_forecast_scores_perfectly(setup):
-    sc, rec, later, places, days, true = setup
-    F = len(sc.factions)
-    probs = np.zeros((*true.shape, F + 1))
-    np.put_along_axis(probs, np.where(true >= 0, true, F)[..., None], 1.0, axis=-1)
-    s = score(Forecast("oracle", later.days, probs, {}), later, true, cap=6.0)
-    assert (s["mae_days"], s["right_controller"], s["brier"]) == (0.0, 1.0, 0.0)
-
-
-def test_distance_speed_baseline(setup):
-    sc, rec, later, places, days, true = setup
-    fit_rec = rec.until(CUT)
-    dist = {f: road_km_from(sc, f) for f in sorted({e.new for e in fit_rec.events})}
-    pace = fit_pace(fit_rec, dist)
-    assert 1 / 200 < pace < 1 / 2                 # between 2 and 200 km/day
-    fc = distance_speed_forecast(fit_rec, sc, later, places, days)
-    assert fc.detail["speed_km_per_day"] == pytest.approx(1 / pace)
-    i = [e.place for e in later.events].index("Hama")
+def test_rulers():
+    s = prepare(load_spec(NW), CUT)
+    tg = targets(s)
+    sc = s.scenario
+    p = persistence(s.fit, sc, s.origin)
+    days, owners = ruler_forecast(p, tg)
+    assert np.isinf(days).all()
+    assert (owners[0] == s.fit.holders(sc.initial_owner, 3)[list(tg.places), None]).all()
+    ds = distance_speed(s.fit, sc, s.origin)
     opp = sc.factions.index("opposition")
-    assert fc.days[i] == max(0, np.ceil(dist[opp][sc.theatre.id_of("Hama")] * pace) - 1)
-    # recaptures are never forecast by the baseline
-    j = [(e.place, sc.factions[e.new]) for e in later.events].index(("Maardes", "government"))
-    assert np.isinf(fc.days[j])
-    s = score(fc, later, true, cap=6.0)
-    assert 0 <= s["mae_days"] <= 6.0 and 0 <= s["brier"] <= 2.0
+    pace = fit_pace(s.fit, {f: road_km_from(sc, sc.initial_owner == f)
+                            for f in sorted({e.new for e in s.fit.events})})
+    assert ds.detail["speed_km_per_day"] == pytest.approx(1 / pace)
+    hama = sc.theatre.id_of("Hama")
+    km = road_km_from(sc, s.fit.holders(sc.initial_owner, 3) == opp)[hama]
+    assert ds.change_day(hama, opp, 1) == 3 + max(1, np.ceil(km * pace))
+    assert np.isinf(ds.change_day(sc.theatre.id_of("Maardes"), sc.factions.index("government"),
+                                  1))                  # recaptures are never forecast
+
+
+# -- the whole protocol on the tiny theatre ------------------------------------------------------
+@pytest.fixture(scope="module")
+def tiny_spec(tmp_path_factory):
+    """A record made by the model (tiny_slow, speed_highway 16 km/day) and a spec with a small
+    filter: origin 2024-01-04 (day 3), five days ahead."""
+    d = tmp_path_factory.mktemp("tiny_forecast")
+    sc = sim.load_scenario(DATA / "tiny_slow.toml")
+    m = sim.ConflictModel(sc.with_params(speed_highway=16.0), seed=21, agents=False)
+    while m.day <= 9:
+        m.step()
+    with open(d / "reported.csv", "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["date", "place", "new_controller", "source"])
+        for day, t, new, _o, _c in m.result.log_rows:
+            w.writerow([sc.date(day), sc.theatre.names[t], sc.factions[new], "the model"])
+    (d / "spec.toml").write_text(
+        f'scenario = "{DATA / "tiny_slow.toml"}"\nreported = "reported.csv"\n'
+        'until = 2024-01-04\nseed = 5\n[params]\nspeed_highway = [6.0, 60.0]\n'
+        'kill_rate = [0.02, 0.15]\n[assimilation]\nmembers = 24\nchunk = 5\n'
+        '[forecast]\norigins = [2024-01-04]\nhorizon_days = 5\n')
+    return d / "spec.toml"
+
+
+def test_forecast_is_the_same_on_1_and_2_workers(tiny_spec):
+    spec = load_spec(tiny_spec)
+    a = forecast(spec, dt.date(2024, 1, 4))
+    with make_executor(workers=2) as ex:
+        b = forecast(spec, dt.date(2024, 1, 4), mapper=ex.map)
+    assert np.array_equal(a.ensemble.z, b.ensemble.z)
+    assert a.rows == b.rows and np.array_equal(a.control, b.control)
+    pd.testing.assert_frame_equal(a.summary, b.summary)
+    assert list(a.summary.method) == ["model", "persistence", "distance-speed"]
+
+
+def test_forecast_cli_rolling_origins_write_scores_events_and_plots(tiny_spec, tmp_path,
+                                                                    capsys):
+    out = tmp_path / "roll"
+    assert main(["forecast", str(tiny_spec), "--origins", "2024-01-03..2024-01-04",
+                 "--members", "12", "--out", str(out), "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    assert "day 0 = 2024-01-01; origin = day 3, 2024-01-04" in printed
+    assert "rolling origins" in printed
+    assert "scenario as of 2024-01-04: left out nothing" in printed
+    top = pd.read_csv(out / "scores.csv")
+    assert sorted(set(top.origin)) == ["2024-01-03", "2024-01-04"]
+    assert (out / "lead_time.png").is_file() and (out / "by_lead.csv").is_file()
+    one = out / "2024-01-04"
+    for f in ("scores.csv", "by_lead.csv", "changes.csv", "pairs.csv", "reliability.csv",
+              "pit.csv", "lead_time.png", "reliability.png", "pit.png", "fit/params.toml",
+              "fit/posterior.csv", "fit/posterior_samples.csv", "fit/posterior.png",
+              "fit/fit.png", "fit/filter.csv"):
+        assert (one / f).is_file(), f
+    table = pq.read_table(one / "ensemble_events.parquet")
+    assert table.schema.equals(arrow_schema())
+    ev = table.to_pandas()
+    assert ev.run_id.between(0, 11).all() and (ev.day > 3).all() and (ev.day <= 8).all()
+    scores = pd.read_csv(one / "scores.csv")
+    assert {"day0", "origin", "origin_day", "mae_capped", "mae_uncapped", "crps", "brier",
+            "log_score", "right_all", "right_end", "spread_error"} <= set(scores.columns)
+    assert (scores.origin == "2024-01-04").all() and (scores.origin_day == 3).all()
+    lead = pd.read_csv(one / "by_lead.csv")
+    assert set(lead.lead) <= set(range(1, 6))
+    assert set(load_params_file(one / "fit" / "params.toml")) == {"speed_highway", "kill_rate"}
+
+
+def test_nowcast_and_calibrate_cli(tiny_spec, tmp_path, capsys):
+    out = tmp_path / "now"
+    assert main(["nowcast", str(tiny_spec), "--date", "2024-01-03", "--days", "2",
+                 "--members", "10", "--out", str(out), "--quiet"]) == 0
+    control = pd.read_csv(out / "control.csv")
+    now = control.filter(like="now_").drop(columns="now_most_likely")
+    assert np.allclose(now.sum(axis=1), 1.0)
+    for f in ("changes.csv", "control_now.png", "control_end.png"):
+        assert (out / f).is_file()
+    cal = tmp_path / "cal"
+    assert main(["calibrate", str(tiny_spec), "--members", "10", "--out", str(cal),
+                 "--quiet"]) == 0
+    assert "posterior at the origin" in capsys.readouterr().out
+    assert set(load_params_file(cal / "params.toml")) == {"speed_highway", "kill_rate"}
+    assert len(pd.read_csv(cal / "posterior_samples.csv")) == 10
+
+
+@pytest.mark.parametrize("argv, field", [
+    (["--origin", "2030-01-01"], "--origin"),
+    (["--origins", "2024-01-04"], "--origins"),
+    (["--origins", "2024-01-04..2024-01-02"], "--origins"),
+    (["--members", "1"], "--members"),
+])
+def test_bad_flags_are_one_line(tiny_spec, argv, field, capsys):
+    assert main(["forecast", str(tiny_spec), *argv]) == 2
+    err = capsys.readouterr().err.splitlines()     # (the tiny scenario also warns, above)
+    errors = [line for line in err if line.startswith("frontline: error: ")]
+    assert len(errors) == 1 and field in errors[0] and "Traceback" not in "".join(err)

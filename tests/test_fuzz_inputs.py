@@ -1,4 +1,6 @@
-"""Bad input never crashes: property-based fuzzing of scenario and theatre files.
+"""Bad input never crashes: property-based fuzzing of scenario and theatre files (two of the
+ten input kinds; the others are in tests/test_fuzz_kinds.py and tests/test_fuzz_results.py,
+the shared rule in tests/fuzzkit.py).
 
 Hypothesis builds malformed scenarios (wrong types, out-of-range numbers, unknown towns and
 factions, phases and events outside the run, unknown conditions, broken extends chains,
@@ -17,8 +19,6 @@ import csv
 import datetime as dt
 import io
 import itertools
-import json
-import math
 import shutil
 import string
 import subprocess
@@ -28,7 +28,8 @@ from typing import Any
 
 import pytest
 from conftest import RIVERLAND
-from hypothesis import HealthCheck, given, settings
+from fuzzkit import cli, fuzz, obey, to_toml
+from hypothesis import given
 from hypothesis import strategies as st
 
 from sim.cli import main
@@ -37,41 +38,7 @@ from sim.inputs.theatre import normalise
 FACTIONS = ("republic", "league", "highlanders")
 
 
-def fuzz(examples: int) -> settings:
-    """Settings for a property test: a fixed number of examples, no deadline, reproducible."""
-    return settings(max_examples=examples, deadline=None, derandomize=True,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                           HealthCheck.too_slow])
-
-
 _counter = itertools.count()
-
-
-# -- a tiny TOML writer (inline tables and arrays are enough) -------------------------------
-def _value(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        if math.isnan(v):
-            return "nan"
-        if math.isinf(v):
-            return "inf" if v > 0 else "-inf"
-        return repr(v)
-    if isinstance(v, dt.date):
-        return v.isoformat()
-    if isinstance(v, str):
-        return json.dumps(v, ensure_ascii=False).replace("\x7f", "\\u007f")
-    if isinstance(v, list):
-        return "[" + ", ".join(_value(x) for x in v) + "]"
-    if isinstance(v, dict):
-        return "{" + ", ".join(f"{json.dumps(k)} = {_value(x)}" for k, x in v.items()) + "}"
-    raise TypeError(type(v))
-
-
-def to_toml(data: dict[str, Any]) -> str:
-    return "".join(f"{json.dumps(k)} = {_value(v)}\n" for k, v in data.items())
 
 
 # -- the valid scenario every mutation starts from ----------------------------------------
@@ -384,7 +351,8 @@ def bad_scenarios(draw: st.DrawFn) -> tuple[dict[str, Any], str]:
 @given(case=bad_scenarios())
 @fuzz(320)
 def test_malformed_scenarios(case: tuple[dict[str, Any], str], work: Path,
-                             capsys: pytest.CaptureFixture[str]) -> None:
+                             capsys: pytest.CaptureFixture[str], fuzz_count) -> None:
+    fuzz_count["scenarios"] += 1
     data, field = case
     path = write_scenario(work, data)
     assert_one_error(["scenarios", "validate", str(path)], capsys, path.name, field)
@@ -435,7 +403,9 @@ def bad_chains(draw: st.DrawFn) -> tuple[list[tuple[str, dict[str, Any]]], str, 
 
 @given(case=bad_chains())
 @fuzz(60)
-def test_malformed_extends(case, work: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_malformed_extends(case, work: Path, capsys: pytest.CaptureFixture[str],
+                           fuzz_count) -> None:
+    fuzz_count["scenarios"] += 1
     files, entry, named, field = case
     for name, data in files:
         (work / name).write_text(to_toml(data), encoding="utf-8")
@@ -456,7 +426,9 @@ junk = st.one_of(
 
 @given(blob=junk)
 @fuzz(60)
-def test_junk_files(blob: bytes, work: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_junk_files(blob: bytes, work: Path, capsys: pytest.CaptureFixture[str],
+                    fuzz_count) -> None:
+    fuzz_count["scenarios"] += 1
     path = write_scenario(work, blob)
     assert_one_error(["scenarios", "validate", str(path)], capsys, path.name)
 
@@ -586,7 +558,9 @@ def bad_theatres(draw: st.DrawFn):
 
 @given(case=bad_theatres())
 @fuzz(120)
-def test_malformed_theatres(case, work: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_malformed_theatres(case, work: Path, capsys: pytest.CaptureFixture[str],
+                            fuzz_count) -> None:
+    fuzz_count["theatre CSVs"] += 1
     file, mutate, field = case
     folder = work / f"th_{next(_counter)}"
     shutil.copytree(RIVERLAND, folder / "theatre")
@@ -669,3 +643,118 @@ def test_subprocess_valid_file_passes(work: Path) -> None:
     proc = _cli("scenarios", "validate", str(good), cwd=folder)
     assert proc.returncode == 0, proc.stderr
     assert "ok" in proc.stdout
+
+
+# -- anything anywhere: values of any type and size at any field ------------------------------
+#: every field of the base scenario, as a dotted path
+def _paths(node: Any, prefix: str = "") -> list[str]:
+    out = []
+    if isinstance(node, dict):
+        for k, v in node.items():
+            p = f"{prefix}.{k}" if prefix else k
+            out += [p, *_paths(v, p)]
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            p = f"{prefix}[{i}]"
+            out += [p, *_paths(v, p)]
+    return out
+
+
+PATHS = sorted(set(_paths(base_scenario())) | {
+    "factions.league.attack_ratio", "factions.league.hold_ratio", "factions.league.colour",
+    "factions.republic.garrison_share", "phases[0].end", "events[0].units"})
+huge_text = st.builds(lambda c, n: c * n, st.sampled_from("x9( é\n"), st.integers(1, 50_000))
+extreme_numbers = st.one_of(
+    st.sampled_from([0, -0.0, 1e308, -1e308, 5e-324, 2**63, 2**64, -(2**63), 10**30, 1e9 + 1,
+                     2_000_001.0, float("inf"), float("-inf"), float("nan")]),
+    st.floats(), st.integers(min_value=-(2**70), max_value=2**70))
+any_value = st.recursive(
+    st.one_of(extreme_numbers, st.booleans(), st.text(max_size=30), huge_text,
+              st.dates(), st.datetimes()),
+    lambda inner: st.one_of(st.lists(inner, max_size=4),
+                            st.dictionaries(st.sampled_from(["a", "kind", "day", "town"]),
+                                            inner, max_size=3)),
+    max_leaves=8)
+
+
+@given(path=st.sampled_from(PATHS), value=any_value)
+@fuzz(220)
+def test_any_value_at_any_field(path: str, value: Any, work: Path, fuzz_count) -> None:
+    """Validate, and when the file is valid also run it: exit 0 or one error line."""
+    data = base_scenario()
+    _set(data, path, value)
+    f = write_scenario(work, data)
+    o = obey(cli(["scenarios", "validate", f]), file=f.name,
+             counts=fuzz_count, kind="scenarios")
+    if o.code == 0:
+        obey(cli(["run", f, "--quiet", "--days", "3"]))
+
+
+# -- dates and conditions: the bounds and the deep or long expressions -----------------------
+GOOD_ATOMS = ["day>=1", "captured:Riva", "held:Valmora:republic", "morale:league<0.5",
+              "stalled:league:2", "lost:league>0.2", "threatened:Riva"]
+BAD_ATOMS = ["day==٣", "stalled:league:²", "day>=99999999999999999999", "captured:Nowhere",
+             "x", "lost:league>7"]
+atom = st.sampled_from(GOOD_ATOMS * 12 + BAD_ATOMS)
+
+
+@st.composite
+def conditions(draw: st.DrawFn) -> str:
+    shape = draw(st.sampled_from(["chain", "nest", "nots", "soup"]))
+    n = draw(st.one_of(st.integers(1, 12), st.integers(1, 40), st.integers(200, 1500)))
+    if shape == "chain":
+        op = draw(st.sampled_from([" and ", " or "]))
+        return op.join(draw(atom) for _ in range(n))
+    if shape == "nest":
+        return "(" * n + draw(atom) + ")" * draw(st.sampled_from([n, n - 1, n + 1]))
+    if shape == "nots":
+        return "not " * n + draw(atom)
+    return " ".join(draw(st.lists(st.sampled_from(["(", ")", "and", "or", "not", "day>=2",
+                                                   "captured:Riva"]), max_size=60)))
+
+
+@given(start=st.one_of(st.dates(dt.date(1990, 1, 1), dt.date(2100, 1, 1)), st.dates()),
+       days=st.one_of(st.integers(1, 30), st.integers(1, 3650)),
+       when=st.one_of(st.none(), conditions()),
+       where=st.sampled_from(["phases[1].when", "events[1].when"]))
+@fuzz(160)
+def test_dates_and_conditions(start: dt.date, days: int, when: str | None, where: str,
+                              work: Path, fuzz_count) -> None:
+    """Any start date and length; any condition shape (long chains, deep nesting): exit 0
+    or one line, and a valid one runs without recursing too deep."""
+    data = base_scenario()
+    data["start"], data["days"] = start, days
+    if when is not None:
+        _set(data, where, when)
+    f = write_scenario(work, data)
+    o = obey(cli(["scenarios", "validate", f]), file=f.name,
+             counts=fuzz_count, kind="scenarios")
+    if o.code == 0:
+        obey(cli(["run", f, "--quiet", "--days", "4"]))
+        assert dt.date(1900, 1, 1) <= start
+        assert start + dt.timedelta(days=days - 1) <= dt.date(2200, 12, 31)
+
+
+# -- theatre cells: any text, any size, in any cell --------------------------------------------
+cell_text = st.one_of(st.text(max_size=40), huge_text,
+                      st.sampled_from(['"', '""', "a,b", "x\ny", "\r", "nan", "inf", "1e308",
+                                       "-0", "  ", "\u2028", "\x1c", "0x10", "1_000"]))
+
+
+@given(file=st.sampled_from(["towns.csv", "roads.csv"]), row=st.integers(0, 40),
+       col=st.integers(0, 12), text=cell_text)
+@fuzz(140)
+def test_any_text_in_any_theatre_cell(file: str, row: int, col: int, text: str, work: Path,
+                                      fuzz_count) -> None:
+    folder = work / f"cell_{next(_counter)}"
+    shutil.copytree(RIVERLAND, folder / "theatre")
+    rows = _rows(folder / "theatre" / file)
+    r = rows[row % len(rows)]
+    if col < len(r):
+        r[col] = text
+    else:
+        r.append(text)
+    _write_rows(folder / "theatre" / file, rows)
+    path = folder / "scenario.toml"
+    path.write_text(to_toml(base_scenario()), encoding="utf-8")
+    obey(cli(["scenarios", "validate", path]), counts=fuzz_count, kind="theatre CSVs")

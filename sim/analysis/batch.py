@@ -2,7 +2,7 @@
 
 A task is a chunk of runs (a run takes milliseconds, so per-task overhead matters); the
 worker keeps each scenario it builds, keyed by the experiment and the design point, for later
-chunks. Its output is plain arrays, turned into tables by sim.analysis.store. This file is
+chunks. Its output is plain arrays, turned into tables by sim.analysis.tables. This file is
 part of the model's fingerprint (sim.provenance): results depend on it.
 """
 

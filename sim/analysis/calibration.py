@@ -32,7 +32,7 @@ from scipy.optimize import differential_evolution
 
 from ..core.model import ConflictModel
 from ..errors import InputError
-from ..inputs.calibration_spec import CalibrationSpec
+from ..inputs.calibration_spec import CalibrationSpec, check_until
 from ..inputs.params import PARAMS
 from ..inputs.reported import Reported, match_days, read_reported, unreported
 from ..inputs.scenario import Scenario, load_scenario
@@ -158,17 +158,31 @@ class _CountingMap:
         return list(self.mapper(fn, items))
 
 
+def prepare(spec: CalibrationSpec, until_field: tuple[Any, str] | None = None
+            ) -> tuple[Scenario, Reported, int]:
+    """The scenario, the reports to fit (up to ``spec.until``) and the fit's last day, all
+    checked: a fit date within the scenario's dates, at least one report to fit.
+    ``until_field``: (file, field) to name when the fit date is wrong (default: the spec's
+    ``until``)."""
+    scenario = load_scenario(spec.scenario)
+    rep = read_reported(spec.reported, scenario).until(spec.until)
+    until_day = None
+    if spec.until is not None:
+        file, field = until_field or (spec.file, "until")
+        until_day = check_until(spec.until, scenario.start, scenario.date(scenario.days - 1),
+                                scenario.name, file, field)
+    if not len(rep):
+        raise InputError(spec.reported, "date", f"no reported changes on or before "
+                                                f"{spec.until}; nothing to fit")
+    return scenario, rep, until_day if until_day is not None else int(rep.days.max())
+
+
 def fit(spec: CalibrationSpec, *, mapper: MapLike = map,
         progress: Callable[[str], None] | None = None) -> FitResult:
     """Fit ``spec``'s parameters by differential evolution; evaluations go through ``mapper``
     (any ordered map: builtin ``map``, an executor's ``.map``)."""
     t0 = time.perf_counter()
-    scenario = load_scenario(spec.scenario)
-    rep = read_reported(spec.reported, scenario).until(spec.until)
-    if not len(rep):
-        raise InputError(spec.reported, "date", f"no reported changes on or before "
-                                                f"{spec.until}; nothing to fit")
-    until_day = (spec.until - scenario.start).days if spec.until else int(rep.days.max())
+    scenario, rep, until_day = prepare(spec)
     obj = make_objective(spec, rep, scenario, until_day)
     counter = _CountingMap(mapper)
     R = spec.replicates

@@ -9,6 +9,7 @@ is run ``replicates`` times. Sobol and Morris designs yield sensitivity indices.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
@@ -23,6 +24,7 @@ from SALib.sample import sobol as salib_sobol
 from scipy.stats import qmc
 
 from ..errors import InputError
+from ..inputs.limits import MAX_POINTS, MAX_SEED
 from ..inputs.params import PARAMS
 from ..inputs.spec import Strict
 from .metrics import MetricSet
@@ -47,7 +49,8 @@ class DesignSpec(Strict):
                          description="lhs: points; sobol: base samples N (a power of 2), "
                                      "N*(D+2) points; morris: trajectories, N*(D+1) points")
     levels: int = Field(4, ge=2, le=20, description="morris grid levels")
-    seed: int | None = Field(None, ge=0, description="sampling seed (default: the experiment's)")
+    seed: int | None = Field(None, ge=0, le=MAX_SEED,
+                             description="sampling seed (default: the experiment's)")
 
 
 class Design:
@@ -56,8 +59,9 @@ class Design:
     InputError when a value is not valid for its parameter or scenario field."""
 
     def __init__(self, spec: DesignSpec, seed: int, file: Path,
-                 check: Callable[[str, Any], None]) -> None:
+                 check: Callable[[str, Any], None], max_points: int = MAX_POINTS) -> None:
         self.spec, self.seed, self.file, self._check = spec, seed, file, check
+        self.max_points = min(max_points, MAX_POINTS)
         self.names, self.X, self.problem = self._design()
 
     def _design(self) -> tuple[list[str], list[list[Any]], dict[str, Any] | None]:
@@ -75,10 +79,18 @@ class Design:
                              "least one parameter")
         if d.kind == "grid":
             axes = [self._grid_values(n, r) for n, r in d.parameters.items()]
+            size = math.prod(len(a) for a in axes)
+            if size > self.max_points:
+                raise InputError(self.file, "design.parameters", f"a grid of {size:,} points; "
+                                 f"at most {self.max_points:,}{self._why}")
             return names, [list(row) for row in itertools.product(*axes)], None
         if d.kind == "sobol" and d.samples & (d.samples - 1):
             raise InputError(self.file, "design.samples", "a sobol design needs a power of 2 "
                              f"base samples (e.g. 64, 128), got {d.samples}")
+        size = d.samples * {"lhs": 1, "sobol": len(names) + 2, "morris": len(names) + 1}[d.kind]
+        if size > self.max_points:
+            raise InputError(self.file, "design.samples", f"a {d.kind} design of {size:,} "
+                             f"points; at most {self.max_points:,}{self._why}")
         bounds = [self._bounds(n, r) for n, r in d.parameters.items()]
         problem = {"num_vars": len(names), "names": names, "bounds": bounds}
         if d.kind == "lhs":
@@ -90,6 +102,11 @@ class Design:
         else:
             X = salib_morris.sample(problem, d.samples, num_levels=d.levels, seed=seed)
         return names, X.tolist(), problem
+
+    @property
+    def _why(self) -> str:
+        return "" if self.max_points == MAX_POINTS else " (so that points x replicates " \
+            "stays within the runs a batch may have)"
 
     def _field(self, name: str) -> str:
         return f"design.parameters.{name}"

@@ -19,6 +19,7 @@ import multiprocessing as mp
 import os
 import signal
 import sys
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from pathlib import Path
@@ -252,15 +253,31 @@ def make_executor(workers: int = 1, scheduler: str | None = None,
     if scheduler or dask_local:
         if dask_local is not None and dask_local < 1:
             raise InputError("command line", "--dask-local", "expected at least 1 worker")
-        if dask_local:
+        if dask_local is not None:
+            dask_local = cap_workers(dask_local, "--dask-local")
             require_main_guard(f"{dask_local} local Dask workers")
         return DaskExecutor(scheduler=scheduler, dask_local=dask_local)
-    if workers == 0:
-        workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
-            else (os.cpu_count() or 1)
     if workers < 0:
         raise InputError("command line", "--workers", f"expected >= 0, got {workers}")
+    workers = cpu_count() if workers == 0 else cap_workers(workers, "--workers")
     if workers == 1:
         return Executor()
     require_main_guard(f"{workers} worker processes")
     return PoolExecutor(workers)
+
+
+def cpu_count() -> int:
+    """CPUs this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
+        else (os.cpu_count() or 1)
+
+
+def cap_workers(n: int, flag: str = "--workers") -> int:
+    """At most one local worker process per CPU (more only add start-up time and memory);
+    a larger request is lowered with a one-line warning."""
+    cpus = cpu_count()
+    if n > cpus:
+        warnings.warn(f"{flag} {n} is more than the {cpus} CPU(s) of this machine; "
+                      f"using {cpus}", stacklevel=3)
+        return cpus
+    return n

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,19 +24,25 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from pydantic import Field, ValidationError
-from tqdm import tqdm
 
 from ..errors import InputError
 from ..inputs.files import read_toml, validation_error
+from ..inputs.limits import MAX_RUNS, MAX_SEED
 from ..inputs.overrides import load_raw
+from ..inputs.params import PARAMS, coerce
 from ..inputs.scenario import Scenario, load_scenario
 from ..inputs.spec import Strict
-from ..provenance import code_fingerprint, versions
-from .batch import Job, run_chunk
+from ..provenance import code_fingerprint
+from .batch import Job
 from .design import SALIB_KINDS, Design, DesignSpec, _plain, sensitivity
+from .diskio import file_digest, read_manifest, read_table
+from .driver import execute, refuse_mixing
 from .executors import Executor, make_executor
 from .metrics import MetricSet, bind_metrics, summarise
-from .store import Store, tables, write_json_atomic
+from .store import Store
+from .tables import COLUMNS, RESERVED, check_values
+
+__all__ = ["Experiment", "ExperimentSpec", "execute", "run_seed"]
 
 
 class ExperimentSpec(Strict):
@@ -46,7 +50,7 @@ class ExperimentSpec(Strict):
     description: str = ""
     scenario: str
     replicates: int = Field(1, ge=1, le=10_000_000)
-    seed: int = Field(0, ge=0)
+    seed: int = Field(0, ge=0, le=MAX_SEED)
     common_random_numbers: bool = True
     overrides: dict[str, Any] = {}
     design: DesignSpec = DesignSpec()
@@ -68,6 +72,7 @@ class Experiment:
     def __init__(self, spec: ExperimentSpec, file: Path, out: str | Path | None = None,
                  raw: dict[str, Any] | None = None) -> None:
         self.spec, self.file = spec, file
+        self._checked: set[tuple[str, str]] = set()
         self.raw = raw if raw is not None else spec.model_dump(mode="json")
         self.scenario_file = (file.parent / spec.scenario).resolve()
         if not self.scenario_file.is_file():
@@ -75,14 +80,31 @@ class Experiment:
                              f"(looked in {file.parent})")
         self.scenario: Scenario = load_scenario(self.scenario_file, spec.overrides)
         self.metrics: MetricSet = bind_metrics(spec.metrics, self.scenario, file)
-        self.design = Design(spec.design, spec.seed, file, self._check_value)
+        for name in spec.design.parameters:
+            if name in RESERVED:
+                raise InputError(file, f"design.parameters.{name}", f"{name!r} names a column "
+                                 f"of every batch ({', '.join(RESERVED)}); it cannot be swept"
+                                 + (" (each run's seed comes from the experiment's seed)"
+                                    if name == "seed" else ""))
+        for k, m in enumerate(self.metrics.metrics):
+            if m.name in RESERVED or m.name in spec.design.parameters:
+                what = "a column of every batch" if m.name in RESERVED else "a swept parameter"
+                raise InputError(file, f"metrics[{k}].name", f"{m.name!r} is {what}; give "
+                                 "the metric another 'name'")
+        self.design = Design(spec.design, spec.seed, file, self._check_value,
+                             max_points=max(MAX_RUNS // spec.replicates, 1))
         self.names, self.X, self.problem = self.design.names, self.design.X, \
             self.design.problem
+        if len(self.X) * spec.replicates > MAX_RUNS:
+            raise InputError(file, "replicates", f"{len(self.X):,} design point(s) x "
+                             f"{spec.replicates:,} replicate(s) = "
+                             f"{len(self.X) * spec.replicates:,} runs; at most {MAX_RUNS:,}")
         self.points: list[dict[str, Any]] = [
             {n: _plain(v) for n, v in zip(self.names, row, strict=True)} for row in self.X]
         self.name = spec.name or file.stem
         self.out = Path(out) if out is not None else Path("runs") / file.stem
         self._runs: pd.DataFrame | None = None
+        self.manifest: dict[str, Any] | None = None     # set when read from results
 
     def __repr__(self) -> str:
         d = self.spec.design
@@ -93,8 +115,15 @@ class Experiment:
                 f"{self.n_runs} runs -> {self.out} ({'results on disk' if done else 'not run'})>")
 
     def _check_value(self, name: str, value: Any) -> None:
-        """A swept value must be valid for its parameter or scenario field."""
-        load_scenario(self.scenario_file, {**self.spec.overrides, name: value})
+        """A swept value must be valid for its parameter (checked against the table) or
+        scenario field (checked by loading the scenario with it, once per value)."""
+        if name in PARAMS:
+            coerce(name, value)
+            return
+        key = (name, json.dumps(value, default=str))
+        if key not in self._checked:
+            load_scenario(self.scenario_file, {**self.spec.overrides, name: value})
+            self._checked.add(key)
 
     @classmethod
     def from_file(cls, path: str | Path, out: str | Path | None = None,
@@ -115,15 +144,18 @@ class Experiment:
     def from_results(cls, out: str | Path) -> Experiment:
         """The experiment whose results are in ``out`` (from its manifest.json)."""
         out = Path(out)
-        mpath = out / "manifest.json"
-        if not mpath.is_file():
+        if not out.is_dir():
+            raise InputError(out, "-", "not a folder; expected a batch results folder")
+        m = read_manifest(out)
+        if m is None:
             raise InputError(out, "manifest.json", "not a batch results folder (no manifest)")
         try:
-            m = json.loads(mpath.read_text())
             spec = ExperimentSpec.model_validate(m["spec"])
-        except (ValueError, KeyError, ValidationError):
-            raise InputError(mpath, "spec", "unreadable manifest; run the batch again") from None
-        return cls(spec, Path(m["file"]), out, m["spec"])
+        except ValidationError as exc:
+            raise validation_error(exc, out / "manifest.json", "spec") from None
+        exp = cls(spec, Path(m["file"]), out, m["spec"])
+        exp.manifest = m
+        return exp
 
     # -- the run plan -------------------------------------------------------------------------
     @property
@@ -163,18 +195,22 @@ class Experiment:
     # -- running ------------------------------------------------------------------------------
     def run(self, workers: int = 1, scheduler: str | None = None,
             dask_local: int | None = None, executor: Executor | None = None,
-            progress: bool = True) -> Experiment:
+            progress: bool = True, announce: str | None = None) -> Experiment:
         """Run what is missing under ``self.out`` and consolidate the results.
 
         Results stream to disk chunk by chunk; an interrupted batch resumes where it stopped
-        and ends with the same files as an uninterrupted one."""
-        own = executor is None
-        ex = make_executor(workers, scheduler, dask_local) if own else executor
-        try:
-            execute(self, ex, progress=progress)
-        finally:
-            if own:
-                ex.close()
+        and ends with the same files as an uninterrupted one. ``announce`` is printed once
+        the results folder is locked and checked, before any run."""
+        with Store(self.out) as store:      # lock and check the folder before any work
+            if store.manifest is not None:
+                refuse_mixing(self.out, store.manifest, self.digest())
+            own = executor is None
+            ex = make_executor(workers, scheduler, dask_local) if own else executor
+            try:
+                execute(self, ex, progress=progress, announce=announce, store=store)
+            finally:
+                if own:
+                    ex.close()
         self._runs = None
         return self
 
@@ -202,11 +238,23 @@ class Experiment:
 
     # -- results ------------------------------------------------------------------------------
     def _read(self, name: str) -> pd.DataFrame:
+        cols = dict(COLUMNS[name])
+        if name == "runs":
+            cols.update({n: "float" if m.numeric else "str"
+                         for n, m in ((m.name, m) for m in self.metrics)})
+            cols.update({n: "any" for n in self.names})
         path = self.out / f"{name}.parquet"
-        if not path.is_file():
-            raise InputError(self.out, name, f"no {name}.parquet; run the experiment first "
-                             f"(frontline batch {self.file} --out {self.out})")
-        return pd.read_parquet(path)
+        again = f"frontline batch {self.file} --out {self.out}"
+        recorded = ((self.manifest or {}).get("tables") or {}).get(name)
+        if recorded and path.is_file() and file_digest(path) != (recorded["sha256"],
+                                                                  recorded["bytes"]):
+            raise InputError(path, "-", "does not match its checksum in manifest.json "
+                             f"(changed after the batch finished); run it again ({again})")
+        df = read_table(path, cols, f"run the experiment first ({again})")
+        sc = self.scenario
+        check_values(name, df, path, runs_total=self.n_runs, points=len(self.points),
+                     factions=sc.factions, places=list(sc.theatre.names), days=sc.days)
+        return df
 
     @property
     def runs(self) -> pd.DataFrame:
@@ -236,95 +284,3 @@ class Experiment:
                              "morris design")
         return sensitivity(self.problem, self.spec.design, self.metrics, self.runs,
                            self.spec.seed)
-
-
-
-
-def _chunk_size(n: int, workers: int) -> int:
-    """About eight tasks per worker, between 1 and 25 runs (~0.6 s) per task."""
-    return max(1, min(25, -(-n // (8 * max(workers, 1)))))
-
-
-def execute(exp: Experiment, ex: Executor, progress: bool = True) -> dict[str, Any]:
-    """Run the runs of ``exp`` missing under ``exp.out`` on ``ex``; write results as they
-    come, keep ``manifest.json`` current, consolidate when all are done."""
-    out = exp.out
-    out.mkdir(parents=True, exist_ok=True)
-    mpath = out / "manifest.json"
-    digest = exp.digest()
-    if mpath.is_file():
-        try:
-            old = json.loads(mpath.read_text())
-        except ValueError:
-            old = {}
-        code = code_fingerprint()
-        if old.get("code") not in (None, code):
-            raise InputError(out, "manifest.json", "these results were made by different model "
-                             f"code (fingerprint {old.get('code')}, now {code}); choose "
-                             "another --out or delete the folder")
-        if old.get("spec_hash") not in (None, digest):
-            raise InputError(out, "manifest.json", "this folder holds results of a different "
-                             f"experiment (spec hash {old.get('spec_hash')}, this one {digest}); "
-                             "choose another --out or delete the folder")
-        if old.get("status") == "complete" and (out / "runs.parquet").is_file():
-            print(f"{exp.name}: all {exp.n_runs} runs already done -> {out}", file=sys.stderr)
-            return old
-    store = Store(out)
-    store.prepare()
-    total = exp.n_runs
-    done = store.done_ids()
-    missing = [i for i in range(total) if i not in done]
-    status = np.array(["pending"] * total, dtype=object)
-    status[list(done)] = "done"
-    manifest = {"experiment": exp.name, "file": str(Path(exp.file).resolve()), "spec": exp.raw,
-                "spec_hash": digest, "code": code_fingerprint(),
-                "scenario_file": str(exp.scenario_file),
-                "scenario": exp.scenario.name, "runs_total": total, "metrics": exp.metrics.names,
-                "parameters": exp.names, "versions": versions(), "backend": ex.describe()}
-
-    def save(state: str) -> None:
-        manifest.update(status=state, runs_done=int((status == "done").sum()),
-                        run_status={str(i): s for i, s in enumerate(status)})
-        write_json_atomic(mpath, manifest)
-
-    save("running")
-    plan = exp.plan()
-    chunk = exp.spec.chunk or _chunk_size(len(missing), ex.workers)
-    bar = tqdm(total=total, initial=len(done), unit="run", file=sys.stderr, smoothing=0.05,
-               disable=not (progress and sys.stderr.isatty()), dynamic_ncols=True)
-    t0 = last = time.perf_counter()
-    new = 0
-    try:
-        for _i, res in ex.as_completed(run_chunk, exp.tasks(missing, chunk)):
-            for run_id, file, field, message in res["errors"]:
-                status[run_id] = f"failed: {field}: {message}"
-                if file != "<model>":
-                    save("failed")
-                    raise InputError(file, field, message)
-            if len(res["ids"]):
-                store.write_chunk(tables(exp.scenario, exp.metrics, exp.spec, res, plan))
-                status[res["ids"]] = "done"
-            new += len(res["ids"])
-            bar.update(len(res["ids"]) + len(res["errors"]))
-            if time.perf_counter() - last > 2.0:
-                save("running")
-                last = time.perf_counter()
-    except KeyboardInterrupt:
-        save("interrupted")
-        raise
-    finally:
-        bar.close()
-    secs = time.perf_counter() - t0
-    failed = int(sum(str(s).startswith("failed") for s in status))
-    manifest.update(seconds=round(secs, 3), runs_per_second=round(new / secs, 2) if secs else 0)
-    if failed:
-        save("failed")
-    else:
-        store.consolidate()
-        save("complete")
-    print(f"{exp.name}: {new} runs in {secs:.1f} s ({new / max(secs, 1e-9):.1f} runs/s, "
-          f"{ex.describe()}); {total - failed - len(missing) + new} of {total} done"
-          f"{f', {failed} failed (see manifest.json)' if failed else ''} -> {out}",
-          file=sys.stderr)
-    return manifest
-

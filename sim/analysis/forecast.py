@@ -1,216 +1,330 @@
-"""Hold-out forecasts: fit on reports up to a date, score every later reported change.
+"""Forecasts that start from the reported map: assimilate the record up to an origin (the
+particle filter of sim.analysis.assimilation), continue the members to the horizon, and score
+them and the two rulers (sim.analysis.baselines) with the same proper scores
+(sim.analysis.scores) at every lead time.
 
-Three forecasters are scored the same way:
-- ``model``: the fitted model, an ensemble of replicates run from day 0 of the scenario;
-- ``persistence``: nothing changes after the fit date (the record's state on that date);
-- ``distance-speed``: each faction that gained ground in the fit window advances from its
-  day-0 territory along the roads at one speed, fitted by least squares (through the origin)
-  to the reported changes of the fit window: elapsed days = road km x pace. A place held by a
-  hostile faction falls on the day the nearest such advancing faction reaches it.
+Honesty: nothing dated after the origin is used to fit, tune or script the forecast. The
+filter sees only reports dated up to the origin; the scenario is cut to what was known then
+(:func:`scenario_as_of`: scheduled events and phases dated after the origin are left out, and
+phase ends after the origin are opened); the horizon is the spec's ``horizon_days`` or the
+scenario's last day, never the date of a later report. Later reports are used only to score.
 
-Scores, over the reported changes dated after the fit date:
-- capture-date MAE (days): |forecast day - reported day| of each change, capped at
-  ``cap_days`` (a change forecast never to happen costs the cap). The model's forecast day is
-  the median over replicates ('never' ranks last);
-- right controller: for each later reported date and each place named in a later report, is
-  the forecast controller (the model's most frequent one) the record's controller at the end
-  of that date? Share over (place, date) pairs;
-- Brier score: multi-category (Brier 1950), sum over factions and 'nobody' of (p - o)^2,
-  averaged over the same (place, date) pairs; 0 is perfect, 2 is confidently wrong.
+What is scored (every table states its day origin):
+- each reported change dated after the origin and up to the horizon: the forecast day of the
+  k-th change of that place to that faction *after the origin* (k counts the later reports of
+  the same place and faction); lead time = reported day - origin day;
+- every (place, day) for the places named in a later report and the days origin+1..horizon:
+  the controller per the record (its map at the origin updated by the later reports);
+  lead time = day - origin day. 'Right at the end' is the last day alone.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import scipy.sparse.csgraph as csgraph
 
 from ..errors import InputError
+from ..inputs.calibration_spec import CalibrationSpec
 from ..inputs.reported import Reported, read_reported
 from ..inputs.scenario import Scenario, load_scenario
-from .calibration import (
-    CalibrationSpec,
-    FitResult,
-    MapLike,
-    Objective,
-    fit,
-    horizon_days,
-    quantiles,
-    replicate_seeds,
-)
+from ..records import BATCH_COLUMNS, MODEL_SOURCE, NOBODY
+from . import scores as S
+from .assimilation import Ensemble, Observation, assimilate, continue_members
+from .baselines import Ruler, distance_speed, persistence
+from .calibration import MapLike, quantiles, residual_table
+from .posterior import Prior
 
 METHODS = ("model", "persistence", "distance-speed")
 
 
+def _dated_after(when, origin: int) -> bool:
+    """Does a condition require a day after the origin (``day>=9`` with origin 3)?"""
+    if when is None:
+        return False
+
+    def walk(node) -> bool:
+        if node[0] == "day":
+            op, v = node[1], node[2]
+            return (op in (">=", "==") and v > origin) or (op == ">" and v >= origin)
+        return any(walk(x) for x in node[1:] if isinstance(x, tuple))
+    return walk(when.tree)
+
+
+def scenario_as_of(scenario: Scenario, origin: int) -> tuple[Scenario, list[str]]:
+    """The scenario as an analyst had it at the end of day ``origin``: scheduled events on a
+    later day (or whose condition needs a later day) and phases starting later are left out;
+    a phase under way whose end is dated later runs on to the end of the run. Returns it and
+    a description of each change. (Other conditional events and phases, ``when``, are rules
+    written in advance and are kept.)"""
+    events, phases, notes = [], [], []
+    for e in scenario.events:
+        if (e.day is not None and e.day > origin) or _dated_after(e.when, origin):
+            if e.day is None:
+                notes.append(f"event {e.kind} when '{e.when.text}'"
+                             + (f" '{e.note}'" if e.note else ""))
+                continue
+            who = f" {scenario.factions[e.faction]}" if e.faction is not None else ""
+            notes.append(f"event day {e.day} ({scenario.date(e.day)}) {e.kind}{who}"
+                         + (f" '{e.note}'" if e.note else ""))
+        else:
+            events.append(e)
+    for ph in scenario.phases:
+        name = f"{scenario.factions[ph.faction]} {ph.kind}"
+        if ph.start > origin or _dated_after(ph.when, origin):
+            notes.append(f"phase {name} when '{ph.when.text}'" if ph.when is not None and
+                         ph.start <= origin else
+                         f"phase from day {ph.start} ({scenario.date(ph.start)}) {name}")
+            continue
+        if ph.when is None and origin + 1 < ph.end < scenario.days:
+            notes.append(f"end of phase {name} on day {ph.end} (runs on)")
+            ph = dataclasses.replace(ph, end=scenario.days)
+        phases.append(ph)
+    return dataclasses.replace(scenario, events=tuple(events), phases=tuple(phases)), notes
+
+
 @dataclass(frozen=True)
-class Forecast:
-    """One forecaster's output for the later reported changes and the scored (place, date)
-    pairs: forecast change day per change, controller probabilities per pair."""
+class Setup:
+    """One forecast: the scenario as of the origin, the record, the days."""
 
-    method: str
-    days: np.ndarray            # (E,) forecast day of each later change (inf = never)
-    probs: np.ndarray           # (P, D, F+1) probability of each controller (last = nobody)
-    detail: dict
+    spec: CalibrationSpec
+    scenario: Scenario
+    record: Reported          # every report in the file
+    fit: Reported             # dated up to the origin
+    later: Reported           # dated after the origin, up to the horizon
+    origin: int
+    horizon: int
+    left_out: tuple[str, ...]
+
+    @property
+    def left_out_line(self) -> str:
+        """One line: what of the scenario is dated after the origin and left out."""
+        what = "; ".join(self.left_out) if self.left_out else "nothing"
+        return f"scenario as of {self.scenario.date(self.origin)}: left out {what}"
+
+    @property
+    def origin_header(self) -> str:
+        sc = self.scenario
+        return f"day 0 = {sc.start}; origin = day {self.origin}, {sc.date(self.origin)}"
+
+    @property
+    def header(self) -> str:
+        return (f"{self.origin_header}; horizon = day {self.horizon}, "
+                f"{self.scenario.date(self.horizon)}")
 
 
-def _onehot(owner: np.ndarray, F: int) -> np.ndarray:
-    out = np.zeros((*owner.shape, F + 1))
-    idx = np.where(owner >= 0, owner, F)
-    np.put_along_axis(out, idx[..., None], 1.0, axis=-1)
+def prepare(spec: CalibrationSpec, origin: dt.date, horizon_days: int | None = None,
+            reported=None) -> Setup:
+    """Load the scenario (long enough for the horizon), cut it at the origin, read the
+    record."""
+    base = load_scenario(spec.scenario)
+    o = (origin - base.start).days
+    if not 0 <= o < base.days:
+        raise InputError("command line", "--origin", f"{origin} is outside the scenario "
+                         f"{base.name!r} ({base.start} .. {base.date(base.days - 1)})")
+    hd = horizon_days or spec.horizon_days
+    h = o + hd if hd else base.days - 1
+    full = load_scenario(spec.scenario, {"days": max(base.days, h + 1)}) if h >= base.days \
+        else base
+    full = full.with_params(**spec.fixed) if spec.fixed else full
+    sc, notes = scenario_as_of(full, o)
+    record = read_reported(reported or spec.reported, full)
+    fit = record.until(origin)
+    later = Reported(record.file, tuple(e for e in record.events if o < e.day <= h))
+    if not len(fit):
+        raise InputError(record.file, "date", f"no reported changes on or before {origin}; "
+                                              f"nothing to assimilate")
+    return Setup(spec, sc, record, fit, later, o, h, tuple(notes))
+
+
+def run_filter(setup: Setup, *, mapper: MapLike = map,
+               progress: Callable[[str], None] | None = None) -> Ensemble:
+    spec, a = setup.spec, setup.spec.assimilation
+    obs = Observation(a.date_tolerance_days, a.miss_probability, a.unreported_penalty)
+    return assimilate(setup.scenario, setup.fit, setup.origin, Prior.from_bounds(spec.bounds),
+                      members=a.members, seed=spec.seed, obs=obs,
+                      ess_threshold=a.ess_threshold, discount=a.discount, chunk=a.chunk,
+                      mapper=mapper, progress=progress)
+
+
+# -- targets and forecasts --------------------------------------------------------------------
+@dataclass(frozen=True)
+class Targets:
+    keys: tuple[tuple[int, int, int], ...]    # (town, new, occurrence after the origin)
+    obs: np.ndarray                           # (E,) reported day
+    places: tuple[int, ...]
+    days: tuple[int, ...]                     # origin+1 .. horizon
+    truth: np.ndarray                         # (P, D) controller per the record
+
+
+def targets(setup: Setup) -> Targets:
+    seen: dict[tuple[int, int], int] = {}
+    keys = []
+    for e in setup.later.events:
+        k = seen[(e.town, e.new)] = seen.get((e.town, e.new), 0) + 1
+        keys.append((e.town, e.new, k))
+    places = tuple(sorted({e.town for e in setup.later.events}))
+    days = tuple(range(setup.origin + 1, setup.horizon + 1))
+    init = setup.scenario.initial_owner
+    truth = np.stack([setup.record.holders(init, d)[list(places)] for d in days], axis=1) \
+        if places else np.zeros((0, len(days)), dtype=np.int64)
+    return Targets(tuple(keys), setup.later.days, places, days, truth)
+
+
+def member_days(rows: list[list], keys) -> np.ndarray:
+    """(N, E) day of each target change in each member's rows (inf: not within the run)."""
+    out = np.full((len(rows), len(keys)), np.inf)
+    for i, member in enumerate(rows):
+        by: dict[tuple[int, int], list[int]] = {}
+        for d, t, f, _o, _c in member:
+            by.setdefault((t, f), []).append(d)
+        for j, (t, f, k) in enumerate(keys):
+            days = by.get((t, f), ())
+            if len(days) >= k:
+                out[i, j] = days[k - 1]
     return out
 
 
-def grid(later: Reported) -> tuple[list[int], list[int]]:
-    """The scored places (named in a later report) and dates (days of later reports)."""
-    places = sorted({e.town for e in later.events})
-    days = sorted({e.day for e in later.events})
-    return places, days
+def ruler_forecast(r: Ruler, tg: Targets) -> tuple[np.ndarray, np.ndarray]:
+    """A ruler's change days (1, E) (after the horizon: not within it, inf, as for a member)
+    and controllers (1, P, D)."""
+    days = np.array([[r.change_day(t, f, k) for t, f, k in tg.keys]])
+    days[days > max(tg.days, default=0)] = np.inf
+    owners = np.stack([r.controller(d)[list(tg.places)] for d in tg.days], axis=1)
+    return days, owners[None]
 
 
-def truth(record: Reported, scenario: Scenario, places: list[int], days: list[int]) -> np.ndarray:
-    """(P, D) controller per the whole record at the end of each scored day."""
-    return np.stack([record.holders(scenario.initial_owner, d)[places] for d in days], axis=1)
+def evaluate(method: str, days: np.ndarray, control: np.ndarray, tg: Targets, setup: Setup,
+             rng: np.random.Generator) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
+    """Score one method: (summary row, per-change table, per-(place, day) table).
+    ``days`` (N, E) forecast change days; ``control`` (N, P, D) controllers."""
+    spec, H, F = setup.spec, setup.horizon, len(setup.scenario.factions)
+    probs = S.controller_probs(control, F)                       # (P, D, C)
+    capped, uncapped = S.abs_errors(days, tg.obs, H, spec.cap_days)
+    ch = pd.DataFrame({"method": method, "lead": tg.obs - setup.origin,
+                       "crps": S.crps(days, tg.obs, H), "mae_capped": capped,
+                       "mae_uncapped": uncapped})
+    ch["pit"] = S.pit(days, tg.obs, H, rng) if len(days) > 1 else np.nan
+    lead = np.array(tg.days) - setup.origin
+    pr = pd.DataFrame({"method": method,
+                       "place": np.repeat([setup.scenario.theatre.names[p] for p in tg.places],
+                                          len(tg.days)),
+                       "day": np.tile(tg.days, len(tg.places)),
+                       "lead": np.tile(lead, len(tg.places)),
+                       "brier": S.brier(probs, tg.truth).ravel(),
+                       "log": S.log_score(probs, tg.truth, spec.log_floor).ravel(),
+                       "right": S.right(probs, tg.truth).ravel()})
+    end = pr[pr.day == H]
+    se = S.spread_error(days, tg.obs, H)
+    row = {"method": method, "changes": len(ch), "mae_capped": ch.mae_capped.mean(),
+           "mae_uncapped": ch.mae_uncapped.mean(), "crps": ch.crps.mean(),
+           "brier": pr.brier.mean(), "log_score": pr.log.mean(),
+           "right_all": pr.right.mean(), "right_end": end.right.mean(),
+           "spread_error": se["spread_error"]}
+    return row, ch, pr
 
 
-def model_forecast(fitted: FitResult, scenario: Scenario, later: Reported, places: list[int],
-                   days: list[int], replicates: int, mapper: MapLike = map) -> Forecast:
-    """Run the fitted model (fresh seeds, not those of the fit) and read off the forecasts."""
-    horizon = horizon_days(max(days))
-    obj = Objective(fitted.objective.scenario_file, horizon, fitted.objective.names,
-                    fitted.objective.fixed, (), tuple(later.keys), tuple(later.days.tolist()),
-                    frozenset(), -1, fitted.spec.cap_days, 0.0)
-    seeds = replicate_seeds(fitted.spec.seed + 1, replicates)
-    chunks = [seeds[i:i + 5] for i in range(0, len(seeds), 5)]
-    x = tuple(fitted.params[n] for n in obj.names)
-    parts = list(mapper(_EnsembleTask(obj, x), chunks))
-    sim_days = np.concatenate([p[0] for p in parts])
-    control = np.concatenate([p[1] for p in parts])            # (R, days, n)
-    F = len(scenario.factions)
-    owners = control[:, days][:, :, places]                      # (R, D, P)
-    probs = _onehot(owners, F).mean(axis=0).transpose(1, 0, 2)   # (P, D, F+1)
-    q = np.stack([quantiles(sim_days[:, i], (0.1, 0.5, 0.9)) for i in range(len(later))])
-    return Forecast("model", q[:, 1] if len(later) else np.array([]), probs,
-                    {"q10": q[:, 0] if len(later) else [], "q90": q[:, 2] if len(later) else [],
-                     "happened": np.isfinite(sim_days).mean(axis=0)})
+def by_lead(changes: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
+    """Mean scores per method and lead time (days after the origin)."""
+    a = changes.groupby(["method", "lead"]).agg(changes=("crps", "size"), crps=("crps", "mean"),
+                                                 mae_capped=("mae_capped", "mean"),
+                                                 mae_uncapped=("mae_uncapped", "mean"))
+    b = pairs.groupby(["method", "lead"]).agg(pairs=("brier", "size"), brier=("brier", "mean"),
+                                               log_score=("log", "mean"),
+                                               right=("right", "mean"))
+    return a.join(b, how="outer").reset_index()
 
 
-@dataclass(frozen=True)
-class _EnsembleTask:
-    obj: object
-    x: tuple[float, ...]
-
-    def __call__(self, seeds: tuple[int, ...]):
-        e = self.obj.ensemble(self.x, keep_control=True, seeds=tuple(seeds))
-        return e.sim_days, e.control
-
-
-def persistence_forecast(fit_record: Reported, scenario: Scenario, later: Reported,
-                         places: list[int], days: list[int], until_day: int) -> Forecast:
-    state = fit_record.holders(scenario.initial_owner, until_day)[places]
-    F = len(scenario.factions)
-    probs = np.repeat(_onehot(state, F)[:, None, :], len(days), axis=1)
-    return Forecast("persistence", np.full(len(later), np.inf), probs, {})
+@dataclass
+class ForecastResult:
+    setup: Setup
+    ensemble: Ensemble
+    summary: pd.DataFrame
+    changes: pd.DataFrame           # per later change and method
+    pairs: pd.DataFrame             # per (place, day) and method
+    lead: pd.DataFrame              # by method and lead time
+    reliability: dict[str, pd.DataFrame]
+    fit_table: pd.DataFrame         # the reports up to the origin against the members
+    rows: list[list]                # each member's log rows after the origin
+    control: np.ndarray             # (N, D, n) members' control after the origin
+    seconds: float
+    detail: dict
 
 
-def road_km_from(scenario: Scenario, faction: int) -> np.ndarray:
-    """Shortest road distance (km) from the faction's day-0 towns to every town."""
-    src = np.flatnonzero(scenario.initial_owner == faction)
-    if not len(src):
-        return np.full(scenario.theatre.n, np.inf)
-    d = csgraph.dijkstra(scenario.theatre.roads().km_graph, directed=False, indices=src)
-    return d.min(axis=0)
+def forecast(spec: CalibrationSpec, origin: dt.date, *, mapper: MapLike = map,
+             progress: Callable[[str], None] | None = None, reported=None,
+             horizon_days: int | None = None) -> ForecastResult:
+    """Assimilate up to ``origin``, forecast to the horizon, score model and rulers."""
+    t0 = time.perf_counter()
+    setup = prepare(spec, origin, horizon_days, reported)
+    ens = run_filter(setup, mapper=mapper, progress=progress)
+    rows, control = continue_members(ens, setup.horizon, mapper)
+    tg = targets(setup)
+    rng = np.random.default_rng(np.random.SeedSequence(spec.seed, spawn_key=(4,)))
+    places = list(tg.places)
+    fc = {"model": (member_days(rows, tg.keys), control[:, :, places].transpose(0, 2, 1))}
+    rulers = [persistence(setup.fit, setup.scenario, setup.origin),
+              distance_speed(setup.fit, setup.scenario, setup.origin)]
+    for r in rulers:
+        d, own = ruler_forecast(r, tg)
+        fc[r.method] = (d, own)
+    out = [evaluate(m, d, c, tg, setup, rng) for m, (d, c) in fc.items()]
+    summary = pd.DataFrame([o[0] for o in out])
+    changes = pd.concat([o[1] for o in out], ignore_index=True)
+    pairs = pd.concat([o[2] for o in out], ignore_index=True)
+    F = len(setup.scenario.factions)
+    reliability = {m: S.reliability_table(S.controller_probs(c, F), tg.truth)
+                   for m, (_d, c) in fc.items()}
+    per_change = change_table(setup, tg, fc)
+    per_change["model_pit"] = changes[changes.method == "model"].pit.to_numpy()
+    return ForecastResult(setup, ens, summary, per_change, pairs, by_lead(changes, pairs),
+                          reliability, fit_table(setup, ens), rows, control,
+                          time.perf_counter() - t0,
+                          {"speed_km_per_day": rulers[1].detail["speed_km_per_day"],
+                           "changes_long": changes})
 
 
-def fit_pace(fit_record: Reported, dist: dict[int, np.ndarray]) -> float:
-    """Days per road km, least squares through the origin on (km, day + 1) of the fit-window
-    changes to an advancing faction from a town it did not hold at day 0."""
-    pairs = [(dist[e.new][e.town], e.day + 1.0) for e in fit_record.events
-             if e.new in dist and 0 < dist[e.new][e.town] < np.inf]
-    if not pairs:
-        raise InputError(fit_record.file, "date", "no reported advance before the fit date "
-                                                  "to fit the distance-speed baseline on")
-    km, t = np.array(pairs).T
-    return float((km * t).sum() / (km * km).sum())
+def change_table(setup: Setup, tg: Targets, fc: dict) -> pd.DataFrame:
+    """Per later change: reported day, lead, the model's median and 10-90% days, the share
+    of members in which it happens, and each ruler's day ('never' is blank)."""
+    sc = setup.scenario
+    model = fc["model"][0]
+    q = np.array([quantiles(model[:, j], (0.1, 0.5, 0.9)) for j in range(model.shape[1])]
+                 ).reshape(-1, 3)
+    df = pd.DataFrame({"date": [e.date.isoformat() for e in setup.later.events],
+                       "place": [e.place for e in setup.later.events],
+                       "new_controller": [sc.factions[e.new] for e in setup.later.events],
+                       "reported_day": tg.obs.astype(int), "lead": tg.obs - setup.origin,
+                       "model_median": q[:, 1], "model_q10": q[:, 0], "model_q90": q[:, 2],
+                       "model_happened": np.isfinite(model).mean(axis=0)})
+    for m in METHODS[1:]:
+        df[f"{m.replace('-', '_')}_day"] = fc[m][0][0]
+    return df.replace(np.inf, np.nan)
 
 
-def distance_speed_forecast(fit_record: Reported, scenario: Scenario, later: Reported,
-                            places: list[int], days: list[int]) -> Forecast:
-    advancing = sorted({e.new for e in fit_record.events})
-    dist = {f: road_km_from(scenario, f) for f in advancing}
-    pace = fit_pace(fit_record, dist)
-    n, F = scenario.theatre.n, len(scenario.factions)
-    owner0 = scenario.initial_owner
-    fall = np.full(n, np.inf)
-    taker = owner0.copy()
-    for t in range(n):
-        best = np.inf
-        for f in advancing:
-            hostile = owner0[t] < 0 or scenario.relation[f, owner0[t]] == -1
-            if hostile and dist[f][t] > 0:
-                day = max(0.0, np.ceil(dist[f][t] * pace) - 1)
-                if day < best:
-                    best, taker[t] = day, f
-        fall[t] = best
-    fc_days = np.array([fall[e.town] if (taker[e.town] == e.new and e.occurrence == 1)
-                        else np.inf for e in later.events])
-    owners = np.stack([np.where(fall[places] <= d, taker[places], owner0[places])
-                       for d in days], axis=1)                   # (P, D)
-    return Forecast("distance-speed", fc_days, _onehot(owners, F),
-                    {"speed_km_per_day": 1.0 / pace})
+def fit_table(setup: Setup, ens: Ensemble) -> pd.DataFrame:
+    """The reports up to the origin against the members at the origin: per report, the
+    member's change of that place to that faction nearest the reported day (inf: none)."""
+    days = np.full((len(ens.histories), len(setup.fit)), np.inf)
+    for i, h in enumerate(ens.histories):
+        for j, e in enumerate(setup.fit.events):
+            near = [d for t, f, d in h if t == e.town and f == e.new]
+            if near:
+                days[i, j] = min(near, key=lambda d: (abs(d - e.day), d))
+    return residual_table(setup.fit, days, setup.spec.cap_days, setup.scenario.factions)
 
 
-def score(fc: Forecast, later: Reported, true_owner: np.ndarray, cap: float) -> dict:
-    err = np.abs(fc.days - later.days)
-    err = np.minimum(np.where(np.isfinite(err), err, cap), cap)
-    F1 = fc.probs.shape[-1]
-    obs = _onehot(true_owner, F1 - 1)
-    brier = ((fc.probs - obs) ** 2).sum(axis=-1)
-    right = fc.probs.argmax(axis=-1) == np.where(true_owner >= 0, true_owner, F1 - 1)
-    return {"method": fc.method, "changes": len(later), "mae_days": float(err.mean()),
-            "right_controller": float(right.mean()), "brier": float(brier.mean()),
-            "per_date_right": right.mean(axis=0), "errors": err}
-
-
-def forecast(spec: CalibrationSpec, fit_until: dt.date, reported_file, *,
-             mapper: MapLike = map, progress=None, fitted: FitResult | None = None):
-    """Fit on reports up to ``fit_until`` and score the three forecasters on later reports.
-    Returns (summary DataFrame, per-change DataFrame, per-date DataFrame, FitResult)."""
-    spec = spec.with_(reported=reported_file, until=fit_until)
-    scenario = load_scenario(spec.scenario)
-    record = read_reported(spec.reported, scenario)
-    later = record.after(fit_until)
-    if not len(later):
-        raise InputError(spec.reported, "date", f"no reported changes after {fit_until} "
-                                                f"to score")
-    fit_record = record.until(fit_until)
-    until_day = (fit_until - scenario.start).days
-    fitted = fitted or fit(spec, mapper=mapper, progress=progress)
-    places, days = grid(later)
-    true_owner = truth(record, scenario, places, days)
-    fcs = [model_forecast(fitted, scenario, later, places, days, spec.forecast_replicates,
-                          mapper),
-           persistence_forecast(fit_record, scenario, later, places, days, until_day),
-           distance_speed_forecast(fit_record, scenario, later, places, days)]
-    scores = [score(fc, later, true_owner, spec.cap_days) for fc in fcs]
-    summary = pd.DataFrame([{k: s[k] for k in ("method", "changes", "mae_days",
-                                                "right_controller", "brier")} for s in scores])
-    per_change = pd.DataFrame({
-        "date": [e.date.isoformat() for e in later.events],
-        "place": [e.place for e in later.events],
-        "new_controller": [scenario.factions[e.new] for e in later.events],
-        "reported_day": [e.day for e in later.events]})
-    for fc, s in zip(fcs, scores, strict=True):
-        col = fc.method.replace("-", "_")
-        per_change[f"{col}_day"] = np.where(np.isfinite(fc.days), fc.days, np.nan)
-        per_change[f"{col}_error"] = s["errors"]
-    m = fcs[0].detail
-    per_change.insert(5, "model_q10", np.where(np.isfinite(m["q10"]), m["q10"], np.nan))
-    per_change.insert(6, "model_q90", np.where(np.isfinite(m["q90"]), m["q90"], np.nan))
-    per_change.insert(7, "model_happened", m["happened"])
-    per_date = pd.DataFrame({"date": [scenario.date(d).isoformat() for d in days],
-                             **{f"{s['method']}_right": s["per_date_right"] for s in scores}})
-    summary.attrs["speed_km_per_day"] = fcs[2].detail["speed_km_per_day"]
-    return summary, per_change, per_date, fitted
+def ensemble_events(setup: Setup, rows: list[list]) -> pd.DataFrame:
+    """What each member did after the origin, in the batch event schema (run_id = member)."""
+    sc = setup.scenario
+    fac = [*sc.factions]
+    recs = [(i, d, sc.date(d).isoformat(), sc.theatre.names[t], fac[n],
+             fac[o] if o >= 0 else NOBODY, c, MODEL_SOURCE)
+            for i, member in enumerate(rows) for d, t, n, o, c in member]
+    df = pd.DataFrame(recs, columns=list(BATCH_COLUMNS))
+    return df.astype({"run_id": "int64", "day": "int32"})

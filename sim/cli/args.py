@@ -4,6 +4,7 @@ flags, and the executor options (local pool or Dask)."""
 from __future__ import annotations
 
 import argparse
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -26,19 +27,52 @@ def int_arg(name: str, lo: int = 0, hi: int | None = None) -> Callable[[str], in
             v = int(text)
         except ValueError:
             raise InputError("command line", name, f"expected an integer, got {text!r}") from None
-        if v < lo or (hi is not None and v > hi):
-            want = f"{lo}..{hi}" if hi is not None else f">= {lo}"
-            raise InputError("command line", name, f"expected an integer {want}, got {v}")
+        if v < lo:
+            raise InputError("command line", name, f"expected an integer >= {lo}, got {v}")
+        if hi is not None and v > hi:
+            raise InputError("command line", name, f"expected an integer <= {hi}, got {v}")
         return v
     return conv
+
+
+def float_arg(name: str, lo: float, hi: float, *, lo_open: bool = False) -> Callable[[str], float]:
+    """An argparse type: a finite number in lo..hi (``lo`` excluded if ``lo_open``)."""
+    def conv(text: str) -> float:
+        try:
+            v = float(text)
+        except ValueError:
+            raise InputError("command line", name, f"expected a number, got {text!r}") from None
+        if not (lo < v if lo_open else lo <= v) or not v <= hi:
+            want = f"{'more than' if lo_open else 'at least'} {lo:g} and at most {hi:g}"
+            raise InputError("command line", name, f"expected a number {want}, got {text}")
+        return v
+    return conv
+
+
+_ADDRESS = re.compile(r"^(?:(tcp|tls|inproc|ucx|ws|wss)://)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)"
+                      r"(?::([0-9]{1,5}))?$")
+
+
+def scheduler_arg(text: str) -> str:
+    """A Dask scheduler address, ``[tcp://]host[:port]``, checked before connecting."""
+    m = _ADDRESS.match(text.strip())
+    if not m or (m.group(3) is not None and not 0 < int(m.group(3)) < 65536):
+        raise InputError("command line", "--scheduler", f"expected an address such as "
+                         f"tcp://host:8786, got {text!r}")
+    return text.strip()
+
+
+#: The seed flag: a seed is stored as a 64-bit integer.
+seed_arg = int_arg("--seed", 0, 2**63 - 1)
 
 
 def executor_options(parser: argparse.ArgumentParser, default_workers: int = 1) -> None:
     """--workers N | --scheduler ADDRESS | --dask-local N."""
     g = parser.add_mutually_exclusive_group()
     g.add_argument("--workers", type=int_arg("--workers", 0), default=default_workers,
-                   help=f"local worker processes (default {default_workers}; 0 = one per CPU)")
-    g.add_argument("--scheduler", metavar="ADDRESS",
+                   help=f"local worker processes (default {default_workers}; 0 = one per CPU;"
+                        " at most the CPU count)")
+    g.add_argument("--scheduler", metavar="ADDRESS", type=scheduler_arg,
                    help="run on a Dask cluster: its scheduler address (tcp://host:8786)")
     g.add_argument("--dask-local", type=int_arg("--dask-local", 1), metavar="N",
                    help="start a local Dask cluster of N worker processes")

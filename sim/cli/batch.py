@@ -15,7 +15,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from .args import int_arg
+from ..inputs.files import check_out_dir
+from .args import int_arg, scheduler_arg
 
 MAX_POINTS_ON_SCREEN = 12      # more design points: the per-point table goes to the file only
 
@@ -31,7 +32,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=int_arg("--workers", 0), default=0,
                    help="local worker processes (default 0: one per CPU; 1: this process)")
     where = p.add_mutually_exclusive_group()
-    where.add_argument("--scheduler", metavar="ADDRESS",
+    where.add_argument("--scheduler", metavar="ADDRESS", type=scheduler_arg,
                        help="run on a Dask cluster: its scheduler address (tcp://host:8786)")
     where.add_argument("--dask-local", type=int_arg("--dask-local", 1), metavar="N",
                        help="start a local Dask cluster of N worker processes")
@@ -47,14 +48,17 @@ def run(args: argparse.Namespace) -> int:
 
     from ..analysis.experiments import Experiment
     from ..inputs.params import load_params_file
+    if args.out:
+        check_out_dir(args.out)
     params = load_params_file(args.params) if args.params else None
     exp = Experiment.from_file(args.experiment, out=args.out, params=params)
+    check_out_dir(exp.out)
     d = exp.spec.design
-    print(f"{exp.name}: scenario {exp.scenario.name!r}, {d.kind} design, {len(exp.points)} "
-          f"point(s) x {exp.spec.replicates} replicate(s) = {exp.n_runs} runs -> {exp.out}",
-          file=sys.stderr)
     exp.run(workers=args.workers, scheduler=args.scheduler, dask_local=args.dask_local,
-            progress=not args.no_progress)
+            progress=not args.no_progress,
+            announce=f"{exp.name}: scenario {exp.scenario.name!r}, {d.kind} design, "
+                     f"{len(exp.points)} point(s) x {exp.spec.replicates} replicate(s) = "
+                     f"{exp.n_runs} runs -> {exp.out}")
     manifest = exp.out / "manifest.json"
     if not (exp.out / "runs.parquet").is_file():
         print(f"some runs failed; see {manifest}", file=sys.stderr)

@@ -1,72 +1,62 @@
-"""`frontline calibrate SPEC.toml [--workers N | --scheduler ADDR]`: fit parameters to reported
-control changes; write the fitted-parameter file, a residual table and two plots."""
+"""`frontline calibrate SPEC.toml [--workers N | --scheduler ADDR]`: the parameter posterior
+of the particle filter (sim.analysis.assimilation) on the reports up to the spec's `until`;
+writes params.toml (posterior medians, usable with `--params FILE`), the posterior samples,
+a summary table, the reports against the members and plots."""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from pathlib import Path
 
-from .args import executor, executor_options
+from .args import executor, executor_options, int_arg
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("spec", type=Path, help="calibration TOML (see calibration/*.toml)")
+    parser.add_argument("--members", type=int_arg("--members", 2), metavar="N",
+                        help="ensemble members (default: the spec's [assimilation] members)")
     executor_options(parser)
     parser.add_argument("--out", type=Path,
                         help="output folder (default: calibration/fitted/<spec name> beside "
                              "the spec)")
-    parser.add_argument("--quiet", action="store_true", help="no per-generation progress")
+    parser.add_argument("--quiet", action="store_true", help="no per-day progress")
 
 
 def default_out(spec_file: Path) -> Path:
     return spec_file.parent / "fitted" / spec_file.stem
 
 
-def write_outputs(result, out: Path) -> list[Path]:
-    """params.toml, residuals.csv, generations.csv, fit.png, loss.png."""
-    # imported here, not at the top: keeps `frontline --help` and bad flags fast
-    from ..analysis.calibration import residual_table, write_params_file
-    from ..inputs.scenario import load_scenario
-    from ..views.fits import plot_fit, plot_loss, save_figure
-    out.mkdir(parents=True, exist_ok=True)
-    sc = load_scenario(result.spec.scenario)
-    ens = result.objective.ensemble(list(result.params.values()))
-    table = residual_table(result.reported, ens.sim_days, result.spec.cap_days, sc.factions)
-    files = [write_params_file(result, out / "params.toml")]
-    table.round(3).to_csv(out / "residuals.csv", index=False)
-    files.append(out / "residuals.csv")
-    with open(out / "generations.csv", "w") as fh:
-        fh.write("generation,best_loss,runs\n")
-        for g, loss, runs in result.generations:
-            fh.write(f"{g},{loss:.4f},{runs}\n")
-    files.append(out / "generations.csv")
-    title = f"{sc.name}: fit to {len(result.reported)} reports up to {result.spec.until}"
-    for name, fig in (("fit.png", plot_fit(table, result.objective.days - 1, title)),
-                      ("loss.png", plot_loss(result.generations))):
-        files.append(save_figure(fig, out / name))
-    return files
-
-
 def run(args: argparse.Namespace) -> int:
-    from ..analysis.calibration import fit  # here: keeps `frontline --help` fast
+    import time  # here: keeps `frontline --help` fast
+
+    from ..analysis.forecast import prepare, run_filter
     from ..inputs.calibration_spec import load_spec
-    spec = load_spec(args.spec)
+    from ..inputs.files import check_out_dir
+    from .forecast import print_posterior, with_members, write_fit
+    t0 = time.perf_counter()
+    spec = with_members(load_spec(args.spec), args.members)
+    out = check_out_dir(args.out or default_out(spec.file))     # before any work
     progress = None if args.quiet else (lambda s: print(s, file=sys.stderr, flush=True))
+    base_until = spec.until
     with executor(args) as (mapper, described):
-        n = len(spec.bounds)
-        evals = spec.popsize * n * (spec.maxiter + 1) + 1
-        print(f"calibrating {', '.join(spec.bounds)} on {described}: up to {evals} "
-              f"evaluations x {spec.replicates} replicates = {evals * spec.replicates} runs",
+        setup = prepare(spec, base_until or _last_report(spec), horizon_days=1)
+        print(f"calibrating {', '.join(spec.bounds)}: particle filter of "
+              f"{spec.assimilation.members} members on {described}; {setup.origin_header}",
               file=sys.stderr)
-        result = fit(spec, mapper=mapper, progress=progress)
-    files = write_outputs(result, args.out or default_out(spec.file))
-    print(f"fitted {len(result.reported)} reported changes up to {spec.until}: loss "
-          f"{result.loss:.3f} days per change (defaults: {result.default_loss:.3f}); "
-          f"{result.runs} runs in {result.seconds:.1f} s")
-    width = max(len(k) for k in result.params)
-    for k, v in result.params.items():
-        lo, hi = spec.bounds[k]
-        print(f"  {k:{width}} = {v:9.4g}   [{lo:g}, {hi:g}]")
+        print(setup.left_out_line)
+        ens = run_filter(setup, mapper=mapper, progress=progress)
+    files = write_fit(setup, ens, out)
+    print_posterior(setup, ens)
+    print(f"{len(setup.fit)} reported changes up to {setup.scenario.date(setup.origin)}; "
+          f"{time.perf_counter() - t0:.1f} s")
     print("wrote " + ", ".join(str(f) for f in files))
     return 0
+
+
+def _last_report(spec) -> dt.date:
+    from ..inputs.reported import parse_date, read_rows  # here: keeps `--help` fast
+    _, rows = read_rows(spec.reported)
+    return max(parse_date(r["date"], spec.reported, f"row {line}, column date")
+               for line, r in rows)

@@ -1,72 +1,231 @@
-"""`frontline forecast SPEC.toml --fit-until DATE --reported FILE`: fit on the reports up to
-DATE, score the forecast of every later reported change against two baselines."""
+"""`frontline forecast SPEC --origin DATE` (or `--origins A..B`; `--fit-until DATE` is the
+old name of `--origin`): assimilate the reports up to each origin with the particle filter,
+forecast to the horizon, score the model and the two rulers at every lead time; write the
+score tables, the members' events and the plots."""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from pathlib import Path
 
 from ..errors import InputError
 from .args import executor, executor_options, int_arg
-from .calibrate import write_outputs
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("spec", type=Path, help="calibration TOML (parameters, budget, loss)")
-    parser.add_argument("--fit-until", required=True, metavar="DATE",
-                        help="fit on reports dated on or before this date (YYYY-MM-DD)")
-    parser.add_argument("--reported", type=Path,
-                        help="reported changes CSV (default: the spec's)")
-    parser.add_argument("--replicates", type=int_arg("--replicates", 1), metavar="R",
-                        help="forecast replicates (default: the spec's [forecast] replicates)")
+    parser.add_argument("spec", type=Path, help="calibration TOML (priors, filter, forecast)")
+    g = parser.add_mutually_exclusive_group()
+    g.add_argument("--origin", metavar="DATE", help="forecast origin: reports dated up to "
+                   "here are assimilated, later ones scored (default: the spec's "
+                   "[forecast] origins, else its `until`)")
+    g.add_argument("--fit-until", metavar="DATE", dest="origin", help=argparse.SUPPRESS)
+    g.add_argument("--origins", metavar="A..B", help="rolling origins: every day from A to B")
+    parser.add_argument("--reported", type=Path, help="reported changes CSV (default: the "
+                                                      "spec's)")
+    parser.add_argument("--members", type=int_arg("--members", 2), metavar="N",
+                        help="ensemble members (default: the spec's [assimilation] members)")
+    parser.add_argument("--horizon-days", type=int_arg("--horizon-days", 1), metavar="N",
+                        help="days after the origin (default: the spec's, else the "
+                             "scenario's end)")
     executor_options(parser)
-    parser.add_argument("--out", type=Path,
-                        help="output folder (default: calibration/forecast/<spec>_<DATE>)")
-    parser.add_argument("--quiet", action="store_true", help="no per-generation progress")
+    parser.add_argument("--out", type=Path, help="output folder (default: "
+                        "calibration/forecast/<spec>_<origin> beside the spec)")
+    parser.add_argument("--quiet", action="store_true", help="no per-day progress")
 
 
-def run(args: argparse.Namespace) -> int:
-    # imported here, not at the top: keeps `frontline --help` and bad flags fast
-    from ..analysis.forecast import forecast
-    from ..inputs.calibration_spec import load_spec
-    from ..inputs.reported import parse_date
-    spec = load_spec(args.spec)
-    until = parse_date(args.fit_until, "command line", "--fit-until")
-    if args.replicates is not None:
-        if args.replicates < 1:
-            raise InputError("command line", "--replicates", "expected an integer >= 1")
-        spec = spec.with_(forecast_replicates=args.replicates)
-    reported = args.reported or spec.reported
-    progress = None if args.quiet else (lambda s: print(s, file=sys.stderr, flush=True))
-    with executor(args) as (mapper, described):
-        print(f"fitting on reports up to {until} ({described})", file=sys.stderr)
-        summary, per_change, per_date, fitted = forecast(spec, until, reported, mapper=mapper,
-                                                         progress=progress)
-    out = args.out or spec.file.parent / "forecast" / f"{spec.file.stem}_{until}"
+def origins_of(args: argparse.Namespace, spec) -> list[dt.date]:
+    from ..inputs.reported import parse_date  # here: keeps `frontline --help` fast
+    if args.origins:
+        a, sep, b = args.origins.partition("..")
+        if not sep:
+            raise InputError("command line", "--origins", f"expected A..B, got "
+                                                          f"{args.origins!r}")
+        start, end = (parse_date(x, "command line", "--origins") for x in (a, b))
+        if end < start:
+            raise InputError("command line", "--origins", f"{end} is before {start}")
+        return [start + dt.timedelta(days=k) for k in range((end - start).days + 1)]
+    if args.origin:
+        return [parse_date(args.origin, "command line", "--origin")]
+    if spec.origins:
+        return list(spec.origins)
+    if spec.until:
+        return [spec.until]
+    raise InputError(spec.file, "until", "no origin: give --origin DATE or set `until` or "
+                                         "[forecast] origins in the spec")
+
+
+def with_members(spec, members: int | None):
+    if members is None:
+        return spec
+    return spec.with_(assimilation=spec.assimilation.model_copy(update={"members": members}))
+
+
+def stamp(df, setup):
+    """Every table states its day origin: day0, origin (date) and origin_day columns."""
+    df = df.copy()
+    df.insert(0, "origin_day", setup.origin)
+    df.insert(0, "origin", setup.scenario.date(setup.origin).isoformat())
+    df.insert(0, "day0", setup.scenario.start.isoformat())
+    return df
+
+
+def fit_meta(setup, ens) -> dict:
+    """The [posterior] table of params.toml."""
+    spec, a = setup.spec, setup.spec.assimilation
+    return {"spec": str(spec.file), "scenario": str(spec.scenario),
+            "reported": str(spec.reported), "day0": setup.scenario.start,
+            "origin": setup.scenario.date(setup.origin), "origin_day": setup.origin,
+            "reported_changes": len(setup.fit), "members": len(ens.z), "seed": spec.seed,
+            "miss_probability": a.miss_probability,
+            "date_tolerance_days": a.date_tolerance_days,
+            "unreported_penalty": a.unreported_penalty, "discount": a.discount,
+            "ess_threshold": a.ess_threshold, "left_out": list(setup.left_out),
+            "fitted_on": dt.date.today()}
+
+
+def print_posterior(setup, ens) -> None:
+    """The posterior table and its one-line warnings."""
+    from ..analysis.posterior import summarize, warnings_for  # here: keeps --help fast
+    table = summarize(ens.prior, ens.z)
+    print(f"posterior at the origin ({setup.origin_header}; {len(ens.z)} members, "
+          f"{len(setup.fit)} reports):")
+    w = max(len(n) for n in table.parameter)
+    print(f"  {'parameter':{w}} {'median':>9} {'90% interval':>21} {'prior':>17}  constrained")
+    for r in table.itertuples():
+        print(f"  {r.parameter:{w}} {r.median:9.4g} [{r.q05:9.4g}, {r.q95:9.4g}] "
+              f"[{r.low:6g}, {r.high:6g}] {r.scale:>3}  "
+              f"{'yes' if r.constrained else 'no'} ({r.width_ratio:.2f} of the prior width)")
+    for line in warnings_for(table, len(setup.fit)):
+        print(f"warning: {line}")
+
+
+def write_fit(setup, ens, out: Path) -> list[Path]:
+    """The posterior at the origin, the reports against the members, the filter's trace."""
+    import pandas as pd  # here: keeps `frontline --help` fast
+
+    from ..analysis.forecast import fit_table
+    from ..analysis.posterior import summarize, write_posterior
+    from ..views.fits import plot_fit, save_figure
+    from ..views.forecast_plots import plot_posterior
+    files = write_posterior(out, ens.prior, ens.z, setup.spec.fixed, fit_meta(setup, ens))
+    table = fit_table(setup, ens)
+    stamp(table, setup).round(3).to_csv(out / "residuals.csv", index=False)
+    stamp(pd.DataFrame(ens.trace), setup).to_csv(out / "filter.csv", index=False)
+    samples = pd.read_csv(out / "posterior_samples.csv")
+    files += [out / "residuals.csv", out / "filter.csv",
+              save_figure(plot_fit(table, setup.origin + 1, f"Reports up to the origin "
+                                   f"against the members\n{setup.origin_header}"),
+                          out / "fit.png"),
+              save_figure(plot_posterior(samples, summarize(ens.prior, ens.z), ens.trace,
+                                         setup.origin_header), out / "posterior.png")]
+    return files
+
+
+def write_forecast(res, out: Path) -> list[Path]:
+    import pandas as pd  # here: keeps `frontline --help` fast
+    import pyarrow as pa
+
+    from ..analysis import scores as S
+    from ..analysis.forecast import ensemble_events
+    from ..records import arrow_schema
+    from ..views.fits import save_figure
+    from ..views.forecast_plots import plot_lead, plot_pit, plot_reliability
     out.mkdir(parents=True, exist_ok=True)
-    files = write_outputs(fitted, out / "fit")
-    summary.round(4).to_csv(out / "scores.csv", index=False)
-    per_change.round(3).to_csv(out / "changes.csv", index=False)
-    per_date.round(4).to_csv(out / "dates.csv", index=False)
-    print(f"fit: {len(fitted.reported)} reports up to {until}, loss {fitted.loss:.3f} days "
-          f"per change, {fitted.runs} runs in {fitted.seconds:.1f} s")
-    print(f"forecast of {len(per_change)} later reported changes "
-          f"({spec.forecast_replicates} model replicates; distance-speed baseline at "
-          f"{summary.attrs['speed_km_per_day']:.1f} km/day; errors capped at "
-          f"{spec.cap_days:g} days):\n")
-    print(f"{'method':15} {'changes':>7} {'MAE days':>9} {'right ctrl':>10} {'Brier':>7}")
-    for r in summary.itertuples():
-        print(f"{r.method:15} {r.changes:7d} {r.mae_days:9.2f} {r.right_controller:10.2f} "
-              f"{r.brier:7.3f}")
-    print("\nper change (reported day; model median [10-90%]; baselines):")
-    for r in per_change.itertuples():
+    s = res.setup
+    files = write_fit(s, res.ensemble, out / "fit")
+    tables = {"scores.csv": res.summary, "by_lead.csv": res.lead, "changes.csv": res.changes,
+              "pairs.csv": res.pairs,
+              "reliability.csv": pd.concat([t.assign(method=m) for m, t in
+                                            res.reliability.items()], ignore_index=True),
+              "pit.csv": S.pit_table(res.changes.model_pit.to_numpy())}
+    for name, df in tables.items():
+        stamp(df, s).round(4).to_csv(out / name, index=False)
+        files.append(out / name)
+    import pyarrow.parquet as pq  # here: keeps `frontline --help` fast
+    ev = ensemble_events(s, res.rows)
+    pq.write_table(pa.Table.from_pandas(ev, schema=arrow_schema(), preserve_index=False),
+                   out / "ensemble_events.parquet")
+    files.append(out / "ensemble_events.parquet")
+    for name, fig in (("lead_time.png", plot_lead(res.lead, s.header)),
+                      ("reliability.png", plot_reliability(res.reliability, s.header)),
+                      ("pit.png", plot_pit(res.changes.model_pit.to_numpy(), s.header))):
+        files.append(save_figure(fig, out / name))
+    return files
+
+
+def print_forecast(res, spec) -> None:
+    s = res.setup
+    print(f"\n{s.header}\n{s.left_out_line}")
+    print(f"assimilated {len(s.fit)} reports up to the origin with {len(res.rows)} members; "
+          f"scored {len(s.later)} later reports; distance-speed at "
+          f"{res.detail['speed_km_per_day']:.1f} km/day; {res.seconds:.1f} s")
+    print_posterior(s, res.ensemble)
+    print(f"\nscores ({s.header}; MAE capped at {spec.cap_days:g} days; never = horizon + 1 "
+          f"= day {s.horizon + 1} when uncapped):")
+    print(f"{'method':15} {'MAE cap':>7} {'MAE':>6} {'CRPS':>6} {'Brier':>6} {'log':>6} "
+          f"{'right':>6} {'at end':>6} {'spread/err':>10}")
+    for r in res.summary.itertuples():
+        print(f"{r.method:15} {r.mae_capped:7.2f} {r.mae_uncapped:6.2f} {r.crps:6.2f} "
+              f"{r.brier:6.3f} {r.log_score:6.3f} {r.right_all:6.2f} {r.right_end:6.2f} "
+              f"{r.spread_error:10.2f}")
+    print(f"\nby lead time (days after the origin; {s.header}):")
+    print(f"{'lead':>4} {'method':15} {'changes':>7} {'CRPS':>6} {'MAE':>6} {'Brier':>6} "
+          f"{'right':>6}")
+    for r in res.lead.sort_values(["lead", "method"], kind="stable").itertuples():
+        n = 0 if r.changes != r.changes else int(r.changes)
+        print(f"{int(r.lead):4d} {r.method:15} {n:7d} {r.crps:6.2f} {r.mae_uncapped:6.2f} "
+              f"{r.brier:6.3f} {r.right:6.2f}")
+    print("\nper later change (reported day; model median [10-90%], share of members; "
+          "distance-speed):")
+    for r in res.changes.itertuples():
         def d(v: float) -> str:
             return "never" if v != v else f"{v:g}"
         print(f"  {r.date} {r.place:22} -> {r.new_controller:10} day {r.reported_day:2d}; "
-              f"model {d(r.model_day):>5} [{d(r.model_q10)}-{d(r.model_q90)}]; "
-              f"distance-speed {d(r.distance_speed_day)}")
-    print("\nwrote " + ", ".join(str(f) for f in
-                                 [out / "scores.csv", out / "changes.csv", out / "dates.csv",
-                                  *files]))
+              f"model {d(r.model_median):>5} [{d(r.model_q10)}-{d(r.model_q90)}] "
+              f"{r.model_happened:4.0%}; distance-speed {d(r.distance_speed_day)}")
+
+
+def run(args: argparse.Namespace) -> int:
+    import pandas as pd  # here: keeps `frontline --help` fast
+
+    from ..analysis.forecast import forecast, prepare
+    from ..inputs.calibration_spec import load_spec
+    from ..inputs.files import check_out_dir
+    from ..views.fits import save_figure
+    from ..views.forecast_plots import plot_lead
+    spec = with_members(load_spec(args.spec), args.members)
+    origins = origins_of(args, spec)
+    tag = f"{origins[0]}" if len(origins) == 1 else f"{origins[0]}..{origins[-1]}"
+    out = check_out_dir(args.out or spec.file.parent / "forecast" / f"{spec.file.stem}_{tag}")
+    for o in origins:              # every origin checked before any work starts
+        prepare(spec, o, args.horizon_days, args.reported)
+    progress = None if args.quiet else (lambda m: print(m, file=sys.stderr, flush=True))
+    results = []
+    with executor(args) as (mapper, described):
+        for o in origins:
+            print(f"forecast from {o} ({spec.assimilation.members} members; {described})",
+                  file=sys.stderr)
+            res = forecast(spec, o, mapper=mapper, progress=progress, reported=args.reported,
+                           horizon_days=args.horizon_days)
+            where = out if len(origins) == 1 else out / str(o)
+            files = write_forecast(res, where)
+            print_forecast(res, spec)
+            results.append(res)
+    if len(results) > 1:
+        scores = pd.concat([stamp(r.summary, r.setup) for r in results], ignore_index=True)
+        lead = pd.concat([stamp(r.lead, r.setup) for r in results], ignore_index=True)
+        scores.round(4).to_csv(out / "scores.csv", index=False)
+        lead.round(4).to_csv(out / "by_lead.csv", index=False)
+        sc = results[0].setup.scenario
+        header = f"day 0 = {sc.start}; origins = {tag} (mean over {len(results)} origins)"
+        files = [out / "scores.csv", out / "by_lead.csv",
+                 save_figure(plot_lead(lead, header), out / "lead_time.png")]
+        print(f"\nrolling origins {tag} ({header}):")
+        print(scores.groupby("method", sort=False)[["mae_capped", "mae_uncapped", "crps",
+                                                   "brier", "right_all", "right_end",
+                                                   "spread_error"]].mean().round(3)
+              .to_string())
+    print("\nwrote " + ", ".join(str(f) for f in files))
     return 0

@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..errors import InputError
+from .args import float_arg
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -17,18 +17,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     a.add_argument("--theatre", type=Path, required=True, help="theatre folder (towns.csv)")
     a.add_argument("--actors", type=Path, required=True,
                    help="actor map TOML: [factions] faction = [actor patterns]")
-    a.add_argument("--max-km", type=float, default=10.0,
-                   help="match an event to the nearest town within this distance (default 10)")
+    a.add_argument("--max-km", type=float_arg("--max-km", 0.0, 1000.0, lo_open=True),
+                   default=10.0, help="match an event to the nearest town within this "
+                   "distance (km, at most 1000; default 10)")
     a.add_argument("--out", type=Path, help="write the reported CSV here (default: stdout)")
 
 
 def run(args: argparse.Namespace) -> int:
     # imported here, not at the top: keeps `frontline --help` and bad flags fast
     from ..inputs.acled import import_acled, read_actor_map, write_rows
+    from ..inputs.files import check_out_file
     from ..inputs.theatre import load_theatre
-    if not args.max_km > 0:
-        raise InputError("command line", "--max-km", f"expected a distance > 0, got "
-                                                     f"{args.max_km}")
+    if args.out:
+        check_out_file(args.out)             # before any work
     theatre = load_theatre(args.theatre)
     rows, bad = import_acled(args.export, theatre, read_actor_map(args.actors), args.max_km)
     if args.out:

@@ -3,20 +3,34 @@
 Every command is a module of this package with ``add_arguments(parser)`` and
 ``run(args) -> int``; modules import what they need inside ``run`` so that ``frontline
 --help`` and a bad flag answer at once. Every user mistake is an InputError (or an argparse
-error) printed as one line ``frontline: error: FILE: FIELD: MESSAGE`` with exit status 2.
+error) printed as one line ``frontline: error: FILE: FIELD: MESSAGE`` with exit status 2; so
+is an OSError (a path the system refused: a full disk, a permission, a name too long).
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 import warnings
 from types import ModuleType
 
-from ..errors import InputError
+from ..errors import InputError, one_line
 from ..provenance import VERSION
-from . import batch, calibrate, exercises, forecast, imports, params, plot, run, scenarios, viz
+from . import (
+    batch,
+    calibrate,
+    exercises,
+    forecast,
+    imports,
+    nowcast,
+    params,
+    plot,
+    run,
+    scenarios,
+    viz,
+)
 from .args import Parser
 
 #: command -> (module, one-line help)
@@ -26,15 +40,18 @@ COMMANDS: dict[str, tuple[ModuleType, str]] = {
     "params": (params, "the parameter table (defaults, bounds, units, sources)"),
     "batch": (batch, "run an experiment: replicates, sweeps, sensitivity"),
     "plot": (plot, "plots of runs and batches"),
-    "calibrate": (calibrate, "fit parameters to reported control changes"),
-    "forecast": (forecast, "fit up to a date, score the forecast after it"),
+    "calibrate": (calibrate, "parameter posterior from reported control changes"),
+    "forecast": (forecast, "assimilate up to an origin, forecast, score against rulers"),
+    "nowcast": (nowcast, "probability-of-control map and likely changes of the next days"),
     "import": (imports, "import ACLED exports as reported events"),
     "viz": (viz, "the interactive browser view"),
     "exercises": (exercises, "teaching worksheets"),
 }
 
 
+@functools.cache
 def build_parser() -> argparse.ArgumentParser:
+    """The one parser (built once per process: parsing does not change it)."""
     p = Parser(prog="frontline", description="Agent-based simulator of factions contesting "
                "towns on a road graph.")
     p.add_argument("--version", action="version", version=f"frontline {VERSION}")
@@ -54,14 +71,19 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:
         print(f"frontline: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("frontline: interrupted", file=sys.stderr)
-        return 130
     except BrokenPipeError:              # `frontline ... | head`: the reader left; not an error
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps Python's exit flush quiet
         return 0
+    except OSError as exc:   # a file or folder the system refused: full disk, permissions...
+        where = exc.filename if exc.filename is not None else "-"
+        print(f"frontline: error: {InputError(where, '-', exc.strerror or str(exc))}",
+              file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("frontline: interrupted", file=sys.stderr)
+        return 130
 
 
 def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
     """Show a warning the way errors are shown: one line, no source code."""
-    print(f"frontline: warning: {message}", file=sys.stderr)
+    print(f"frontline: warning: {one_line(str(message), 2000)}", file=sys.stderr)

@@ -7,7 +7,9 @@
     frontline plot sensitivity runs/sens
 
 Each writes ``<stem>.png`` and ``<stem>.svg`` (``--out STEM``; default
-``RESULTS/plots/<kind>...``) and prints the paths.
+``RESULTS/plots/<kind>...``, whose name is made only of letters, digits, ``-``, ``_`` and
+``.`` whatever the town or faction is called, so it stays inside ``RESULTS/plots``) and
+prints the paths. Output paths are checked before anything is read or drawn.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ import shutil
 from pathlib import Path
 
 from ..errors import InputError
-from .args import Parser
+from ..inputs.files import check_out_file, safe_name
+from .args import Parser, float_arg
 
 KINDS = ("capture", "control", "fan", "whatif", "sensitivity", "animate")
 
@@ -55,7 +58,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     a = sub.add_parser("animate", help="animated map of one run (GIF, and MP4 with ffmpeg)")
     a.add_argument("run_dir", type=Path, help="folder written by `frontline run --out DIR`")
     a.add_argument("--out", type=Path, help="GIF file (default RUN_DIR/animation.gif)")
-    a.add_argument("--fps", type=float, default=1.5, help="frames (days) per second")
+    a.add_argument("--fps", type=float_arg("--fps", 0.1, 50.0), default=1.5,
+                   help="frames (days) per second (0.1..50; default 1.5)")
 
 
 def _day(text: str, exp) -> int:
@@ -84,8 +88,13 @@ def run(args: argparse.Namespace) -> int:
     from ..analysis.experiments import Experiment
     from ..views import batchplots as bp
     from ..views import shifts
+    if getattr(args, "out", None) is not None and not args.out.name:
+        raise InputError("command line", "--out", f"expected a file name, got {str(args.out)!r}")
     if args.kind == "animate":
         from ..views.animate import animate  # here: only this subcommand needs it
+        if args.out:
+            check_out_file(args.out.with_suffix(".gif") if args.out.suffix.lower() != ".gif"
+                           else args.out)
         gif = animate(args.run_dir, args.out, fps=args.fps)
         print(gif)
         mp4 = gif.with_suffix(".mp4")
@@ -96,20 +105,26 @@ def run(args: argparse.Namespace) -> int:
     bad = [f for f in formats if f not in ("png", "svg", "pdf")]
     if bad or not formats:
         raise InputError("command line", "--format", f"expected png, svg or pdf, got {bad}")
+    if args.out:
+        for f in formats:
+            check_out_file(args.out.with_suffix(f".{f}"))       # before any work
     paths = args.results if isinstance(args.results, list) else [args.results]
     exps = [Experiment.from_results(p) for p in paths]
     exp = exps[0]
     plots = exp.out / "plots"
+    if not args.out:
+        check_out_file(plots / "x.png")
     if args.kind == "capture":
         fig = bp.capture_plot(exps, args.town, args.by, reported=args.reported)
-        stem = plots / f"capture_{args.town}".replace(" ", "_")
+        stem = plots / safe_name(f"capture_{args.town}")
     elif args.kind == "control":
         d = _day(args.day, exp)
         fig = bp.control_map(exp, d, args.faction, _point(exp, args.point))
-        stem = plots / f"control_{args.faction}_day{d}"
+        stem = plots / safe_name(f"control_{args.faction}_day{d}")
     elif args.kind == "fan":
         fig = bp.fan_chart(exp, args.faction, args.measure, _point(exp, args.point))
-        stem = plots / f"fan_{args.faction or exp.scenario.factions[0]}_{args.measure}"
+        stem = plots / safe_name(f"fan_{args.faction or exp.scenario.factions[0]}_"
+                                 f"{args.measure}")
     elif args.kind == "whatif":
         base = Experiment.from_results(args.base) if args.base else None
         point = len(exp.points) - 1 if args.point is None else _point(exp, args.point)

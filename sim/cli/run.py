@@ -9,14 +9,15 @@ import argparse
 from pathlib import Path
 
 from ..errors import InputError
-from .args import int_arg
+from ..inputs.files import check_out_dir
+from .args import int_arg, seed_arg
 
 CAUSES = ("assault", "withdrawal", "encirclement", "handover")
 
 
 def add_arguments(r: argparse.ArgumentParser) -> None:
     r.add_argument("scenario", help="scenario TOML file")
-    r.add_argument("--seed", type=int_arg("--seed"), help="random seed (default: the scenario's)")
+    r.add_argument("--seed", type=seed_arg, help="random seed (default: the scenario's)")
     r.add_argument("--seeds", metavar="A-B",
                    help="run seeds A to B; one line per seed (changes by cause, towns held)")
     r.add_argument("--days", type=int_arg("--days", 1), help="number of days to run")
@@ -57,6 +58,8 @@ def run(args: argparse.Namespace) -> int:
     from ..inputs.params import load_params_file
     from ..inputs.scenario import load_scenario
     from ..views.maps import save_map
+    if args.out:
+        check_out_dir(args.out)       # before the run, not after it
     over = load_params_file(args.params) if args.params else {}
     over.update(parse_set(args.overrides))        # --set wins over --params
     if args.days is not None:

@@ -28,8 +28,13 @@ def add_arguments(s: argparse.ArgumentParser) -> None:
 
 
 def _scenario_files(folder: Path) -> list[Path]:
-    """Scenario TOMLs in a folder and its subfolders (what-ifs), theatres excluded."""
-    return sorted(p for p in folder.rglob("*.toml") if "theatres" not in p.parts)
+    """Scenario TOMLs in a folder and its immediate subfolders (what-ifs), theatres excluded
+    (two levels only: listing a big folder such as ``/`` must not walk the whole disk)."""
+    if not folder.is_dir():
+        raise InputError(folder, "-", "not a folder of scenarios")
+    files = [*folder.glob("*.toml"), *folder.glob("*/*.toml")]
+    return sorted(p for p in files if "theatres" not in p.relative_to(folder).parts
+                  and p.is_file())
 
 
 def run(args: argparse.Namespace) -> int:

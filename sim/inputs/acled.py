@@ -15,7 +15,11 @@ coordinates. Rows are mapped to factions with an actor map TOML::
     opposition = ["Hayat Tahrir al-Sham*", "Military Operations Command*"]
     government = ["Military Forces of Syria*"]
 
-(patterns are case-insensitive shell globs). UCDP GED records deaths by dyad and has no
+(patterns are case-insensitive shell globs; faction names may not be empty). An event whose
+coordinates are not finite numbers within -90..90 and -180..180, or whose date is outside
+1900..2200, is reported as unmatched. Duplicates (same date, place and new controller) are
+merged into one row that names at most 20 of their sources (and how many more there were),
+so a merged cell stays far below the readers' cell limit. UCDP GED records deaths by dyad and has no
 control-change field, so it cannot be read this way: it is not imported.
 """
 
@@ -24,6 +28,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import fnmatch
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +37,7 @@ import numpy as np
 from ..errors import InputError
 from ..records import COLUMNS, Cause
 from .files import read_csv, read_toml
+from .limits import DATE_MAX, DATE_MIN
 from .theatre import Theatre, haversine_km
 
 SUB_EVENTS = {"non-state actor overtakes territory": Cause.ASSAULT.value,
@@ -39,6 +45,9 @@ SUB_EVENTS = {"non-state actor overtakes territory": Cause.ASSAULT.value,
               "non-violent transfer of territory": Cause.HANDOVER.value}
 REQUIRED = ("event_date", "sub_event_type", "actor1", "actor2", "latitude", "longitude",
             "location")
+#: Sources named in one merged row, and characters kept of each.
+MAX_SOURCES = 20
+SOURCE_CHARS = 300
 _MONTHS = {m: i for i, m in enumerate(
     ("january", "february", "march", "april", "may", "june", "july", "august", "september",
      "october", "november", "december"), start=1)}
@@ -78,11 +87,16 @@ def read_actor_map(path: str | Path) -> list[tuple[str, str]]:
                                         "patterns]")
     out = []
     for faction, pats in table.items():
+        if not faction.strip() or faction != faction.strip():
+            raise InputError(p, f"factions.{faction}", f"faction name {faction!r} is empty or "
+                             "has spaces at its ends; use the scenario's faction names")
         if isinstance(pats, str):
             pats = [pats]
         if not isinstance(pats, list) or not all(isinstance(x, str) and x for x in pats):
             raise InputError(p, f"factions.{faction}", "expected a list of actor-name patterns")
-        out += [(x.lower(), faction) for x in pats]
+        if not all(x.strip() for x in pats):
+            raise InputError(p, f"factions.{faction}", "an empty actor-name pattern")
+        out += [(x.strip().lower(), faction) for x in pats]
     return out
 
 
@@ -107,9 +121,11 @@ class Unmatched:
 def import_acled(path: str | Path, theatre: Theatre, actors: list[tuple[str, str]],
                  max_km: float = 10.0) -> tuple[list[dict[str, str]], list[Unmatched]]:
     """Reported-event rows (shared schema plus note) and the rows that could not be matched.
-    Duplicates (same date, place, new controller) are merged, keeping every event id."""
+    Duplicates (same date, place, new controller) are merged into one row naming at most
+    MAX_SOURCES of their sources."""
     _, records = read_csv(path, REQUIRED, extra_fields=True, what="an ACLED export (CSV)")
     rows: dict[tuple[str, str, str], dict[str, str]] = {}
+    sources: dict[tuple[str, str, str], list[str]] = {}
     bad: list[Unmatched] = []
     for line, rec in records:
         cause = SUB_EVENTS.get(rec["sub_event_type"].lower())
@@ -121,10 +137,19 @@ def import_acled(path: str | Path, theatre: Theatre, actors: list[tuple[str, str
             bad.append(Unmatched(line, rec["event_date"], loc,
                                  f"event_date {rec['event_date']!r} is not a date"))
             continue
+        if not DATE_MIN <= date <= DATE_MAX:
+            bad.append(Unmatched(line, date.isoformat(), loc, f"event_date {date} is outside "
+                                 f"{DATE_MIN}..{DATE_MAX}"))
+            continue
         try:
             lat, lon = float(rec["latitude"]), float(rec["longitude"])
         except ValueError:
             bad.append(Unmatched(line, date.isoformat(), loc, "latitude/longitude not numbers"))
+            continue
+        if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90
+                and -180 <= lon <= 180):
+            bad.append(Unmatched(line, date.isoformat(), loc, f"latitude/longitude {lat:g}, "
+                                 f"{lon:g} outside -90..90, -180..180"))
             continue
         # off-map places never change hands: an event is placed at an on-map town
         km = np.where(theatre.onmap, haversine_km(lat, lon, theatre.lat, theatre.lon), np.inf)
@@ -143,17 +168,28 @@ def import_acled(path: str | Path, theatre: Theatre, actors: list[tuple[str, str
             continue
         prev = map_actor(rec["actor2"], actors) or ""
         eid = rec.get("event_id_cnty", "") or f"row {line}"
-        src = f"ACLED {eid}" + (f" ({rec['source']})" if rec.get("source") else "")
+        src = (f"ACLED {eid}" + (f" ({rec['source']})" if rec.get("source") else ""))
+        src = src if len(src) <= SOURCE_CHARS else src[:SOURCE_CHARS - 1] + "…"
         key = (date.isoformat(), theatre.names[town], new)
-        if key in rows:
-            rows[key]["source"] += f" | {src}"
+        if key in sources:
+            sources[key].append(src)
             continue
+        sources[key] = [src]
         rows[key] = {"date": date.isoformat(), "place": theatre.names[town],
                      "new_controller": new, "previous_controller": prev, "cause": cause,
-                     "source": src,
-                     "note": f"ACLED location {loc!r}, {km[town]:.1f} km from "
-                             f"{theatre.names[town]}; {rec['sub_event_type']}"}
+                     "source": "",
+                     "note": f"ACLED location {loc[:SOURCE_CHARS]!r}, {km[town]:.1f} km from "
+                             f"{theatre.names[town]}; {rec['sub_event_type'][:SOURCE_CHARS]}"}
+    for key, row in rows.items():
+        row["source"] = merged_sources(sources[key])
     return sorted(rows.values(), key=lambda r: (r["date"], r["place"])), bad
+
+
+def merged_sources(sources: list[str]) -> str:
+    """The sources of merged duplicates, at most MAX_SOURCES of them and a count of the rest
+    (a reported file's cell must stay readable)."""
+    more = len(sources) - MAX_SOURCES
+    return " | ".join(sources[:MAX_SOURCES]) + (f" | and {more} more" if more > 0 else "")
 
 
 #: The reported-file columns the importer writes: the record schema and a note.

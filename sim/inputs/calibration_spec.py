@@ -9,8 +9,12 @@ parameter names and values are checked against the one table (sim.inputs.params)
     speed_highway = [15.0, 150.0]
     [fixed]                        # name = value, held fixed during the fit
     [loss]                         # cap_days, unreported
-    [optimiser]                    # popsize, maxiter, seed, tol
-    [forecast]                     # replicates
+    [optimiser]                    # popsize, maxiter, seed, tol (differential evolution)
+    [assimilation]                 # the particle filter: members, observation model, jitter
+    [forecast]                     # origins, horizon_days, log_floor (replicates: legacy)
+
+``[assimilation]`` and ``[forecast]`` fields are described in sim.analysis.assimilation and
+sim.analysis.forecast; every field has a documented default.
 """
 
 from __future__ import annotations
@@ -20,12 +24,16 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 
 from ..errors import InputError
 from .files import read_toml, validation_error
+from .limits import MAX_SEED, check_date
 from .params import PARAMS, coerce
 from .spec import Strict
+
+#: Most runs a fit may ask for (evaluations x replicates): about a day on one core.
+MAX_FIT_RUNS = 10_000_000
 
 
 class LossSpec(Strict):
@@ -38,12 +46,42 @@ class LossSpec(Strict):
 class OptimiserSpec(Strict):
     popsize: int = Field(5, ge=2, le=1000)
     maxiter: int = Field(10, ge=0, le=10_000)
-    seed: int = Field(1, ge=0)
+    seed: int = Field(1, ge=0, le=MAX_SEED)
     tol: float = Field(0.0, ge=0.0, le=1.0, allow_inf_nan=False)
 
 
+class AssimilationSpec(Strict):
+    """The particle filter (sim.analysis.assimilation)."""
+
+    members: int = Field(1000, ge=2, le=1_000_000,
+                         description="ensemble members (particles)")
+    chunk: int = Field(25, ge=1, le=100_000,
+                       description="members per task (does not change results)")
+    ess_threshold: float = Field(0.5, gt=0.0, le=1.0, allow_inf_nan=False,
+                                 description="resample when ESS < this x members")
+    discount: float = Field(0.95, gt=0.5, le=1.0, allow_inf_nan=False,
+                            description="Liu & West discount delta (kernel shrinkage)")
+    date_tolerance_days: int = Field(1, ge=0, le=30,
+                                     description="a report dated d matches a change on "
+                                                 "d-tol..d+tol")
+    miss_probability: float = Field(0.1, gt=0.0, lt=0.5, allow_inf_nan=False,
+                                    description="probability a report is not matched by "
+                                                "the truth within the tolerance")
+    unreported_penalty: float = Field(0.1, ge=0.0, le=10.0, allow_inf_nan=False,
+                                      description="log-likelihood per simulated change no "
+                                                  "report names")
+
+
 class ForecastSpec(Strict):
-    replicates: int = Field(40, ge=1, le=100_000)
+    replicates: int = Field(40, ge=1, le=100_000,
+                            description="legacy (differential-evolution forecasts)")
+    origins: list[dt.date] = Field(default_factory=list,
+                                   description="forecast origins of the benchmark suite")
+    horizon_days: int | None = Field(None, ge=1, le=365,
+                                     description="days forecast after the origin "
+                                                 "(default: to the last report)")
+    log_floor: float = Field(0.01, gt=0.0, lt=0.5, allow_inf_nan=False,
+                             description="probability floor of the log score")
 
 
 class CalibrationFile(Strict):
@@ -54,12 +92,23 @@ class CalibrationFile(Strict):
     reported: str = Field(min_length=1)
     until: dt.date | None = None
     replicates: int = Field(8, ge=1, le=10_000)
-    seed: int = Field(0, ge=0)
+    seed: int = Field(0, ge=0, le=MAX_SEED)
     params: dict[str, tuple[float, float]] = Field(min_length=1)
     fixed: dict[str, Any] = {}
     loss: LossSpec = LossSpec()
     optimiser: OptimiserSpec = OptimiserSpec()
+    assimilation: AssimilationSpec = AssimilationSpec()
     forecast: ForecastSpec = ForecastSpec()
+
+    @field_validator("until")
+    @classmethod
+    def _until_in_range(cls, v: dt.date | None) -> dt.date | None:
+        if v is None:
+            return v
+        try:
+            return check_date(v, None, "until")
+        except InputError as exc:
+            raise ValueError(exc.message) from None
 
 
 @dataclass(frozen=True)
@@ -82,6 +131,10 @@ class CalibrationSpec:
     tol: float = 0.0
     forecast_replicates: int = 40
     fixed: dict[str, Any] = field(default_factory=dict)
+    assimilation: AssimilationSpec = field(default_factory=AssimilationSpec)
+    origins: tuple[dt.date, ...] = ()
+    horizon_days: int | None = None
+    log_floor: float = 0.01
 
     def with_(self, **changes: Any) -> CalibrationSpec:
         return replace(self, **changes)
@@ -104,10 +157,27 @@ def load_spec(path: str | Path) -> CalibrationSpec:
             raise InputError(p, f"params.{name}", f"expected low < high, got [{lo}, {hi}]")
         bounds[name] = (float(lo), float(hi))
     fixed = {k: coerce(k, v, file=p, field=f"fixed.{k}") for k, v in f.fixed.items()}
+    runs = (f.optimiser.popsize * len(bounds) * (f.optimiser.maxiter + 1) + 1) * f.replicates
+    if runs > MAX_FIT_RUNS:
+        raise InputError(p, "optimiser", f"a budget of {runs:,} runs (popsize x parameters x "
+                         f"(maxiter + 1) x replicates); at most {MAX_FIT_RUNS:,}")
     return CalibrationSpec(
         file=p, scenario=p.parent / f.scenario, reported=p.parent / f.reported,
         until=f.until, bounds=bounds, fixed=fixed, replicates=f.replicates, seed=f.seed,
         cap_days=f.loss.cap_days, unreported_weight=f.loss.unreported,
         popsize=f.optimiser.popsize, maxiter=f.optimiser.maxiter,
         optimiser_seed=f.optimiser.seed, tol=f.optimiser.tol,
-        forecast_replicates=f.forecast.replicates)
+        forecast_replicates=f.forecast.replicates, assimilation=f.assimilation,
+        origins=tuple(f.forecast.origins), horizon_days=f.forecast.horizon_days,
+        log_floor=f.forecast.log_floor)
+
+
+
+def check_until(until: dt.date, start: dt.date, last: dt.date, name: str, file: Any,
+                field: str) -> int:
+    """The fit date as a day of the scenario: it must fall within the scenario's dates
+    (a later date would make every run simulate up to it). Returns ``until - start``."""
+    if not start <= until <= last:
+        raise InputError(file, field, f"{until} is outside the scenario {name!r} "
+                                      f"({start} .. {last})")
+    return (until - start).days

@@ -14,6 +14,11 @@ Atoms (town names may contain spaces; faction names are identifiers)::
 
 combined with ``and``, ``or``, ``not`` and parentheses. Conditions are evaluated at the start
 of a day, on the state left by the previous day.
+
+Bounds (sim.inputs.limits): at most 4,000 characters, 256 atoms, and parentheses and ``not``
+nested 32 deep. A chain ``a and b and c ...`` becomes a balanced tree of pairs (the
+operators are associative and the atoms have no side effects, so the value is the same), so
+neither parsing nor evaluating a long chain recurses deeply.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError, did_you_mean
+from .limits import MAX_CONDITION_ATOMS, MAX_CONDITION_CHARS, MAX_CONDITION_DEPTH
 
 if TYPE_CHECKING:
     from .theatre import Theatre
@@ -35,7 +41,10 @@ if TYPE_CHECKING:
 Node = tuple
 OPS = (">=", "<=", "==", ">", "<")
 _TOKEN = re.compile(r"(\(|\)|\band\b|\bor\b|\bnot\b)")
-_DAY = re.compile(r"^day\s*(>=|<=|==|>|<)\s*(\d+)$")
+_DAY = re.compile(r"^day\s*(>=|<=|==|>|<)\s*([0-9]+)$")
+_DAYS = re.compile(r"^\s*[0-9]+\s*$")
+#: Largest day number a condition may name (a run lasts at most 3650 days).
+MAX_DAY = 100_000
 _MORALE = re.compile(r"^morale:\s*([\w-]+)\s*(>=|<=|>|<)\s*([0-9]*\.?[0-9]+)$")
 _LOST = re.compile(r"^lost:\s*([\w-]+)\s*(>=|<=|>|<)\s*([0-9]*\.?[0-9]+)$")
 FORMS = ("day>=N", "captured:TOWN[:FACTION]", "held:TOWN:FACTION", "morale:FACTION<X",
@@ -55,7 +64,14 @@ def parse(text: str, theatre: Theatre, factions: tuple[str, ...], *, file: Any,
     """Parse and bind a condition; any fault is an InputError naming ``file`` and ``field``."""
     if not isinstance(text, str) or not text.strip():
         raise InputError(file, field, "empty condition; forms: " + ", ".join(FORMS))
+    if len(text) > MAX_CONDITION_CHARS:
+        raise InputError(file, field, f"condition of {len(text):,} characters; at most "
+                                      f"{MAX_CONDITION_CHARS:,}")
     tokens = [t.strip() for t in _TOKEN.split(text) if t.strip()]
+    atoms = sum(t not in ("(", ")", "and", "or", "not") for t in tokens)
+    if atoms > MAX_CONDITION_ATOMS:
+        raise InputError(file, field, f"condition of {atoms} atoms; at most "
+                                      f"{MAX_CONDITION_ATOMS}")
     parser = _Parser(tokens, theatre, factions, file, field)
     tree = parser.expr()
     if parser.pos != len(tokens):
@@ -63,9 +79,17 @@ def parse(text: str, theatre: Theatre, factions: tuple[str, ...], *, file: Any,
     return Condition(text, tree)
 
 
+def _balanced(op: str, items: list[Node]) -> Node:
+    """``a op b op c ...`` as a balanced tree of pairs (depth log2 of the length)."""
+    if len(items) == 1:
+        return items[0]
+    mid = len(items) // 2
+    return (op, _balanced(op, items[:mid]), _balanced(op, items[mid:]))
+
+
 class _Parser:
     def __init__(self, tokens, theatre, factions, file, field) -> None:
-        self.tokens, self.pos = tokens, 0
+        self.tokens, self.pos, self.depth = tokens, 0, 0
         self.theatre, self.factions, self.file, self.field = theatre, factions, file, field
 
     def _peek(self) -> str | None:
@@ -75,18 +99,24 @@ class _Parser:
         return InputError(self.file, self.field, msg)
 
     def expr(self) -> Node:
-        left = self.term()
+        items = [self.term()]
         while self._peek() == "or":
             self.pos += 1
-            left = ("or", left, self.term())
-        return left
+            items.append(self.term())
+        return _balanced("or", items)
 
     def term(self) -> Node:
-        left = self.factor()
+        items = [self.factor()]
         while self._peek() == "and":
             self.pos += 1
-            left = ("and", left, self.factor())
-        return left
+            items.append(self.factor())
+        return _balanced("and", items)
+
+    def _deeper(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_CONDITION_DEPTH:
+            raise self._fail(f"parentheses and 'not' nested more than {MAX_CONDITION_DEPTH} "
+                             "deep")
 
     def factor(self) -> Node:
         tok = self._peek()
@@ -94,12 +124,17 @@ class _Parser:
             raise self._fail("condition ends too early")
         self.pos += 1
         if tok == "not":
-            return ("not", self.factor())
+            self._deeper()
+            node = ("not", self.factor())
+            self.depth -= 1
+            return node
         if tok == "(":
+            self._deeper()
             inner = self.expr()
             if self._peek() != ")":
                 raise self._fail("missing ')' in condition")
             self.pos += 1
+            self.depth -= 1
             return inner
         if tok in (")", "and", "or"):
             raise self._fail(f"unexpected {tok!r} in condition")
@@ -115,9 +150,15 @@ class _Parser:
     def _town(self, name: str) -> int:
         return self.theatre.id_of(name.strip(), file=self.file, field=self.field)
 
+    def _days(self, text: str) -> int:
+        n = int(text)
+        if n > MAX_DAY:
+            raise self._fail(f"day number {n} in condition; at most {MAX_DAY}")
+        return n
+
     def atom(self, tok: str) -> Node:
         if m := _DAY.match(tok):
-            return ("day", m.group(1), int(m.group(2)))
+            return ("day", m.group(1), self._days(m.group(2)))
         if m := _MORALE.match(tok):
             return ("morale", self._faction(m.group(1)), m.group(2), float(m.group(3)))
         if m := _LOST.match(tok):
@@ -135,6 +176,6 @@ class _Parser:
         if kind == "threatened" and len(parts) in (1, 2) and parts[0].strip():
             faction = self._faction(parts[1].strip()) if len(parts) == 2 else -1
             return ("threatened", self._town(parts[0]), faction)
-        if kind == "stalled" and len(parts) == 2 and parts[1].strip().isdigit():
-            return ("stalled", self._faction(parts[0].strip()), int(parts[1]))
+        if kind == "stalled" and len(parts) == 2 and _DAYS.match(parts[1]):
+            return ("stalled", self._faction(parts[0].strip()), self._days(parts[1]))
         raise self._fail(f"unknown condition {tok!r}; forms: {', '.join(FORMS)}")

@@ -1,8 +1,16 @@
-"""Reading the files a user hands in: TOML and CSV, with one-line errors (InputError)."""
+"""Reading the files a user hands in (TOML, CSV, JSON) with one-line errors (InputError),
+and checking the paths a command will write to before it does any work.
+
+Bounds (sim.inputs.limits): a file of at most 512 MiB, a CSV cell of at most 1,000,000
+characters, TOML and JSON nested at most 64 levels.
+"""
 
 from __future__ import annotations
 
 import csv
+import io
+import json
+import os
 import re
 import tomllib
 from collections.abc import Iterable
@@ -12,13 +20,21 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..errors import InputError
+from .limits import MAX_CELL, MAX_FILE_BYTES, MAX_NESTING
 
 
 def _text(p: Path, what: str) -> str:
     if not p.is_file():
-        raise InputError(p, "-", "file not found")
+        raise InputError(p, "-", "file not found" if not p.exists() else
+                         f"not a file; expected {what}")
     try:
+        size = p.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise InputError(p, "-", f"{size:,} bytes, more than the {MAX_FILE_BYTES:,} "
+                                     f"an input file may have")
         text = p.read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        raise InputError(p, "-", f"cannot read: {exc.strerror or exc}") from None
     except UnicodeDecodeError as exc:
         raise InputError(p, "-", f"not UTF-8 text ({exc.reason} at byte {exc.start}); "
                                  f"expected {what}") from None
@@ -34,13 +50,47 @@ def read_toml(path: str | Path) -> dict[str, Any]:
     if not text.strip():
         raise InputError(p, "-", "empty file; expected a TOML file")
     try:
-        return tomllib.loads(text)
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(p, "-", f"invalid TOML: {exc}") from None
+    except RecursionError:
+        raise InputError(p, "-", f"tables or arrays nested too deeply (at most {MAX_NESTING} "
+                                 "levels)") from None
+    check_nesting(data, p)
+    return data
+
+
+def read_json(path: str | Path, what: str = "a JSON file") -> Any:
+    """Read a JSON file; a missing, binary, malformed or too deeply nested file is an
+    InputError."""
+    p = Path(path)
+    text = _text(p, what)
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise InputError(p, "-", f"not valid JSON ({exc}); expected {what}") from None
+    except RecursionError:
+        raise InputError(p, "-", f"nested too deeply; expected {what}") from None
+    check_nesting(data, p)
+    return data
+
+
+def check_nesting(data: Any, file: Any, limit: int = MAX_NESTING) -> None:
+    """Refuse data with tables/arrays nested deeper than ``limit`` (checked without
+    recursion, so any depth is safe to check)."""
+    stack = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict | list):
+            if depth > limit:
+                raise InputError(file, "-", f"tables or arrays nested more than {limit} "
+                                            "levels deep")
+            stack.extend((v, depth + 1) for v in (node.values() if isinstance(node, dict)
+                                                   else node))
 
 
 def read_csv(path: str | Path, required: Iterable[str], optional: Iterable[str] = (), *,
-             extra_fields: bool = False, what: str = "CSV text"
+             extra_fields: bool = False, what: str = "CSV text", allow_empty: bool = False
              ) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     """Header and rows (with their line numbers) of a CSV file, cells stripped.
 
@@ -49,7 +99,20 @@ def read_csv(path: str | Path, required: Iterable[str], optional: Iterable[str] 
     """
     p = Path(path)
     required, optional = list(required), list(optional)
-    reader = csv.DictReader(_text(p, what).splitlines())
+    csv.field_size_limit(MAX_CELL)
+    reader = csv.DictReader(io.StringIO(_text(p, what), newline=""))
+    try:
+        return _read_rows(p, reader, required, optional, extra_fields, what, allow_empty)
+    except csv.Error as exc:
+        msg = str(exc)
+        if "field larger than field limit" in msg:
+            msg = f"a cell longer than {MAX_CELL:,} characters"
+        raise InputError(p, f"row {reader.line_num}", f"unreadable CSV: {msg}") from None
+
+
+def _read_rows(p: Path, reader: csv.DictReader, required: list[str], optional: list[str],
+               extra_fields: bool, what: str, allow_empty: bool
+               ) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     header = [h.strip() for h in (reader.fieldnames or [])]
     if not header:
         raise InputError(p, "header", f"empty file; expected columns {', '.join(required)}")
@@ -58,6 +121,9 @@ def read_csv(path: str | Path, required: Iterable[str], optional: Iterable[str] 
         opt = f" (optional: {', '.join(optional)})" if optional else ""
         raise InputError(p, "header", f"missing column(s) {', '.join(missing)}; {what} needs "
                                       f"{', '.join(required)}{opt}")
+    twice = [c for c in (*required, *optional) if header.count(c) > 1]
+    if twice:
+        raise InputError(p, "header", f"column {twice[0]!r} appears more than once")
     reader.fieldnames = header
     rows = []
     for row in reader:
@@ -65,7 +131,7 @@ def read_csv(path: str | Path, required: Iterable[str], optional: Iterable[str] 
             raise InputError(p, f"row {reader.line_num}", "more fields than header columns")
         rows.append((reader.line_num,
                      {k: (v or "").strip() for k, v in row.items() if k is not None}))
-    if not rows:
+    if not rows and not allow_empty:
         raise InputError(p, "-", "no rows")
     return header, rows
 
@@ -94,3 +160,49 @@ def validation_error(exc: ValidationError, file: Any, prefix: str = "") -> Input
     if prefix:
         loc = f"{prefix}.{loc}" if loc != "-" else prefix
     return InputError(file, loc, msg)
+
+
+# -- where a command writes ----------------------------------------------------------------
+def check_out_dir(path: str | Path, flag: str = "--out") -> Path:
+    """A folder a command will create or write into: not an existing file, not under a
+    file, and creatable or writable. Checked before any work is done."""
+    p = Path(path)
+    if p.exists() and not p.is_dir():
+        raise InputError(p, flag, "is a file; expected a folder to write results into")
+    _check_parents(p, flag)
+    return p
+
+
+def check_out_file(path: str | Path, flag: str = "--out") -> Path:
+    """A file a command will write: not an existing folder, not under a file, and its
+    folder creatable or writable."""
+    p = Path(path)
+    if p.is_dir():
+        raise InputError(p, flag, "is a folder; expected a file name")
+    if p.exists() and not os.access(p, os.W_OK):
+        raise InputError(p, flag, "exists and is not writable")
+    _check_parents(p.parent if str(p.parent) else Path("."), flag, p)
+    return p
+
+
+def _check_parents(p: Path, flag: str, target: Path | None = None) -> None:
+    """The nearest existing ancestor of ``p`` (``p`` itself included) is a writable folder."""
+    q = p
+    while not q.exists():
+        if q.is_symlink():
+            raise InputError(target or p, flag, f"{q} is a broken link")
+        if q.parent == q:
+            break
+        q = q.parent
+    if q.exists() and not q.is_dir():
+        raise InputError(target or p, flag, f"{q} is a file, so nothing can be written "
+                                            "under it")
+    if q.exists() and not os.access(q, os.W_OK | os.X_OK):
+        raise InputError(target or p, flag, f"folder {q} is not writable")
+
+
+def safe_name(text: str, limit: int = 80) -> str:
+    """``text`` as a file-name part: letters, digits, ``-``, ``_`` and ``.`` only (no path
+    separators, no leading dots), at most ``limit`` characters; never empty."""
+    out = re.sub(r"[^A-Za-z0-9_.-]+", "_", str(text)).strip("._")[:limit]
+    return out or "_"

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, did_you_mean
-from .files import read_toml
+from .files import check_nesting, read_toml
+from .limits import MAX_EXTENDS
 from .params import PARAMS
 from .spec import ScenarioSpec
 
@@ -34,6 +35,9 @@ def parse_set(items: Iterable[str]) -> dict[str, Any]:
             out[key] = tomllib.loads(f"v = {text}")["v"]
         except tomllib.TOMLDecodeError:
             out[key] = text
+        except RecursionError:
+            raise InputError("--set", key, "value nested too deeply") from None
+        check_nesting(out[key], "--set")
     return out
 
 
@@ -73,6 +77,8 @@ def apply_overrides(data: dict[str, Any], overrides: Mapping[str, Any]) -> dict[
                                      f"{', '.join(node)}")
                 if last:
                     node[part] = value
+                elif parts[i + 1].startswith("[") and not isinstance(node.get(part), list):
+                    raise InputError("--set", key, "no such list item in the scenario")
                 else:
                     node = node.setdefault(part, {})
             else:
@@ -86,6 +92,9 @@ def load_raw(path: str | Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
     if p in _chain:
         cycle = " -> ".join(q.name for q in (*_chain, p))
         raise InputError(_chain[0], "extends", f"cycle in extends: {cycle}")
+    if len(_chain) >= MAX_EXTENDS:
+        raise InputError(_chain[0], "extends", f"a chain of more than {MAX_EXTENDS} files "
+                                               "extending one another")
     data = read_toml(p)
     parent = data.pop("extends", None)
     if parent is None:

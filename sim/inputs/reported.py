@@ -24,6 +24,7 @@ import numpy as np
 from ..errors import InputError, did_you_mean
 from ..records import CAUSES, COLUMNS, is_nobody
 from .files import read_csv
+from .limits import check_date
 from .scenario import Scenario
 
 REQUIRED = ("date", "place", "new_controller", "source")
@@ -89,10 +90,12 @@ class Reported:
 
 
 def parse_date(text: str, file: str | Path, field: str) -> dt.date:
+    """A date YYYY-MM-DD within the supported dates (sim.inputs.limits)."""
     try:
-        return dt.date.fromisoformat(text.strip())
+        date = dt.date.fromisoformat(text.strip())
     except ValueError:
         raise InputError(file, field, f"expected a date YYYY-MM-DD, got {text!r}") from None
+    return check_date(date, file, field)
 
 
 def _faction(name: str, scenario: Scenario, file: Path, field: str, *,

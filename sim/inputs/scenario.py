@@ -23,11 +23,15 @@ from ..errors import InputError, did_you_mean
 from ..records import is_nobody
 from .conditions import Condition
 from .conditions import parse as parse_condition
-from .files import validation_error
+from .files import check_nesting, validation_error
+from .limits import check_magnitudes, check_span
 from .overrides import apply_overrides, load_raw
-from .params import PARAMS, Params
+from .params import PARAMS, Params, coerce
 from .spec import ScenarioSpec
 from .theatre import Theatre, load_theatre
+
+#: A faction's own values of these parameters override the global ones (same bounds).
+DOCTRINE = ("attack_ratio", "hold_ratio", "garrison_share")
 
 
 def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
@@ -39,11 +43,13 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
     from_set: set[str] = set()
     if overrides:
         data = apply_overrides(data, overrides)
+        check_nesting(data, "--set")
         from_set = {k for k in overrides if k in PARAMS}
     try:
         spec = ScenarioSpec.model_validate(data)
-    except ValidationError as exc:
-        err = validation_error(exc, file)
+        check_limits(spec, file)
+    except (ValidationError, InputError) as exc:
+        err = validation_error(exc, file) if isinstance(exc, ValidationError) else exc
         if overrides and err.field in overrides:     # the bad value came from --set
             raise InputError("--set", err.field, err.message) from None
         raise err from None
@@ -51,6 +57,26 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
     shortened = isinstance(file_days, int) and spec.days < file_days
     return bind(spec, load_theatre(theatre_dir), file,
                 file_days=file_days if shortened else None, params_from_set=from_set)
+
+
+def check_limits(spec: ScenarioSpec, file: Path) -> None:
+    """Bounds beyond the schema (sim.inputs.limits): the run's first and last dates, finite
+    numbers of sane size, strengths; a faction's doctrine overrides within the bounds of the
+    parameter of the same name."""
+    check_span(spec.start, spec.days, file)
+    check_magnitudes(spec.model_dump(), file)
+    from matplotlib.colors import is_color_like  # here: only a check needs matplotlib
+    for name, f in spec.factions.items():
+        if not name.strip() or name != name.strip() or is_nobody(name):
+            raise InputError(file, f"factions.{name}", f"faction name {name!r} is empty, has "
+                             "spaces at its ends or means 'nobody' (none, nobody)")
+        if not is_color_like(f.colour):
+            raise InputError(file, f"factions.{name}.colour", f"not a colour: {f.colour!r} "
+                             "(use a name such as 'red' or '#d62728')")
+        for key in DOCTRINE:
+            value = getattr(f, key, None)
+            if value is not None:
+                coerce(key, value, file=file, field=f"factions.{name}.{key}")
 
 
 def resolve_theatre(name: str, scenario_file: Path) -> Path:
@@ -224,7 +250,7 @@ def bind(spec: ScenarioSpec, theatre: Theatre, file: Path,
     for k, e in enumerate(spec.events):
         if e.kind == "handover" and e.day == 0:
             ids = [town(t, f"events[{k}].towns") for t in e.towns]
-            if e.town:
+            if e.town is not None:
                 ids.append(town(e.town, f"events[{k}].town"))
             owner[ids] = faction(e.to, f"events[{k}].to")
 
@@ -294,7 +320,7 @@ def bind(spec: ScenarioSpec, theatre: Theatre, file: Path,
             faction(p.faction, f"phases[{k}].faction"), p.kind,
             tuple(town(t, f"phases[{k}].objectives") for t in p.objectives),
             p.start, end, p.commitment,
-            town(p.to, f"phases[{k}].to") if p.to else None,
+            town(p.to, f"phases[{k}].to") if p.to is not None else None,
             tuple(town(t, f"phases[{k}].line") for t in p.line),
             condition(p.when, f"phases[{k}].when"), p.duration)
         if p.start < spec.days:                    # left out when --days shortened the run
@@ -306,11 +332,11 @@ def bind(spec: ScenarioSpec, theatre: Theatre, file: Path,
             raise InputError(file, f"events[{k}].day",
                              f"day {e.day} is outside the run (days 0..{limit - 1})")
         towns = tuple(town(t, f"events[{k}].towns") for t in e.towns)
-        if e.town:
+        if e.town is not None:
             towns += (town(e.town, f"events[{k}].town"),)
         if e.region is not None:
             towns += region_towns(theatre, e.region, file, f"events[{k}].region")
-        fac = faction(e.faction, f"events[{k}].faction") if e.faction else None
+        fac = faction(e.faction, f"events[{k}].faction") if e.faction is not None else None
         to: int | None = None
         if e.kind == "handover":
             to = faction(e.to, f"events[{k}].to")

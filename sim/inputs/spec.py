@@ -17,9 +17,9 @@ EVENT_KINDS = ("reinforcement", "withdrawal", "handover", "support", "ceasefire"
 
 
 class Strict(BaseModel):
-    """Base: unknown keys are an error that lists the valid ones."""
+    """Base: unknown keys are an error that lists the valid ones; inf and nan are refused."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     @model_validator(mode="before")
     @classmethod

@@ -26,6 +26,7 @@ from shapely.geometry import LineString
 from ..errors import InputError, did_you_mean
 from .features import load_features, river_lines
 from .files import read_csv
+from .limits import MAX_NUMBER, MAX_ROAD_KM
 from .params import PARAMS
 from .roads import Roads
 
@@ -226,8 +227,9 @@ def _load_cached(d: Path, _stamp: tuple) -> Theatre:
         if kind not in KINDS:
             raise InputError(tpath, f"row {r}, column kind",
                              f"expected one of {', '.join(KINDS)}, got {kind!r}")
-        p = _number(tpath, r, "population", row.get("population", ""), lo=0, default=0.0)
-        v = _number(tpath, r, "value", row.get("value", ""), lo=0, default=-1.0)
+        p = _number(tpath, r, "population", row.get("population", ""), lo=0, hi=MAX_NUMBER,
+                    default=0.0)
+        v = _number(tpath, r, "value", row.get("value", ""), lo=0, hi=MAX_NUMBER, default=-1.0)
         f = _number(tpath, r, "fortification", row.get("fortification", ""), lo=0, hi=1,
                     default=KIND_FORT[kind])
         names.append(nm)
@@ -273,7 +275,7 @@ def _load_cached(d: Path, _stamp: tuple) -> Theatre:
             raise InputError(rpath, f"row {r}, column road",
                              f"expected one of {', '.join(ROAD_CLASSES)}, got {cls!r}")
         gc = float(haversine_km(lat[a], lon[a], lat[b], lon[b]))
-        length = _number(rpath, r, "km", row.get("km", ""), lo=0.01,
+        length = _number(rpath, r, "km", row.get("km", ""), lo=0.01, hi=MAX_ROAD_KM,
                          default=max(gc * DETOUR[cls], 0.1))
         cross = row.get("crossing", "").lower()
         if cross not in CROSSINGS:

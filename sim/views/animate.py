@@ -8,18 +8,17 @@ matplotlib's PillowWriter, and an MP4 too when ``ffmpeg`` is on the PATH.
 
 from __future__ import annotations
 
-import json
 import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 from matplotlib.animation import FFMpegWriter, FuncAnimation, PillowWriter
 from tqdm import tqdm
 
 from ..errors import InputError
+from ..inputs.files import read_csv, read_json
 from ..inputs.scenario import Scenario, load_scenario
 from .maps import _plt, draw_theatre, front_segments, legend_handles, map_figure
 
@@ -39,73 +38,95 @@ class RunFrames:
     changes: list[list[str]]         # per frame: "Town: old → new (cause)"
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    if not path.is_file():
-        raise InputError(path, "-", "file not found; expected the output of "
-                                    "`frontline run --out DIR`")
-    try:
-        return pd.read_csv(path, keep_default_na=False, dtype=str)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise InputError(path, "-", f"not a readable CSV file: {exc}") from None
+RUN_HINT = "expected the output of `frontline run --out DIR`"
+#: Frames an animation may have (a run lasts at most 3650 days).
+MAX_FRAMES = 3651
+FPS = (0.1, 50.0)     # GIF delays are whole hundredths of a second: 50 fps is the fastest
+
+
+def _meta(d: Path) -> tuple[Path, list[str] | None]:
+    """The scenario file and faction list of a run folder's meta.json, type-checked."""
+    meta_path = d / "meta.json"
+    if not meta_path.is_file():
+        raise InputError(meta_path, "-", f"file not found; {RUN_HINT}")
+    meta = read_json(meta_path, "a run's meta.json")
+    if not isinstance(meta, dict) or not meta.get("scenario_file"):
+        raise InputError(meta_path, "scenario_file", "missing; cannot find the theatre")
+    if not isinstance(meta["scenario_file"], str):
+        raise InputError(meta_path, "scenario_file", "expected a file name (a string), got "
+                         f"{meta['scenario_file']!r}")
+    factions = meta.get("factions")
+    if factions is not None and not (isinstance(factions, list) and factions
+                                     and all(isinstance(f, str) for f in factions)):
+        raise InputError(meta_path, "factions", f"expected a list of faction names, got "
+                                                f"{factions!r}")
+    return Path(meta["scenario_file"]), factions
 
 
 def load_frames(run_dir: str | Path) -> RunFrames:
-    """Read a run folder into frames (see :class:`RunFrames`)."""
+    """Read a run folder into frames (see :class:`RunFrames`); every file is checked (one
+    InputError naming the file and the field for anything unexpected)."""
     d = Path(run_dir)
     if not d.is_dir():
-        raise InputError(d, "-", "not a folder; expected the output of `frontline run --out DIR`")
+        raise InputError(d, "-", f"not a folder; {RUN_HINT}")
+    sc_file, factions = _meta(d)
     meta_path = d / "meta.json"
-    if not meta_path.is_file():
-        raise InputError(meta_path, "-", "file not found; expected the output of "
-                                         "`frontline run --out DIR`")
-    try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(meta_path, "-", f"not valid JSON: {exc}") from None
-    if not isinstance(meta, dict) or not meta.get("scenario_file"):
-        raise InputError(meta_path, "scenario_file", "missing; cannot find the theatre")
-    sc_file = Path(meta["scenario_file"])
     if not sc_file.is_file():
         raise InputError(meta_path, "scenario_file",
                          f"{sc_file} not found (the run was made elsewhere?)")
     sc = load_scenario(sc_file)
     th = sc.theatre
-    factions = list(meta.get("factions") or sc.factions)
+    if factions is not None and list(factions) != list(sc.factions):
+        raise InputError(meta_path, "factions", f"{factions} are not the factions of "
+                         f"{sc_file.name} ({', '.join(sc.factions)}); was the scenario changed?")
+    factions = list(sc.factions)
     spec = sc.spec.factions
-    colours = [spec[f].colour if f in spec else "#888888" for f in factions]
+    colours = [spec[f].colour for f in factions]
     index = {f: i for i, f in enumerate(factions)} | {"": -1}
 
-    control = _read_csv(d / "control.csv")
-    events = _read_csv(d / "events.csv")
-    missing = [t for t in th.names if t not in control.columns]
-    if "date" not in control.columns or missing:
-        raise InputError(d / "control.csv", missing[0] if missing else "date",
+    header, rows = read_csv(d / "control.csv", ("date",), allow_empty=True, extra_fields=False,
+                            what=f"control.csv ({RUN_HINT})")
+    missing = [t for t in th.names if t not in header]
+    if missing:
+        raise InputError(d / "control.csv", missing[0],
                          f"column missing; expected the towns of theatre {th.name}")
-    unknown = sorted(set(control[th.names].to_numpy().ravel()) - set(index))
-    if unknown:
-        raise InputError(d / "control.csv", "-", f"unknown controller {unknown[0]!r}; "
-                         f"expected one of {', '.join(factions)}")
-    ends = np.vectorize(index.__getitem__, otypes=[int])(control[list(th.names)].to_numpy())
-    for col in ("day", "place", "new_controller", "previous_controller", "cause"):
-        if col not in events.columns:
-            raise InputError(d / "events.csv", col, "column missing")
-    days = len(control)
-    start = np.array(ends[0]) if days else np.array(
-        [index.get(c, -1) for c in th.names])
+    if len(rows) >= MAX_FRAMES:
+        raise InputError(d / "control.csv", "-", f"{len(rows):,} days; at most "
+                                                 f"{MAX_FRAMES - 1:,}")
+    ends = np.full((len(rows), th.n), -1, dtype=np.int64)
+    for k, (line, row) in enumerate(rows):
+        for t, town in enumerate(th.names):
+            c = row.get(town, "")
+            if c not in index:
+                raise InputError(d / "control.csv", f"row {line}, column {town}",
+                                 f"unknown controller {c!r}; expected one of "
+                                 f"{', '.join(factions)} or empty")
+            ends[k, t] = index[c]
+    _, events = read_csv(d / "events.csv", ("day", "place", "new_controller",
+                                            "previous_controller", "cause"),
+                         allow_empty=True, extra_fields=False,
+                         what=f"events.csv ({RUN_HINT})")
+    days = len(rows)
+    start = np.array(ends[0]) if days else np.array([index.get(c, -1) for c in th.controller])
     changes: list[list[str]] = [[] for _ in range(days + 1)]
     seen_day0: set[str] = set()
-    for row in events.itertuples(index=False):
-        day = int(row.day)
+    for line, row in events:
+        try:
+            day = int(row["day"])
+        except ValueError:
+            raise InputError(d / "events.csv", f"row {line}, column day",
+                             f"expected a whole day number, got {row['day']!r}") from None
         if not 0 <= day < days:
             continue
-        if day == 0 and row.place not in seen_day0:     # undo day-0 changes: the start
-            seen_day0.add(row.place)
-            t = th.find(row.place)
+        if day == 0 and row["place"] not in seen_day0:     # undo day-0 changes: the start
+            seen_day0.add(row["place"])
+            t = th.find(row["place"])
             if t is not None:
-                start[t] = index.get(row.previous_controller, -1)
-        prev = row.previous_controller or "-"
-        changes[day + 1].append(f"{row.place}: {prev} → {row.new_controller} ({row.cause})")
-    dates = [sc.start.isoformat(), *control["date"].tolist()]
+                start[t] = index.get(row["previous_controller"], -1)
+        prev = row["previous_controller"] or "-"
+        changes[day + 1].append(f"{row['place']}: {prev} → {row['new_controller']} "
+                                f"({row['cause']})")
+    dates = [sc.start.isoformat(), *(row["date"] for _, row in rows)]
     owner = np.vstack([start[None, :], ends]) if days else start[None, :]
     return RunFrames(sc, factions, colours, dates, owner, changes)
 
@@ -157,8 +178,9 @@ def animate(run_dir: str | Path, out: str | Path | None = None, fps: float = 1.5
     """Write ``RUN_DIR/animation.gif`` (or ``out``; an MP4 beside it when ffmpeg exists) and
     return the GIF's path. One frame for the start and one per day; the last is held. A
     progress bar (tqdm, on stderr) counts the frames written."""
-    if not fps > 0:
-        raise InputError("command line", "--fps", f"expected a positive number, got {fps}")
+    if not FPS[0] <= fps <= FPS[1]:
+        raise InputError("command line", "--fps", f"expected {FPS[0]:g}..{FPS[1]:g} frames "
+                                                  f"per second, got {fps}")
     fr = load_frames(run_dir)
     gif = Path(out) if out else Path(run_dir) / "animation.gif"
     if gif.suffix.lower() != ".gif":

@@ -1,0 +1,140 @@
+"""The batch driver: run an experiment's missing runs on an executor and write them through
+the store (sim.analysis.store) as they finish.
+
+Order of work (each step atomic, see the store's docstring for why every crash point
+resumes without redoing a finished run):
+
+1. lock the folder and check it is ours; refuse results of another experiment or code;
+2. if the manifest says complete and the tables match their checksums: done; finish the
+   clean-up a kill may have interrupted;
+3. recover: keep the recorded chunks that match their checksums, redo the rest;
+4. run the missing runs chunk by chunk, recording each chunk; save the manifest every 2 s;
+5. when every run is done: consolidate the tables, write the manifest ``complete`` with
+   their checksums, then delete the parts.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from tqdm import tqdm
+
+from ..errors import InputError
+from ..provenance import code_fingerprint, versions
+from .batch import run_chunk
+from .executors import Executor
+from .store import Store
+from .tables import tables
+
+if TYPE_CHECKING:
+    from .experiments import Experiment
+
+
+def _chunk_size(n: int, workers: int) -> int:
+    """About eight tasks per worker, between 1 and 25 runs (~0.6 s) per task."""
+    return max(1, min(25, -(-n // (8 * max(workers, 1)))))
+
+
+def refuse_mixing(out: Path, old: dict[str, Any], digest: str) -> None:
+    code = code_fingerprint()
+    if old.get("code") != code:
+        raise InputError(out, "manifest.json", "these results were made by different model "
+                         f"code (fingerprint {old.get('code')}, now {code}); choose "
+                         "another --out or delete the folder")
+    if old.get("spec_hash") != digest:
+        raise InputError(out, "manifest.json", "this folder holds results of a different "
+                         f"experiment (spec hash {old.get('spec_hash')}, this one {digest}); "
+                         "choose another --out or delete the folder")
+
+
+def execute(exp: Experiment, ex: Executor, progress: bool = True,
+            announce: str | None = None, store: Store | None = None) -> dict[str, Any]:
+    """Run the runs of ``exp`` missing under ``exp.out`` on ``ex``; write results as they
+    come, keep ``manifest.json`` current, consolidate when all are done. ``announce`` is
+    printed (stderr) once the folder is locked and checked. ``store``: the folder already
+    opened (locked) by the caller; otherwise it is opened and closed here."""
+    if store is None:
+        with Store(exp.out) as opened:
+            return execute(exp, ex, progress, announce, opened)
+    out = exp.out
+    digest = exp.digest()
+    old = store.manifest
+    if old is not None:
+        refuse_mixing(out, old, digest)
+    if announce:
+        print(announce, file=sys.stderr)
+    if old is not None and old.get("status") == "complete" and store.tables_intact():
+        store.cleanup()
+        print(f"{exp.name}: all {exp.n_runs} runs already done -> {out}", file=sys.stderr)
+        return old
+    return _run(exp, ex, store, digest, progress)
+
+
+def _run(exp: Experiment, ex: Executor, store: Store, digest: str,
+         progress: bool) -> dict[str, Any]:
+    out = exp.out
+    total = exp.n_runs
+    status = np.array(["pending"] * total, dtype=object)
+    manifest: dict[str, Any] = {
+        "experiment": exp.name, "file": str(Path(exp.file).resolve()), "spec": exp.raw,
+        "spec_hash": digest, "code": code_fingerprint(),
+        "scenario_file": str(exp.scenario_file), "scenario": exp.scenario.name,
+        "runs_total": total, "metrics": exp.metrics.names, "parameters": exp.names,
+        "versions": versions(), "backend": ex.describe()}
+
+    def save(state: str, **extra: Any) -> None:
+        manifest.update(status=state, runs_done=int((status == "done").sum()),
+                        chunks=len(store.chunks), **extra,
+                        run_status={str(i): s for i, s in enumerate(status)})
+        store.save(manifest)
+
+    if store.manifest is None:        # a new folder: the manifest first (it makes it ours)
+        save("running")
+    done = {i for i in store.recover() if i < total}
+    missing = [i for i in range(total) if i not in done]
+    status[sorted(done)] = "done"
+    save("running")
+    plan = exp.plan()
+    chunk = exp.spec.chunk or _chunk_size(len(missing), ex.workers)
+    bar = tqdm(total=total, initial=len(done), unit="run", file=sys.stderr, smoothing=0.05,
+               disable=not (progress and sys.stderr.isatty()), dynamic_ncols=True)
+    t0 = last = time.perf_counter()
+    new = 0
+    try:
+        for _i, res in ex.as_completed(run_chunk, exp.tasks(missing, chunk)):
+            for run_id, file, field, message in res["errors"]:
+                status[run_id] = f"failed: {field}: {message}"
+                if file != "<model>":
+                    save("failed")
+                    raise InputError(file, field, message)
+            if len(res["ids"]):
+                store.write_chunk(tables(exp.scenario, exp.metrics, exp.spec, res, plan))
+                status[res["ids"]] = "done"
+            new += len(res["ids"])
+            bar.update(len(res["ids"]) + len(res["errors"]))
+            if time.perf_counter() - last > 2.0:
+                save("running")
+                last = time.perf_counter()
+    except KeyboardInterrupt:
+        save("interrupted")
+        raise
+    finally:
+        bar.close()
+    secs = time.perf_counter() - t0
+    failed = int(sum(str(s).startswith("failed") for s in status))
+    manifest.update(seconds=round(secs, 3), runs_per_second=round(new / secs, 2) if secs else 0)
+    if failed:
+        save("failed")
+    else:
+        sums = store.consolidate()
+        save("complete", tables=sums)
+        store.cleanup()
+    print(f"{exp.name}: {new} runs in {secs:.1f} s ({new / max(secs, 1e-9):.1f} runs/s, "
+          f"{ex.describe()}); {total - failed - len(missing) + new} of {total} done"
+          f"{f', {failed} failed (see manifest.json)' if failed else ''} -> {out}",
+          file=sys.stderr)
+    return manifest

@@ -1,0 +1,64 @@
+"""`frontline nowcast SPEC --date D [--days N]`: assimilate the reports up to D, then write
+the ensemble's probability-of-control map (now and after N days) and the capture-day
+distribution of the likely changes of the next N days (CSV + PNG)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .args import executor, executor_options, int_arg
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("spec", type=Path, help="calibration TOML (priors, filter)")
+    parser.add_argument("--date", required=True, metavar="D",
+                        help="now: reports dated up to here are assimilated")
+    parser.add_argument("--days", type=int_arg("--days", 1, 365), default=3, metavar="N",
+                        help="days ahead (default 3)")
+    parser.add_argument("--members", type=int_arg("--members", 2), metavar="N",
+                        help="ensemble members (default: the spec's [assimilation] members)")
+    executor_options(parser)
+    parser.add_argument("--out", type=Path, help="output folder (default: "
+                        "calibration/nowcast/<spec>_<D> beside the spec)")
+    parser.add_argument("--quiet", action="store_true", help="no per-day progress")
+
+
+def run(args: argparse.Namespace) -> int:
+    # imported here, not at the top: keeps `frontline --help` and bad flags fast
+    from ..analysis.nowcast import nowcast
+    from ..inputs.calibration_spec import load_spec
+    from ..inputs.files import check_out_dir
+    from ..inputs.reported import parse_date
+    from ..views.fits import save_figure
+    from ..views.forecast_plots import plot_capture_days, plot_probability_map
+    from .forecast import stamp, with_members
+    spec = with_members(load_spec(args.spec), args.members)
+    date = parse_date(args.date, "command line", "--date")
+    out = check_out_dir(args.out or spec.file.parent / "nowcast" / f"{spec.file.stem}_{date}")
+    progress = None if args.quiet else (lambda m: print(m, file=sys.stderr, flush=True))
+    with executor(args) as (mapper, described):
+        print(f"nowcast for {date} + {args.days} days ({spec.assimilation.members} members; "
+              f"{described})", file=sys.stderr)
+        nc = nowcast(spec, date, args.days, mapper=mapper, progress=progress)
+    s, sc = nc.setup, nc.setup.scenario
+    out.mkdir(parents=True, exist_ok=True)
+    stamp(nc.control, s).round(4).to_csv(out / "control.csv", index=False)
+    stamp(nc.changes, s).round(4).to_csv(out / "changes.csv", index=False)
+    colours = [f.colour for f in sc.spec.factions.values()]
+    files = [out / "control.csv", out / "changes.csv"]
+    for tag, p, day in (("now", nc.probs_now, s.origin), ("end", nc.probs_end, s.horizon)):
+        head = f"{s.header}; map at the end of day {day}, {sc.date(day)}"
+        files.append(save_figure(plot_probability_map(sc.theatre, p, sc.factions, colours,
+                                                      head), out / f"control_{tag}.png"))
+    if len(nc.changes):
+        files.append(save_figure(plot_capture_days(nc.changes, s.header), out / "changes.png"))
+    print(f"{s.header}\n{s.left_out_line}")
+    print(f"likely changes in the next {args.days} days (share of members; median date):")
+    for r in nc.changes.head(20).itertuples():
+        print(f"  {r.place:24} -> {r.new_controller:10} {r.probability:5.0%}  {r.median_date}")
+    if not len(nc.changes):
+        print("  none in 5% or more of the members")
+    print("wrote " + ", ".join(str(f) for f in files))
+    return 0

@@ -1,0 +1,86 @@
+"""Scores against hand-computed cases: CRPS, capped and uncapped MAE, PIT, spread-to-error,
+Brier, log score, right controller, reliability and PIT tables."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from sim.analysis import scores as S
+
+INF = np.inf
+
+
+def test_crps_by_hand():
+    # members 1, 2, 5; reported day 3: E|X-y| = 5/3, E|X-X'|/2 = 8/9 -> 7/9
+    assert S.crps(np.array([[1.0], [2.0], [5.0]]), np.array([3.0]), 10) \
+        == pytest.approx([7 / 9])
+    # one member: the absolute error (a deterministic baseline)
+    assert S.crps(np.array([[4.0, 2.0]]), np.array([1.0, 2.0]), 10) == pytest.approx([3, 0])
+    # never = horizon + 1
+    assert S.crps(np.array([[INF]]), np.array([3.0]), 5) == pytest.approx([3.0])
+
+
+def test_mae_capped_and_uncapped_by_hand():
+    days = np.array([[1.0, INF, 9.0], [2.0, INF, 9.0], [INF, 1.0, 9.0]])
+    obs = np.array([5.0, 4.0, 2.0])
+    capped, uncapped = S.abs_errors(days, obs, horizon=10, cap=6.0)
+    # medians (never ranks last): 2, never, 9
+    assert capped.tolist() == [3.0, 6.0, 6.0]
+    assert uncapped.tolist() == [3.0, 11.0 - 4.0, 7.0]
+
+
+def test_pit_by_hand():
+    days = np.array([[1.0], [2.0], [3.0], [4.0]])
+    rng = np.random.default_rng(0)
+    assert S.pit(days, np.array([2.5]), 10, rng) == pytest.approx([0.5])
+    assert S.pit(days, np.array([0.0]), 10, rng) == pytest.approx([0.0])
+    assert S.pit(days, np.array([9.0]), 10, rng) == pytest.approx([1.0])
+    v = S.pit(np.repeat(days, 1, axis=1), np.full(1, 2.0), 10, np.random.default_rng(1))
+    assert 0.25 <= v[0] <= 0.5                         # F(1) = .25 .. F(2) = .5
+
+
+def test_pit_of_a_calibrated_forecast_is_flat():
+    rng = np.random.default_rng(3)
+    days = rng.integers(0, 10, size=(200, 3000)).astype(float)
+    obs = rng.integers(0, 10, size=3000).astype(float)
+    assert S.pit_flatness(S.pit(days, obs, 20, rng), bins=5) > 0.01
+    assert S.pit_flatness(np.full(500, 0.05), bins=5) < 1e-6
+
+
+def test_spread_error_by_hand():
+    days = np.array([[0.0, 4.0], [2.0, 6.0]])          # N = 2, E = 2
+    obs = np.array([0.0, 5.0])
+    got = S.spread_error(days, obs, 10)
+    # variances (ddof 1) 2 and 2; spread sqrt(3/2 * 2); ensemble means 1 and 5 -> RMSE sqrt(1/2)
+    assert got["spread"] == pytest.approx(math.sqrt(3.0))
+    assert got["rmse"] == pytest.approx(math.sqrt(0.5))
+    assert got["spread_error"] == pytest.approx(math.sqrt(3.0) / math.sqrt(0.5))
+    assert math.isnan(S.spread_error(days[:1], obs, 10)["spread_error"])
+
+
+def test_brier_log_right_by_hand():
+    probs = np.array([[0.7, 0.2, 0.1], [0.0, 0.5, 0.5]])   # 2 factions + nobody
+    truth = np.array([0, -1])
+    assert S.brier(probs, truth) == pytest.approx([0.09 + 0.04 + 0.01, 0 + 0.25 + 0.25])
+    assert S.log_score(probs, truth, 0.01) == pytest.approx([-math.log(0.7), -math.log(0.5)])
+    assert S.log_score(probs, np.array([2 - 2, 0]), 0.01)[1] == pytest.approx(-math.log(0.01))
+    assert S.right(probs, truth).tolist() == [True, False]   # tie: the first faction
+    one = S.onehot(np.array([1, -1]), 2)
+    assert one.tolist() == [[0, 1, 0], [0, 0, 1]]
+    assert S.brier(one, np.array([0, -1])).tolist() == [2.0, 0.0]
+
+
+def test_controller_probs_and_reliability():
+    control = np.array([[0, 1], [0, -1], [1, -1], [0, -1]])  # 4 members, 2 places
+    p = S.controller_probs(control, 2)
+    assert p.tolist() == [[0.75, 0.25, 0.0], [0.0, 0.25, 0.75]]
+    rel = S.reliability_table(p, np.array([0, -1]), bins=4)
+    assert rel["count"].sum() == 6
+    top = rel.iloc[-1]                                   # the 0.75 bin: both came true
+    assert top["count"] == 2 and top.observed == 1.0 and top.mean_forecast == 0.75
+    pit = S.pit_table(np.array([0.05, 0.15, 0.95]), bins=10)
+    assert pit["count"].tolist() == [1, 1, 0, 0, 0, 0, 0, 0, 0, 1]
+    assert pit.expected.iloc[0] == pytest.approx(0.3)
