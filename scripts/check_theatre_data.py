@@ -1,175 +1,233 @@
 #!/usr/bin/env python3
-"""Check a theatre folder's towns.csv and roads.csv for common data errors.
+"""Check any theatre folder (towns.csv, roads.csv) and its reported changes for data errors.
 
-Usage: python3 scripts/check_theatre_data.py [THEATRE_DIR]
-(default: scenarios/theatres/nw_syria). Standard library only.
-Prints every problem found, then counts per governorate and per controller;
-exits 1 if there were problems, 0 otherwise.
+Usage:
+    python scripts/check_theatre_data.py THEATRE_DIR [--reported CSV ...] [--bbox S,N,W,E]
+    python scripts/check_theatre_data.py --all
+
+``--all`` checks every folder of ``scenarios/theatres`` with the reported files that the
+calibration specs of ``calibration/*.toml`` name for it (a theatre without a spec, such as
+the fictional Riverland, is checked without one).
+
+The files are read with the project's own readers (sim.inputs.theatre.load_theatre, which
+rejects duplicate names, unknown road ends, bad kinds, numbers and crossings with a one-line
+error; sim.inputs.reported.read_rows), then checked for what a reader cannot see:
+- the road graph is connected;
+- every place lies inside the theatre's bounding box: given with ``--bbox``, or derived from
+  the places themselves (the box around every place whose nearest other place lies within
+  ``--isolation-km``, default the larger of 100 km and 5 x the median nearest-neighbour
+  distance, widened by ``--margin`` degrees): a place far from all others is a typo; an
+  off-map place (a rear area beyond the map's edge) may lie ``--offmap-margin`` further out;
+- road km within 0.9-2.5 x the great-circle distance of its ends (blank km are derived as
+  1.1 or 1.2 x and pass);
+- off-map places have a controller (they are someone's rear);
+- every reported place is a place of the theatre, and not an off-map one;
+- the controller chains: reports in date order (file order within a date), starting from the
+  controller column: a report must change the holder, and its ``previous_controller``, when
+  given, must be the holder per the earlier reports; dates, causes and sources are valid;
+  no report is repeated.
+Prints every problem, then a summary; exits 1 if there were problems, 0 otherwise.
 """
+
 from __future__ import annotations
 
-import csv
-import math
+import argparse
+import datetime as dt
 import sys
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 
-LAT_RANGE = (32.0, 37.5)
-LON_RANGE = (35.0, 39.5)
-RATIO_RANGE = (0.95, 2.0)
-KINDS = {"city", "town", "village", "airbase", "base", "crossing"}
-CONTROLLERS = {"government", "opposition", "sna", "sdf"}
-TOWN_COLUMNS = ["name", "alt_names", "lat", "lon", "kind", "population",
-                "controller", "fortification", "governorate", "source"]
-# Rough bounding boxes (lat_min, lat_max, lon_min, lon_max) per governorate.
-GOV_BOXES = {
-    "Idlib": (35.40, 36.35, 36.15, 37.25),
-    "Aleppo": (35.55, 36.85, 36.45, 38.65),
-    "Hama": (34.85, 35.65, 36.15, 38.05),
-    "Homs": (33.70, 35.10, 36.30, 41.00),
-    "Rif Dimashq": (32.90, 34.50, 35.80, 38.00),
-    "Damascus": (33.40, 33.60, 36.20, 36.40),
-}
+import numpy as np
+import scipy.sparse as sp
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))   # run from a checkout without installing
+
+from sim.errors import InputError  # noqa: E402
+from sim.inputs.files import read_toml  # noqa: E402
+from sim.inputs.overrides import load_raw  # noqa: E402
+from sim.inputs.reported import read_rows  # noqa: E402
+from sim.inputs.scenario import resolve_theatre  # noqa: E402
+from sim.inputs.theatre import Theatre, haversine_km, load_theatre  # noqa: E402
+from sim.records import CAUSES, is_nobody  # noqa: E402
+
+KM_RATIO = (0.9, 2.5)
 
 
-def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Haversine distance on a sphere of radius 6371.0088 km."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0088 * math.asin(math.sqrt(h))
+def derived_bbox(th: Theatre, isolation_km: float | None = None,
+                 margin: float = 0.25) -> tuple[float, float, float, float]:
+    """(south, north, west, east): the box around every place that has another place within
+    ``isolation_km``, widened by ``margin`` degrees."""
+    if th.n < 2:
+        return (th.lat.min() - margin, th.lat.max() + margin, th.lon.min() - margin,
+                th.lon.max() + margin)
+    d = haversine_km(th.lat[:, None], th.lon[:, None], th.lat[None, :], th.lon[None, :])
+    np.fill_diagonal(d, np.inf)
+    nearest = d.min(axis=1)
+    limit = isolation_km or max(100.0, 5.0 * float(np.median(nearest)))
+    ok = nearest <= limit
+    if not ok.any():
+        ok[:] = True
+    return (float(th.lat[ok].min() - margin), float(th.lat[ok].max() + margin),
+            float(th.lon[ok].min() - margin), float(th.lon[ok].max() + margin))
 
 
-def check(folder: Path) -> list[str]:
-    problems: list[str] = []
-    towns_path, roads_path = folder / "towns.csv", folder / "roads.csv"
-    with towns_path.open(newline="", encoding="utf-8") as f:
-        reader = csv.DictReader(f)
-        if reader.fieldnames != TOWN_COLUMNS:
-            problems.append(f"towns.csv: columns {reader.fieldnames} != {TOWN_COLUMNS}")
-        towns = list(reader)
-
-    key_owner: dict[str, str] = {}   # lower-cased name/alt name -> town name
-    pos: dict[str, tuple[float, float]] = {}
-    for i, t in enumerate(towns, start=2):
-        name = t["name"].strip()
-        where = f"towns.csv:{i} ({name})"
-        keys = [name] + [a.strip() for a in (t.get("alt_names") or "").split(";") if a.strip()]
-        for raw in (t.get("alt_names") or "").split(";"):
-            if raw.strip().endswith("?"):
-                problems.append(f"{where}: alt name {raw.strip()!r} has a trailing '?'")
-        seen_here: set[str] = set()
-        for k in keys:
-            lk = k.lower()
-            if lk in seen_here:
-                problems.append(f"{where}: name/alt name {k!r} repeated in the row")
-                continue
-            seen_here.add(lk)
-            if lk in key_owner:
-                problems.append(f"{where}: name/alt name {k!r} also used by {key_owner[lk]!r}")
-            else:
-                key_owner[lk] = name
-        try:
-            lat, lon = float(t["lat"]), float(t["lon"])
-        except ValueError:
-            problems.append(f"{where}: bad coordinates {t['lat']!r},{t['lon']!r}")
-            continue
-        pos[name] = (lat, lon)
-        if not (LAT_RANGE[0] <= lat <= LAT_RANGE[1] and LON_RANGE[0] <= lon <= LON_RANGE[1]):
-            problems.append(f"{where}: coordinates {lat},{lon} outside {LAT_RANGE}N/{LON_RANGE}E")
-        box = GOV_BOXES.get(t.get("governorate", ""))
-        if box is None:
-            problems.append(f"{where}: unknown governorate {t.get('governorate')!r}")
-        elif not (box[0] <= lat <= box[1] and box[2] <= lon <= box[3]):
-            problems.append(f"{where}: {lat},{lon} outside the rough box of {t['governorate']}")
-        if t.get("kind") not in KINDS:
-            problems.append(f"{where}: kind {t.get('kind')!r} not in {sorted(KINDS)}")
-        if t.get("controller") not in CONTROLLERS:
-            problems.append(f"{where}: controller {t.get('controller')!r} "
-                            f"not in {sorted(CONTROLLERS)}")
-        pop = (t.get("population") or "").strip()
-        if pop and (not pop.isdigit()):
-            problems.append(f"{where}: population {pop!r} is not a non-negative integer")
-        fort = (t.get("fortification") or "").strip()
-        if fort:
-            try:
-                if not 0.0 <= float(fort) <= 1.0:
-                    raise ValueError
-            except ValueError:
-                problems.append(f"{where}: fortification {fort!r} not in 0..1")
-
-    with roads_path.open(newline="", encoding="utf-8") as f:
-        roads = list(csv.DictReader(f))
-    adj: dict[str, set[str]] = defaultdict(set)
-    edges: set[frozenset[str]] = set()
-    for i, r in enumerate(roads, start=2):
-        where = f"roads.csv:{i}"
-        ends = []
-        for col in ("a", "b"):
-            owner = key_owner.get(r[col].strip().lower())
-            if owner is None:
-                problems.append(f"{where}: unknown endpoint {r[col]!r}")
-            ends.append(owner)
-        if None in ends:
-            continue
-        a, b = ends
-        if a == b:
-            problems.append(f"{where}: self-loop at {a!r}")
-            continue
-        e = frozenset((a, b))
-        if e in edges:
-            problems.append(f"{where}: duplicate edge {a!r} - {b!r}")
-        edges.add(e)
-        adj[a].add(b)
-        adj[b].add(a)
-        if r.get("road") not in ("highway", "other"):
-            problems.append(f"{where}: road {r.get('road')!r} not highway/other")
-        km = (r.get("km") or "").strip()
-        if km:
-            gc = great_circle_km(*pos[a], *pos[b])
-            ratio = float(km) / gc if gc > 0 else float("inf")
-            if not RATIO_RANGE[0] <= ratio <= RATIO_RANGE[1]:
-                problems.append(f"{where}: km {km} / great-circle {gc:.1f} = {ratio:.2f} "
-                                f"outside {RATIO_RANGE}")
-
-    # Connected components over all towns.
-    unseen = set(pos)
-    components = []
-    while unseen:
-        start = unseen.pop()
-        comp, stack = {start}, [start]
-        while stack:
-            for n in adj[stack.pop()]:
-                if n in unseen:
-                    unseen.discard(n)
-                    comp.add(n)
-                    stack.append(n)
-        components.append(comp)
-    if len(components) > 1:
-        components.sort(key=len, reverse=True)
-        for comp in components[1:]:
-            problems.append(f"roads.csv: disconnected component {sorted(comp)}")
-
-    for p in problems:
-        print("PROBLEM:", p)
-    print(f"{len(towns)} places, {len(edges)} roads, {len(components)} component(s), "
-          f"{len(problems)} problem(s)")
-    for label, col in (("governorate", "governorate"), ("controller", "controller"),
-                       ("kind", "kind")):
-        counts = Counter(t.get(col, "") for t in towns)
-        print(f"per {label}: " + ", ".join(f"{k}={v}" for k, v in sorted(counts.items())))
-    longest = sorted(((great_circle_km(*pos[a], *pos[b]), a, b) for a, b in map(tuple, edges)),
-                     reverse=True)[:5]
-    print("longest links (great-circle km): "
-          + "; ".join(f"{a}-{b} {d:.0f}" for d, a, b in longest))
+def check_theatre(th: Theatre, bbox: tuple[float, float, float, float],
+                  offmap_margin: float = 1.5) -> list[str]:
+    """Problems of a loaded theatre: graph, coordinates, road lengths, off-map holders."""
+    problems = []
+    ncomp, labels = sp.csgraph.connected_components(th.roads().km_graph, directed=False)
+    if ncomp > 1:
+        main = np.argmax(np.bincount(labels))
+        for c in range(ncomp):
+            if c != main:
+                part = [th.names[i] for i in np.flatnonzero(labels == c)]
+                problems.append(f"roads.csv: cut off from the rest of the road graph: "
+                                f"{', '.join(part[:8])}{' ...' if len(part) > 8 else ''}")
+    for i in range(th.n):
+        s, n, w, e = np.array(bbox) + (0 if th.onmap[i] else
+                                       np.array([-1, 1, -1, 1]) * offmap_margin)
+        if not (s <= th.lat[i] <= n and w <= th.lon[i] <= e):
+            problems.append(f"towns.csv: row {th.lines[i]} ({th.names[i]}): {th.lat[i]:.4f}, "
+                            f"{th.lon[i]:.4f} outside the bounding box lat {s:.2f}..{n:.2f}, "
+                            f"lon {w:.2f}..{e:.2f}")
+        if not th.onmap[i] and is_nobody(th.controller[i]):
+            problems.append(f"towns.csv: row {th.lines[i]} ({th.names[i]}): an off-map place "
+                            "without a controller (whose rear is it?)")
+    a, b = th.edges[:, 0], th.edges[:, 1]
+    gc = haversine_km(th.lat[a], th.lon[a], th.lat[b], th.lon[b])
+    for k in range(len(th.edges)):
+        ends = f"{th.names[a[k]]} - {th.names[b[k]]}"
+        if gc[k] <= 0:
+            problems.append(f"roads.csv: {ends}: both ends have the same coordinates")
+        elif not KM_RATIO[0] <= th.km[k] / gc[k] <= KM_RATIO[1]:
+            problems.append(f"roads.csv: {ends}: {th.km[k]:.1f} km is {th.km[k] / gc[k]:.2f} x "
+                            f"the great-circle {gc[k]:.1f} km (expected {KM_RATIO[0]}-"
+                            f"{KM_RATIO[1]} x)")
     return problems
 
 
-def main(argv: list[str]) -> int:
-    root = Path(__file__).resolve().parent.parent
-    folder = Path(argv[1]) if len(argv) > 1 else root / "scenarios" / "theatres" / "nw_syria"
-    return 1 if check(folder) else 0
+def check_reported(th: Theatre, path: Path) -> list[str]:
+    """Problems of a reported file against the theatre: places, dates, causes, sources, and
+    the chain of controllers from the theatre's controller column."""
+    try:
+        _, rows = read_rows(path)
+    except InputError as exc:
+        return [str(exc)]
+    problems, parsed = [], []
+    name = path.name
+    seen: set[tuple[str, int, str]] = set()
+    for line, row in rows:
+        where = f"{name}: row {line}"
+        try:
+            date = dt.date.fromisoformat(row["date"])
+        except ValueError:
+            problems.append(f"{where}: date {row['date']!r} is not YYYY-MM-DD")
+            continue
+        town = th.find(row["place"])
+        if town is None:
+            problems.append(f"{where}: place {row['place']!r} is not in the theatre"
+                            f"{th.suggest(row['place'])}")
+            continue
+        if not th.onmap[town]:
+            problems.append(f"{where}: {th.names[town]!r} is off-map (never changes hands)")
+        new = row["new_controller"]
+        if is_nobody(new):
+            problems.append(f"{where}: empty new_controller")
+        if row.get("cause", "") not in ("", *CAUSES):
+            problems.append(f"{where}: cause {row['cause']!r} not one of {', '.join(CAUSES)}")
+        if not row.get("source"):
+            problems.append(f"{where}: empty source")
+        key = (row["date"], town, new)
+        if key in seen:
+            problems.append(f"{where}: repeats an earlier report ({row['date']}, "
+                            f"{th.names[town]}, {new})")
+        seen.add(key)
+        parsed.append((date, line, town, new, row.get("previous_controller", "")))
+    holder = {i: ("" if is_nobody(c) else c) for i, c in enumerate(th.controller)}
+    since: dict[int, str] = {}
+    for _date, line, town, new, prev in sorted(parsed, key=lambda r: (r[0], r[1])):
+        cur = holder[town]
+        per = since.get(town, "towns.csv")
+        if new == cur:
+            problems.append(f"{name}: row {line}: {th.names[town]!r} is already held by "
+                            f"{new!r} (per {per})")
+        if prev and not is_nobody(prev) and prev != cur:
+            problems.append(f"{name}: row {line}: previous_controller {prev!r}, but "
+                            f"{th.names[town]!r} is held by {cur or 'nobody'!r} (per {per})")
+        holder[town] = new
+        since[town] = f"row {line}"
+    return problems
+
+
+def check(folder: Path, reported: list[Path], bbox=None, isolation_km=None,
+          margin: float = 0.25, offmap_margin: float = 1.5, out=print) -> list[str]:
+    """Check one theatre folder and its reported files; print problems and a summary."""
+    try:
+        th = load_theatre(folder)
+    except InputError as exc:
+        out(f"PROBLEM: {exc}")
+        return [str(exc)]
+    box = bbox or derived_bbox(th, isolation_km, margin)
+    problems = check_theatre(th, box, offmap_margin)
+    for path in reported:
+        problems += check_reported(th, path)
+    for p in problems:
+        out(f"PROBLEM: {p}")
+    kinds = Counter(th.kind)
+    ctrl = Counter(c or "nobody" for c in th.controller)
+    out(f"{folder}: {th.n} places ({int(th.onmap.sum())} on the map), {len(th.edges)} roads; "
+        f"bounding box lat {box[0]:.2f}..{box[1]:.2f}, lon {box[2]:.2f}..{box[3]:.2f}; "
+        f"reported: {', '.join(str(p) for p in reported) or 'none'}; {len(problems)} problem(s)")
+    out("  kinds: " + ", ".join(f"{k}={v}" for k, v in sorted(kinds.items()))
+        + "; controllers: " + ", ".join(f"{k}={v}" for k, v in sorted(ctrl.items())))
+    return problems
+
+
+def library(root: Path = ROOT) -> dict[Path, list[Path]]:
+    """Every theatre folder of the library -> the reported files its calibration specs name."""
+    out: dict[Path, list[Path]] = {d.resolve(): [] for d in
+                                   sorted((root / "scenarios" / "theatres").iterdir())
+                                   if (d / "towns.csv").is_file()}
+    for spec_file in sorted((root / "calibration").glob("*.toml")):
+        spec = read_toml(spec_file)          # only the two paths: the fit bounds do not matter
+        if not {"scenario", "reported"} <= set(spec):
+            continue                         # not a calibration spec (an ACLED actor map)
+        raw = load_raw(spec_file.parent / spec["scenario"])
+        base = Path(raw.get("__theatre_base__", raw["__file__"]))
+        folder = resolve_theatre(raw["theatre"], base).resolve()
+        rep = (spec_file.parent / spec["reported"]).resolve()
+        if rep not in out.setdefault(folder, []):
+            out[folder].append(rep)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("theatre", nargs="?", help="theatre folder (towns.csv, roads.csv)")
+    ap.add_argument("--reported", action="append", default=[], help="reported changes CSV")
+    ap.add_argument("--all", action="store_true", help="every theatre of the library")
+    ap.add_argument("--bbox", help="S,N,W,E in degrees (default: derived from the places)")
+    ap.add_argument("--isolation-km", type=float, default=None)
+    ap.add_argument("--margin", type=float, default=0.25, help="degrees added to the box")
+    ap.add_argument("--offmap-margin", type=float, default=1.5,
+                    help="further degrees allowed for off-map places")
+    args = ap.parse_args(argv)
+    bbox = tuple(float(x) for x in args.bbox.split(",")) if args.bbox else None
+    if bbox is not None and len(bbox) != 4:
+        ap.error("--bbox needs four numbers: S,N,W,E")
+    if args.all:
+        jobs = library()
+    elif args.theatre:
+        jobs = {Path(args.theatre): [Path(r) for r in args.reported]}
+    else:
+        ap.error("give a theatre folder or --all")
+    bad = 0
+    for folder, reported in jobs.items():
+        bad += len(check(folder, reported, bbox, args.isolation_km, args.margin,
+                         args.offmap_margin))
+    return 1 if bad else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(main())

@@ -2,28 +2,130 @@
 
 Usage:
     python scripts/plausibility.py [SCENARIO] [--reported CSV] [--towns A,B,...] [--seeds N]
-                                   [--set name=value ...] [--params FILE]
+                                   [--set name=value ...] [--params FILE] [--markdown]
 
-For every place (default: the built-in scenario's key towns), the reported day of its first
-reported change, the share of runs in which it changed hands, and the 10th, 50th and 90th
-percentile of the simulated day (day 0 = the scenario's start), with the 10-90% width. Then:
-reversals (places the record shows changing hands back: share of runs with a change back),
-towns lost on day 0, and whether any faction lost all its towns or fighters.
+For every place (default: the built-in scenario's key towns, else every place the record
+names), the reported day of its first reported change inside the run (day 0 = the
+scenario's start), the share of runs in which it changed hands to that faction, the 10th,
+50th and 90th percentile of the simulated day with the 10-90% width, and how the runs stand
+against the reported day: the share that had the change by the reported day, the share
+within 3 days of it, and the median of simulated minus reported day (a run without the
+change counts as neither; the median can be 'never'). Reports dated outside the run are
+left out (a scenario that starts later, such as a counteroffensive, begins from the
+record's map). Then: reversals (places
+the record shows changing hands back: share of runs with a change back), towns lost on day
+0, and per faction the on-map places it holds at the end beside the record's count, the
+runs in which it lost all its on-map places or all its fighters, and its fighters lost.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
+import datetime as dt
+import tempfile
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 
 import sim
 from sim.inputs.overrides import parse_set
 from sim.inputs.params import load_params_file
-from sim.inputs.reported import read_reported
+from sim.inputs.reported import Reported, read_reported, read_rows
 
 KEY = "Saraqib,Aleppo,Maarat al-Numan,Hama,Homs,Rastan,Salamiyah,Qalaat al-Madiq,Suran"
+NEAR_DAYS = 3
+
+
+def reported_in_window(path: str | Path, sc) -> Reported:
+    """The reported changes dated inside the scenario's run, checked against it."""
+    _, rows = read_rows(path)
+    first, last = sc.start, sc.date(sc.days - 1)
+    keep = [row for _, row in rows if first <= dt.date.fromisoformat(row["date"]) <= last]
+    if len(keep) == len(rows):
+        return read_reported(path, sc)
+    with tempfile.TemporaryDirectory() as tmp:
+        sub = Path(tmp) / Path(path).name
+        with sub.open("w", newline="", encoding="utf-8") as f:
+            w = csv.DictWriter(f, fieldnames=list(rows[0][1]) if rows else ["date"])
+            w.writeheader()
+            w.writerows(keep)
+        return read_reported(sub, sc)
+
+
+def table(sc, runs, rep: Reported, towns: list[int]) -> tuple[list[list[str]], list[float]]:
+    """One row per place: name, reported date, day, faction, taken, p10, median, p90, width,
+    by the reported day, within NEAR_DAYS, median(sim - rep)."""
+    th = sc.theatre
+    first = {}
+    for e in rep.events:
+        first.setdefault(e.town, e)
+    rows, widths = [], []
+    for t in towns:
+        e = first.get(t)
+        by = e.new if e is not None else None
+        days = np.array([r.first_change(t, by) for r in runs], dtype=float)
+        got = days[~np.isnan(days)]
+        q = np.percentile(got, [10, 50, 90]) if got.size else [np.nan] * 3
+        if got.size:
+            widths.append(q[2] - q[0])
+        cells = [th.names[t], str(e.date) if e else "-", str(e.day) if e else "",
+                 sc.factions[by] if by is not None else "anyone", f"{got.size / len(runs):.0%}",
+                 *(f"{x:.0f}" if np.isfinite(x) else "-" for x in q),
+                 f"{q[2] - q[0]:.0f}" if got.size else "-"]
+        if e is not None:
+            d = np.where(np.isnan(days), np.inf, days)
+            mid = np.median(d - e.day)
+            near = np.mean(np.abs(d - e.day) <= NEAR_DAYS)
+            cells += [f"{np.mean(d <= e.day):.0%}", f"{near:.0%}",
+                      f"{mid:+.0f}" if np.isfinite(mid) else "never"]
+        else:
+            cells += ["", "", ""]
+        rows.append(cells)
+    return rows, widths
+
+
+HEAD = ["place", "reported", "day", "to", "taken", "p10", "median", "p90", "10-90",
+        "by rep.", f"±{NEAR_DAYS}d", "sim-rep"]
+
+
+def show(rows: list[list[str]], markdown: bool) -> None:
+    if markdown:
+        print("| " + " | ".join(HEAD) + " |")
+        print("|" + "|".join("---" if i == 0 else "--:" for i in range(len(HEAD))) + "|")
+        for r in rows:
+            print("| " + " | ".join(r) + " |")
+        return
+    w = [20, 10, 4, 11, 6, 5, 6, 5, 6, 7, 5, 7]
+    for r in [HEAD, *rows]:
+        print(" ".join(f"{c[:n]:>{n}}" if i else f"{c[:n]:{n}}"
+                       for i, (c, n) in enumerate(zip(r, w, strict=True))))
+
+
+def losers(sc, runs, rep: Reported) -> list[str]:
+    """Per faction that holds on-map places at the start (or gains some in the record): the
+    on-map places it holds at the end (median and 10-90% over runs) beside the record's
+    count on the run's last day, the runs in which it lost every on-map place or every
+    fighter, and the median of its fighters lost."""
+    onmap = sc.theatre.onmap
+    last = sc.days - 1
+    record = rep.holders(sc.initial_owner, last)
+    out = []
+    for i, f in enumerate(sc.factions):
+        held = (sc.initial_owner[onmap] == i).any() or (record[onmap] == i).any()
+        if not held:
+            continue
+        towns = np.array([(r.control_array[-1][onmap] == i).sum() for r in runs])
+        no_men = sum(r.series_array[-1, i, 3] <= 0 for r in runs)
+        lost = np.median([r.series_array[-1, i, 4] for r in runs])
+        q = np.percentile(towns, [10, 50, 90])
+        rec = int((record[onmap] == i).sum())
+        out.append(f"{f}: holds {q[1]:.0f} on-map places at the end (10-90%: {q[0]:.0f}-"
+                   f"{q[2]:.0f}; the record: {rec} on {sc.date(last)}); lost every town in "
+                   f"{int((towns == 0).sum())} runs, every fighter in {no_men} runs; fighters "
+                   f"lost: median {lost:,.0f}")
+    return out
 
 
 def main() -> None:
@@ -35,44 +137,33 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=100)
     ap.add_argument("--set", dest="overrides", action="append", default=[])
     ap.add_argument("--params", help="a TOML [params] table (e.g. a fitted file)")
+    ap.add_argument("--markdown", action="store_true", help="the table as Markdown")
     args = ap.parse_args()
     over = load_params_file(args.params) if args.params else {}
     over.update(parse_set(args.overrides))
     sc = sim.load_scenario(args.scenario, over)
     th = sc.theatre
-    rep = read_reported(args.reported, sc)
-    first_report = {}
-    changes = Counter()
-    for e in rep.events:
-        first_report.setdefault(e.town, e)
-        changes[e.town] += 1
+    rep = reported_in_window(args.reported, sc)
+    changes = Counter(e.town for e in rep.events)
     if args.towns:
         towns = [th.id_of(t) for t in args.towns.split(",")]
     elif "deter_aggression" in args.scenario:
         towns = [th.id_of(t) for t in KEY.split(",")]
     else:
-        towns = list(first_report)
+        towns = list(dict.fromkeys(e.town for e in rep.events))
     runs = [sim.ConflictModel(sc, seed=s, agents=False).run() for s in range(args.seeds)]
 
-    print(f"{sc.name}: {args.seeds} seeds; day 0 = {sc.start}; reported: {args.reported}")
-    print(f"{'place':20} {'reported':>10} {'day':>4} {'to':>11} {'taken':>6} {'p10':>5} "
-          f"{'median':>6} {'p90':>5} {'10-90':>6}")
-    widths = []
-    for t in towns:
-        e = first_report.get(t)
-        by = e.new if e is not None else None
-        days = np.array([r.first_change(t, by) for r in runs])
-        got = days[~np.isnan(days)]
-        q = np.percentile(got, [10, 50, 90]) if got.size else [np.nan] * 3
-        width = q[2] - q[0]
-        if got.size:
-            widths.append(width)
-        rd = f"{e.date}" if e else "-"
-        print(f"{th.names[t][:20]:20} {rd:>10} {e.day if e else '':>4} "
-              f"{sc.factions[by] if by is not None else 'anyone':>11} "
-              f"{got.size / len(runs):>6.0%} {q[0]:>5.0f} {q[1]:>6.0f} {q[2]:>5.0f} {width:>6.0f}")
+    print(f"{sc.name}: {args.seeds} seeds (0-{args.seeds - 1}); day 0 = {sc.start}; "
+          f"reported: {args.reported} ({len(rep)} changes inside the run)\n")
+    rows, widths = table(sc, runs, rep, towns)
+    show(rows, args.markdown)
     if widths:
-        print(f"median 10-90% width of capture days: {np.median(widths):.1f} days")
+        print(f"\nmedian 10-90% width of capture days: {np.median(widths):.1f} days")
+    dated = [r for r in rows if r[9]]
+    if dated:
+        print(f"share of runs by the reported day, averaged over places: "
+              f"{np.mean([float(r[9][:-1]) for r in dated]):.0f}%; within {NEAR_DAYS} days: "
+              f"{np.mean([float(r[10][:-1]) for r in dated]):.0f}%")
 
     print("\nreversals in the record (place: share of runs where it changed hands back)")
     for t, k in changes.items():
@@ -83,13 +174,8 @@ def main() -> None:
     day0 = Counter(th.names[t] for r in runs for d, t, *_ in r.log_rows if d == 0)
     print(f"\ntowns changing hands on day 0: {sum(day0.values())} in {len(runs)} runs"
           + (f" ({', '.join(f'{k} x{v}' for k, v in day0.most_common(5))})" if day0 else ""))
-    onmap = th.onmap if hasattr(th, "onmap") else np.ones(th.n, dtype=bool)
-    for i, f in enumerate(sc.factions):
-        if not (sc.initial_owner[onmap] == i).any():
-            continue
-        no_towns = sum(not (r.control_array[-1][onmap] == i).any() for r in runs)
-        no_men = sum(r.series_array[-1, i, 3] <= 0 for r in runs)
-        print(f"{f}: lost every town in {no_towns} runs, every fighter in {no_men} runs")
+    for line in losers(sc, runs, rep):
+        print(line)
 
 
 if __name__ == "__main__":

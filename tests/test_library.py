@@ -25,7 +25,8 @@ WHATIFS = sorted((SCENARIOS / "whatif").glob("*.toml"))
 EXPECTED = {"deter_aggression_2024", "hama_counteroffensive_2024", "dawn_of_freedom_2024",
             "campaign_2024", "riverland_offensive", "riverland_counteroffensive",
             "no_russian_air", "hama_reinforced_day3", "sdf_holds_airport", "no_redeployment",
-            "no_drones"}
+            "no_drones", "karabakh_2020", "karabakh_counteroffensive_2020", "iraq_2014",
+            "iraq_august_2014"}
 
 
 def _ids(paths: list[Path]) -> list[str]:
