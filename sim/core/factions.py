@@ -35,6 +35,11 @@ from .orders import retreat, withdraw
 from .situation import Situation
 from .state import State
 
+#: per tuple of postures: a lookup table posture -> wanted
+_POSTURE_SETS = {ps: np.isin(np.arange(4), ps)
+                 for ps in ((ATTACK, HOLD, RESERVE), (HOLD, RESERVE), (RESERVE,),
+                            (ATTACK, RESERVE))}
+
 
 class Doctrine:
     """A faction's standing rules: the force ratio it assembles before attacking, the odds
@@ -106,13 +111,14 @@ class Faction(mesa.Agent):
             self.counterattack()
 
     def _units(self, *postures: int, mobile: bool | None = None) -> np.ndarray:
+        """The faction's live units (by id), of the given postures and mobility."""
         f = self.state.forces
-        mask = (f.faction == self.index) & (f.strength > 0)
+        ids = self.situation.units(self.index)
         if postures:
-            mask &= np.logical_or.reduce([f.posture == q for q in postures])
+            ids = ids[_POSTURE_SETS[postures][f.posture[ids]]]
         if mobile is not None:
-            mask &= f.mobile == mobile
-        return np.flatnonzero(mask)
+            ids = ids[f.mobile[ids] == mobile]
+        return ids
 
     def withdraw_region(self, phase: Phase) -> None:
         """Pull every unit in the phase's region (its objectives; all if none) back through
@@ -136,7 +142,9 @@ class Faction(mesa.Agent):
             return
         f = s.forces
         here = self._units(HOLD, RESERVE)
-        for uid in here[np.isin(f.town[here], leave)]:
+        leaving = np.zeros(len(ratio), dtype=bool)
+        leaving[leave] = True
+        for uid in here[leaving[f.town[here]]]:
             retreat(s, sit, uid)
 
     def reinforce(self) -> None:
@@ -175,9 +183,7 @@ class Faction(mesa.Agent):
 
     def _free(self, units: np.ndarray) -> np.ndarray:
         """Those of ``units`` without a path to follow."""
-        paths = self.state.forces.paths
-        return units[np.array([not paths[u] for u in units], dtype=bool)] if units.size \
-            else units
+        return units[~self.state.forces.moving(units)]
 
     def _release(self) -> np.ndarray:
         """Free the mobile units whose attack order has lapsed (target no longer hostile, or
@@ -186,7 +192,7 @@ class Faction(mesa.Agent):
         mine = self._units(ATTACK, RESERVE, mobile=True)
         for uid in mine[f.posture[mine] == ATTACK]:
             tgt = f.target[uid]
-            if tgt < 0 or not sit.hostile_town[self.index, tgt] or (not f.paths[uid]
+            if tgt < 0 or not sit.hostile_town[self.index, tgt] or (not f.has_path(uid)
                                                                   and f.town[uid] != tgt):
                 f.order(uid, RESERVE, [])
         return mine

@@ -34,7 +34,7 @@ from .control import change_control
 from .deploy import deploy
 from .events import Timetable
 from .factions import Doctrine, Faction
-from .forces import HOLD, RESERVE, WITHDRAW, Forces, Unit, advance
+from .forces import Forces, Unit, advance
 from .results import RunResult
 from .situation import Situation
 from .state import State
@@ -137,15 +137,10 @@ class ConflictModel(mesa.Model):
         """Units follow their paths at road speed, stopping at contact; arrivals take up
         their new posture (withdrawn and reinforcing units join the town's defence)."""
         f = self.state.forces
-        has_path = np.zeros(len(f.strength), dtype=bool)
-        has_path[: f.size] = [bool(pth) for pth in f.paths[: f.size]]
-        movers = np.flatnonzero((f.strength > 0) & has_path)
+        movers = np.flatnonzero((f.strength > 0) & (f.path_at < f.path_end))
         blocked = self.situation.hostile_town | self.situation.contact
         advance(f, self.state.roads, blocked, self.situation.contact,
                 self.setup.params.opposed_speed, movers)
-        for uid in movers:
-            if not f.paths[uid] and f.posture[uid] == WITHDRAW:
-                f.posture[uid] = RESERVE if f.mobile[uid] else HOLD
         self.situation.assess()
 
     def resolve_combat(self) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .forces import ATTACK, HOLD, RESERVE, WITHDRAW
+from .kernels import control
 from .kernels.routes import follow, from_sources, nearest_of
 from .situation import Situation
 from .state import State
@@ -61,9 +62,9 @@ def leave_town(state: State, uid: int) -> None:
     """A retreating unit breaks contact at once: it is at the first town of its route by
     the next phase (so a town it leaves is not held by it any more)."""
     f = state.forces
-    if f.paths[uid]:
+    if f.has_path(uid):
         f.origin[uid] = f.town[uid]
-        f.town[uid] = f.paths[uid].pop(0)
+        f.town[uid] = f.step_on(uid)
         f.progress[uid] = 0.0
 
 
@@ -108,17 +109,17 @@ def give_up(state: State, uid: int) -> None:
     f.strength[uid] = 0.0
 
 
-def occupy(state: State, town: int, faction: int) -> None:
+def occupy(state: State, towns: np.ndarray, factions: np.ndarray) -> None:
     """Holding ground costs forces: when mobile units take a town, the strongest of them
     leaves ``occupation_share`` of its strength behind as a garrison (at least
-    ``min_strength``, and only if it can spare twice that)."""
+    ``min_strength``, and only if it can spare twice that; sim.core.kernels.control)."""
     f, p = state.forces, state.params
-    here = np.flatnonzero((f.town == town) & (f.faction == faction) & (f.strength > 0))
-    if here.size == 0 or not f.mobile[here].all():
+    uid, share = control.garrisons(towns, factions, state.scenario.theatre.n, f.faction,
+                                   f.town, f.strength, f.mobile, p.occupation_share,
+                                   p.min_strength)
+    ok = uid >= 0
+    if not ok.any():
         return
-    uid = int(here[np.argmax(f.strength[here])])
-    share = max(p.occupation_share * f.strength[uid], p.min_strength)
-    if p.occupation_share <= 0 or f.strength[uid] < 2 * share + p.min_strength:
-        return
+    uid, share = uid[ok], share[ok]
     f.strength[uid] -= share
-    add_unit(state, faction, town, share, float(f.quality[uid]), HOLD, False)
+    f.extend(factions[ok], towns[ok], share, f.quality[uid], HOLD, False)

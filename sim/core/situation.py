@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..inputs.scenario import Phase
-from .forces import ATTACK, RESERVE
+from .kernels.assess import assess
 from .kernels.routes import nearest_of
 from .kernels.supply import supply_depth
 from .state import State
@@ -38,26 +38,18 @@ class Situation:
     def assess(self) -> None:
         """Recompute the derived arrays from the state."""
         s = self.state
-        f, rel = s.forces, s.scenario.relation
-        F, n = s.n_factions, s.scenario.theatre.n
-        held = s.owner >= 0
-        o = np.maximum(s.owner, 0)
-        self.friendly = (rel[:, o] == 1) & held
-        self.hostile_town = (rel[:, o] == -1) & held
-        power = self.power = s.power_array()
-        alive = f.strength > 0
-        key = f.faction * n + f.town
-        E = np.bincount(key[alive], weights=power[alive], minlength=F * n).reshape(F, n)
-        mob = alive & f.mobile & ((f.posture == ATTACK) | (f.posture == RESERVE))
-        E_mob = np.bincount(key[mob], weights=power[mob], minlength=F * n).reshape(F, n)
-        self.E = E
-        hostile_here = s.enemy @ E
-        self.contact = hostile_here > 0
-        hostile_mob = s.enemy @ E_mob
-        # strength next door bears on a town less across a river or up a mountain road
-        self.threat = hostile_here + (s.roads.bearing @ hostile_mob.T).T
-        self.defence = (s.ally @ E) * s.defence_mult
+        f, roads = s.forces, s.roads
+        self.power = s.power_array()
+        (self.friendly, self.hostile_town, self.E, self.contact, self.threat, self.defence,
+         self.side, self._units, self._unit_start) = assess(
+            s.owner, s.scenario.relation, s.ally, s.enemy, f.faction, f.town, f.strength,
+            f.mobile, f.posture, self.power, roads.indptr, roads.indices, roads.entry_bearing,
+            s.defence_mult)
         self.forget_routes()
+
+    def units(self, faction: int) -> np.ndarray:
+        """The faction's live units at the last assessment, by id."""
+        return self._units[self._unit_start[faction]:self._unit_start[faction + 1]]
 
     def forget_all(self) -> None:
         """Drop every cached result (the parameters or roads changed)."""
@@ -92,8 +84,7 @@ class Situation:
     def estimated_defence(self, faction: int, towns: np.ndarray) -> np.ndarray:
         """The faction's noisy estimate of the effective defence of hostile towns."""
         s = self.state
-        side = s.ally @ self.E
-        return side[s.owner[towns], towns] * s.defence_mult[towns] * s.intel[faction, towns]
+        return self.side[s.owner[towns], towns] * s.defence_mult[towns] * s.intel[faction, towns]
 
     def objective_pull(self, phase: Phase, faction: int) -> np.ndarray:
         """Pull of the phase's objectives the faction does not hold yet (pull_towards)."""

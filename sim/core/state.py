@@ -15,6 +15,7 @@ from ..inputs.roads import Roads
 from ..inputs.scenario import Scenario
 from ..records import LogRow
 from .forces import ATTACK, Forces
+from .kernels.assess import power as kernel_power
 
 
 @dataclass(eq=False)
@@ -119,11 +120,10 @@ class State:
         fatigue) x support modifiers, and for a unit on the attack the culmination factor
         1 / (1 + supply depth / supply_range_km) (Boulding's loss-of-strength gradient)."""
         f, p = self.forces, self.params
-        fac = f.faction
-        support = 1.0 + p.air_effect * self.air[fac] + p.drone_effect * self.drones[fac]
-        power = (f.strength * f.quality * self.morale[fac] * f.condition * (1.0 - f.fatigue)
-                 * support)
-        return power * self.reach_factor()
+        return kernel_power(f.faction, f.town, f.strength, f.quality, f.condition, f.fatigue,
+                            f.posture, self.morale, self.air, self.drones, p.air_effect,
+                            p.drone_effect, self.owner, self.scenario.relation, self.depth,
+                            p.supply_range_km)
 
     def reach_factor(self) -> np.ndarray:
         """Per unit: 1, or for a unit on the attack (attack orders, or inside a town its
