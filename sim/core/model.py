@@ -35,6 +35,7 @@ from .deploy import deploy
 from .events import Timetable
 from .factions import Doctrine, Faction
 from .forces import Forces, Unit, advance
+from .kernels.supply import cut_off
 from .results import RunResult
 from .situation import Situation
 from .state import State
@@ -119,14 +120,8 @@ class ConflictModel(mesa.Model):
         f = s.forces
         for i in range(s.n_factions):
             s.supplied[i], s.depth[i] = self.situation.supply(i)
-        alive = f.strength > 0
-        ok = s.supplied[f.faction, f.town]
-        cut = alive & ~ok
-        np.add.at(s.losses, f.faction[cut], f.strength[cut] * p.cutoff_attrition)
-        f.strength[cut] *= 1.0 - p.cutoff_attrition
-        f.condition[cut] = np.maximum(f.condition[cut] - p.cutoff_morale, 0.05)
-        rec = alive & ok
-        f.condition[rec] = np.minimum(f.condition[rec] + p.morale_recovery, 1.0)
+        cut_off(f.faction, f.town, f.strength, f.condition, s.supplied, s.losses,
+                p.cutoff_attrition, p.cutoff_morale, p.morale_recovery)
 
     def plan(self) -> None:
         """Every faction reads the map and orders its units (see sim.core.factions)."""

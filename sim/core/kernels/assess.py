@@ -29,9 +29,9 @@ def power(faction: np.ndarray, town: np.ndarray, strength: np.ndarray, quality: 
           condition: np.ndarray, fatigue: np.ndarray, posture: np.ndarray, morale: np.ndarray,
           air: np.ndarray, drones: np.ndarray, air_effect: float, drone_effect: float,
           owner: np.ndarray, relation: np.ndarray, depth: np.ndarray,
-          supply_range_km: float) -> np.ndarray:
-    """Per unit (every row): effective strength, culmination included (module docstring)."""
-    out = np.empty(len(strength))
+          supply_range_km: float, out: np.ndarray) -> None:
+    """Per unit (every row): effective strength, culmination included (module docstring),
+    written into ``out``."""
     for u in range(len(strength)):
         g = faction[u]
         t = town[u]
@@ -42,7 +42,6 @@ def power(faction: np.ndarray, town: np.ndarray, strength: np.ndarray, quality: 
         if posture[u] == ATTACK or outside:
             p = p * (1.0 / (1.0 + depth[g, t] / supply_range_km))
         out[u] = p
-    return out
 
 
 @njit(cache=True)
@@ -63,32 +62,42 @@ def _matmul(m: np.ndarray, x: np.ndarray) -> np.ndarray:
 def assess(owner: np.ndarray, relation: np.ndarray, ally: np.ndarray, enemy: np.ndarray,
            faction: np.ndarray, town: np.ndarray, strength: np.ndarray, mobile: np.ndarray,
            posture: np.ndarray, power: np.ndarray, indptr: np.ndarray, indices: np.ndarray,
-           bearing: np.ndarray, defence_mult: np.ndarray):
-    """The situation of every faction (F, n): friendly and hostile towns, effective strength
-    ``E``, contact, threat, defence and its side's strength (``ally @ E``); and the live units
-    grouped by faction (``units[start[i]:start[i + 1]]``, by id). ``bearing``: per CSR entry,
-    1 / the road's approach factor."""
+           bearing: np.ndarray, defence_mult: np.ndarray, friendly: np.ndarray,
+           hostile_town: np.ndarray, near_friendly: np.ndarray, contact: np.ndarray,
+           E: np.ndarray, threat: np.ndarray, defence: np.ndarray, side: np.ndarray,
+           units: np.ndarray, start: np.ndarray) -> None:
+    """The situation of every faction (F, n), written into the arrays given: ``friendly``
+    and ``hostile_town``, ``near_friendly`` (next to a friendly town), effective strength
+    ``E``, ``contact``, ``threat``, ``defence`` and ``side`` (its side's strength, ``ally @
+    E``); and the live units grouped by faction (``units[start[i]:start[i + 1]]``, by id).
+    ``bearing``: per CSR entry, 1 / the road's approach factor."""
     F, n = relation.shape[0], len(owner)
-    friendly = np.zeros((F, n), dtype=np.bool_)
-    hostile_town = np.zeros((F, n), dtype=np.bool_)
+    friendly[:] = False
+    hostile_town[:] = False
     for t in range(n):
         o = owner[t]
         if o >= 0:
             for i in range(F):
                 friendly[i, t] = relation[i, o] == 1
                 hostile_town[i, t] = relation[i, o] == -1
-    E = np.zeros((F, n))
+    near_friendly[:] = False
+    for t in range(n):
+        for e in range(indptr[t], indptr[t + 1]):
+            for i in range(F):
+                if friendly[i, indices[e]]:
+                    near_friendly[i, t] = True
+    E[:] = 0.0
     E_mob = np.zeros((F, n))
-    count = np.zeros(F + 1, dtype=np.int64)
+    start[:] = 0
     for u in range(len(strength)):
         if strength[u] > 0:
             g, t = faction[u], town[u]
             E[g, t] += power[u]
             if mobile[u] and (posture[u] == ATTACK or posture[u] == RESERVE):
                 E_mob[g, t] += power[u]
-            count[g + 1] += 1
-    start = np.cumsum(count)
-    units = np.empty(start[F], dtype=np.int64)
+            start[g + 1] += 1
+    for i in range(F):
+        start[i + 1] += start[i]
     fill = start[:F].copy()
     for u in range(len(strength)):
         if strength[u] > 0:
@@ -96,17 +105,31 @@ def assess(owner: np.ndarray, relation: np.ndarray, ally: np.ndarray, enemy: np.
             fill[faction[u]] += 1
     hostile_here = _matmul(enemy, E)
     hostile_mob = _matmul(enemy, E_mob)
-    contact = hostile_here > 0
-    threat = np.empty((F, n))
     for i in range(F):
         for t in range(n):
+            contact[i, t] = hostile_here[i, t] > 0
             acc = 0.0
             for e in range(indptr[t], indptr[t + 1]):
                 acc += bearing[e] * hostile_mob[i, indices[e]]
             threat[i, t] = hostile_here[i, t] + acc
-    side = _matmul(ally, E)
-    defence = np.empty((F, n))
+    side[:] = _matmul(ally, E)
     for i in range(F):
         for t in range(n):
             defence[i, t] = side[i, t] * defence_mult[t]
-    return friendly, hostile_town, E, contact, threat, defence, side, units, start
+
+
+@njit(cache=True, error_model="numpy")
+def threat_ratio(threat: np.ndarray, defence: np.ndarray, E: np.ndarray, intel: np.ndarray,
+                 r: np.ndarray) -> None:
+    """(F, n): each faction's estimate of the threat to each town (true threat times its
+    intelligence error ``intel``) over its defence there; where it has no units, 0 if
+    nothing threatens the town and inf if something does. Written into ``r``."""
+    F, n = threat.shape
+    for i in range(F):
+        for t in range(n):
+            if E[i, t] > 0:
+                r[i, t] = threat[i, t] * intel[i, t] / defence[i, t]
+            elif threat[i, t] > 0:
+                r[i, t] = np.inf
+            else:
+                r[i, t] = 0.0
