@@ -80,6 +80,19 @@ class Forces:
         self.target[uid] = target
         self.progress[uid] = 0.0
 
+    def order_many(self, ids: np.ndarray, posture: int, flat: np.ndarray,
+                   offsets: np.ndarray, targets: np.ndarray | int = -1) -> None:
+        """Give units the same kind of order at once; unit ``ids[j]`` follows
+        ``flat[offsets[j]:offsets[j + 1]]`` (as ``routes.walks`` returns them)."""
+        at = self._room(len(flat))
+        self.route[at:at + len(flat)] = flat
+        self.route_used = at + len(flat)
+        self.posture[ids] = posture
+        self.path_at[ids] = at + offsets[:-1]
+        self.path_end[ids] = at + offsets[1:]
+        self.target[ids] = targets
+        self.progress[ids] = 0.0
+
     def set_path(self, uid: int, path: Sequence[int] | np.ndarray) -> None:
         """Replace the unit's path."""
         k = len(path)

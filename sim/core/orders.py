@@ -43,12 +43,13 @@ def retreat(state: State, sit: Situation, uid: int) -> bool:
     if not sit.friendly[i, here]:        # a broken attacker falls back the way it came,
         start = int(f.origin[uid])       # else through the nearest friendly neighbour
         if not sit.friendly[i, start]:
-            nbrs = state.roads.neighbours[here]
-            nbrs = nbrs[sit.friendly[i, nbrs]]
-            if nbrs.size == 0:
+            roads = state.roads
+            row = slice(roads.indptr[here], roads.indptr[here + 1])    # its roads, by id
+            nbrs = roads.indices[row]
+            ok = sit.friendly[i, nbrs]
+            if not ok.any():
                 return False
-            start = int(nbrs[np.argmin([state.roads.cost_between(here, int(b))
-                                        for b in nbrs])])
+            start = int(nbrs[ok][np.argmin(roads.full.data[row][ok])])
     path = follow(sit.safe_routes(i), start)
     if start != here:
         path = [start, *path]

@@ -17,6 +17,7 @@ import numpy as np
 
 from ..inputs.scenario import Phase
 from .kernels.assess import assess, threat_ratio
+from .kernels.plan import safe_towns
 from .kernels.routes import nearest_of
 from .kernels.supply import sources_in, supply_depth
 from .state import State
@@ -148,9 +149,8 @@ class Situation:
         nxt = self._safe.get(faction)
         if nxt is None:
             s, i = self.state, faction
-            safe = (self.friendly[i] & s.supplied[i] & ~self.contact[i]
-                    & (self.threat_ratio(i) <= s.hold_limit(i)))
-            safe |= self.friendly[i] & ~s.scenario.theatre.onmap    # the off-map rear
-            _, nxt = nearest_of(s.roads.full, self.friendly[i], np.flatnonzero(safe))
+            safe = safe_towns(self.friendly[i], s.supplied[i], self.contact[i],
+                              self.threat_ratio(i), s.hold_limit(i), s.scenario.theatre.onmap)
+            _, nxt = nearest_of(s.roads.full, self.friendly[i], safe)
             self._safe[faction] = nxt
         return nxt

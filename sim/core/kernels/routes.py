@@ -124,6 +124,35 @@ def nearest_of(graph, passable: np.ndarray, targets: np.ndarray, limit: float = 
     return dist, nxt
 
 
+@njit(cache=True)
+def walks(pred: np.ndarray, rows: np.ndarray, sources: np.ndarray, goals: np.ndarray,
+          tails: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Many ``walk``s at once: path ``j`` runs from ``sources[j]`` to ``goals[j]`` along the
+    predecessors ``pred[rows[j]]`` (empty if the goal is not reached), then on to
+    ``tails[j]`` if that is not -1. Returns the paths end to end and their offsets
+    (``flat[offsets[j]:offsets[j + 1]]``)."""
+    k = len(rows)
+    offsets = np.zeros(k + 1, dtype=np.int64)
+    for j in range(k):
+        t, c = goals[j], 0
+        while t != sources[j] and t >= 0:
+            c += 1
+            t = pred[rows[j], t]
+        offsets[j + 1] = offsets[j] + (c if t == sources[j] else 0) + (tails[j] >= 0)
+    flat = np.empty(offsets[k], dtype=np.int64)
+    for j in range(k):
+        end = offsets[j + 1]
+        if tails[j] >= 0:
+            end -= 1
+            flat[end] = tails[j]
+        t = goals[j]
+        while end > offsets[j]:
+            end -= 1
+            flat[end] = t
+            t = pred[rows[j], t]
+    return flat, offsets
+
+
 def walk(pred_row: np.ndarray, source: int, town: int) -> list[int]:
     """Path from ``source`` to ``town`` (excluding source) from one predecessor row."""
     path = []
