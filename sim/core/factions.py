@@ -278,19 +278,16 @@ class Faction(mesa.Agent):
         left free."""
         s, sit, p, roads = self.state, self.situation, self.state.params, self.state.roads
         f = s.forces
-        locs = np.unique(f.town[free])
+        locs, row = np.unique(f.town[free], return_inverse=True)
         friendly = sit.friendly[self.index]
         dist, pred = from_sources(roads.full, friendly, locs, limit=p.max_attack_km)
-        tgts = targets[order]
-        reach = 1.0 / (1.0 + s.depth[self.index, tgts] / p.supply_range_km)
-        target_of, via_of = assign(dist, np.searchsorted(locs, f.town[free]), sit.power[free],
-                                   tgts, ratio * est[order], reach, roads.indptr,
+        target_of, via_of = assign(dist, row, free, sit.power, targets, order, est, ratio,
+                                   s.depth[self.index], p.supply_range_km, roads.indptr,
                                    roads.indices, roads.full.data, roads.entry_approach,
                                    friendly)
         go = np.flatnonzero(target_of >= 0)
         if go.size:
-            units, tgt = free[go], tgts[target_of[go]]
-            flat, offsets = walks(pred, np.searchsorted(locs, f.town[units]), f.town[units],
-                                  via_of[go], tgt)
+            units, tgt = free[go], targets[order[target_of[go]]]
+            flat, offsets = walks(pred, row[go], f.town[units], via_of[go], tgt)
             f.order_many(units, ATTACK, flat, offsets, tgt)
         return free[target_of < 0]

@@ -22,9 +22,11 @@ def lanchester_square(att: np.ndarray, dfn: np.ndarray, a: np.ndarray | float,
     a=0.0106, b=0.0544 per day at Iwo Jima.
     """
     A0, D0 = np.asarray(att, float), np.asarray(dfn, float)
+    a, b = np.asarray(a, float), np.asarray(b, float)
     shape = np.broadcast_shapes(A0.shape, D0.shape)
-    A0, D0, a, b = (np.ascontiguousarray(np.broadcast_to(np.asarray(x, float), shape).ravel())
-                    for x in (A0, D0, a, b))
+    if not (A0.ndim == 1 and A0.shape == D0.shape == a.shape == b.shape):
+        A0, D0, a, b = (np.ascontiguousarray(np.broadcast_to(x, shape).ravel())
+                        for x in (A0, D0, a, b))
     g = _rate(a, b, float(days))
     A, D = _square(A0, D0, a, b, float(days), np.cosh(g), np.sinh(g))
     if not shape:                                   # scalars in, scalars out
@@ -113,8 +115,9 @@ def attrition(att: np.ndarray, dfn: np.ndarray, a: np.ndarray, b: np.ndarray, *,
     side loses more than it has): the stochastic Lanchester model used in the runs.
     """
     A0, D0 = np.asarray(att, float), np.asarray(dfn, float)
-    la = np.asarray(a if linear_a is None else linear_a) / linear_scale
-    lb = np.asarray(b if linear_b is None else linear_b) / linear_scale
+    if law != "square":
+        la = np.asarray(a if linear_a is None else linear_a) / linear_scale
+        lb = np.asarray(b if linear_b is None else linear_b) / linear_scale
     if law == "square":
         A, D = lanchester_square(A0, D0, a, b, days)
     elif law == "linear":
