@@ -3,9 +3,7 @@ territory (close support in battle is a modifier of effective strength, sim.core
 
 from __future__ import annotations
 
-import numpy as np
-
-from .forces import ATTACK
+from .kernels.air import interdict as kernel
 from .state import State
 
 
@@ -17,18 +15,8 @@ def interdict(state: State) -> None:
     only close support, is how air power slows an offensive (Pape 1996, ch. 2; the
     Russian air campaign of 2015-20 in Idlib)."""
     s, p = state, state.params
-    f = s.forces
     if p.air_interdiction <= 0 or not s.air.any():
         return
-    alive = f.strength > 0
-    held = s.owner_mask()
-    umbrella = s.roads.reach_many(held)  # faction g's air reaches its towns and one road on
-    attacking = f.posture == ATTACK
-    hit = np.zeros(len(f.strength))
-    for g in np.flatnonzero(s.air > 0):
-        exposed = held[g, f.town] | (attacking & umbrella[g, f.town])
-        enemy = alive & (s.scenario.relation[g, f.faction] == -1) & exposed
-        hit[enemy] += p.air_interdiction * s.air[g]
-    lost = f.strength * np.minimum(hit, 1.0)
-    np.add.at(s.losses, f.faction, lost)
-    f.strength -= lost
+    f, roads = s.forces, s.roads
+    kernel(s.owner, s.scenario.relation, s.air, p.air_interdiction, roads.indptr,
+           roads.indices, f.faction, f.town, f.posture, f.strength, s.losses)

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..errors import InputError
-from .forces import HOLD, POSTURES
+from . import template
+from .forces import HOLD, POSTURES, RESERVE
 from .state import State
 
 
@@ -22,48 +23,74 @@ def deploy(state: State, garrison_share: Sequence[float],
     proportion to town value to the power ``garrison_focus`` (towns whose share is below
     ``min_strength`` get none; off-map places get no garrison); explicit deployments come out
     of the same total; what is left forms mobile units of ``brigade_size`` staged in the
-    faction's most valuable front-line towns.
+    faction's most valuable front-line towns. What does not depend on ``strength_factor``
+    (the towns, their weights, the staging towns) is planned once per scenario.
     """
     sc, p = state.scenario, state.params
-    th = sc.theatre
-    rows: list[tuple[int, int, float, float, int, bool]] = []
-    for i, name in enumerate(sc.factions):
-        spec = sc.spec.factions[name]
+    key = ("deploy", tuple(garrison_share))
+    store = template.of(sc)
+    plans = store.get(key)
+    if plans is None:
+        plans = store[key] = [_Plan(state, i) for i in range(len(sc.factions))]
+    cols: list[tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+    for i, pl in enumerate(plans):
         k = 1.0 if strength_factor is None else float(strength_factor[i])
-        total = spec.strength * k
-        explicit = [d for d in sc.deployments if d.faction == i]
-        used = sum(d.strength for d in explicit) * k   # <= strength, checked in bind()
-        for d in explicit:
-            posture = POSTURES.index(d.posture)
-            for _ in range(d.units):
-                rows.append((i, d.town, d.strength * k / d.units, d.quality or spec.quality,
-                             posture, posture != HOLD))
+        total = pl.strength * k
+        used = pl.explicit_total * k   # <= strength, checked in bind()
+        if pl.explicit_towns.size:
+            cols.append((i, pl.explicit_towns, pl.explicit_strength * k / pl.explicit_units,
+                         pl.explicit_quality, pl.explicit_posture))
         left = total - used
-        towns = np.flatnonzero((state.owner == i) & th.onmap)
-        if towns.size == 0:
-            if left >= p.min_strength and not explicit:
-                raise InputError(sc.file, f"factions.{name}",
+        if pl.towns.size == 0:
+            if left >= p.min_strength and not pl.explicit_towns.size:
+                raise InputError(sc.file, f"factions.{sc.factions[i]}",
                                  "the faction holds no town at the start; give it deployments")
             continue
         garrison = min(garrison_share[i] * total, left)
-        w = th.value[towns] ** p.garrison_focus
-        share = garrison * w / w.sum()
+        share = garrison * pl.weight / pl.weight_sum
         keep = share >= p.min_strength
-        if keep.any():
+        kept = keep.any()
+        if kept:
             share = np.where(keep, share, 0.0) * garrison / share[keep].sum()
-        for t, s in zip(towns[keep], share[keep], strict=True):
-            rows.append((i, int(t), float(s), spec.quality, HOLD, False))
-        mobile = left - (garrison if keep.any() else 0.0)
+            towns = pl.towns[keep]
+            cols.append((i, towns, share[keep], np.full(towns.size, pl.quality),
+                         np.full(towns.size, HOLD)))
+        mobile = left - (garrison if kept else 0.0)
         if mobile < p.min_strength:
             continue
         n_brig = max(int(round(mobile / p.brigade_size)), 1)
-        staging = _staging_towns(state, i, towns)
-        for k in range(n_brig):
-            rows.append((i, int(staging[k % len(staging)]), mobile / n_brig, spec.quality,
-                         POSTURES.index("reserve"), True))
-    if rows:
-        cols = list(zip(*rows, strict=True))
-        state.forces.extend(*[np.array(c) for c in cols])
+        towns = pl.staging[np.arange(n_brig) % len(pl.staging)]
+        cols.append((i, towns, np.full(n_brig, mobile / n_brig), np.full(n_brig, pl.quality),
+                     np.full(n_brig, RESERVE)))
+    if cols:
+        faction = np.repeat([c[0] for c in cols], [len(c[1]) for c in cols])
+        town, strength, quality, posture = (np.concatenate(x)
+                                            for x in list(zip(*cols, strict=True))[1:])
+        state.forces.extend(faction, town, strength, quality, posture, posture != HOLD)
+
+
+class _Plan:
+    """One faction's deployment plan, without its strength draw."""
+
+    def __init__(self, state: State, i: int) -> None:
+        sc, p = state.scenario, state.params
+        spec = sc.spec.factions[sc.factions[i]]
+        self.strength, self.quality = spec.strength, spec.quality
+        explicit = [d for d in sc.deployments if d.faction == i]
+        self.explicit_total = sum(d.strength for d in explicit)
+        rows = [(d.town, d.strength, d.units, d.quality or spec.quality,
+                 POSTURES.index(d.posture)) for d in explicit for _ in range(d.units)]
+        cols = list(zip(*rows, strict=True)) or [(), (), (), (), ()]
+        self.explicit_towns = np.array(cols[0], dtype=np.int64)
+        self.explicit_strength = np.array(cols[1], dtype=float)
+        self.explicit_units = np.array(cols[2], dtype=float)
+        self.explicit_quality = np.array(cols[3], dtype=float)
+        self.explicit_posture = np.array(cols[4], dtype=np.int64)
+        th = sc.theatre
+        self.towns = np.flatnonzero((state.owner == i) & th.onmap)
+        self.weight = th.value[self.towns] ** p.garrison_focus
+        self.weight_sum = self.weight.sum()
+        self.staging = _staging_towns(state, i, self.towns) if self.towns.size else self.towns
 
 
 def _staging_towns(state: State, faction: int, towns: np.ndarray) -> np.ndarray:

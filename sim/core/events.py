@@ -76,6 +76,10 @@ class Timetable:
         #: per phase: (first day, first day after) once it has begun; None before
         self.window: list[tuple[int, int] | None] = [
             None if ph.when is not None else (ph.start, ph.end) for ph in scenario.phases]
+        #: per faction: the indices of its phases, in file order
+        self._of: dict[int, list[int]] = {}
+        for k, ph in enumerate(scenario.phases):
+            self._of.setdefault(ph.faction, []).append(k)
         self.by_day: dict[int, list[ScheduledEvent]] = {}
         self.pending: list[ScheduledEvent] = []
         for e in scenario.events:
@@ -102,8 +106,12 @@ class Timetable:
 
     def active(self, faction: int, day: int) -> list[Phase]:
         """The faction's phases running on ``day``, in file order."""
-        return [ph for ph, w in zip(self.phases, self.window, strict=True)
-                if ph.faction == faction and w is not None and w[0] <= day < w[1]]
+        out = []
+        for k in self._of.get(faction, ()):
+            w = self.window[k]
+            if w is not None and w[0] <= day < w[1]:
+                out.append(self.phases[k])
+        return out
 
 
 def apply(e: ScheduledEvent, state: State, sit: Situation) -> None:

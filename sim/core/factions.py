@@ -19,6 +19,7 @@ supply depth and the approach factor of the road they come along.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import mesa
@@ -28,12 +29,19 @@ from ..inputs.params import Params
 from ..inputs.scenario import Phase
 from ..inputs.spec import FactionSpec
 from .events import Timetable
-from .forces import ATTACK, HOLD, RESERVE
+from .forces import ATTACK, HOLD, POSTURES, RESERVE
+from .kernels import plan
 from .kernels.assign import assign
-from .kernels.routes import from_sources, walk
+from .kernels.routes import from_sources, walks
 from .orders import retreat, withdraw
 from .situation import Situation
 from .state import State
+
+
+@cache
+def _posture_set(postures: tuple[int, ...]) -> np.ndarray:
+    """A lookup table: posture -> one of ``postures``."""
+    return np.isin(np.arange(len(POSTURES)), postures)
 
 
 class Doctrine:
@@ -106,13 +114,14 @@ class Faction(mesa.Agent):
             self.counterattack()
 
     def _units(self, *postures: int, mobile: bool | None = None) -> np.ndarray:
+        """The faction's live units (by id), of the given postures and mobility."""
         f = self.state.forces
-        mask = (f.faction == self.index) & (f.strength > 0)
+        ids = self.situation.units(self.index)
         if postures:
-            mask &= np.logical_or.reduce([f.posture == q for q in postures])
+            ids = ids[_posture_set(postures)[f.posture[ids]]]
         if mobile is not None:
-            mask &= f.mobile == mobile
-        return np.flatnonzero(mask)
+            ids = ids[f.mobile[ids] == mobile]
+        return ids
 
     def withdraw_region(self, phase: Phase) -> None:
         """Pull every unit in the phase's region (its objectives; all if none) back through
@@ -128,83 +137,63 @@ class Faction(mesa.Agent):
         limit for more than ``redeploy_days`` days pull back ("redeploy") to the nearest
         defensible town; nearer odds are fought out."""
         s, sit, i = self.state, self.situation, self.index
-        ratio = sit.threat_ratio(i)
-        hopeless = ratio > s.params.redeploy_ratio * self.hold_limit()
-        s.hopeless_days[i] = np.where(hopeless, s.hopeless_days[i] + 1, 0)
-        leave = np.flatnonzero(s.hopeless_days[i] > s.params.redeploy_days)
-        if leave.size == 0:
-            return
         f = s.forces
-        here = self._units(HOLD, RESERVE)
-        for uid in here[np.isin(f.town[here], leave)]:
+        leaving = plan.hopeless(sit.threat_ratio(i), s.params.redeploy_ratio * self.hold_limit(),
+                                s.hopeless_days[i], s.params.redeploy_days, sit.units(i),
+                                f.posture, f.town)
+        for uid in leaving.tolist():
             retreat(s, sit, uid)
 
     def reinforce(self) -> None:
         """Send free reserves to threatened towns, most valuable first, until each town's
         estimated ratio is back under half the hold limit."""
-        s, sit = self.state, self.situation
+        s, sit, i = self.state, self.situation, self.index
         f, th = s.forces, s.scenario.theatre
         reserves = self._free(self._units(RESERVE, mobile=True))
         if reserves.size == 0:
             return
-        ratio = sit.threat_ratio(self.index)
+        ratio = sit.threat_ratio(i)
         limit = self.hold_limit()
         threatened = np.flatnonzero((ratio > 0.5 * limit)
                                     & (ratio <= s.params.redeploy_ratio * limit)
-                                    & (s.owner == self.index))
+                                    & (s.owner == i))
         if threatened.size == 0:
             return
         threatened = threatened[np.argsort(-th.value[threatened], kind="stable")]
         locs = np.unique(f.town[reserves])
-        dist, pred = from_sources(s.roads.full, sit.friendly[self.index], locs,
+        row = np.searchsorted(locs, f.town[reserves])
+        dist, pred = from_sources(s.roads.full, sit.friendly[i], locs,
                                   limit=s.params.max_attack_km)
-        row_of = {int(t): i for i, t in enumerate(locs)}
-        free = set(reserves.tolist())
-        for town in threatened:
-            need = sit.threat[self.index, town] / (0.5 * limit) - sit.defence[self.index, town]
-            cands = sorted((dist[row_of[int(f.town[u])], town], u) for u in free)
-            for d, uid in cands:
-                if need <= 0 or not np.isfinite(d):
-                    break
-                path = walk(pred[row_of[int(f.town[uid])]], int(f.town[uid]), int(town))
-                if f.town[uid] != town and not path:
-                    continue
-                f.order(uid, HOLD, path)
-                free.discard(uid)
-                need -= sit.power[uid] * s.defence_mult[town]
+        dest = plan.reinforcements(threatened, reserves, row, dist, pred, f.town,
+                                   sit.threat[i], sit.defence[i], sit.power, s.defence_mult,
+                                   0.5 * limit)
+        go = dest >= 0
+        if go.any():
+            units = reserves[go]
+            flat, offsets = walks(pred, row[go], f.town[units], dest[go],
+                                  np.full(len(units), -1, dtype=np.int64))
+            f.order_many(units, HOLD, flat, offsets)
 
     def _free(self, units: np.ndarray) -> np.ndarray:
         """Those of ``units`` without a path to follow."""
-        paths = self.state.forces.paths
-        return units[np.array([not paths[u] for u in units], dtype=bool)] if units.size \
-            else units
+        return units[~self.state.forces.moving(units)]
 
-    def _release(self) -> np.ndarray:
+    def _release(self) -> tuple[np.ndarray, np.ndarray, int]:
         """Free the mobile units whose attack order has lapsed (target no longer hostile, or
-        no path left short of it); return every mobile unit on attack or in reserve."""
-        f, sit = self.state.forces, self.situation
-        mine = self._units(ATTACK, RESERVE, mobile=True)
-        for uid in mine[f.posture[mine] == ATTACK]:
-            tgt = f.target[uid]
-            if tgt < 0 or not sit.hostile_town[self.index, tgt] or (not f.paths[uid]
-                                                                  and f.town[uid] != tgt):
-                f.order(uid, RESERVE, [])
-        return mine
-
-    def _ready(self, mine: np.ndarray) -> np.ndarray:
-        f, sit = self.state.forces, self.situation
-        return self._free(mine[(f.posture[mine] == RESERVE)
-                               & ~sit.contact[self.index, f.town[mine]]])
+        no path left short of it); return every mobile unit on attack or in reserve, those
+        ready for new orders (in reserve, out of contact, without a path), and how many are
+        still on attack (sim.core.kernels.plan.release)."""
+        f, sit, i = self.state.forces, self.situation, self.index
+        return plan.release(sit.units(i), f.posture, f.mobile, f.target, f.town, f.path_at,
+                            f.path_end, f.progress, sit.hostile_town[i], sit.contact[i])
 
     def attack(self, phase: Phase) -> None:
         """Score frontier targets and assign the nearest free mobile units to each until the
         attack ratio (on estimated defence) is met; keep standing attack orders."""
         s, sit, p = self.state, self.situation, self.state.params
         th = s.scenario.theatre
-        mine = self._release()
-        free = self._ready(mine)
+        mine, free, busy = self._release()
         n_commit = int(round(phase.commitment * len(mine)))
-        busy = int((s.forces.posture[mine] == ATTACK).sum())
         free = free[: max(n_commit - busy, 0)]
         if free.size == 0:
             return
@@ -233,17 +222,16 @@ class Faction(mesa.Agent):
             return
         locs = np.unique(f.town[units])
         dist, pred = from_sources(roads.full, sit.friendly[self.index], locs)
-        row_of = {int(t): i for i, t in enumerate(locs)}
         for tgt in targets:
             stage = [int(b) for b in roads.neighbours[tgt] if sit.friendly[self.index, b]]
             if not stage:
                 continue
-            goal = min(stage)
-            for uid in units.tolist():
-                here = int(f.town[uid])
-                path = walk(pred[row_of[here]], here, goal)
-                if path:
-                    f.order(uid, RESERVE, path)
+            here = f.town[units]
+            flat, offsets = walks(pred, np.searchsorted(locs, here), here,
+                                  np.full(len(units), min(stage), dtype=np.int64),
+                                  np.full(len(units), -1, dtype=np.int64))
+            go = offsets[1:] > offsets[:-1]           # units already there stay put
+            f.order_many(units[go], RESERVE, flat, np.append(offsets[:-1][go], len(flat)))
             return
 
     def _pursuit(self, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -269,8 +257,7 @@ class Faction(mesa.Agent):
         """Free reserves retake towns the faction has held, next to its territory, where
         the estimated odds reach its ``counterattack_ratio``; most valuable first."""
         s, sit = self.state, self.situation
-        mine = self._release()
-        free = self._ready(mine)
+        _, free, _ = self._release()
         if free.size == 0:
             return
         targets = sit.frontier(self.index)
@@ -291,18 +278,16 @@ class Faction(mesa.Agent):
         left free."""
         s, sit, p, roads = self.state, self.situation, self.state.params, self.state.roads
         f = s.forces
-        locs = np.unique(f.town[free])
+        locs, row = np.unique(f.town[free], return_inverse=True)
         friendly = sit.friendly[self.index]
         dist, pred = from_sources(roads.full, friendly, locs, limit=p.max_attack_km)
-        tgts = targets[order]
-        reach = 1.0 / (1.0 + s.depth[self.index, tgts] / p.supply_range_km)
-        target_of, via_of = assign(dist, np.searchsorted(locs, f.town[free]), sit.power[free],
-                                   tgts, ratio * est[order], reach, roads.indptr,
+        target_of, via_of = assign(dist, row, free, sit.power, targets, order, est, ratio,
+                                   s.depth[self.index], p.supply_range_km, roads.indptr,
                                    roads.indices, roads.full.data, roads.entry_approach,
                                    friendly)
-        for c in np.flatnonzero(target_of >= 0):
-            uid, here, via = int(free[c]), int(f.town[free[c]]), int(via_of[c])
-            row = int(np.searchsorted(locs, here))
-            path = (walk(pred[row], here, via) if via != here else []) + [int(tgts[target_of[c]])]
-            f.order(uid, ATTACK, path, int(tgts[target_of[c]]))
+        go = np.flatnonzero(target_of >= 0)
+        if go.size:
+            units, tgt = free[go], targets[order[target_of[go]]]
+            flat, offsets = walks(pred, row[go], f.town[units], via_of[go], tgt)
+            f.order_many(units, ATTACK, flat, offsets, tgt)
         return free[target_of < 0]

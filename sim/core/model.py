@@ -34,7 +34,8 @@ from .control import change_control
 from .deploy import deploy
 from .events import Timetable
 from .factions import Doctrine, Faction
-from .forces import HOLD, RESERVE, WITHDRAW, Forces, Unit, advance
+from .forces import Forces, Unit, advance
+from .kernels.supply import cut_off
 from .results import RunResult
 from .situation import Situation
 from .state import State
@@ -119,14 +120,8 @@ class ConflictModel(mesa.Model):
         f = s.forces
         for i in range(s.n_factions):
             s.supplied[i], s.depth[i] = self.situation.supply(i)
-        alive = f.strength > 0
-        ok = s.supplied[f.faction, f.town]
-        cut = alive & ~ok
-        np.add.at(s.losses, f.faction[cut], f.strength[cut] * p.cutoff_attrition)
-        f.strength[cut] *= 1.0 - p.cutoff_attrition
-        f.condition[cut] = np.maximum(f.condition[cut] - p.cutoff_morale, 0.05)
-        rec = alive & ok
-        f.condition[rec] = np.minimum(f.condition[rec] + p.morale_recovery, 1.0)
+        cut_off(f.faction, f.town, f.strength, f.condition, s.supplied, s.losses,
+                p.cutoff_attrition, p.cutoff_morale, p.morale_recovery)
 
     def plan(self) -> None:
         """Every faction reads the map and orders its units (see sim.core.factions)."""
@@ -138,15 +133,10 @@ class ConflictModel(mesa.Model):
         advance rate into a town whose defenders stand (Situation.defended); arrivals take
         up their new posture (withdrawn and reinforcing units join the town's defence)."""
         f = self.state.forces
-        has_path = np.zeros(len(f.strength), dtype=bool)
-        has_path[: f.size] = [bool(pth) for pth in f.paths[: f.size]]
-        movers = np.flatnonzero((f.strength > 0) & has_path)
+        movers = np.flatnonzero((f.strength > 0) & (f.path_at < f.path_end))
         blocked = self.situation.hostile_town | self.situation.contact
         advance(f, self.state.roads, blocked, self.situation.defended(),
                 self.setup.params.opposed_speed, movers)
-        for uid in movers:
-            if not f.paths[uid] and f.posture[uid] == WITHDRAW:
-                f.posture[uid] = RESERVE if f.mobile[uid] else HOLD
         self.situation.assess()
 
     def resolve_combat(self) -> None:

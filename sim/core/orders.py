@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .forces import ATTACK, HOLD, RESERVE, WITHDRAW
+from .kernels import control
 from .kernels.routes import follow, from_sources, nearest_of
 from .situation import Situation
 from .state import State
@@ -42,12 +43,13 @@ def retreat(state: State, sit: Situation, uid: int) -> bool:
     if not sit.friendly[i, here]:        # a broken attacker falls back the way it came,
         start = int(f.origin[uid])       # else through the nearest friendly neighbour
         if not sit.friendly[i, start]:
-            nbrs = state.roads.neighbours[here]
-            nbrs = nbrs[sit.friendly[i, nbrs]]
-            if nbrs.size == 0:
+            roads = state.roads
+            row = slice(roads.indptr[here], roads.indptr[here + 1])    # its roads, by id
+            nbrs = roads.indices[row]
+            ok = sit.friendly[i, nbrs]
+            if not ok.any():
                 return False
-            start = int(nbrs[np.argmin([state.roads.cost_between(here, int(b))
-                                        for b in nbrs])])
+            start = int(nbrs[ok][np.argmin(roads.full.data[row][ok])])
     path = follow(sit.safe_routes(i), start)
     if start != here:
         path = [start, *path]
@@ -61,9 +63,9 @@ def leave_town(state: State, uid: int) -> None:
     """A retreating unit breaks contact at once: it is at the first town of its route by
     the next phase (so a town it leaves is not held by it any more)."""
     f = state.forces
-    if f.paths[uid]:
+    if f.has_path(uid):
         f.origin[uid] = f.town[uid]
-        f.town[uid] = f.paths[uid].pop(0)
+        f.town[uid] = f.step_on(uid)
         f.progress[uid] = 0.0
 
 
@@ -108,17 +110,17 @@ def give_up(state: State, uid: int) -> None:
     f.strength[uid] = 0.0
 
 
-def occupy(state: State, town: int, faction: int) -> None:
+def occupy(state: State, towns: np.ndarray, factions: np.ndarray) -> None:
     """Holding ground costs forces: when mobile units take a town, the strongest of them
     leaves ``occupation_share`` of its strength behind as a garrison (at least
-    ``min_strength``, and only if it can spare twice that)."""
+    ``min_strength``, and only if it can spare twice that; sim.core.kernels.control)."""
     f, p = state.forces, state.params
-    here = np.flatnonzero((f.town == town) & (f.faction == faction) & (f.strength > 0))
-    if here.size == 0 or not f.mobile[here].all():
+    uid, share = control.garrisons(towns, factions, state.scenario.theatre.n, f.faction,
+                                   f.town, f.strength, f.mobile, p.occupation_share,
+                                   p.min_strength)
+    ok = uid >= 0
+    if not ok.any():
         return
-    uid = int(here[np.argmax(f.strength[here])])
-    share = max(p.occupation_share * f.strength[uid], p.min_strength)
-    if p.occupation_share <= 0 or f.strength[uid] < 2 * share + p.min_strength:
-        return
+    uid, share = uid[ok], share[ok]
     f.strength[uid] -= share
-    add_unit(state, faction, town, share, float(f.quality[uid]), HOLD, False)
+    f.extend(factions[ok], towns[ok], share, f.quality[uid], HOLD, False)

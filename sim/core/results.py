@@ -19,6 +19,7 @@ from ..inputs.scenario import Scenario
 from ..inputs.theatre import Theatre
 from ..provenance import versions
 from ..records import MODEL_SOURCE, NOBODY, RUN_COLUMNS, LogRow
+from .kernels.series import tally
 from .state import State
 
 #: The per-faction daily series, in the order of the last axis of ``series_array``.
@@ -57,20 +58,10 @@ class RunResult:
     def record(self, state: State) -> None:
         """Control and the per-faction series at the end of the state's day."""
         d = state.day
-        owner = state.owner
-        self.control_array[d] = owner
+        self.control_array[d] = state.owner
         th, f = self.theatre, state.forces
-        F = len(self.factions)
-        alive = f.strength > 0
-        s = self.series_array[d]
-        held = (owner >= 0) & th.onmap            # territory: on-map places only
-        s[:, 0] = np.bincount(owner[held], minlength=F)
-        s[:, 1] = np.bincount(owner[held], weights=th.population[held], minlength=F)
-        s[:, 2] = np.bincount(owner[held], weights=th.value[held], minlength=F)
-        s[:, 3] = np.bincount(f.faction[alive], weights=f.strength[alive], minlength=F)
-        s[:, 4] = state.losses
-        s[:, 5] = state.morale
-        s[:, 6] = np.bincount(f.faction[alive], minlength=F)
+        tally(state.owner, th.onmap, th.population, th.value, f.faction, f.strength,
+              state.losses, state.morale, self.series_array[d])
 
     def finish(self, days: int) -> RunResult:
         """Cut the arrays to the ``days`` actually run."""

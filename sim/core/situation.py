@@ -16,9 +16,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..inputs.scenario import Phase
-from .forces import ATTACK, RESERVE
+from .kernels.assess import assess, threat_ratio
+from .kernels.plan import safe_towns
 from .kernels.routes import nearest_of
-from .kernels.supply import supply_depth
+from .kernels.supply import sources_in, supply_depth
 from .state import State
 
 _CACHE = 64          # entries per cache of territory-keyed results
@@ -26,38 +27,54 @@ _CACHE = 64          # entries per cache of territory-keyed results
 
 class Situation:
     """Derived arrays of a state, per faction (F, n): ``friendly``, ``hostile_town``,
-    ``E`` (effective strength), ``contact``, ``threat``, ``defence``."""
+    ``near_friendly`` (next to a friendly town), ``E`` (effective strength), ``contact``,
+    ``threat``, ``defence``, ``side`` (the strength of the faction's side); per unit
+    ``power`` (effective strength)."""
 
     def __init__(self, state: State) -> None:
         self.state = state
         self._pull: dict[tuple[int, ...], np.ndarray] = {}
         self._supply: dict[tuple[int, bytes], np.ndarray] = {}
         self._safe: dict[int, np.ndarray] = {}
-        self._ratio: dict[int, np.ndarray] = {}
+        self._ratio: np.ndarray | None = None
+        sc = state.scenario
+        F, n = len(sc.factions), sc.theatre.n
+        self.friendly = np.zeros((F, n), dtype=bool)
+        self.hostile_town = np.zeros((F, n), dtype=bool)
+        self.near_friendly = np.zeros((F, n), dtype=bool)
+        self.contact = np.zeros((F, n), dtype=bool)
+        self.E = np.zeros((F, n))
+        self.threat = np.zeros((F, n))
+        self.defence = np.zeros((F, n))
+        self.side = np.zeros((F, n))
+        self.power = np.zeros(0)
+        self._units = np.zeros(0, dtype=np.int64)
+        self._unit_start = np.zeros(F + 1, dtype=np.int64)
+        self._ratio_buf = np.zeros((F, n))
+        #: per faction: the listed supply sources of its side (its own and its allies')
+        self._listed = [np.concatenate([np.asarray(sc.supply_sources[j], dtype=np.int64)
+                                        for j in np.flatnonzero(sc.relation[i] == 1)]
+                                       or [np.zeros(0, dtype=np.int64)])
+                        for i in range(len(sc.factions))]
 
     def assess(self) -> None:
-        """Recompute the derived arrays from the state."""
+        """Recompute the derived arrays from the state (in place: sim.core.kernels.assess)."""
         s = self.state
-        f, rel = s.forces, s.scenario.relation
-        F, n = s.n_factions, s.scenario.theatre.n
-        held = s.owner >= 0
-        o = np.maximum(s.owner, 0)
-        self.friendly = (rel[:, o] == 1) & held
-        self.hostile_town = (rel[:, o] == -1) & held
-        power = self.power = s.power_array()
-        alive = f.strength > 0
-        key = f.faction * n + f.town
-        E = np.bincount(key[alive], weights=power[alive], minlength=F * n).reshape(F, n)
-        mob = alive & f.mobile & ((f.posture == ATTACK) | (f.posture == RESERVE))
-        E_mob = np.bincount(key[mob], weights=power[mob], minlength=F * n).reshape(F, n)
-        self.E = E
-        hostile_here = s.enemy @ E
-        self.contact = hostile_here > 0
-        hostile_mob = s.enemy @ E_mob
-        # strength next door bears on a town less across a river or up a mountain road
-        self.threat = hostile_here + (s.roads.bearing @ hostile_mob.T).T
-        self.defence = (s.ally @ E) * s.defence_mult
+        f, roads = s.forces, s.roads
+        if len(self.power) != len(f.strength):           # the units' arrays have grown
+            self.power = np.empty(len(f.strength))
+            self._units = np.empty(len(f.strength), dtype=np.int64)
+        s.power_array(self.power)
+        assess(s.owner, s.scenario.relation, s.ally, s.enemy, f.faction, f.town, f.strength,
+               f.mobile, f.posture, self.power, roads.indptr, roads.indices,
+               roads.entry_bearing, s.defence_mult, self.friendly, self.hostile_town,
+               self.near_friendly, self.contact, self.E, self.threat, self.defence, self.side,
+               self._units, self._unit_start)
         self.forget_routes()
+
+    def units(self, faction: int) -> np.ndarray:
+        """The faction's live units at the last assessment, by id."""
+        return self._units[self._unit_start[faction]:self._unit_start[faction + 1]]
 
     def forget_all(self) -> None:
         """Drop every cached result (the parameters or roads changed)."""
@@ -67,21 +84,17 @@ class Situation:
     def forget_routes(self) -> None:
         """Drop cached threat ratios and retreat routes (a new day's estimates)."""
         self._safe = {}
-        self._ratio = {}
+        self._ratio = None
 
     # -- per faction ---------------------------------------------------------------------------
     def threat_ratio(self, faction: int) -> np.ndarray:
         """Estimated hostile effective strength in and next to each town, over the
         faction's own defence there (where it has no units: 0 if nothing threatens the
         town, inf if something does)."""
-        r = self._ratio.get(faction)
-        if r is None:
-            d = self.defence[faction]
-            has = self.E[faction] > 0
-            r = np.where(self.threat[faction] > 0, np.inf, 0.0)
-            r[has] = self.threat[faction, has] * self.state.intel[faction, has] / d[has]
-            self._ratio[faction] = r
-        return r
+        if self._ratio is None:        # every faction's at once
+            threat_ratio(self.threat, self.defence, self.E, self.state.intel, self._ratio_buf)
+            self._ratio = self._ratio_buf
+        return self._ratio[faction]
 
     def defended(self) -> np.ndarray:
         """(F, n) bool: hostile units in the town that stand and fight: their faction's
@@ -95,15 +108,13 @@ class Situation:
 
     def frontier(self, faction: int) -> np.ndarray:
         """Hostile towns next to the faction's (or its allies') territory."""
-        s = self.state
-        near = s.roads.adjacency @ self.friendly[faction].astype(np.int8) > 0
-        return np.flatnonzero(self.hostile_town[faction] & near & s.scenario.theatre.onmap)
+        return np.flatnonzero(self.hostile_town[faction] & self.near_friendly[faction]
+                              & self.state.scenario.theatre.onmap)
 
     def estimated_defence(self, faction: int, towns: np.ndarray) -> np.ndarray:
         """The faction's noisy estimate of the effective defence of hostile towns."""
         s = self.state
-        side = s.ally @ self.E
-        return side[s.owner[towns], towns] * s.defence_mult[towns] * s.intel[faction, towns]
+        return self.side[s.owner[towns], towns] * s.defence_mult[towns] * s.intel[faction, towns]
 
     def objective_pull(self, phase: Phase, faction: int) -> np.ndarray:
         """Pull of the phase's objectives the faction does not hold yet (pull_towards)."""
@@ -136,11 +147,8 @@ class Situation:
         if hit is None:
             if len(self._supply) > _CACHE:
                 self._supply.clear()
-            sc = s.scenario
-            allies = np.flatnonzero(sc.relation[faction] == 1)
-            rear = np.flatnonzero(~sc.theatre.onmap & self.friendly[faction])
-            sources = np.concatenate([*(sc.supply_sources[j] for j in allies), rear])
-            sources = np.unique(sources[self.friendly[faction, sources]])
+            sources = sources_in(self._listed[faction], self.friendly[faction],
+                                 s.scenario.theatre.onmap)
             depth = supply_depth(s.roads.full, self.friendly[faction], sources)
             hit = self._supply[key] = (np.isfinite(depth), depth)
         return hit
@@ -151,9 +159,8 @@ class Situation:
         nxt = self._safe.get(faction)
         if nxt is None:
             s, i = self.state, faction
-            safe = (self.friendly[i] & s.supplied[i] & ~self.contact[i]
-                    & (self.threat_ratio(i) <= s.hold_limit(i)))
-            safe |= self.friendly[i] & ~s.scenario.theatre.onmap    # the off-map rear
-            _, nxt = nearest_of(s.roads.full, self.friendly[i], np.flatnonzero(safe))
+            safe = safe_towns(self.friendly[i], s.supplied[i], self.contact[i],
+                              self.threat_ratio(i), s.hold_limit(i), s.scenario.theatre.onmap)
+            _, nxt = nearest_of(s.roads.full, self.friendly[i], safe)
             self._safe[faction] = nxt
         return nxt

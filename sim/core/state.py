@@ -15,6 +15,7 @@ from ..inputs.roads import Roads
 from ..inputs.scenario import Scenario
 from ..records import LogRow
 from .forces import ATTACK, Forces
+from .kernels.assess import power as kernel_power
 
 
 @dataclass(eq=False)
@@ -114,16 +115,18 @@ class State:
         """(F, n) bool: town held by that faction."""
         return self.owner[None, :] == np.arange(self.n_factions)[:, None]
 
-    def power_array(self) -> np.ndarray:
+    def power_array(self, out: np.ndarray | None = None) -> np.ndarray:
         """Per-unit effective strength: strength x quality x morale x cohesion x (1 -
         fatigue) x support modifiers, and for a unit on the attack the culmination factor
         1 / (1 + supply depth / supply_range_km) (Boulding's loss-of-strength gradient)."""
         f, p = self.forces, self.params
-        fac = f.faction
-        support = 1.0 + p.air_effect * self.air[fac] + p.drone_effect * self.drones[fac]
-        power = (f.strength * f.quality * self.morale[fac] * f.condition * (1.0 - f.fatigue)
-                 * support)
-        return power * self.reach_factor()
+        if out is None or len(out) != len(f.strength):
+            out = np.empty(len(f.strength))
+        kernel_power(f.faction, f.town, f.strength, f.quality, f.condition, f.fatigue,
+                     f.posture, self.morale, self.air, self.drones, p.air_effect,
+                     p.drone_effect, self.owner, self.scenario.relation, self.depth,
+                     p.supply_range_km, out)
+        return out
 
     def reach_factor(self) -> np.ndarray:
         """Per unit: 1, or for a unit on the attack (attack orders, or inside a town its

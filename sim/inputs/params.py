@@ -233,6 +233,17 @@ class Params(Mapping[str, Any]):
         return dict(self._values)
 
 
+def _reader(name: str) -> property:
+    return property(lambda self: self._values[name], doc=PARAMS[name].meaning)
+
+
+# Every parameter is also a property: attribute access then costs a dictionary look-up
+# instead of a failed attribute search and ``__getattr__`` (the model reads them ~1000 times
+# a run).
+for _name in PARAMS:
+    setattr(Params, _name, _reader(_name))
+
+
 def coerce(name: str, raw: Any, *, file: str | Path = "--set", field: str | None = None
            ) -> float | str:
     """Check one parameter value against the table and return it typed. Errors name

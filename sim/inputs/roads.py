@@ -78,6 +78,8 @@ class Roads:
         self.bearing = self.graph(1.0 / self.approach)
         #: per CSR entry: the approach factor of its road
         self.entry_approach = self.approach[self.entry_road]
+        #: per CSR entry: 1 / the approach factor of its road (the data of ``bearing``)
+        self.entry_bearing = self.bearing.data
         #: every town passable: the mask of a search over all roads
         self.everywhere = np.ones(n, dtype=bool)
         #: (town, town) -> road index, both directions

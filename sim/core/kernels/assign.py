@@ -14,18 +14,28 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=True)
-def assign(dist: np.ndarray, unit_loc: np.ndarray, power: np.ndarray, targets: np.ndarray,
-           need: np.ndarray, reach: np.ndarray, indptr: np.ndarray, indices: np.ndarray,
-           cost: np.ndarray, approach: np.ndarray, friendly: np.ndarray
+@njit(cache=True, error_model="numpy")
+def assign(dist: np.ndarray, unit_loc: np.ndarray, units: np.ndarray, power: np.ndarray,
+           targets: np.ndarray, order: np.ndarray, est: np.ndarray, ratio: float,
+           depth: np.ndarray, supply_range_km: float, indptr: np.ndarray,
+           indices: np.ndarray, cost: np.ndarray, approach: np.ndarray, friendly: np.ndarray
            ) -> tuple[np.ndarray, np.ndarray]:
     """Greedy assignment.
 
     ``dist`` (L, n): road cost from each unit location; ``unit_loc`` (U,): each unit's row of
-    ``dist`` (units in id order); ``power`` (U,); ``targets`` (T,) in order; ``need`` (T,): the
-    strength each needs; ``reach`` (T,): culmination factor at each; ``indptr, indices, cost,
-    approach``: the road graph (CSR, per entry); ``friendly`` (n,) bool. Returns per unit the
-    index of its target in ``targets`` (-1: not assigned) and the town it enters from."""
+    ``dist``; ``units`` (U,): the free units, by id; ``power``: effective strength of every
+    unit; ``targets[order]``: the targets in order, each needing ``ratio`` times its
+    estimated defence ``est``; ``depth`` (n,): the faction's supply depth, which sets the
+    culmination factor 1 / (1 + depth / supply_range_km) at each target; ``indptr, indices,
+    cost, approach``: the road graph (CSR, per entry); ``friendly`` (n,) bool. Returns per
+    unit the position in ``order`` of its target (-1: not assigned) and the town it enters
+    from."""
+    tgts = targets[order]
+    need = np.empty(len(order))
+    reach = np.empty(len(order))
+    for k in range(len(order)):
+        need[k] = ratio * est[order[k]]
+        reach[k] = 1.0 / (1.0 + depth[tgts[k]] / supply_range_km)
     n_units = len(unit_loc)
     n_locs = dist.shape[0]
     target_of = np.full(n_units, -1, dtype=np.int64)
@@ -34,10 +44,10 @@ def assign(dist: np.ndarray, unit_loc: np.ndarray, power: np.ndarray, targets: n
     best = np.empty(n_locs)
     best_via = np.empty(n_locs, dtype=np.int64)
     best_app = np.empty(n_locs)
-    for k in range(len(targets)):
+    for k in range(len(tgts)):
         if left == 0:
             break
-        t = targets[k]
+        t = tgts[k]
         best[:] = np.inf
         best_via[:] = -1
         for e in range(indptr[t], indptr[t + 1]):
@@ -61,7 +71,7 @@ def assign(dist: np.ndarray, unit_loc: np.ndarray, power: np.ndarray, targets: n
             u = order[i]
             if not np.isfinite(cand_cost[u]):
                 break
-            got += power[u] * reach[k] / best_app[unit_loc[u]]
+            got += power[units[u]] * reach[k] / best_app[unit_loc[u]]
             taken += 1
             if got >= need[k]:
                 break

@@ -1,4 +1,5 @@
-"""Attrition kernels and breakpoints: pure numpy, no Mesa.
+"""Attrition kernels and breakpoints: pure numpy (the square law's arithmetic compiled with
+numba; cosh and sinh stay numpy's, so results are numpy's to the last bit), no Mesa.
 
 All kernels take arrays of battles (one entry per contested town) so a day's combat is one
 call. Strengths are fighters; ``a`` and ``b`` are the per-capita kill rates of the attacker
@@ -8,6 +9,7 @@ and the defender (already multiplied by quality, morale and every modifier).
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 
 def lanchester_square(att: np.ndarray, dfn: np.ndarray, a: np.ndarray | float,
@@ -20,21 +22,54 @@ def lanchester_square(att: np.ndarray, dfn: np.ndarray, a: np.ndarray | float,
     a=0.0106, b=0.0544 per day at Iwo Jima.
     """
     A0, D0 = np.asarray(att, float), np.asarray(dfn, float)
-    a = np.broadcast_to(np.asarray(a, float), A0.shape)
-    b = np.broadcast_to(np.asarray(b, float), A0.shape)
-    g = np.sqrt(a * b) * days
-    ch, sh = np.cosh(g), np.sinh(g)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ra = np.where(a > 0, np.sqrt(b / a), 0.0)
-        rb = np.where(b > 0, np.sqrt(a / b), 0.0)
-    A = np.where(a > 0, A0 * ch - ra * D0 * sh, A0 - b * D0 * days)
-    D = np.where(b > 0, D0 * ch - rb * A0 * sh, D0 - a * A0 * days)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        a_dead = A < 0
-        d_dead = D < 0
-        D = np.where(a_dead, np.sqrt(np.maximum(D0**2 - np.where(b > 0, a / b, 0) * A0**2, 0)), D)
-        A = np.where(d_dead, np.sqrt(np.maximum(A0**2 - np.where(a > 0, b / a, 0) * D0**2, 0)), A)
-    return np.maximum(A, 0.0), np.maximum(D, 0.0)
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    shape = np.broadcast_shapes(A0.shape, D0.shape)
+    if not (A0.ndim == 1 and A0.shape == D0.shape == a.shape == b.shape):
+        A0, D0, a, b = (np.ascontiguousarray(np.broadcast_to(x, shape).ravel())
+                        for x in (A0, D0, a, b))
+    g = _rate(a, b, float(days))
+    A, D = _square(A0, D0, a, b, float(days), np.cosh(g), np.sinh(g))
+    if not shape:                                   # scalars in, scalars out
+        return A[0], D[0]
+    return A.reshape(shape), D.reshape(shape)
+
+
+@njit(cache=True)
+def _rate(a: np.ndarray, b: np.ndarray, days: float) -> np.ndarray:
+    """sqrt(a b) t per battle."""
+    out = np.empty(len(a))
+    for k in range(len(a)):
+        out[k] = np.sqrt(a[k] * b[k]) * days
+    return out
+
+
+@njit(cache=True)
+def _max0(x: float) -> float:
+    """numpy's maximum(x, 0.0): x if x >= 0 or x is NaN."""
+    return x if (x >= 0.0 or x != x) else 0.0
+
+
+@njit(cache=True, error_model="numpy")
+def _square(A0: np.ndarray, D0: np.ndarray, a: np.ndarray, b: np.ndarray, days: float,
+            ch: np.ndarray, sh: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The square law's survivors given cosh and sinh of sqrt(a b) t (computed by numpy,
+    whose cosh and sinh differ from the C library's in the last bit)."""
+    A = np.empty(len(A0))
+    D = np.empty(len(A0))
+    for k in range(len(A0)):
+        a0, d0, ak, bk = A0[k], D0[k], a[k], b[k]
+        ra = np.sqrt(bk / ak) if ak > 0 else 0.0
+        rb = np.sqrt(ak / bk) if bk > 0 else 0.0
+        x = a0 * ch[k] - ra * d0 * sh[k] if ak > 0 else a0 - bk * d0 * days
+        y = d0 * ch[k] - rb * a0 * sh[k] if bk > 0 else d0 - ak * a0 * days
+        x2, y2 = x, y
+        if x < 0:       # the attacker is annihilated within the day: the invariant
+            y2 = np.sqrt(_max0(d0 * d0 - (ak / bk if bk > 0 else 0.0) * (a0 * a0)))
+        if y < 0:
+            x2 = np.sqrt(_max0(a0 * a0 - (bk / ak if ak > 0 else 0.0) * (d0 * d0)))
+        A[k] = _max0(x2)
+        D[k] = _max0(y2)
+    return A, D
 
 
 def lanchester_linear(att: np.ndarray, dfn: np.ndarray, a: np.ndarray | float,
@@ -80,8 +115,9 @@ def attrition(att: np.ndarray, dfn: np.ndarray, a: np.ndarray, b: np.ndarray, *,
     side loses more than it has): the stochastic Lanchester model used in the runs.
     """
     A0, D0 = np.asarray(att, float), np.asarray(dfn, float)
-    la = np.asarray(a if linear_a is None else linear_a) / linear_scale
-    lb = np.asarray(b if linear_b is None else linear_b) / linear_scale
+    if law != "square":
+        la = np.asarray(a if linear_a is None else linear_a) / linear_scale
+        lb = np.asarray(b if linear_b is None else linear_b) / linear_scale
     if law == "square":
         A, D = lanchester_square(A0, D0, a, b, days)
     elif law == "linear":

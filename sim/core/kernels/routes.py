@@ -91,37 +91,67 @@ def _search(indptr: np.ndarray, indices: np.ndarray, cost: np.ndarray, passable:
 
 
 @njit(cache=True)
-def _from_each(indptr, indices, cost, passable, sources, limit, dist, pred):
+def _from_each(indptr, indices, cost, passable, sources, limit):
+    n = len(indptr) - 1
+    dist = np.full((len(sources), n), INF)
+    pred = np.full((len(sources), n), -1, dtype=np.int64)
     for i in range(len(sources)):
         _search(indptr, indices, cost, passable, sources[i:i + 1], limit, dist[i], pred[i])
+    return dist, pred
+
+
+@njit(cache=True)
+def _nearest(indptr, indices, cost, passable, targets, limit):
+    n = len(indptr) - 1
+    dist = np.full(n, INF)
+    nxt = np.full(n, -1, dtype=np.int64)
+    _search(indptr, indices, cost, passable, targets, limit, dist, nxt)
+    return dist, nxt
 
 
 def from_sources(graph, passable: np.ndarray, sources: np.ndarray, limit: float = INF
                  ) -> tuple[np.ndarray, np.ndarray]:
     """Distances (k, n) and predecessors from each source town (one row per source), over
     the roads of ``graph`` (a CSR matrix) open between ``passable`` towns."""
-    n = graph.shape[0]
-    src = np.asarray(sources, dtype=np.int64)
-    dist = np.full((len(src), n), INF)
-    pred = np.full((len(src), n), -1, dtype=np.int64)
-    if len(src):
-        _from_each(graph.indptr, graph.indices, graph.data, passable, src, float(limit),
-                   dist, pred)
-    return dist, pred
+    return _from_each(graph.indptr, graph.indices, graph.data, passable,
+                      np.asarray(sources, dtype=np.int64), float(limit))
 
 
 def nearest_of(graph, passable: np.ndarray, targets: np.ndarray, limit: float = INF
                ) -> tuple[np.ndarray, np.ndarray]:
     """For every town, the distance to the nearest of ``targets`` and the next town on the
     way there (-1 where none is reachable or the town is a target itself)."""
-    n = graph.shape[0]
-    dist = np.full(n, INF)
-    nxt = np.full(n, -1, dtype=np.int64)
-    tgt = np.asarray(targets, dtype=np.int64)
-    if len(tgt):
-        _search(graph.indptr, graph.indices, graph.data, passable, tgt, float(limit), dist,
-                nxt)
-    return dist, nxt
+    return _nearest(graph.indptr, graph.indices, graph.data, passable,
+                    np.asarray(targets, dtype=np.int64), float(limit))
+
+
+@njit(cache=True)
+def walks(pred: np.ndarray, rows: np.ndarray, sources: np.ndarray, goals: np.ndarray,
+          tails: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Many ``walk``s at once: path ``j`` runs from ``sources[j]`` to ``goals[j]`` along the
+    predecessors ``pred[rows[j]]`` (empty if the goal is not reached), then on to
+    ``tails[j]`` if that is not -1. Returns the paths end to end and their offsets
+    (``flat[offsets[j]:offsets[j + 1]]``)."""
+    k = len(rows)
+    offsets = np.zeros(k + 1, dtype=np.int64)
+    for j in range(k):
+        t, c = goals[j], 0
+        while t != sources[j] and t >= 0:
+            c += 1
+            t = pred[rows[j], t]
+        offsets[j + 1] = offsets[j] + (c if t == sources[j] else 0) + (tails[j] >= 0)
+    flat = np.empty(offsets[k], dtype=np.int64)
+    for j in range(k):
+        end = offsets[j + 1]
+        if tails[j] >= 0:
+            end -= 1
+            flat[end] = tails[j]
+        t = goals[j]
+        while end > offsets[j]:
+            end -= 1
+            flat[end] = t
+            t = pred[rows[j], t]
+    return flat, offsets
 
 
 def walk(pred_row: np.ndarray, source: int, town: int) -> list[int]:

@@ -1,16 +1,20 @@
-"""Supply connectivity and depth: pure functions of road graphs (scipy.sparse.csgraph).
+"""Supply connectivity and depth: pure functions of road graphs (route searches compiled with
+numba, sim.core.kernels.routes).
 
 Assumption (DESIGN.md): a faction's towns are supplied when a chain of towns held by the
 faction or its allies links them by road to one of its supply sources; a town next to a
 supplied town is supplied too (an attacker at a town's edge still has its line behind it).
 Depth is the road distance from the nearest source: the attacker's combat power falls with it
-(Boulding 1962, loss-of-strength gradient).
+(Boulding 1962, loss-of-strength gradient). A unit cut off from supply loses
+``cutoff_attrition`` of its strength and ``cutoff_morale`` of its cohesion a day (down to
+0.05); a supplied one regains ``morale_recovery`` of cohesion (up to 1).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
+from numba import njit
 
 from .routes import nearest_of
 
@@ -28,8 +32,48 @@ def supply_depth(roads: sp.csr_matrix, territory: np.ndarray, sources: np.ndarra
     """Distance from the nearest of ``sources`` through ``territory`` to every town inside it,
     and to every town next to one (through its cheapest road); ``inf`` elsewhere."""
     inside, _ = nearest_of(roads, territory, sources)
-    via = inside[roads.indices] + roads.data                    # per road entry (row <- col)
-    rows = np.repeat(np.arange(roads.shape[0]), np.diff(roads.indptr))
-    edge = np.full(roads.shape[0], np.inf)
-    np.minimum.at(edge, rows, via)
-    return np.minimum(inside, edge)
+    return _one_road_on(roads.indptr, roads.indices, roads.data, inside)
+
+
+@njit(cache=True)
+def _one_road_on(indptr: np.ndarray, indices: np.ndarray, cost: np.ndarray,
+                 inside: np.ndarray) -> np.ndarray:
+    """Per town: the smaller of its own distance and a neighbour's plus the road between."""
+    out = inside.copy()
+    for t in range(len(inside)):
+        for e in range(indptr[t], indptr[t + 1]):
+            v = inside[indices[e]] + cost[e]
+            if v < out[t]:
+                out[t] = v
+    return out
+
+
+@njit(cache=True)
+def sources_in(listed: np.ndarray, territory: np.ndarray, onmap: np.ndarray) -> np.ndarray:
+    """Supply sources of a side, sorted: its ``listed`` towns that lie in its ``territory``
+    and every off-map place of the territory (the rear)."""
+    src = np.zeros(len(territory), dtype=np.bool_)
+    for t in listed:
+        if territory[t]:
+            src[t] = True
+    for t in range(len(territory)):
+        if territory[t] and not onmap[t]:
+            src[t] = True
+    return np.flatnonzero(src)
+
+
+@njit(cache=True)
+def cut_off(faction: np.ndarray, town: np.ndarray, strength: np.ndarray,
+            condition: np.ndarray, supplied: np.ndarray, losses: np.ndarray,
+            attrition: float, morale_loss: float, recovery: float) -> None:
+    """Cut-off units lose strength (counted in ``losses``) and cohesion; supplied units
+    recover cohesion (module docstring). In place."""
+    for u in range(len(strength)):
+        if strength[u] <= 0:
+            continue
+        if supplied[faction[u], town[u]]:
+            condition[u] = min(condition[u] + recovery, 1.0)
+        else:
+            losses[faction[u]] += strength[u] * attrition
+            strength[u] *= 1.0 - attrition
+            condition[u] = max(condition[u] - morale_loss, 0.05)

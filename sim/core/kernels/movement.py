@@ -1,0 +1,76 @@
+"""Movement along road paths for one day, compiled with numba.
+
+Assumptions (DESIGN.md, step 4): a unit crosses a road in the road's travel days (length /
+speed of its class, crossings included: sim.inputs.roads); the road into a town the enemy
+defends (hostile units in it) takes at least its length / ``opposed_speed`` (an advance
+under fire, Dupuy 1987, *Understanding War*). Time left over carries to the next road;
+partial crossings accumulate in ``progress``. A unit stops on entering a town where it is
+blocked (a hostile town, or one with hostile units: contact); only attacking units enter
+such a town, others halt before it (their route was planned through territory that has
+since changed hands). A withdrawing unit at the end of its path joins the town's defence.
+
+Paths are slices ``route[path_at[u]:path_end[u]]`` of one array (sim.core.forces).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+ATTACK, HOLD, RESERVE, WITHDRAW = 0, 1, 2, 3       # as sim.core.forces.POSTURES
+
+
+@njit(cache=True)
+def entry(indptr: np.ndarray, indices: np.ndarray, a: int, b: int) -> int:
+    """The CSR entry of the road from ``a`` to ``b`` (neighbours sorted by id); -1 if none."""
+    lo, hi = indptr[a], indptr[a + 1]
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if indices[mid] < b:
+            lo = mid + 1
+        else:
+            hi = mid
+    if lo < indptr[a + 1] and indices[lo] == b:
+        return lo
+    return -1
+
+
+@njit(cache=True, error_model="numpy")
+def advance(movers: np.ndarray, faction: np.ndarray, town: np.ndarray, posture: np.ndarray,
+            mobile: np.ndarray, origin: np.ndarray, progress: np.ndarray, route: np.ndarray,
+            path_at: np.ndarray, path_end: np.ndarray, indptr: np.ndarray,
+            indices: np.ndarray, entry_road: np.ndarray, days: np.ndarray, km: np.ndarray,
+            blocked: np.ndarray, defended: np.ndarray, opposed_speed: float) -> None:
+    """Move each unit of ``movers`` (in order) along its path, in place. ``days``, ``km``:
+    per road; ``entry_road``: the road of each CSR entry; ``blocked``, ``defended``: (F, n)
+    bool per faction and town."""
+    for uid in movers:
+        fac = faction[uid]
+        budget = 1.0 + progress[uid]
+        here = town[uid]
+        while path_at[uid] < path_end[uid]:
+            nxt = route[path_at[uid]]
+            if blocked[fac, nxt] and posture[uid] != ATTACK:
+                path_at[uid] = path_end[uid]
+                budget = 0.0
+                break
+            r = entry_road[entry(indptr, indices, here, nxt)]
+            need = days[r]
+            if defended[fac, nxt]:
+                opposed = km[r] / opposed_speed
+                if opposed > need:
+                    need = opposed
+            if budget < need:
+                break
+            budget -= need
+            path_at[uid] += 1
+            origin[uid] = here
+            here = nxt
+            if blocked[fac, here]:
+                path_at[uid] = path_end[uid]
+                budget = 0.0
+                break
+        town[uid] = here
+        progress[uid] = budget if path_at[uid] < path_end[uid] else 0.0
+        if path_at[uid] >= path_end[uid] and posture[uid] == WITHDRAW:
+            posture[uid] = RESERVE if mobile[uid] else HOLD

@@ -1,0 +1,112 @@
+"""The loops of a faction's daily plan, compiled with numba (sim.core.factions calls these;
+the decisions and their order are described there and in DESIGN.md, step 3).
+
+Each function is one pass over a faction's units or threatened towns, on arrays the
+assessment produced (sim.core.kernels.assess) and route searches returned
+(sim.core.kernels.routes); the orders themselves are given by the caller.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+ATTACK, HOLD, RESERVE, WITHDRAW = 0, 1, 2, 3       # as sim.core.forces.POSTURES
+
+
+@njit(cache=True)
+def hopeless(ratio: np.ndarray, limit: float, days: np.ndarray, patience: float,
+             units: np.ndarray, posture: np.ndarray, town: np.ndarray) -> np.ndarray:
+    """Count, per town, the consecutive days its estimated odds have exceeded ``limit``
+    (``days``, in place); return the garrisons and reserves (of ``units``) in towns where
+    that count exceeds ``patience``."""
+    leaving = np.zeros(len(ratio), dtype=np.bool_)
+    for t in range(len(ratio)):
+        days[t] = days[t] + 1 if ratio[t] > limit else 0
+        leaving[t] = days[t] > patience
+    out = np.empty(len(units), dtype=np.int64)
+    k = 0
+    for u in units:
+        if (posture[u] == HOLD or posture[u] == RESERVE) and leaving[town[u]]:
+            out[k] = u
+            k += 1
+    return out[:k]
+
+
+@njit(cache=True)
+def release(units: np.ndarray, posture: np.ndarray, mobile: np.ndarray, target: np.ndarray,
+            town: np.ndarray, path_at: np.ndarray, path_end: np.ndarray,
+            progress: np.ndarray, hostile: np.ndarray, contact: np.ndarray
+            ) -> tuple[np.ndarray, np.ndarray, int]:
+    """Of ``units`` (a faction's, by id): free the mobile ones whose attack order has lapsed
+    (target no longer ``hostile``, or no path left short of it) into reserve, in place.
+    Returns every mobile unit on attack or in reserve (``mine``), those of them in reserve,
+    out of ``contact`` and without a path (``ready``), and how many are on attack."""
+    mine = np.empty(len(units), dtype=np.int64)
+    ready = np.empty(len(units), dtype=np.int64)
+    m = r = busy = 0
+    for u in units:
+        if not mobile[u] or not (posture[u] == ATTACK or posture[u] == RESERVE):
+            continue
+        mine[m] = u
+        m += 1
+        if posture[u] == ATTACK:
+            tgt = target[u]
+            if tgt < 0 or not hostile[tgt] or (path_at[u] >= path_end[u] and town[u] != tgt):
+                posture[u] = RESERVE
+                path_at[u] = path_end[u]
+                target[u] = -1
+                progress[u] = 0.0
+            else:
+                busy += 1
+        if posture[u] == RESERVE and not contact[town[u]] and path_at[u] >= path_end[u]:
+            ready[r] = u
+            r += 1
+    return mine[:m], ready[:r], busy
+
+
+@njit(cache=True)
+def reinforcements(threatened: np.ndarray, reserves: np.ndarray, row: np.ndarray,
+                   dist: np.ndarray, pred: np.ndarray, town: np.ndarray,
+                   threat: np.ndarray, defence: np.ndarray, power: np.ndarray,
+                   defence_mult: np.ndarray, half_limit: float) -> np.ndarray:
+    """Greedy reinforcement: for each of ``threatened`` (in order), the reserves nearest to it
+    (road cost ``dist[row[j]]`` from reserve j's town, then unit id) go, one by one, until
+    the town's estimated ratio is back under ``half_limit``: until their effective strength
+    times the town's defence multiplier covers threat / half_limit - defence. Returns per
+    reserve its destination (-1: stays free)."""
+    dest = np.full(len(reserves), -1, dtype=np.int64)
+    cost = np.empty(len(reserves))
+    for t in threatened:
+        need = threat[t] / half_limit - defence[t]
+        for j in range(len(reserves)):
+            cost[j] = dist[row[j], t] if dest[j] < 0 else np.inf
+        order = np.argsort(cost, kind="mergesort")        # by cost, then unit id
+        for j in order:
+            if need <= 0 or not np.isfinite(cost[j]):
+                break
+            u = reserves[j]
+            if town[u] != t:                              # the route must exist
+                v = t
+                while v != town[u] and v >= 0:
+                    v = pred[row[j], v]
+                if v != town[u]:
+                    continue
+            dest[j] = t
+            need -= power[u] * defence_mult[t]
+    return dest
+
+
+@njit(cache=True)
+def safe_towns(friendly: np.ndarray, supplied: np.ndarray, contact: np.ndarray,
+               ratio: np.ndarray, limit: float, onmap: np.ndarray) -> np.ndarray:
+    """Where a unit can fall back to: friendly, supplied towns out of contact whose
+    estimated odds are within ``limit``, and every friendly off-map place (the rear)."""
+    out = np.empty(len(friendly), dtype=np.int64)
+    k = 0
+    for t in range(len(friendly)):
+        if friendly[t] and ((supplied[t] and not contact[t] and ratio[t] <= limit)
+                            or not onmap[t]):
+            out[k] = t
+            k += 1
+    return out[:k]
