@@ -93,7 +93,7 @@ def verdicts(board: pd.DataFrame) -> list[str]:
     lines = []
     for spec, t in board.groupby("spec", sort=False):
         m = t[t.method == "model"].iloc[0]
-        d = t[t.method == "distance_speed"].iloc[0]
+        d = t[t.method == "distance-speed"].iloc[0]
         mae, crps = m.mae_capped < d.mae_capped, m.crps < d.crps
         both = "beats" if mae and crps else ("loses to" if not (mae or crps) else "splits with")
         lines.append(f"{spec}: the model {both} distance-speed (MAE capped {m.mae_capped:.2f} "

@@ -33,8 +33,9 @@ def layer(mod: str) -> int:
     raise AssertionError(f"module sim.{mod} is in no layer")
 
 
-def imports(path: Path) -> list[tuple[str, int, bool]]:
-    """(imported sim module, line, inside a function) for each import of a sim module."""
+def imports(path: Path, typing_only: bool = False) -> list[tuple[str, int, bool]]:
+    """(imported sim module, line, inside a function) for each import of a sim module;
+    imports under ``if TYPE_CHECKING:`` only with ``typing_only``."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     me = module_name(path).split(".")
     pkg = me if path.name == "__init__.py" else me[:-1]
@@ -44,7 +45,7 @@ def imports(path: Path) -> list[tuple[str, int, bool]]:
     guarded = {id(n) for node in ast.walk(tree) if isinstance(node, ast.If)
                and "TYPE_CHECKING" in ast.unparse(node.test) for n in ast.walk(node)}
     for node in ast.walk(tree):
-        if id(node) in guarded:
+        if id(node) in guarded and not typing_only:
             continue
         if isinstance(node, ast.ImportFrom) and node.level:
             base = pkg[: len(pkg) - node.level + 1] if node.level > 1 else pkg
@@ -63,11 +64,13 @@ SOURCES = sorted(PKG.rglob("*.py"))
 
 
 def graph() -> nx.DiGraph:
+    """The import graph, type-only imports included (a circle a reader must follow is a
+    circle, whether or not Python runs it)."""
     g = nx.DiGraph()
     for p in SOURCES:
         me = module_name(p)
         g.add_node(me)
-        for target, _line, _inside in imports(p):
+        for target, _line, _inside in imports(p, typing_only=True):
             if target and target != me and (PKG / (target.replace(".", "/") + ".py")).exists() \
                     or (PKG / target.replace(".", "/") / "__init__.py").exists():
                 g.add_edge(me, target)

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 from tqdm import tqdm
@@ -31,8 +31,24 @@ from .executors import Executor
 from .store import Store
 from .tables import tables
 
-if TYPE_CHECKING:
-    from .experiments import Experiment
+
+class Batch(Protocol):
+    """What the driver needs of a batch (an :class:`~sim.analysis.experiments.Experiment`):
+    the driver sits below the experiment, which calls it."""
+    name: str
+    file: Any
+    raw: dict[str, Any]
+    out: Path
+    n_runs: int
+    scenario: Any
+    scenario_file: Any
+    spec: Any
+    metrics: Any
+    names: list[str]
+
+    def digest(self) -> str: ...
+    def plan(self) -> Any: ...
+    def tasks(self, missing: list[int], chunk: int) -> Iterable[Any]: ...
 
 
 def _chunk_size(n: int, workers: int) -> int:
@@ -52,7 +68,7 @@ def refuse_mixing(out: Path, old: dict[str, Any], digest: str) -> None:
                          "choose another --out or delete the folder")
 
 
-def execute(exp: Experiment, ex: Executor, progress: bool = True,
+def execute(exp: Batch, ex: Executor, progress: bool = True,
             announce: str | Callable[[], object] | None = None,
             store: Store | None = None) -> dict[str, Any]:
     """Run the runs of ``exp`` missing under ``exp.out`` on ``ex``; write results as they
@@ -78,7 +94,7 @@ def execute(exp: Experiment, ex: Executor, progress: bool = True,
     return _run(exp, ex, store, digest, progress)
 
 
-def _run(exp: Experiment, ex: Executor, store: Store, digest: str,
+def _run(exp: Batch, ex: Executor, store: Store, digest: str,
          progress: bool) -> dict[str, Any]:
     out = exp.out
     total = exp.n_runs
