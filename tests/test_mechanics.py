@@ -492,3 +492,64 @@ def test_lookalike_columns_get_a_warning(theatre_copy):
     towns = tiny_text("towns.csv").replace(",population,", ",population_approx,", 1)
     with pytest.warns(UserWarning, match="population_approx.*did you mean 'population'"):
         sim.load_theatre(theatre_copy(towns=towns))
+
+
+POCKET = """days = 3
+[params]
+intel_noise = 0.0
+decision_noise = 0.0
+force_uncertainty = 0.0
+combat_noise = 0.0
+surrender_morale = 0.0
+[factions.red]
+strength = 20000
+supply = ["W"]
+garrison_share = 0.0
+stake = 100.0
+[factions.blue]
+strength = 3000
+supply = ["E"]
+garrison_share = 1.0
+counterattacks = false
+stake = 100.0
+[[deployments]]
+faction = "red"
+town = "W"
+strength = 12000
+units = 2
+[[deployments]]
+faction = "red"
+town = "R"
+strength = 8000
+posture = "hold"
+[[deployments]]
+faction = "blue"
+town = "P1"
+strength = 1500
+posture = "hold"
+[[deployments]]
+faction = "blue"
+town = "P3"
+strength = 1500
+posture = "hold"
+[[phases]]
+faction = "red"
+kind = "offensive"
+objectives = ["P1"]
+"""
+
+
+def test_a_cut_off_garrison_falls_back_inside_its_pocket(tmp_path):
+    """Blue's P1-P2-P3 are cut off from its source E (red holds R between them). A garrison
+    driven out of P1 falls back to P2 inside the pocket instead of surrendering at once
+    (the pocket bleeds by cut-off attrition; it does not vanish on the first defeat)."""
+    th = theatre(tmp_path / "p", [("W", 0, 0, "town", "red"), ("P1", 1, 0, "town", "blue"),
+                                  ("P2", 2, 0, "town", "blue"), ("P3", 3, 0, "town", "blue"),
+                                  ("R", 4, 0, "town", "red"), ("E", 5, 0, "town", "blue")],
+                 [("W", "P1"), ("P1", "P2"), ("P2", "P3"), ("P3", "R"), ("R", "E")])
+    for r in runs(scenario(th, POCKET), range(4)):
+        p1 = r.theatre.id_of("P1")
+        causes = [str(c) for _d, t, _n, _o, c in r.log_rows if t == p1]
+        assert causes and causes[0] != "encirclement", causes   # it left; it did not give up
+        blue = r.series[r.series.faction == "blue"]
+        assert blue.strength.iloc[0] > 2000         # day 0: the P1 garrison lives on in P2

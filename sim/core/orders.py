@@ -51,6 +51,8 @@ def retreat(state: State, sit: Situation, uid: int) -> bool:
                 return False
             start = int(nbrs[ok][np.argmin(roads.full.data[row][ok])])
     path = follow(sit.safe_routes(i), start)
+    if not path and not state.supplied[i, start]:     # cut off: fall back inside the pocket
+        path = follow(sit.safe_routes(i, in_pocket=True), start)
     if start != here:
         path = [start, *path]
     if not path:

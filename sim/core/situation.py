@@ -35,7 +35,7 @@ class Situation:
         self.state = state
         self._pull: dict[tuple[int, ...], np.ndarray] = {}
         self._supply: dict[tuple[int, bytes], np.ndarray] = {}
-        self._safe: dict[int, np.ndarray] = {}
+        self._safe: dict[tuple[int, bool], np.ndarray] = {}
         self._ratio: np.ndarray | None = None
         sc = state.scenario
         F, n = len(sc.factions), sc.theatre.n
@@ -153,14 +153,18 @@ class Situation:
             hit = self._supply[key] = (np.isfinite(depth), depth)
         return hit
 
-    def safe_routes(self, faction: int) -> np.ndarray:
+    def safe_routes(self, faction: int, in_pocket: bool = False) -> np.ndarray:
         """Next hop from every town towards the faction's nearest safe town: friendly,
-        supplied, not in contact and not threatened past its hold limit."""
-        nxt = self._safe.get(faction)
+        supplied, not in contact and not threatened past its hold limit. ``in_pocket``:
+        supplied or not (a cut-off force falls back inside its pocket, as encircled
+        armies do, rather than surrendering while it still holds ground out of contact)."""
+        key = (faction, in_pocket)
+        nxt = self._safe.get(key)
         if nxt is None:
             s, i = self.state, faction
             safe = safe_towns(self.friendly[i], s.supplied[i], self.contact[i],
-                              self.threat_ratio(i), s.hold_limit(i), s.scenario.theatre.onmap)
+                              self.threat_ratio(i), s.hold_limit(i), s.scenario.theatre.onmap,
+                              not in_pocket)
             _, nxt = nearest_of(s.roads.full, self.friendly[i], safe)
-            self._safe[faction] = nxt
+            self._safe[key] = nxt
         return nxt

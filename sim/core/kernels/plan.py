@@ -99,14 +99,16 @@ def reinforcements(threatened: np.ndarray, reserves: np.ndarray, row: np.ndarray
 
 @njit(cache=True)
 def safe_towns(friendly: np.ndarray, supplied: np.ndarray, contact: np.ndarray,
-               ratio: np.ndarray, limit: float, onmap: np.ndarray) -> np.ndarray:
+               ratio: np.ndarray, limit: float, onmap: np.ndarray,
+               need_supply: bool = True) -> np.ndarray:
     """Where a unit can fall back to: friendly, supplied towns out of contact whose
-    estimated odds are within ``limit``, and every friendly off-map place (the rear)."""
+    estimated odds are within ``limit``, and every friendly off-map place (the rear).
+    ``need_supply=False``: inside a pocket, any such friendly town, supplied or not."""
     out = np.empty(len(friendly), dtype=np.int64)
     k = 0
     for t in range(len(friendly)):
-        if friendly[t] and ((supplied[t] and not contact[t] and ratio[t] <= limit)
-                            or not onmap[t]):
+        if friendly[t] and (((supplied[t] or not need_supply) and not contact[t]
+                             and ratio[t] <= limit) or not onmap[t]):
             out[k] = t
             k += 1
     return out[:k]
