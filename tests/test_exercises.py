@@ -49,8 +49,8 @@ def shell_problems(cmd: str) -> list[str]:
     return out
 
 
-def test_at_least_six_worksheets_in_netlogo_shape():
-    assert len(SHEETS) >= 6
+def test_at_least_eight_worksheets_in_netlogo_shape():
+    assert len(SHEETS) >= 8
     assert [w.number for w in SHEETS] == list(range(1, len(SHEETS) + 1))
     for w in SHEETS:
         heads = sections(w.text)
