@@ -4,6 +4,7 @@ worksheet run as a student would (in a scratch folder that links the repository'
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -13,14 +14,43 @@ import pytest
 from conftest import EXERCISES, REPO
 
 from sim.cli import main
-from sim.cli.worksheets import SECTIONS, commands, default_folder, sections, worksheets
+from sim.cli.worksheets import SECTIONS, commands, default_folder, sections, steps, worksheets
 
 SHEETS = worksheets(EXERCISES)
 LIMIT_S = 60.0          # the issue: every command runs in under a minute on a laptop
+#: Tools a Windows shell (cmd, PowerShell) does not have, or has under the same name with
+#: other options: a worksheet command must not use them.
+UNIX_ONLY = ("grep", "egrep", "wc", "cut", "head", "tail", "cat", "cp", "mv", "rm", "ls",
+             "sed", "awk", "sort", "uniq", "tee", "xargs", "touch", "less", "diff", "chmod",
+             "which", "env", "export", "source", "bash", "sh")
+#: Outside double quotes: pipes, redirection, chaining, globs, single quotes (cmd does not
+#: know them), escapes, variables and line continuations mean different things (or nothing)
+#: in cmd and PowerShell. Inside them: variables and history expansion of bash, cmd and
+#: PowerShell ($, %, `, !) and escaped quotes.
+SHELL_OUTSIDE = set("|&;<>*?'\\`$%^!(){}[]~,#@")
+SHELL_INSIDE = set("$%`!\\")
 
 
-def test_at_least_six_worksheets_in_netlogo_shape():
-    assert len(SHEETS) >= 6
+def shell_problems(cmd: str) -> list[str]:
+    """What stops ``cmd`` from working the same in bash, cmd and PowerShell."""
+    if "\n" in cmd:
+        return ["continued over several lines"]
+    inside = re.findall(r'"([^"]*)"', cmd)
+    outside = re.sub(r'"[^"]*"', " ", cmd)
+    words = outside.split()
+    out = []
+    if '"' in outside:
+        out.append("unbalanced double quotes")
+    if not words or words[0] not in ("frontline", "python"):
+        out.append("does not start with frontline or python")
+    out += [f"Unix-only tool {w!r}" for w in words if w in UNIX_ONLY]
+    out += [f"{c!r} outside double quotes" for c in sorted(SHELL_OUTSIDE & set(outside))]
+    out += [f"{c!r} inside double quotes" for c in sorted(SHELL_INSIDE & set("".join(inside)))]
+    return out
+
+
+def test_at_least_eight_worksheets_in_netlogo_shape():
+    assert len(SHEETS) >= 8
     assert [w.number for w in SHEETS] == list(range(1, len(SHEETS) + 1))
     for w in SHEETS:
         heads = sections(w.text)
@@ -35,6 +65,36 @@ def test_at_least_six_worksheets_in_netlogo_shape():
 def test_commands_parser_joins_continuations():
     text = "x\n```console\n$ a \\\n  b\nnot a command\n$ c\n```\n```\n$ d\n```\n"
     assert commands(text) == ["a \\\n  b", "c"]
+
+
+def test_steps_keep_the_order_and_the_expected_errors():
+    text = ("```console\n$ a\nout\n```\n```console-error\n$ b\nfrontline: error: x\nmore\n```\n"
+            "```console\n$ c\n```\n")
+    assert steps(text) == [("a", None), ("b", "frontline: error: x"), ("c", None)]
+    assert commands(text) == ["a", "c"]
+
+
+@pytest.mark.parametrize("bad", [
+    "cut -d, -f1-4 calibration/reported/nw_syria_2024.csv | head -12",
+    "cat runs/x/params.toml", "head -5 runs/x/scores.csv", "cp -r a b",
+    "grep -n Aleppo runs/x/events.csv", "wc -l runs/x/events.csv",
+    "frontline run a.toml --out runs/a && frontline plot animate runs/a",
+    "frontline run a.toml > out.txt", "frontline scenarios validate scenarios/*.toml",
+    "frontline run a.toml \\\n  --seed 1", "python -c 'print(1)'",
+    'python -c "import os; print(os.environ[\'HOME\'])" $HOME',
+    'python -c "print(\'%d\' % 1)"', "ls runs"])
+def test_shell_problems_catches_unix_only_commands(bad):
+    assert shell_problems(bad), bad
+
+
+def test_commands_are_portable():
+    """Every command of every worksheet runs the same in bash, cmd and PowerShell: it starts
+    with frontline or python, uses no Unix-only tool (no grep, wc, cut, head, cat, cp ...:
+    read files with ``python -c "..."`` and single quotes inside), no pipe, redirection,
+    chaining, glob or line continuation."""
+    bad = {f"{w.path.name}: {cmd}": problems for w in SHEETS for cmd, _ in steps(w.text)
+           if (problems := shell_problems(cmd))}
+    assert not bad, bad
 
 
 def test_default_folder_from_repo_root(monkeypatch):
@@ -65,19 +125,25 @@ def test_cli_bad_input_is_one_line(bad, capsys, monkeypatch):
 @pytest.mark.parametrize("sheet", SHEETS, ids=[w.path.stem for w in SHEETS])
 def test_every_command_runs(sheet, tmp_path):
     """Each command, in order, from a scratch folder with the repository's input folders
-    linked in; each must succeed within LIMIT_S (outputs go to the scratch ``runs/``)."""
-    for name in ("scenarios", "experiments", "calibration"):
+    linked in; each must succeed within LIMIT_S (outputs go to the scratch ``runs/``), and
+    each mistake shown on purpose must fail with the one line the worksheet shows."""
+    for name in ("scenarios", "experiments", "calibration", "scripts"):
         (tmp_path / name).symlink_to(REPO / name)
     bindir = str(Path(sys.executable).parent)
     env = {**os.environ, "PATH": bindir + os.pathsep + os.environ.get("PATH", ""),
            "PYTHONPATH": os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH"))
                                          if p), "MPLBACKEND": "Agg"}
-    for cmd in commands(sheet.text):
+    for cmd, error in steps(sheet.text):
         t0 = time.monotonic()
         proc = subprocess.run(["bash", "-c", cmd], cwd=tmp_path, env=env, capture_output=True,
                               text=True, timeout=LIMIT_S * 2)
         took = time.monotonic() - t0
-        assert proc.returncode == 0, f"{cmd}\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}"
         assert "Traceback" not in proc.stderr, f"{cmd}\n{proc.stderr[-2000:]}"
         assert took < LIMIT_S, f"{cmd} took {took:.0f} s"
+        if error is not None:       # a mistake shown on purpose: status 2 and that one line
+            assert proc.returncode == 2, f"{cmd}\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}"
+            expected = ".*".join(re.escape(part) for part in error.split("..."))
+            assert re.fullmatch(expected, proc.stderr.strip()), f"{cmd}\n{proc.stderr}"
+            continue
+        assert proc.returncode == 0, f"{cmd}\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}"
         assert proc.stdout.strip(), f"{cmd} printed nothing"

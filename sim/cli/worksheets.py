@@ -3,7 +3,10 @@ What is it; How it works; How to use it; Things to notice; Things to try; Questi
 answer keys in ``experiments/exercises/answers/NN-title.md``.
 
 Commands a student types are lines starting with ``$ `` inside fenced ``console`` blocks;
-:func:`commands` extracts them (tests/test_exercises.py runs every one).
+:func:`commands` extracts them (tests/test_exercises.py runs every one). A mistake shown on
+purpose goes in a ``console-error`` block: the ``$ `` line, then the one line of error it
+prints (``...`` for the folder the student works in); :func:`steps` gives both kinds in
+order, and the tests check that each such command fails with exactly that line.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ SECTIONS = ("What is it", "How it works", "How to use it", "Things to notice", "
             "Questions")
 _NAME = re.compile(r"^(\d{2})-[a-z0-9-]+\.md$")
 _BLOCK = re.compile(r"^```console\n(.*?)^```", re.S | re.M)
+_ANY_BLOCK = re.compile(r"^```(console|console-error)\n(.*?)^```", re.S | re.M)
 
 
 def default_folder() -> Path:
@@ -68,22 +72,38 @@ def get(number: int, folder: str | Path | None = None) -> Worksheet:
                      f"{', '.join(str(w.number) for w in ws)}")
 
 
+def _block_commands(block: str) -> list[tuple[str, str]]:
+    """(command, first line printed after it) for each ``$ `` line of a block (a trailing
+    ``\\`` continues the command on the next line)."""
+    out: list[tuple[str, str]] = []
+    cmd = None
+    for line in block.splitlines():
+        if cmd is not None:
+            cmd += "\n" + line
+        elif line.startswith("$ "):
+            cmd = line[2:]
+        else:
+            if out and out[-1][1] == "" and line.strip():
+                out[-1] = (out[-1][0], line.strip())
+            continue
+        if not cmd.endswith("\\"):
+            out.append((cmd, ""))
+            cmd = None
+    return out
+
+
 def commands(text: str) -> list[str]:
     """The ``$ `` command lines of the ``console`` blocks (a trailing ``\\`` continues)."""
-    out: list[str] = []
-    for block in _BLOCK.findall(text):
-        cmd = None
-        for line in block.splitlines():
-            if cmd is not None:
-                cmd += "\n" + line
-            elif line.startswith("$ "):
-                cmd = line[2:]
-            else:
-                continue
-            if not cmd.endswith("\\"):
-                out.append(cmd)
-                cmd = None
-    return out
+    return [cmd for block in _BLOCK.findall(text) for cmd, _ in _block_commands(block)]
+
+
+def steps(text: str) -> list[tuple[str, str | None]]:
+    """Every command in the order a student meets it: ``(command, None)`` from ``console``
+    blocks, ``(command, error line)`` from ``console-error`` blocks (a mistake shown on
+    purpose: the command exits with status 2 and prints that line)."""
+    return [(cmd, out if kind == "console-error" else None)
+            for kind, block in _ANY_BLOCK.findall(text)
+            for cmd, out in _block_commands(block)]
 
 
 def sections(text: str) -> list[str]:
