@@ -111,3 +111,17 @@ def pytest_terminal_summary(terminalreporter) -> None:
     tr.write_line(f"{sum(kinds.values()):6d}  in total")
     if os.environ.get("FRONTLINE_FUZZ_COUNTS"):
         Path(os.environ["FRONTLINE_FUZZ_COUNTS"]).write_text(json.dumps(_FUZZ, indent=1))
+
+
+def frames(out: Path) -> list:
+    """The three consolidated tables of a batch folder (runs, events, series)."""
+    import pandas as pd
+    return [pd.read_parquet(out / f"{t}.parquet") for t in ("runs", "events", "series")]
+
+
+def assert_same(a: Path, b: Path) -> None:
+    """Two batch folders hold identical tables."""
+    import pandas as pd
+    for x, y in zip(frames(a), frames(b), strict=True):
+        pd.testing.assert_frame_equal(x, y)
+

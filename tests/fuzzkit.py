@@ -145,3 +145,18 @@ def set_path(data: Any, path: str, value: Any) -> None:
         node[int(last[1:-1])] = value
     else:
         node[last] = value
+
+
+def paths_of(node: Any, prefix: str = "") -> list[str]:
+    """Every field of nested TOML-like data as a dotted path (``a.b[0].c``)."""
+    out: list[str] = []
+    if isinstance(node, dict):
+        for k, v in node.items():
+            p = f"{prefix}.{k}" if prefix else k
+            out += [p, *paths_of(v, p)]
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            p = f"{prefix}[{i}]"
+            out += [p, *paths_of(v, p)]
+    return out
+

@@ -10,9 +10,8 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
-from conftest import BUILTIN
+from conftest import BUILTIN, assert_same
 
 from sim.analysis.executors import Executor, make_executor
 from sim.analysis.experiments import Experiment, execute, run_seed
@@ -46,15 +45,6 @@ kind = "front_length"
 def make(tmp: Path, text: str = SPEC, name: str = "t.toml", out: str = "out") -> Experiment:
     (tmp / name).write_text(text)
     return Experiment.from_file(tmp / name, out=tmp / out)
-
-
-def frames(out: Path) -> list[pd.DataFrame]:
-    return [pd.read_parquet(out / f"{t}.parquet") for t in ("runs", "events", "series")]
-
-
-def assert_same(a: Path, b: Path) -> None:
-    for x, y in zip(frames(a), frames(b), strict=True):
-        pd.testing.assert_frame_equal(x, y)
 
 
 @pytest.fixture(scope="module")

@@ -28,7 +28,7 @@ from typing import Any
 
 import pytest
 from conftest import RIVERLAND
-from fuzzkit import cli, fuzz, obey, to_toml
+from fuzzkit import cli, fuzz, obey, paths_of, to_toml
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -647,20 +647,9 @@ def test_subprocess_valid_file_passes(work: Path) -> None:
 
 # -- anything anywhere: values of any type and size at any field ------------------------------
 #: every field of the base scenario, as a dotted path
-def _paths(node: Any, prefix: str = "") -> list[str]:
-    out = []
-    if isinstance(node, dict):
-        for k, v in node.items():
-            p = f"{prefix}.{k}" if prefix else k
-            out += [p, *_paths(v, p)]
-    elif isinstance(node, list):
-        for i, v in enumerate(node):
-            p = f"{prefix}[{i}]"
-            out += [p, *_paths(v, p)]
-    return out
 
 
-PATHS = sorted(set(_paths(base_scenario())) | {
+PATHS = sorted(set(paths_of(base_scenario())) | {
     "factions.league.attack_ratio", "factions.league.hold_ratio", "factions.league.colour",
     "factions.republic.garrison_share", "phases[0].end", "events[0].units"})
 huge_text = st.builds(lambda c, n: c * n, st.sampled_from("x9( é\n"), st.integers(1, 50_000))

@@ -22,7 +22,7 @@ from typing import Any
 import pandas as pd
 import pytest
 from conftest import TINY, TINY_OFFENSIVE
-from fuzzkit import cli, fuzz, obey, set_path, to_toml
+from fuzzkit import cli, fuzz, obey, paths_of, set_path, to_toml
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -44,16 +44,6 @@ any_value = st.recursive(scalar, lambda inner: st.one_of(
                     max_size=3)), max_leaves=6)
 
 
-def _paths(node: Any, prefix: str = "") -> list[str]:
-    out = []
-    if isinstance(node, dict):
-        for k, v in node.items():
-            p = f"{prefix}.{k}" if prefix else k
-            out += [p, *_paths(v, p)]
-    elif isinstance(node, list):
-        for i, v in enumerate(node):
-            out += [f"{prefix}[{i}]", *_paths(v, f"{prefix}[{i}]")]
-    return out
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +65,7 @@ def base_experiment() -> dict[str, Any]:
                         {"kind": "holder", "town": "Bravo"}]}
 
 
-EXP_PATHS = sorted(set(_paths(base_experiment())) - {"replicates"} | {
+EXP_PATHS = sorted(set(paths_of(base_experiment())) - {"replicates"} | {
     "metrics[0].name", "metrics[1].name", "metrics[0].day", "design.samples", "design.seed",
     "chunk", "common_random_numbers", "events", "series", "design.parameters.seed",
     "design.parameters.run_id", "design.parameters.days", "overrides.start",
@@ -143,7 +133,7 @@ def base_spec(reported: str = "rep.csv") -> dict[str, Any]:
             "assimilation": {"members": 16}}      # a small filter: the fuzz is about inputs
 
 
-SPEC_PATHS = sorted(set(_paths(base_spec())) - {"replicates", "optimiser.popsize",
+SPEC_PATHS = sorted(set(paths_of(base_spec())) - {"replicates", "optimiser.popsize",
                                                  "optimiser.maxiter", "assimilation.members"}
                     | {"params.kill_rate", "params.combat_law", "fixed.kill_rate",
                        "fixed.zz", "params.zz", "description"})

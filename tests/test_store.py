@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import TINY_OFFENSIVE
+from conftest import TINY_OFFENSIVE, assert_same
 
 import sim.analysis.store as store_mod
 from sim.analysis.executors import Executor
@@ -55,15 +55,6 @@ TOTAL = 6
 def make(tmp: Path, out: str = "out", text: str = SPEC) -> Experiment:
     (tmp / "e.toml").write_text(text)
     return Experiment.from_file(tmp / "e.toml", out=tmp / out)
-
-
-def frames(out: Path) -> list[pd.DataFrame]:
-    return [pd.read_parquet(out / f"{t}.parquet") for t in ("runs", "events", "series")]
-
-
-def assert_same(a: Path, b: Path) -> None:
-    for x, y in zip(frames(a), frames(b), strict=True):
-        pd.testing.assert_frame_equal(x, y)
 
 
 @pytest.fixture(scope="module")
