@@ -115,3 +115,11 @@ def test_attacker_gains_over_many_seeds():
     gains = [int(sim.ConflictModel(sc, seed=s).run().series_array[-1, 0, 0]) - start
              for s in range(20)]
     assert np.mean(np.array(gains) > 0) >= 0.8
+
+
+def test_the_benchmarks_largest_theatre_passes_the_input_bounds():
+    """benchmarks/bench_run.py times 10,000 synthetic towns: the scenario must load (its
+    strengths are within sim.inputs.limits)."""
+    from sim.inputs.synthetic import make_scenario
+    sc = make_scenario(10_000, seed=1, days=1)
+    assert sc.theatre.n >= 10_000

@@ -16,7 +16,7 @@ overflows, recurses without end or runs for days:
   ``extends`` chain at most 32 files; a condition may nest parentheses
   and ``not`` 32 deep and combine at most 256 atoms in at most 4,000 characters (chains of
   ``and``/``or`` are built as balanced trees, so evaluating them never recurses deeply);
-- magnitudes: strengths (fighters) at most 2,000,000 per faction, deployment or
+- magnitudes: strengths (fighters) at most 10,000,000 per faction, deployment or
   reinforcement; any other number in a scenario at most 1e9 in size, and finite;
 - a batch: at most 1,000,000 runs and 1,000,000 design points.
 """
@@ -44,7 +44,7 @@ MAX_CONDITION_CHARS = 4_000
 MAX_CONDITION_DEPTH = 32
 MAX_CONDITION_ATOMS = 256
 #: Fighters in one faction, deployment or reinforcement.
-MAX_STRENGTH = 2_000_000.0
+MAX_STRENGTH = 10_000_000.0     # the largest armies (and the 10,000-town benchmark) fit
 #: Size of any other number in a scenario.
 MAX_NUMBER = 1e9
 #: Length of one road (km): half the Earth's circumference.
