@@ -107,6 +107,10 @@ CASES = {
 
 
 #: the cases also run as real processes: one of each kind the brief lists
+#: one xdist worker runs this module: its subprocess fixture would otherwise start the eleven
+#: console runs on every worker that takes one of its tests
+pytestmark = pytest.mark.xdist_group("cli_errors")
+
 IN_SUBPROCESS = ("missing-file", "malformed-toml", "unknown-key", "set-unknown-parameter",
                  "set-out-of-bounds", "set-not-name-value", "seed-not-int", "days-zero",
                  "unknown-theatre", "bad-towns-lat", "bad-towns-controller")
