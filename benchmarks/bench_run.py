@@ -6,7 +6,7 @@ Run from the repository root::
 
     python benchmarks/bench_run.py                       # full (a few minutes on 2 cores)
     python benchmarks/bench_run.py --quick               # fewer seeds
-    python benchmarks/bench_run.py --baseline /work/baseline   # + same-machine ratios
+    python benchmarks/bench_run.py --baseline ../baseline   # + same-machine ratios
     python benchmarks/bench_run.py --baseline DIR --instructions   # + callgrind counts
     python benchmarks/bench_run.py --profile 0           # cProfile the built-in scenario
 
