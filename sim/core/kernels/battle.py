@@ -88,6 +88,15 @@ def psum(a: np.ndarray, lo: int, n: int) -> float:
     return vals[0]
 
 
+@njit(cache=True)
+def gathered_sum(values: np.ndarray, ids: np.ndarray, lo: int, hi: int,
+                 buf: np.ndarray) -> float:
+    """``psum`` of ``values[ids[lo:hi]]``, gathered into ``buf`` (same order of sums)."""
+    for j in range(lo, hi):
+        buf[j - lo] = values[ids[j]]
+    return psum(buf, 0, hi - lo)
+
+
 @njit(cache=True, error_model="numpy")
 def approach_power(power: np.ndarray, faction: np.ndarray, town: np.ndarray,
                    origin: np.ndarray, strength: np.ndarray, owner: np.ndarray,
@@ -181,18 +190,10 @@ def sides(contact: np.ndarray, faction: np.ndarray, town: np.ndarray, strength: 
                 na += 1
         a_start[k + 1], d_start[k + 1] = na, nd
         mult = defence_mult[t] if lead == o else 1.0
-        for j in range(a0, na):
-            buf[j - a0] = strength[att[j]]
-        sa = psum(buf, 0, na - a0)
-        for j in range(a0, na):
-            buf[j - a0] = power[att[j]]
-        pa = psum(buf, 0, na - a0)
-        for j in range(d0, nd):
-            buf[j - d0] = strength[dfn[j]]
-        sd = psum(buf, 0, nd - d0)
-        for j in range(d0, nd):
-            buf[j - d0] = power[dfn[j]]
-        pd = psum(buf, 0, nd - d0)
+        sa = gathered_sum(strength, att, a0, na, buf)
+        pa = gathered_sum(power, att, a0, na, buf)
+        sd = gathered_sum(strength, dfn, d0, nd, buf)
+        pd = gathered_sum(power, dfn, d0, nd, buf)
         A0[k], D0[k] = sa, sd
         am[k] = pa / (sa if sa >= 1e-9 else 1e-9)
         dm[k] = pd * mult / (sd if sd >= 1e-9 else 1e-9)
