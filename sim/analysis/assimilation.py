@@ -114,6 +114,15 @@ def normalise(logw: np.ndarray) -> np.ndarray:
     return np.exp(logw - logsumexp(logw))
 
 
+def evidence_gain(logw: np.ndarray, gain: np.ndarray) -> float:
+    """The day's factor of the filter's estimate of the record's likelihood under the model
+    (its evidence, Del Moral 2004; Doucet & Johansen 2009): log sum_i W_i exp(gain_i), with
+    ``W`` the members' normalised weights before the day's reports. Summed over the days
+    up to the origin it compares models (or settings) on the reports before the origin
+    only: a higher log evidence means the record is likelier under that model."""
+    return float(logsumexp(logw - logsumexp(logw) + gain))
+
+
 def ess(w: np.ndarray) -> float:
     """Effective sample size of normalised weights (Kong 1992): 1 / sum w^2."""
     return float(1.0 / np.sum(np.square(w)))
@@ -288,6 +297,7 @@ def assimilate(scenario: Scenario, record: Reported, origin: int, prior: Prior, 
     pending: list[Pending] = [(None, prior.params(z[i])) for i in range(n)]
     histories: list[set[Change]] = [set() for _ in range(n)]
     logw = np.zeros(n)
+    log_evidence = 0.0
     packed = not in_process(mapper)
     trace = []
     for day in range(origin + 1):
@@ -296,12 +306,15 @@ def assimilate(scenario: Scenario, record: Reported, origin: int, prior: Prior, 
         today = [r[1] for r in res]
         for h, rows in zip(histories, today, strict=True):
             h.update((t, f, d) for d, t, f, _o, _c in rows)
-        logw += day_loglik(obs, histories, today, record, day, origin)
+        gain = day_loglik(obs, histories, today, record, day, origin)
+        log_evidence += evidence_gain(logw, gain)
+        logw += gain
         w = normalise(logw)
         e = ess(w)
         resample = e < ess_threshold * n or (day == origin and np.ptp(logw) > 0)
         trace.append({"day": day, "ess": e, "resampled": bool(resample),
-                      "reports": sum(1 for r in record.events if r.day == day)})
+                      "reports": sum(1 for r in record.events if r.day == day),
+                      "log_evidence": log_evidence})
         if progress:
             progress(f"day {day} ({scenario.date(day)}): ESS {e:8.1f} of {n}"
                      f"{'  resampled' if resample else ''}")

@@ -52,7 +52,8 @@ def run(args: argparse.Namespace) -> int:
     files = write_fit(setup, ens, out)
     print_posterior(setup, ens)
     print(f"{len(setup.fit)} reported changes up to {setup.scenario.date(setup.origin)}; "
-          f"{time.perf_counter() - t0:.1f} s")
+          f"log evidence {ens.trace[-1]['log_evidence']:.2f} (the record's likelihood under "
+          f"the model and priors: compare settings on it); {time.perf_counter() - t0:.1f} s")
     print("wrote " + ", ".join(str(f) for f in files))
     return 0
 
