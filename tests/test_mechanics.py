@@ -553,3 +553,104 @@ def test_a_cut_off_garrison_falls_back_inside_its_pocket(tmp_path):
         assert causes and causes[0] != "encirclement", causes   # it left; it did not give up
         blue = r.series[r.series.faction == "blue"]
         assert blue.strength.iloc[0] > 2000         # day 0: the P1 garrison lives on in P2
+
+
+ASSAULT = """days = 4
+[params]
+intel_noise = 0.0
+decision_noise = 0.0
+force_uncertainty = 0.0
+redeploy_ratio = 10.0
+[factions.red]
+strength = 12000
+supply = ["W"]
+garrison_share = 0.0
+stake = 100.0
+[factions.blue]
+strength = 3000
+supply = ["E"]
+garrison_share = 0.0
+stake = 100.0
+[[deployments]]
+faction = "red"
+town = "W"
+strength = 12000
+units = 3
+[[deployments]]
+faction = "blue"
+town = "X"
+strength = 3000
+posture = "hold"
+[[phases]]
+faction = "red"
+kind = "offensive"
+objectives = ["X"]
+"""
+
+
+def test_an_outmatched_garrison_stands_its_first_day_of_assault(tmp_path):
+    """Red (12,000) assaults blue's X (3,000) from the next town on day 0. The garrison is
+    outmatched but not broken by the first day's losses: with ``stand_days = 0`` it pulls
+    out that evening and X falls on day 0 in every seed; with 1 day it fights the first
+    day out and X never falls on day 0."""
+    th = theatre(tmp_path / "a", [("W", 0, 0, "town", "red"), ("X", 1, 0, "town", "blue"),
+                                  ("E", 2, 0, "town", "blue")], [("W", "X"), ("X", "E")])
+
+    def fall_days(**params) -> list[int]:
+        days = []
+        for r in runs(scenario(th, ASSAULT), range(12), **params):
+            x = r.theatre.id_of("X")
+            days.append(min((d for d, t, n, _o, _c in r.log_rows if t == x), default=99))
+        return days
+    assert fall_days(stand_days=0.0) == [0] * 12
+    standing = fall_days(stand_days=1.0)
+    assert min(standing) >= 1 and max(standing) < 99, standing
+
+
+POCKET_STOCKS = """days = 12
+[params]
+intel_noise = 0.0
+decision_noise = 0.0
+force_uncertainty = 0.0
+combat_noise = 0.0
+[factions.red]
+strength = 200
+supply = ["W"]
+garrison_share = 1.0
+stake = 100.0
+[factions.blue]
+strength = 2000
+supply = ["E"]
+garrison_share = 1.0
+counterattacks = false
+stake = 100.0
+[[phases]]
+faction = "red"
+kind = "defend"
+"""
+
+
+def test_a_pocket_lives_on_its_stocks_before_it_wastes(tmp_path):
+    """Blue's P is cut off from its source E by red's R from day 0 and nobody attacks it.
+    Its garrison keeps its strength for ``stock_days`` days and then loses
+    ``cutoff_attrition`` a day: after day d, S0 x (1 - a)^max(0, d + 1 - stock_days)
+    (closed form); with no stocks the loss starts on day 0."""
+    th = theatre(tmp_path / "s", [("W", 0, 0, "town", "red"), ("P", 1, 0, "town", "blue"),
+                                  ("R", 2, 0, "town", "red"), ("E", 3, 0, "town", "blue")],
+                 [("W", "P"), ("P", "R"), ("R", "E")])
+    a = 0.05
+    for stock in (5.0, 0.0):
+        r = runs(scenario(th, POCKET_STOCKS), [0], stock_days=stock, cutoff_attrition=a)[0]
+        p = r.theatre.id_of("P")
+        m = sim.ConflictModel(sim.load_scenario(scenario(th, POCKET_STOCKS))
+                              .with_params(stock_days=stock, cutoff_attrition=a),
+                              seed=0, agents=False)
+        start = m.forces.strength[(m.forces.town == p) & (m.forces.faction == 1)].sum()
+        assert start > 500
+        for d in range(10):
+            m.step()
+            f = m.forces
+            held = f.strength[(f.town == p) & (f.faction == 1)].sum()
+            expected = start * (1.0 - a) ** max(0.0, d + 1 - stock)
+            assert held == pytest.approx(expected, rel=1e-9), (stock, d)
+        assert r.control_array[-1, p] == 1

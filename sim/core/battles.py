@@ -32,16 +32,21 @@ def resolve(state: State, sit: Situation, rng: np.random.Generator) -> None:
     towns, A0, D0, am, dm, att, a_start, dfn, d_start, in_battle = battle.sides(
         sit.contact, f.faction, f.town, f.strength, f.engaged, power, state.owner,
         sc.relation, state.defence_mult, state.fought)
+    days = np.zeros_like(state.battle_days)
+    days[towns] = state.battle_days[towns] + 1
+    state.battle_days = days
     if towns.size == 0:
         battle.rest(f.strength, f.fatigue, f.engaged, p.fatigue_recovery)
         return
     A, D = combat.attrition(A0, D0, p.kill_rate * am, p.kill_rate * dm, law=p.combat_law,
                             linear_a=p.linear_rate * am, linear_b=p.linear_rate * dm,
-                            mixed_weight=p.mixed_weight, rng=rng, noise=p.combat_noise)
+                            mixed_weight=p.mixed_weight, helmbold_weight=p.helmbold_weight,
+                            rng=rng, noise=p.combat_noise)
     hold = np.array([state.hold_limit(i) for i in range(state.n_factions)])
+    may_go = days[towns] > p.stand_days
     leaving = battle.settle(A0, D0, A, D, am, dm, att, a_start, dfn, d_start, in_battle,
                             f.faction, f.strength, f.fatigue, f.engaged, state.losses, hold,
-                            p.fatigue_per_day, p.fatigue_recovery, p.min_strength,
+                            may_go, p.fatigue_per_day, p.fatigue_recovery, p.min_strength,
                             p.breakpoint)
     for uid in leaving.tolist():
         _retreat_or_surrender(state, sit, uid, int(f.town[uid]))

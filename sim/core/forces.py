@@ -35,7 +35,7 @@ class Forces:
     FIELDS = {"faction": np.int64, "town": np.int64, "strength": float, "quality": float,
               "condition": float, "posture": np.int8, "target": np.int64, "engaged": float,
               "origin": np.int64, "progress": float, "mobile": bool, "fatigue": float,
-              "path_at": np.int64, "path_end": np.int64}
+              "path_at": np.int64, "path_end": np.int64, "cut_days": np.int64}
 
     def __init__(self, capacity: int = 64) -> None:
         self.size = 0
@@ -62,7 +62,7 @@ class Forces:
         cols = {"faction": faction, "town": town, "strength": strength, "quality": quality,
                 "posture": posture, "mobile": mobile, "condition": 1.0, "target": -1,
                 "engaged": np.nan, "origin": town, "progress": 0.0, "fatigue": 0.0,
-                "path_at": 0, "path_end": 0}
+                "path_at": 0, "path_end": 0, "cut_days": 0}
         for name, value in cols.items():
             getattr(self, name)[lo:hi] = value
         self.size = hi

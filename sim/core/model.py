@@ -115,13 +115,15 @@ class ConflictModel(mesa.Model):
 
     def update_supply(self) -> None:
         """Which towns each faction reaches from its (and its allies') supply sources; units
-        cut off lose strength and cohesion, supplied ones recover."""
+        cut off for longer than the stocks they carry last lose strength and cohesion,
+        supplied ones are restocked and recover."""
         s, p = self.state, self.setup.params
         f = s.forces
         for i in range(s.n_factions):
             s.supplied[i], s.depth[i] = self.situation.supply(i)
-        cut_off(f.faction, f.town, f.strength, f.condition, s.supplied, s.losses,
-                p.cutoff_attrition, p.cutoff_morale, p.morale_recovery)
+        cut_off(f.faction, f.town, f.strength, f.condition, f.cut_days, s.supplied,
+                s.losses, p.stock_days, p.cutoff_attrition, p.cutoff_morale,
+                p.morale_recovery)
 
     def plan(self) -> None:
         """Every faction reads the map and orders its units (see sim.core.factions)."""

@@ -54,6 +54,8 @@ class State:
         self.held_before = self.owner[None, :] == np.arange(F)[:, None]
         #: consecutive days the faction's garrison in the town has faced hopeless odds
         self.hopeless_days = np.zeros((F, n), dtype=np.int64)
+        #: consecutive days a battle has been fought in the town (0: none today)
+        self.battle_days = np.zeros(n, dtype=np.int64)
         #: today's resolve of each faction (decision noise): hold limits x, attack ratios /
         self.resolve = np.ones(F)
         self.captured = np.zeros(n, dtype=bool)       # changed hands at least once

@@ -12,7 +12,8 @@ a river or climbing into mountains fights at 1 / the road's approach factor. Eac
 losses are shared in proportion to strength; units that fought tire, the others rest; a unit
 below ``min_strength`` is spent. Afterwards a unit that has lost more than ``breakpoint`` of
 the strength it brought breaks off (Helmbold's breakpoint; Dupuy 1987 puts it at 10-40%), and
-a defending side whose odds now exceed its lead faction's hold limit withdraws.
+a defending side whose odds now exceed its lead faction's hold limit withdraws, once the
+battle has lasted ``stand_days`` days.
 
 Sums run in the order numpy used (``psum`` is numpy's pairwise sum), so results are
 bit-identical to the numpy version. Every compiled function calls only functions of its own
@@ -206,12 +207,13 @@ def settle(A0: np.ndarray, D0: np.ndarray, A: np.ndarray, D: np.ndarray, am: np.
            dm: np.ndarray, att: np.ndarray, a_start: np.ndarray, dfn: np.ndarray,
            d_start: np.ndarray, in_battle: np.ndarray, faction: np.ndarray,
            strength: np.ndarray, fatigue: np.ndarray, engaged: np.ndarray,
-           losses: np.ndarray, hold_limit: np.ndarray, fatigue_per_day: float,
-           fatigue_recovery: float, min_strength: float, breakpoint: float) -> np.ndarray:
+           losses: np.ndarray, hold_limit: np.ndarray, may_go: np.ndarray,
+           fatigue_per_day: float, fatigue_recovery: float, min_strength: float,
+           breakpoint: float) -> np.ndarray:
     """Apply the battles' outcomes (``A``, ``D`` survivors of ``A0``, ``D0``) to the units, in
     place: losses shared in proportion to strength, fatigue, spent units. Returns the units
-    that must leave (broken, or defenders outmatched past ``hold_limit`` of their lead
-    faction), in battle order, defenders first."""
+    that must leave (broken, or, in battles where ``may_go``, defenders outmatched past
+    ``hold_limit`` of their lead faction), in battle order, defenders first."""
     for k in range(len(A0)):
         for side in range(2):
             if side == 0:
@@ -246,7 +248,7 @@ def settle(A0: np.ndarray, D0: np.ndarray, A: np.ndarray, D: np.ndarray, am: np.
         if lead >= 0:
             den = D[k] * dm[k]
             odds = (A[k] * am[k]) / (den if den >= 1e-9 else 1e-9)
-            outmatched = odds > hold_limit[lead]
+            outmatched = may_go[k] and odds > hold_limit[lead]
             for j in range(d_start[k], d_start[k + 1]):
                 u = dfn[j]
                 if strength[u] > 0 and (outmatched

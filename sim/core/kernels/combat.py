@@ -98,16 +98,69 @@ def lanchester_linear(att: np.ndarray, dfn: np.ndarray, a: np.ndarray | float,
     return np.clip(A, 0.0, A0), np.clip(D, 0.0, D0)
 
 
+def helmbold(att: np.ndarray, dfn: np.ndarray, a: np.ndarray | float, b: np.ndarray | float,
+             weight: float, days: float = 1.0, substeps: int = 8
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """Helmbold's (1964) form: dA/dt = -b D^w A^(1-w), dD/dt = -a A^w D^(1-w).
+
+    ``w`` = 1 is the square law, ``w`` = 0 the logarithmic law (each side's losses
+    proportional to its own size); in between, numbers count for less than the square law
+    says: with w = 1/2 the absolute losses of the two sides stand in the ratio of their kill
+    rates, whatever the odds (dA/dD = b/a). The form is homogeneous of degree one, so unlike
+    the linear law it does not depend on the size of the battle, and at equal strengths it
+    gives the square law's loss rates. Integrated with ``substeps`` classical Runge-Kutta
+    steps a day (no closed form for general w); a side reaching zero stays there.
+    """
+    A0, D0 = np.asarray(att, float), np.asarray(dfn, float)
+    shape = np.broadcast_shapes(A0.shape, D0.shape, np.shape(a), np.shape(b))
+    A0, D0, a, b = (np.ascontiguousarray(np.broadcast_to(np.asarray(x, float), shape).ravel())
+                    for x in (A0, D0, a, b))
+    A, D = _helmbold(A0, D0, a, b, float(weight), float(days), int(substeps))
+    if not shape:
+        return A[0], D[0]
+    return A.reshape(shape), D.reshape(shape)
+
+
+@njit(cache=True)
+def _helmbold_rates(x: float, y: float, a: float, b: float, w: float) -> tuple[float, float]:
+    """(dA/dt, dD/dt) of Helmbold's form at strengths x, y (zero once a side is gone)."""
+    if x <= 0.0 or y <= 0.0:
+        return 0.0, 0.0
+    return -b * y ** w * x ** (1.0 - w), -a * x ** w * y ** (1.0 - w)
+
+
+@njit(cache=True)
+def _helmbold(A0: np.ndarray, D0: np.ndarray, a: np.ndarray, b: np.ndarray, w: float,
+              days: float, substeps: int) -> tuple[np.ndarray, np.ndarray]:
+    """Runge-Kutta integration of Helmbold's form for every battle."""
+    A = np.empty(len(A0))
+    D = np.empty(len(A0))
+    h = days / substeps
+    for k in range(len(A0)):
+        x, y, ak, bk = A0[k], D0[k], a[k], b[k]
+        for _ in range(substeps):
+            k1x, k1y = _helmbold_rates(x, y, ak, bk, w)
+            k2x, k2y = _helmbold_rates(x + 0.5 * h * k1x, y + 0.5 * h * k1y, ak, bk, w)
+            k3x, k3y = _helmbold_rates(x + 0.5 * h * k2x, y + 0.5 * h * k2y, ak, bk, w)
+            k4x, k4y = _helmbold_rates(x + h * k3x, y + h * k3y, ak, bk, w)
+            x = max(x + h / 6.0 * (k1x + 2.0 * k2x + 2.0 * k3x + k4x), 0.0)
+            y = max(y + h / 6.0 * (k1y + 2.0 * k2y + 2.0 * k3y + k4y), 0.0)
+        A[k] = min(x, A0[k])
+        D[k] = min(y, D0[k])
+    return A, D
+
+
 def attrition(att: np.ndarray, dfn: np.ndarray, a: np.ndarray, b: np.ndarray, *,
               law: str = "square", linear_a: np.ndarray | None = None,
               linear_b: np.ndarray | None = None, linear_scale: float = 1000.0,
-              mixed_weight: float = 0.5, days: float = 1.0,
+              mixed_weight: float = 0.5, helmbold_weight: float = 0.5, days: float = 1.0,
               rng: np.random.Generator | None = None,
               noise: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
     """One period of combat in every battle; returns the surviving strengths.
 
-    ``law`` is 'square', 'linear' or 'mixed' (losses a weighted mean of the two laws, weight
-    ``mixed_weight`` on the square law: a simple stand-in for Helmbold-type mixed forms).
+    ``law`` is 'square', 'linear', 'mixed' (losses a weighted mean of the two laws, weight
+    ``mixed_weight`` on the square law) or 'helmbold' (:func:`helmbold` with exponent
+    ``helmbold_weight``).
     ``a``, ``b`` are the square-law rates; ``linear_a``, ``linear_b`` the linear-law rates per
     ``linear_scale`` enemy fighters (default: the square-law rates, so both laws agree for
     battles of that size). With ``noise`` > 0 each side's losses are multiplied by an
@@ -122,6 +175,8 @@ def attrition(att: np.ndarray, dfn: np.ndarray, a: np.ndarray, b: np.ndarray, *,
         A, D = lanchester_square(A0, D0, a, b, days)
     elif law == "linear":
         A, D = lanchester_linear(A0, D0, la, lb, days)
+    elif law == "helmbold":
+        A, D = helmbold(A0, D0, a, b, helmbold_weight, days)
     elif law == "mixed":
         As, Ds = lanchester_square(A0, D0, a, b, days)
         Al, Dl = lanchester_linear(A0, D0, la, lb, days)

@@ -5,9 +5,10 @@ Assumption (DESIGN.md): a faction's towns are supplied when a chain of towns hel
 faction or its allies links them by road to one of its supply sources; a town next to a
 supplied town is supplied too (an attacker at a town's edge still has its line behind it).
 Depth is the road distance from the nearest source: the attacker's combat power falls with it
-(Boulding 1962, loss-of-strength gradient). A unit cut off from supply loses
-``cutoff_attrition`` of its strength and ``cutoff_morale`` of its cohesion a day (down to
-0.05); a supplied one regains ``morale_recovery`` of cohesion (up to 1).
+(Boulding 1962, loss-of-strength gradient). A unit cut off from supply lives on the stocks
+it carries for ``stock_days``; after that it loses ``cutoff_attrition`` of its strength and
+``cutoff_morale`` of its cohesion a day (down to 0.05); a supplied one is restocked and
+regains ``morale_recovery`` of cohesion (up to 1).
 """
 
 from __future__ import annotations
@@ -64,16 +65,21 @@ def sources_in(listed: np.ndarray, territory: np.ndarray, onmap: np.ndarray) -> 
 
 @njit(cache=True)
 def cut_off(faction: np.ndarray, town: np.ndarray, strength: np.ndarray,
-            condition: np.ndarray, supplied: np.ndarray, losses: np.ndarray,
-            attrition: float, morale_loss: float, recovery: float) -> None:
-    """Cut-off units lose strength (counted in ``losses``) and cohesion; supplied units
-    recover cohesion (module docstring). In place."""
+            condition: np.ndarray, cut_days: np.ndarray, supplied: np.ndarray,
+            losses: np.ndarray, stock_days: float, attrition: float, morale_loss: float,
+            recovery: float) -> None:
+    """Cut-off units count the days they have been cut off; once past the ``stock_days``
+    they carried they lose strength (counted in ``losses``) and cohesion. Supplied units are
+    restocked (the count starts again) and recover cohesion (module docstring). In place."""
     for u in range(len(strength)):
         if strength[u] <= 0:
             continue
         if supplied[faction[u], town[u]]:
+            cut_days[u] = 0
             condition[u] = min(condition[u] + recovery, 1.0)
         else:
-            losses[faction[u]] += strength[u] * attrition
-            strength[u] *= 1.0 - attrition
-            condition[u] = max(condition[u] - morale_loss, 0.05)
+            cut_days[u] += 1
+            if cut_days[u] > stock_days:
+                losses[faction[u]] += strength[u] * attrition
+                strength[u] *= 1.0 - attrition
+                condition[u] = max(condition[u] - morale_loss, 0.05)
