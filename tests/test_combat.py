@@ -13,7 +13,13 @@ import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
 
-from sim.core.kernels.combat import attrition, broken, lanchester_linear, lanchester_square
+from sim.core.kernels.combat import (
+    attrition,
+    broken,
+    helmbold,
+    lanchester_linear,
+    lanchester_square,
+)
 
 
 def square_closed(A0, D0, a, b, t):
@@ -185,6 +191,47 @@ def test_mixed_law_is_between_square_and_linear():
             np.testing.assert_allclose(mx[k], w * sq[k] + (1 - w) * li[k], rtol=1e-12)
     np.testing.assert_allclose(attrition(A0, D0, a, b, law="mixed", mixed_weight=1.0), sq)
     np.testing.assert_allclose(attrition(A0, D0, a, b, law="mixed", mixed_weight=0.0), li)
+
+
+# -- Helmbold's form ------------------------------------------------------------------------------
+@pytest.mark.parametrize(("A0", "D0", "a", "b"), [(1000.0, 800.0, 0.06, 0.05),
+                                                  (5000.0, 1200.0, 0.02, 0.09)])
+def test_helmbold_weight_one_is_the_square_law(A0, D0, a, b):
+    A, D = helmbold(np.array([A0]), np.array([D0]), a, b, 1.0, days=2.0)
+    cA, cD = square_closed(A0, D0, a, b, 2.0)
+    assert A[0] == pytest.approx(cA, rel=1e-7)
+    assert D[0] == pytest.approx(cD, rel=1e-7)
+
+
+def test_helmbold_weight_zero_is_the_logarithmic_law():
+    """w = 0: each side's losses in proportion to its own size: A0 e^-bt, D0 e^-at."""
+    A, D = helmbold(np.array([5000.0]), np.array([800.0]), 0.05, 0.08, 0.0, days=3.0)
+    assert A[0] == pytest.approx(5000.0 * np.exp(-0.08 * 3.0), rel=1e-7)
+    assert D[0] == pytest.approx(800.0 * np.exp(-0.05 * 3.0), rel=1e-7)
+
+
+@pytest.mark.parametrize(("A0", "D0", "a", "b"), [(6000.0, 1500.0, 0.06, 0.09),
+                                                  (1000.0, 3000.0, 0.05, 0.05)])
+def test_helmbold_half_losses_in_the_ratio_of_kill_rates_and_matches_ode(A0, D0, a, b):
+    """w = 1/2: dA/dD = b/a, so the absolute losses stand in the ratio of the kill rates
+    whatever the odds (the invariant a A - b D); and the integration agrees with an ODE
+    solver."""
+    A, D = helmbold(np.array([A0]), np.array([D0]), a, b, 0.5, days=1.0)
+    assert (A0 - A[0]) / (D0 - D[0]) == pytest.approx(b / a, rel=1e-9)
+    oA, oD = ode(lambda t, y: [-b * np.sqrt(y[0] * y[1]), -a * np.sqrt(y[0] * y[1])],
+                 [A0, D0], 1.0)
+    assert A[0] == pytest.approx(oA, rel=1e-8)
+    assert D[0] == pytest.approx(oD, rel=1e-8)
+
+
+def test_helmbold_rewards_numbers_less_than_the_square_law():
+    """At 4:1 the defender's losses under w = 1/2 are a fraction of the square law's, and
+    at equal strengths the two laws start at the same loss rate."""
+    A0, D0 = np.array([4000.0, 1000.0]), np.array([1000.0, 1000.0])
+    sq = attrition(A0, D0, 0.06, 0.06, law="square", days=0.01)
+    hb = attrition(A0, D0, 0.06, 0.06, law="helmbold", helmbold_weight=0.5, days=0.01)
+    assert (D0[0] - hb[1][0]) < 0.6 * (D0[0] - sq[1][0])
+    assert hb[1][1] == pytest.approx(sq[1][1], rel=1e-6)
 
 
 def test_unknown_law_raises():

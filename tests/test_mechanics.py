@@ -12,6 +12,7 @@ import sim
 
 CORRIDOR = """days = 24
 [params]
+combat_law = "square"      # the strengths below were sized for the square law
 garrison_focus = 0.0
 intel_noise = 0.0
 decision_noise = 0.0
@@ -305,6 +306,7 @@ def test_endogenous_counterattack_retakes_a_lost_town(tmp_path):
 
 PURSUIT = """days = 14
 [params]
+combat_law = "square"      # the strengths below were sized for the square law
 intel_noise = 0.0
 decision_noise = 0.0
 force_uncertainty = 0.0
@@ -410,6 +412,7 @@ def test_an_advance_into_a_defended_town_is_slower(tmp_path):
                  [("W", "X", "", "plain", 20), ("X", "E")])
     text = """days = 6
 [params]
+combat_law = "square"
 intel_noise = 0.0
 decision_noise = 0.0
 force_uncertainty = 0.0

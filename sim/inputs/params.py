@@ -31,7 +31,7 @@ class Param:
 _P = Param
 TABLE: tuple[Param, ...] = (
     # --- combat -------------------------------------------------------------------------
-    _P("combat_law", "square", None, None, "-",
+    _P("combat_law", "helmbold", None, None, "-",
        "Attrition law: 'square' (aimed fire), 'linear' (area fire), 'mixed' (a weighted "
        "mean of the two) or 'helmbold' (Helmbold's form with exponent helmbold_weight).",
        "Lanchester (1916); Helmbold (1964). Fits to historical battles do not bear out the "
