@@ -1,0 +1,60 @@
+"""How long each worksheet command takes, as a student would run it (the teaching issue's
+target: every command in under a minute on a laptop).
+
+    python benchmarks/bench_exercises.py            # every worksheet
+    python benchmarks/bench_exercises.py --only 6 8
+
+Each worksheet's commands run in order, in a scratch folder with the repository's input
+folders linked in (as tests/test_exercises.py runs them, which checks that they work, not
+how fast). Prints the wall-clock time of every command, the slowest, and how many exceed
+the target. Wall-clock figures swing with whatever else the machine is doing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from sim.cli.worksheets import steps, worksheets  # noqa: E402
+
+TARGET_S = 60.0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--only", type=int, nargs="+", metavar="N", help="worksheet numbers")
+    args = ap.parse_args(argv)
+    sheets = [w for w in worksheets(REPO / "experiments" / "exercises")
+              if not args.only or w.number in args.only]
+    env = {**os.environ, "PATH": str(Path(sys.executable).parent) + os.pathsep
+           + os.environ.get("PATH", ""), "PYTHONPATH": str(REPO), "MPLBACKEND": "Agg"}
+    times: list[tuple[float, str]] = []
+    for w in sheets:
+        print(f"worksheet {w.number}: {w.title}")
+        with tempfile.TemporaryDirectory() as tmp:
+            for name in ("scenarios", "experiments", "calibration", "scripts"):
+                (Path(tmp) / name).symlink_to(REPO / name)
+            for cmd, _error in steps(w.text):
+                t0 = time.perf_counter()
+                subprocess.run(["bash", "-c", cmd], cwd=tmp, env=env, capture_output=True)
+                took = time.perf_counter() - t0
+                times.append((took, f"{w.number}: {cmd}"))
+                print(f"  {took:6.1f} s  {cmd[:100]}", flush=True)
+    if times:
+        slow = max(times)
+        over = sum(t > TARGET_S for t, _ in times)
+        print(f"{len(times)} commands; slowest {slow[0]:.1f} s ({slow[1][:80]}); "
+              f"{over} over the {TARGET_S:.0f} s target")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
