@@ -19,6 +19,7 @@ from sim.analysis.assimilation import (
     continue_members,
     day_loglik,
     ess,
+    evidence_gain,
     liu_west,
     normalise,
     pack,
@@ -225,3 +226,13 @@ def test_filter_refuses_reports_after_the_origin():
     record, _, _ = synthetic(sc, {"speed_highway": 20.0}, 1, 6, 6)
     with pytest.raises(ValueError, match="after the origin"):
         assimilate(sc, record, 2, Prior.from_bounds(BOUNDS), members=4, seed=0)
+
+
+def test_evidence_gain_is_the_weighted_mean_likelihood_of_the_day():
+    """Hand-computed: weights (1/2, 1/2) and day likelihoods 0.9 and 0.1 give log 0.5;
+    weights (3/4, 1/4) give log(0.75 x 0.9 + 0.25 x 0.1) = log 0.7; log-weights need not
+    be normalised."""
+    gain = np.log([0.9, 0.1])
+    assert evidence_gain(np.zeros(2), gain) == pytest.approx(np.log(0.5), abs=1e-12)
+    assert evidence_gain(np.log([3.0, 1.0]) + 7.0, gain) == pytest.approx(np.log(0.7),
+                                                                        abs=1e-12)
