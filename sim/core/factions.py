@@ -32,7 +32,7 @@ from .events import Timetable
 from .forces import ATTACK, HOLD, POSTURES, RESERVE
 from .kernels import plan
 from .kernels.assign import assign
-from .kernels.routes import from_sources, walks
+from .kernels.routes import from_units, walks
 from .orders import retreat, withdraw
 from .situation import Situation
 from .state import State
@@ -160,10 +160,8 @@ class Faction(mesa.Agent):
         if threatened.size == 0:
             return
         threatened = threatened[np.argsort(-th.value[threatened], kind="stable")]
-        locs = np.unique(f.town[reserves])
-        row = np.searchsorted(locs, f.town[reserves])
-        dist, pred = from_sources(s.roads.full, sit.friendly[i], locs,
-                                  limit=s.params.max_attack_km)
+        _, row, dist, pred = from_units(s.roads.full, sit.friendly[i], f.town[reserves],
+                                        limit=s.params.max_attack_km)
         dest = plan.reinforcements(threatened, reserves, row, dist, pred, f.town,
                                    sit.threat[i], sit.defence[i], sit.power, s.defence_mult,
                                    0.5 * limit)
@@ -220,14 +218,13 @@ class Faction(mesa.Agent):
         units = units[~near[f.town[units]]]
         if units.size == 0:
             return
-        locs = np.unique(f.town[units])
-        dist, pred = from_sources(roads.full, sit.friendly[self.index], locs)
+        _, row, dist, pred = from_units(roads.full, sit.friendly[self.index], f.town[units])
         for tgt in targets:
             stage = [int(b) for b in roads.neighbours[tgt] if sit.friendly[self.index, b]]
             if not stage:
                 continue
             here = f.town[units]
-            flat, offsets = walks(pred, np.searchsorted(locs, here), here,
+            flat, offsets = walks(pred, row, here,
                                   np.full(len(units), min(stage), dtype=np.int64),
                                   np.full(len(units), -1, dtype=np.int64))
             go = offsets[1:] > offsets[:-1]           # units already there stay put
@@ -278,9 +275,9 @@ class Faction(mesa.Agent):
         left free."""
         s, sit, p, roads = self.state, self.situation, self.state.params, self.state.roads
         f = s.forces
-        locs, row = np.unique(f.town[free], return_inverse=True)
         friendly = sit.friendly[self.index]
-        dist, pred = from_sources(roads.full, friendly, locs, limit=p.max_attack_km)
+        _, row, dist, pred = from_units(roads.full, friendly, f.town[free],
+                                        limit=p.max_attack_km)
         target_of, via_of = assign(dist, row, free, sit.power, targets, order, est, ratio,
                                    s.depth[self.index], p.supply_range_km, roads.indptr,
                                    roads.indices, roads.full.data, roads.entry_approach,
