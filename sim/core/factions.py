@@ -31,7 +31,7 @@ from ..inputs.spec import FactionSpec
 from .events import Timetable
 from .forces import ATTACK, HOLD, POSTURES, RESERVE
 from .kernels import plan
-from .kernels.assign import assign
+from .kernels.assign import assign_routes
 from .kernels.routes import from_units, walks
 from .orders import retreat, withdraw
 from .situation import Situation
@@ -146,30 +146,17 @@ class Faction(mesa.Agent):
 
     def reinforce(self) -> None:
         """Send free reserves to threatened towns, most valuable first, until each town's
-        estimated ratio is back under half the hold limit."""
+        estimated ratio is back under half the hold limit (sim.core.kernels.plan.reinforce)."""
         s, sit, i = self.state, self.situation, self.index
-        f, th = s.forces, s.scenario.theatre
-        reserves = self._free(self._units(RESERVE, mobile=True))
-        if reserves.size == 0:
-            return
-        ratio = sit.threat_ratio(i)
+        f, roads = s.forces, s.roads
         limit = self.hold_limit()
-        threatened = np.flatnonzero((ratio > 0.5 * limit)
-                                    & (ratio <= s.params.redeploy_ratio * limit)
-                                    & (s.owner == i))
-        if threatened.size == 0:
-            return
-        threatened = threatened[np.argsort(-th.value[threatened], kind="stable")]
-        _, row, dist, pred = from_units(s.roads.full, sit.friendly[i], f.town[reserves],
-                                        limit=s.params.max_attack_km)
-        dest = plan.reinforcements(threatened, reserves, row, dist, pred, f.town,
-                                   sit.threat[i], sit.defence[i], sit.power, s.defence_mult,
-                                   0.5 * limit)
-        go = dest >= 0
-        if go.any():
-            units = reserves[go]
-            flat, offsets = walks(pred, row[go], f.town[units], dest[go],
-                                  np.full(len(units), -1, dtype=np.int64))
+        units, flat, offsets = plan.reinforce(
+            sit.units(i), f.posture, f.mobile, f.path_at, f.path_end, f.town,
+            sit.threat_ratio(i), 0.5 * limit, s.params.redeploy_ratio * limit, s.owner, i,
+            s.scenario.theatre.value, roads.indptr, roads.indices, roads.full.data,
+            sit.friendly[i], s.params.max_attack_km, sit.threat[i], sit.defence[i], sit.power,
+            s.defence_mult)
+        if len(units):
             f.order_many(units, HOLD, flat, offsets)
 
     def _free(self, units: np.ndarray) -> np.ndarray:
@@ -275,16 +262,10 @@ class Faction(mesa.Agent):
         left free."""
         s, sit, p, roads = self.state, self.situation, self.state.params, self.state.roads
         f = s.forces
-        friendly = sit.friendly[self.index]
-        _, row, dist, pred = from_units(roads.full, friendly, f.town[free],
-                                        limit=p.max_attack_km)
-        target_of, via_of = assign(dist, row, free, sit.power, targets, order, est, ratio,
-                                   s.depth[self.index], p.supply_range_km, roads.indptr,
-                                   roads.indices, roads.full.data, roads.entry_approach,
-                                   friendly)
-        go = np.flatnonzero(target_of >= 0)
-        if go.size:
-            units, tgt = free[go], targets[order[target_of[go]]]
-            flat, offsets = walks(pred, row[go], f.town[units], via_of[go], tgt)
+        units, tgt, flat, offsets, left = assign_routes(
+            free, f.town, sit.friendly[self.index], p.max_attack_km, sit.power, targets,
+            order, est, ratio, s.depth[self.index], p.supply_range_km, roads.indptr,
+            roads.indices, roads.full.data, roads.entry_approach)
+        if len(units):
             f.order_many(units, ATTACK, flat, offsets, tgt)
-        return free[target_of < 0]
+        return left

@@ -13,6 +13,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .routes import _from_units, walks
+
 
 @njit(cache=True, error_model="numpy")
 def assign(dist: np.ndarray, unit_loc: np.ndarray, units: np.ndarray, power: np.ndarray,
@@ -83,3 +85,25 @@ def assign(dist: np.ndarray, unit_loc: np.ndarray, units: np.ndarray, power: np.
             via_of[u] = best_via[unit_loc[u]]
             left -= 1
     return target_of, via_of
+
+
+@njit(cache=True, error_model="numpy")
+def assign_routes(free: np.ndarray, town: np.ndarray, friendly: np.ndarray, max_km: float,
+                  power: np.ndarray, targets: np.ndarray, order: np.ndarray, est: np.ndarray,
+                  ratio: float, depth: np.ndarray, supply_range_km: float,
+                  indptr: np.ndarray, indices: np.ndarray, cost: np.ndarray,
+                  approach: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`assign` with its route searches and routes, in one call: searches from the
+    ``free`` units' towns through ``friendly`` towns (within ``max_km``), the greedy
+    assignment, and the route of each assigned unit (to the town it enters from, then the
+    target). Returns the assigned units, their targets, their routes (as ``walks``) and
+    the units left free."""
+    here = town[free]
+    _, row, dist, pred = _from_units(indptr, indices, cost, friendly, here, max_km)
+    target_of, via_of = assign(dist, row, free, power, targets, order, est, ratio, depth,
+                               supply_range_km, indptr, indices, cost, approach, friendly)
+    go = np.flatnonzero(target_of >= 0)
+    tgt = targets[order[target_of[go]]]
+    flat, offsets = walks(pred, row[go], here[go], via_of[go], tgt)
+    return free[go], tgt, flat, offsets, free[target_of < 0]
