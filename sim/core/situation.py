@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..inputs.scenario import Phase
-from .kernels.assess import assess, threat_ratio
+from .kernels.assess import assess, defended, threat_ratio
 from .kernels.plan import safe_towns
 from .kernels.routes import nearest_of
 from .kernels.supply import sources_in, supply_depth
@@ -101,10 +101,9 @@ class Situation:
         estimated odds there are within its hold limit. An advance into such a town is an
         advance under fire; defenders about to give way do not slow it."""
         s = self.state
-        stands = np.zeros_like(self.E, dtype=bool)
-        for g in range(s.n_factions):
-            stands[g] = (self.E[g] > 0) & (self.threat_ratio(g) <= s.hold_limit(g))
-        return (s.enemy @ stands.astype(float)) > 0
+        self.threat_ratio(0)                      # every faction's ratios, in _ratio
+        limits = np.array([s.hold_limit(g) for g in range(s.n_factions)])
+        return defended(self.E, self._ratio, limits, s.enemy)
 
     def frontier(self, faction: int) -> np.ndarray:
         """Hostile towns next to the faction's (or its allies') territory."""

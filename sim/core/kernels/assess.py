@@ -133,3 +133,21 @@ def threat_ratio(threat: np.ndarray, defence: np.ndarray, E: np.ndarray, intel: 
                 r[i, t] = np.inf
             else:
                 r[i, t] = 0.0
+
+
+@njit(cache=True)
+def defended(E: np.ndarray, ratio: np.ndarray, limit: np.ndarray, enemy: np.ndarray
+             ) -> np.ndarray:
+    """(F, n) bool: towns where units of a faction hostile to the row's faction stand: they
+    have strength there (``E`` > 0) and their estimated odds ``ratio`` are within their
+    faction's hold ``limit``. (``enemy`` is the 0/1 hostility matrix; the numpy version's
+    product ``enemy @ stands > 0`` is true exactly when one such faction stands.)"""
+    F, n = E.shape
+    out = np.zeros((F, n), dtype=np.bool_)
+    for g in range(F):
+        for t in range(n):
+            if E[g, t] > 0 and ratio[g, t] <= limit[g]:
+                for i in range(F):
+                    if enemy[i, g] != 0.0:
+                        out[i, t] = True
+    return out
