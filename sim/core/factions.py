@@ -31,7 +31,7 @@ from ..inputs.spec import FactionSpec
 from .events import Timetable
 from .forces import ATTACK, HOLD, POSTURES, RESERVE
 from .kernels import plan
-from .kernels.assign import assign_routes
+from .kernels.assign import assign_routes, counterattack
 from .kernels.routes import from_units, walks
 from .orders import retreat, withdraw
 from .situation import Situation
@@ -239,19 +239,22 @@ class Faction(mesa.Agent):
 
     def counterattack(self) -> None:
         """Free reserves retake towns the faction has held, next to its territory, where
-        the estimated odds reach its ``counterattack_ratio``; most valuable first."""
-        s, sit = self.state, self.situation
-        _, free, _ = self._release()
-        if free.size == 0:
-            return
-        targets = sit.frontier(self.index)
-        targets = targets[s.held_before[self.index, targets]]
-        if targets.size == 0:
-            return
-        est = sit.estimated_defence(self.index, targets)
-        order = np.argsort(-s.scenario.theatre.value[targets], kind="stable")
-        self._assign(free, targets, est, order,
-                     self.doctrine.counterattack_ratio / s.resolve[self.index])
+        the estimated odds reach its ``counterattack_ratio``; most valuable first
+        (sim.core.kernels.assign.counterattack: _release, the frontier, the estimates and
+        _assign in one call)."""
+        s, sit, p, roads, i = self.state, self.situation, self.state.params, self.state.roads, \
+            self.index
+        f = s.forces
+        units, tgt, flat, offsets = counterattack(
+            sit.units(i), f.posture, f.mobile, f.target, f.town, f.path_at, f.path_end,
+            f.progress, sit.hostile_town[i], sit.contact[i], sit.near_friendly[i],
+            s.scenario.theatre.onmap, s.held_before[i], sit.side, s.owner, s.defence_mult,
+            s.intel[i], s.scenario.theatre.value, sit.friendly[i], p.max_attack_km,
+            sit.power, self.doctrine.counterattack_ratio / s.resolve[i], s.depth[i],
+            p.supply_range_km, roads.indptr, roads.indices, roads.full.data,
+            roads.entry_approach)
+        if len(units):
+            f.order_many(units, ATTACK, flat, offsets, tgt)
 
     def _assign(self, free: np.ndarray, targets: np.ndarray, est: np.ndarray,
                 order: np.ndarray, ratio: float) -> np.ndarray:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .plan import release
 from .routes import _from_units, walks
 
 
@@ -107,3 +108,47 @@ def assign_routes(free: np.ndarray, town: np.ndarray, friendly: np.ndarray, max_
     tgt = targets[order[target_of[go]]]
     flat, offsets = walks(pred, row[go], here[go], via_of[go], tgt)
     return free[go], tgt, flat, offsets, free[target_of < 0]
+
+
+@njit(cache=True, error_model="numpy")
+def counterattack(units: np.ndarray, posture: np.ndarray, mobile: np.ndarray,
+                  target: np.ndarray, town: np.ndarray, path_at: np.ndarray,
+                  path_end: np.ndarray, progress: np.ndarray, hostile: np.ndarray,
+                  contact: np.ndarray, near_friendly: np.ndarray, onmap: np.ndarray,
+                  held_before: np.ndarray, side: np.ndarray, owner: np.ndarray,
+                  defence_mult: np.ndarray, intel: np.ndarray, value: np.ndarray,
+                  friendly: np.ndarray, max_km: float, power: np.ndarray, ratio: float,
+                  depth: np.ndarray, supply_range_km: float, indptr: np.ndarray,
+                  indices: np.ndarray, cost: np.ndarray, approach: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A faction's counterattack plan in one call (sim.core.factions.Faction.counterattack):
+    lapsed attack orders released (:func:`~sim.core.kernels.plan.release`, in place), the
+    frontier towns it has held before (``hostile`` and ``near_friendly`` and ``onmap``
+    and ``held_before``), their estimated defence (side strength of the holder x defence
+    multiplier x the faction's ``intel`` error), most valuable first (stable), and
+    :func:`assign_routes` of the free units. Returns the assigned units, their targets and
+    routes."""
+    none = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64),
+            np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64))
+    _, free, _ = release(units, posture, mobile, target, town, path_at, path_end, progress,
+                         hostile, contact)
+    if len(free) == 0:
+        return none
+    targets = np.empty(len(hostile), dtype=np.int64)
+    k = 0
+    for t in range(len(hostile)):
+        if hostile[t] and near_friendly[t] and onmap[t] and held_before[t]:
+            targets[k] = t
+            k += 1
+    if k == 0:
+        return none
+    targets = targets[:k]
+    est = np.empty(k)
+    for j in range(k):
+        t = targets[j]
+        est[j] = side[owner[t], t] * defence_mult[t] * intel[t]
+    order = np.argsort(-value[targets], kind="mergesort")
+    go, tgt, flat, offsets, _ = assign_routes(free, town, friendly, max_km, power, targets,
+                                              order, est, ratio, depth, supply_range_km,
+                                              indptr, indices, cost, approach)
+    return go, tgt, flat, offsets
