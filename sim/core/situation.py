@@ -17,7 +17,7 @@ import numpy as np
 
 from ..inputs.scenario import Phase
 from .kernels.assess import assess, defended, threat_ratio
-from .kernels.plan import safe_towns
+from .kernels.plan import safe_routes
 from .kernels.routes import nearest_of
 from .kernels.supply import sources_in, supply_depth
 from .state import State
@@ -161,9 +161,9 @@ class Situation:
         nxt = self._safe.get(key)
         if nxt is None:
             s, i = self.state, faction
-            safe = safe_towns(self.friendly[i], s.supplied[i], self.contact[i],
-                              self.threat_ratio(i), s.hold_limit(i), s.scenario.theatre.onmap,
-                              not in_pocket)
-            _, nxt = nearest_of(s.roads.full, self.friendly[i], safe)
-            self._safe[key] = nxt
+            g = s.roads.full
+            nxt = self._safe[key] = safe_routes(
+                self.friendly[i], s.supplied[i], self.contact[i], self.threat_ratio(i),
+                s.hold_limit(i), s.scenario.theatre.onmap, not in_pocket, g.indptr, g.indices,
+                g.data)
         return nxt

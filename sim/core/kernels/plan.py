@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .routes import _from_units, walks
+from .routes import _from_units, _nearest, walks
 
 ATTACK, HOLD, RESERVE, WITHDRAW = 0, 1, 2, 3       # as sim.core.forces.POSTURES
 
@@ -159,3 +159,14 @@ def safe_towns(friendly: np.ndarray, supplied: np.ndarray, contact: np.ndarray,
             out[k] = t
             k += 1
     return out[:k]
+
+
+@njit(cache=True)
+def safe_routes(friendly: np.ndarray, supplied: np.ndarray, contact: np.ndarray,
+                ratio: np.ndarray, limit: float, onmap: np.ndarray, need_supply: bool,
+                indptr: np.ndarray, indices: np.ndarray, cost: np.ndarray) -> np.ndarray:
+    """:func:`safe_towns` and the route search towards the nearest of them through
+    ``friendly`` towns, in one call: the next hop from every town (-1: none)."""
+    safe = safe_towns(friendly, supplied, contact, ratio, limit, onmap, need_supply)
+    _, nxt = _nearest(indptr, indices, cost, friendly, safe, np.inf)
+    return nxt
