@@ -19,7 +19,7 @@ from ..inputs.scenario import Phase
 from .kernels.assess import assess, defended, threat_ratio
 from .kernels.plan import safe_routes
 from .kernels.routes import nearest_of
-from .kernels.supply import sources_in, supply_depth
+from .kernels.supply import supply
 from .state import State
 
 _CACHE = 64          # entries per cache of territory-keyed results
@@ -146,10 +146,10 @@ class Situation:
         if hit is None:
             if len(self._supply) > _CACHE:
                 self._supply.clear()
-            sources = sources_in(self._listed[faction], self.friendly[faction],
-                                 s.scenario.theatre.onmap)
-            depth = supply_depth(s.roads.full, self.friendly[faction], sources)
-            hit = self._supply[key] = (np.isfinite(depth), depth)
+            g = s.roads.full
+            hit = self._supply[key] = supply(self._listed[faction], self.friendly[faction],
+                                             s.scenario.theatre.onmap, g.indptr, g.indices,
+                                             g.data)
         return hit
 
     def safe_routes(self, faction: int, in_pocket: bool = False) -> np.ndarray:
