@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..inputs.scenario import Phase
-from .kernels.assess import assess, defended, threat_ratio
+from .kernels.assess import assess_all, defended, threat_ratio
 from .kernels.plan import safe_routes
 from .kernels.routes import nearest_of
 from .kernels.supply import supply
@@ -58,18 +58,21 @@ class Situation:
                         for i in range(len(sc.factions))]
 
     def assess(self) -> None:
-        """Recompute the derived arrays from the state (in place: sim.core.kernels.assess)."""
+        """Recompute the derived arrays from the state (in place: sim.core.kernels.assess;
+        the units' effective strength as State.power_array)."""
         s = self.state
         f, roads = s.forces, s.roads
         if len(self.power) != len(f.strength):           # the units' arrays have grown
             self.power = np.empty(len(f.strength))
             self._units = np.empty(len(f.strength), dtype=np.int64)
-        s.power_array(self.power)
-        assess(s.owner, s.scenario.relation, s.ally, s.enemy, f.faction, f.town, f.strength,
-               f.mobile, f.posture, self.power, roads.indptr, roads.indices,
-               roads.entry_bearing, s.defence_mult, self.friendly, self.hostile_town,
-               self.near_friendly, self.contact, self.E, self.threat, self.defence, self.side,
-               self._units, self._unit_start)
+        p = s.params
+        assess_all(f.faction, f.town, f.strength, f.quality, f.condition, f.fatigue, f.posture,
+                   f.mobile, s.morale, s.air, s.drones, p.air_effect, p.drone_effect, s.owner,
+                   s.scenario.relation, s.ally, s.enemy, s.depth, p.supply_range_km,
+                   roads.indptr, roads.indices, roads.entry_bearing, s.defence_mult,
+                   self.power, self.friendly, self.hostile_town, self.near_friendly,
+                   self.contact, self.E, self.threat, self.defence, self.side, self._units,
+                   self._unit_start)
         self.forget_routes()
 
     def units(self, faction: int) -> np.ndarray:

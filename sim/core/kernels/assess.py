@@ -118,6 +118,25 @@ def assess(owner: np.ndarray, relation: np.ndarray, ally: np.ndarray, enemy: np.
             defence[i, t] = side[i, t] * defence_mult[t]
 
 
+@njit(cache=True)
+def assess_all(faction: np.ndarray, town: np.ndarray, strength: np.ndarray,
+               quality: np.ndarray, condition: np.ndarray, fatigue: np.ndarray,
+               posture: np.ndarray, mobile: np.ndarray, morale: np.ndarray, air: np.ndarray,
+               drones: np.ndarray, air_effect: float, drone_effect: float, owner: np.ndarray,
+               relation: np.ndarray, ally: np.ndarray, enemy: np.ndarray, depth: np.ndarray,
+               supply_range_km: float, indptr: np.ndarray, indices: np.ndarray,
+               bearing: np.ndarray, defence_mult: np.ndarray, power_out: np.ndarray,
+               friendly: np.ndarray, hostile_town: np.ndarray, near_friendly: np.ndarray,
+               contact: np.ndarray, E: np.ndarray, threat: np.ndarray, defence: np.ndarray,
+               side: np.ndarray, units: np.ndarray, start: np.ndarray) -> None:
+    """:func:`power` into ``power_out``, then :func:`assess` with it: one call."""
+    power(faction, town, strength, quality, condition, fatigue, posture, morale, air, drones,
+          air_effect, drone_effect, owner, relation, depth, supply_range_km, power_out)
+    assess(owner, relation, ally, enemy, faction, town, strength, mobile, posture, power_out,
+           indptr, indices, bearing, defence_mult, friendly, hostile_town, near_friendly,
+           contact, E, threat, defence, side, units, start)
+
+
 @njit(cache=True, error_model="numpy")
 def threat_ratio(threat: np.ndarray, defence: np.ndarray, E: np.ndarray, intel: np.ndarray,
                  r: np.ndarray) -> None:
