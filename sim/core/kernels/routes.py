@@ -131,15 +131,6 @@ def _from_units(indptr, indices, cost, passable, towns, limit):
     return locs, row, dist, pred
 
 
-def from_units(graph, passable: np.ndarray, towns: np.ndarray, limit: float = INF
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Route searches from the towns some units are in, in one compiled call: the distinct
-    towns in increasing order (``np.unique(towns)``), each unit's row among them
-    (``return_inverse``), and :func:`from_sources` of those towns."""
-    return _from_units(graph.indptr, graph.indices, graph.data, passable,
-                       np.asarray(towns, dtype=np.int64), float(limit))
-
-
 def from_sources(graph, passable: np.ndarray, sources: np.ndarray, limit: float = INF
                  ) -> tuple[np.ndarray, np.ndarray]:
     """Distances (k, n) and predecessors from each source town (one row per source), over
