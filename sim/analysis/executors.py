@@ -141,7 +141,7 @@ class PoolExecutor(Executor):
         methods = mp.get_all_start_methods()
         ctx = mp.get_context("forkserver" if "forkserver" in methods else "spawn")
         if ctx.get_start_method() == "forkserver":
-            ctx.set_forkserver_preload(["sim.analysis.batch"])
+            ctx.set_forkserver_preload(["sim.analysis.batch", "sim.analysis.warmup"])
         self._pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_ignore_sigint)
 
     def as_completed(self, fn, items, max_pending=None):

@@ -42,6 +42,7 @@ import os
 import socket
 import time
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,10 @@ FORMAT = 2
 LOCK = ".frontline-batch.lock"
 OWNER = ".frontline-batch.owner"
 LOG = "chunks.jsonl"
+#: threads deleting the parts at the end: on a journalling file system each unlink of a
+#: freshly fsynced file waits for a journal commit (about 3 ms on ext4 here); concurrent
+#: unlinks share commits, so a batch's hundreds of parts go in a fraction of the time
+_DELETERS = 16
 
 
 class StoreWarning(UserWarning):
@@ -325,8 +330,8 @@ class Store:
     def cleanup(self) -> None:
         """After the manifest says complete: delete the recorded parts, then the log, then
         the parts folder if nothing else is in it."""
-        for c in self._log_chunks():
-            self._delete_chunk(c)
+        with ThreadPoolExecutor(_DELETERS) as pool:   # see _DELETERS
+            list(pool.map(self._delete_chunk, sorted(self._log_chunks())))
         self._delete(self.log)
         with contextlib.suppress(OSError):   # absent, or holds files that are not ours
             self.parts.rmdir()

@@ -4,6 +4,7 @@ population shares. Written to disk by sim.analysis.store."""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -35,8 +36,7 @@ def tables(sc: Scenario, metrics: MetricSet, spec: Any, res: dict[str, Any],
     events (the batch record schema) and the daily per-faction series (with territory and
     population shares). ``spec`` says which tables the experiment keeps."""
     ids = res["ids"]
-    rows = plan.iloc[ids]
-    cols: dict[str, Any] = {c: rows[c].to_numpy() for c in plan.columns}
+    cols: dict[str, Any] = {c: plan[c].to_numpy()[ids] for c in plan.columns}
     for m in metrics:
         vals = [r[m.name] for r in res["metrics"]]
         cols[m.name] = np.array(vals, dtype=float) if m.numeric else np.array(vals, dtype=str)
@@ -57,24 +57,38 @@ def tables(sc: Scenario, metrics: MetricSet, spec: Any, res: dict[str, Any],
             "source": np.full(len(ev), MODEL_SOURCE, dtype=object)},
             schema=arrow_schema())
     if res["series"] and spec.series:
-        F = len(sc.factions)
-        on = sc.theatre.onmap                    # territory shares: of the on-map places
-        n, pop = int(on.sum()), float(sc.theatre.population[on].sum()) or 1.0
-        blocks = []
-        for rid, s in zip(ids, res["series"], strict=True):
-            D = s.shape[0]
-            b = {"run_id": np.full(D * F, rid, dtype=np.int64),
-                 "day": np.repeat(np.arange(D, dtype=np.int32), F),
-                 "faction": np.tile(np.array(sc.factions, dtype=object), D)}
-            flat = s.reshape(D * F, -1)
-            for j, c in enumerate(SERIES):
-                b[c] = flat[:, j]
-            b["territory_share"] = flat[:, 0] / n
-            b["population_share"] = flat[:, 1] / pop
-            blocks.append(pd.DataFrame(b))
-        out["series"] = pa.Table.from_pandas(pd.concat(blocks, ignore_index=True),
-                                             preserve_index=False)
+        out["series"] = _series(sc, ids, res["series"])
     return out
+
+
+def _series(sc: Scenario, ids: np.ndarray, series: list[np.ndarray]) -> pa.Table:
+    """The daily per-faction series of a chunk's runs, one row per run, day and faction,
+    built from the runs' arrays in one go (the values and the schema, pandas metadata
+    included, are those of the DataFrame the table was once built from)."""
+    F = len(sc.factions)
+    on = sc.theatre.onmap                    # territory shares: of the on-map places
+    n, pop = int(on.sum()), float(sc.theatre.population[on].sum()) or 1.0
+    days = np.array([s.shape[0] for s in series], dtype=np.int64)
+    flat = np.concatenate([s.reshape(s.shape[0] * F, -1) for s in series])
+    cols: dict[str, Any] = {
+        "run_id": np.repeat(np.asarray(ids, dtype=np.int64), days * F),
+        "day": np.concatenate([np.repeat(np.arange(D, dtype=np.int32), F) for D in days]),
+        "faction": np.tile(np.array(sc.factions, dtype=object), int(days.sum()))}
+    for j, c in enumerate(SERIES):
+        cols[c] = flat[:, j]
+    cols["territory_share"] = flat[:, 0] / n
+    cols["population_share"] = flat[:, 1] / pop
+    return pa.table(cols, schema=_series_schema())
+
+
+@cache
+def _series_schema() -> pa.Schema:
+    """The series table's schema, as ``pa.Table.from_pandas`` gives it for these columns."""
+    row: dict[str, Any] = {"run_id": np.zeros(1, dtype=np.int64),
+                           "day": np.zeros(1, dtype=np.int32),
+                           "faction": np.array(["f"], dtype=object)}
+    row.update({c: np.zeros(1) for c in (*SERIES, "territory_share", "population_share")})
+    return pa.Table.from_pandas(pd.DataFrame(row), preserve_index=False).schema
 
 
 def check_values(name: str, df: pd.DataFrame, path: Any, *, runs_total: int, points: int,

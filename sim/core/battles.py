@@ -26,12 +26,12 @@ def resolve(state: State, sit: Situation, rng: np.random.Generator) -> None:
     morale is below ``surrender_morale``, surrenders.
     """
     f, p, sc, roads = state.forces, state.params, state.scenario, state.roads
-    power = battle.approach_power(state.power_array(), f.faction, f.town, f.origin,
-                                  f.strength, state.owner, sc.relation, roads.indptr,
-                                  roads.indices, roads.entry_road, roads.approach)
-    towns, A0, D0, am, dm, att, a_start, dfn, d_start, in_battle = battle.sides(
-        sit.contact, f.faction, f.town, f.strength, f.engaged, power, state.owner,
-        sc.relation, state.defence_mult, state.fought)
+    towns, A0, D0, am, dm, att, a_start, dfn, d_start, in_battle = battle.prepare(
+        sit.contact, f.faction, f.town, f.origin, f.strength, f.quality, f.condition,
+        f.fatigue, f.posture, f.engaged, state.morale, state.air, state.drones, p.air_effect,
+        p.drone_effect, state.owner, sc.relation, state.depth, p.supply_range_km,
+        roads.indptr, roads.indices, roads.entry_road, roads.approach, state.defence_mult,
+        state.fought)
     days = np.zeros_like(state.battle_days)
     days[towns] = state.battle_days[towns] + 1
     state.battle_days = days

@@ -31,8 +31,7 @@ from ..inputs.spec import FactionSpec
 from .events import Timetable
 from .forces import ATTACK, HOLD, POSTURES, RESERVE
 from .kernels import plan
-from .kernels.assign import assign
-from .kernels.routes import from_sources, walks
+from .kernels.assign import attack, counterattack, frontier
 from .orders import retreat, withdraw
 from .situation import Situation
 from .state import State
@@ -146,32 +145,17 @@ class Faction(mesa.Agent):
 
     def reinforce(self) -> None:
         """Send free reserves to threatened towns, most valuable first, until each town's
-        estimated ratio is back under half the hold limit."""
+        estimated ratio is back under half the hold limit (sim.core.kernels.plan.reinforce)."""
         s, sit, i = self.state, self.situation, self.index
-        f, th = s.forces, s.scenario.theatre
-        reserves = self._free(self._units(RESERVE, mobile=True))
-        if reserves.size == 0:
-            return
-        ratio = sit.threat_ratio(i)
+        f, roads = s.forces, s.roads
         limit = self.hold_limit()
-        threatened = np.flatnonzero((ratio > 0.5 * limit)
-                                    & (ratio <= s.params.redeploy_ratio * limit)
-                                    & (s.owner == i))
-        if threatened.size == 0:
-            return
-        threatened = threatened[np.argsort(-th.value[threatened], kind="stable")]
-        locs = np.unique(f.town[reserves])
-        row = np.searchsorted(locs, f.town[reserves])
-        dist, pred = from_sources(s.roads.full, sit.friendly[i], locs,
-                                  limit=s.params.max_attack_km)
-        dest = plan.reinforcements(threatened, reserves, row, dist, pred, f.town,
-                                   sit.threat[i], sit.defence[i], sit.power, s.defence_mult,
-                                   0.5 * limit)
-        go = dest >= 0
-        if go.any():
-            units = reserves[go]
-            flat, offsets = walks(pred, row[go], f.town[units], dest[go],
-                                  np.full(len(units), -1, dtype=np.int64))
+        units, flat, offsets = plan.reinforce(
+            sit.units(i), f.posture, f.mobile, f.path_at, f.path_end, f.town,
+            sit.threat_ratio(i), 0.5 * limit, s.params.redeploy_ratio * limit, s.owner, i,
+            s.scenario.theatre.value, roads.indptr, roads.indices, roads.full.data,
+            sit.friendly[i], s.params.max_attack_km, sit.threat[i], sit.defence[i], sit.power,
+            s.defence_mult)
+        if len(units):
             f.order_many(units, HOLD, flat, offsets)
 
     def _free(self, units: np.ndarray) -> np.ndarray:
@@ -189,50 +173,33 @@ class Faction(mesa.Agent):
 
     def attack(self, phase: Phase) -> None:
         """Score frontier targets and assign the nearest free mobile units to each until the
-        attack ratio (on estimated defence) is met; keep standing attack orders."""
-        s, sit, p = self.state, self.situation, self.state.params
-        th = s.scenario.theatre
+        attack ratio (on estimated defence) is met; keep standing attack orders; free units
+        not next to a target move up behind the front (sim.core.kernels.assign.attack)."""
+        s, sit, p, roads, i = self.state, self.situation, self.state.params, \
+            self.state.roads, self.index
+        f, th = s.forces, s.scenario.theatre
         mine, free, busy = self._release()
         n_commit = int(round(phase.commitment * len(mine)))
         free = free[: max(n_commit - busy, 0)]
         if free.size == 0:
             return
-        targets = sit.frontier(self.index)
+        targets, est = frontier(sit.hostile_town[i], sit.near_friendly[i], th.onmap, sit.side,
+                                s.owner, s.defence_mult, s.intel[i])
         if targets.size == 0:
             return
-        est = sit.estimated_defence(self.index, targets)
         chase, pull_chase = self._pursuit(targets)
-        pull = np.maximum(sit.objective_pull(phase, self.index)[targets], pull_chase)
+        pull = np.maximum(sit.objective_pull(phase, i)[targets], pull_chase)
         est = est * chase
         score = th.value[targets] * (1.0 + p.objective_weight * pull) / (1.0 + est / 1000.0)
         order = np.argsort(-score, kind="stable")
-        left = self._assign(free, targets, est, order, self.attack_ratio / s.resolve[self.index])
-        self._bring_up(left, targets[order])
-
-    def _bring_up(self, units: np.ndarray, targets: np.ndarray) -> None:
-        """Free units that are not next to any target move up behind the front: to the
-        friendly town next to the best target that they can reach (follow-up echelons)."""
-        s, sit, roads = self.state, self.situation, self.state.roads
-        f = s.forces
-        near = np.zeros(s.scenario.theatre.n, dtype=bool)
-        for t in targets:
-            near[roads.neighbours[t]] = True
-        units = units[~near[f.town[units]]]
-        if units.size == 0:
-            return
-        locs = np.unique(f.town[units])
-        dist, pred = from_sources(roads.full, sit.friendly[self.index], locs)
-        for tgt in targets:
-            stage = [int(b) for b in roads.neighbours[tgt] if sit.friendly[self.index, b]]
-            if not stage:
-                continue
-            here = f.town[units]
-            flat, offsets = walks(pred, np.searchsorted(locs, here), here,
-                                  np.full(len(units), min(stage), dtype=np.int64),
-                                  np.full(len(units), -1, dtype=np.int64))
-            go = offsets[1:] > offsets[:-1]           # units already there stay put
-            f.order_many(units[go], RESERVE, flat, np.append(offsets[:-1][go], len(flat)))
-            return
+        units, tgt, flat, offsets, up, up_flat, up_offsets = attack(
+            free, f.town, sit.friendly[i], p.max_attack_km, sit.power, targets, order, est,
+            self.attack_ratio / s.resolve[i], s.depth[i], p.supply_range_km, roads.indptr,
+            roads.indices, roads.full.data, roads.entry_approach)
+        if len(units):
+            f.order_many(units, ATTACK, flat, offsets, tgt)
+        if len(up):
+            f.order_many(up, RESERVE, up_flat, up_offsets)
 
     def _pursuit(self, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Against an enemy that is breaking (morale below ``pursuit_morale`` of its start):
@@ -255,39 +222,19 @@ class Faction(mesa.Agent):
 
     def counterattack(self) -> None:
         """Free reserves retake towns the faction has held, next to its territory, where
-        the estimated odds reach its ``counterattack_ratio``; most valuable first."""
-        s, sit = self.state, self.situation
-        _, free, _ = self._release()
-        if free.size == 0:
-            return
-        targets = sit.frontier(self.index)
-        targets = targets[s.held_before[self.index, targets]]
-        if targets.size == 0:
-            return
-        est = sit.estimated_defence(self.index, targets)
-        order = np.argsort(-s.scenario.theatre.value[targets], kind="stable")
-        self._assign(free, targets, est, order,
-                     self.doctrine.counterattack_ratio / s.resolve[self.index])
-
-    def _assign(self, free: np.ndarray, targets: np.ndarray, est: np.ndarray,
-                order: np.ndarray, ratio: float) -> np.ndarray:
-        """Go through ``targets`` in ``order``; for each, take the free units nearest to it
-        (by road through friendly territory, within ``max_attack_km``) until the strength
-        they will bring, after culmination and the approach, reaches ``ratio`` times the
-        estimated defence; order them to attack (sim.core.kernels.assign). Returns the units
-        left free."""
-        s, sit, p, roads = self.state, self.situation, self.state.params, self.state.roads
+        the estimated odds reach its ``counterattack_ratio``; most valuable first
+        (sim.core.kernels.assign.counterattack: the release of lapsed orders, the frontier,
+        the estimates and the assignment in one call)."""
+        s, sit, p, roads, i = self.state, self.situation, self.state.params, self.state.roads, \
+            self.index
         f = s.forces
-        locs, row = np.unique(f.town[free], return_inverse=True)
-        friendly = sit.friendly[self.index]
-        dist, pred = from_sources(roads.full, friendly, locs, limit=p.max_attack_km)
-        target_of, via_of = assign(dist, row, free, sit.power, targets, order, est, ratio,
-                                   s.depth[self.index], p.supply_range_km, roads.indptr,
-                                   roads.indices, roads.full.data, roads.entry_approach,
-                                   friendly)
-        go = np.flatnonzero(target_of >= 0)
-        if go.size:
-            units, tgt = free[go], targets[order[target_of[go]]]
-            flat, offsets = walks(pred, row[go], f.town[units], via_of[go], tgt)
+        units, tgt, flat, offsets = counterattack(
+            sit.units(i), f.posture, f.mobile, f.target, f.town, f.path_at, f.path_end,
+            f.progress, sit.hostile_town[i], sit.contact[i], sit.near_friendly[i],
+            s.scenario.theatre.onmap, s.held_before[i], sit.side, s.owner, s.defence_mult,
+            s.intel[i], s.scenario.theatre.value, sit.friendly[i], p.max_attack_km,
+            sit.power, self.doctrine.counterattack_ratio / s.resolve[i], s.depth[i],
+            p.supply_range_km, roads.indptr, roads.indices, roads.full.data,
+            roads.entry_approach)
+        if len(units):
             f.order_many(units, ATTACK, flat, offsets, tgt)
-        return free[target_of < 0]

@@ -16,10 +16,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..inputs.scenario import Phase
-from .kernels.assess import assess, threat_ratio
-from .kernels.plan import safe_towns
+from .kernels.assess import assess_all, defended, threat_ratio
+from .kernels.plan import safe_routes
 from .kernels.routes import nearest_of
-from .kernels.supply import sources_in, supply_depth
+from .kernels.supply import supply
 from .state import State
 
 _CACHE = 64          # entries per cache of territory-keyed results
@@ -58,18 +58,21 @@ class Situation:
                         for i in range(len(sc.factions))]
 
     def assess(self) -> None:
-        """Recompute the derived arrays from the state (in place: sim.core.kernels.assess)."""
+        """Recompute the derived arrays from the state (in place: sim.core.kernels.assess;
+        the units' effective strength as State.power_array)."""
         s = self.state
         f, roads = s.forces, s.roads
         if len(self.power) != len(f.strength):           # the units' arrays have grown
             self.power = np.empty(len(f.strength))
             self._units = np.empty(len(f.strength), dtype=np.int64)
-        s.power_array(self.power)
-        assess(s.owner, s.scenario.relation, s.ally, s.enemy, f.faction, f.town, f.strength,
-               f.mobile, f.posture, self.power, roads.indptr, roads.indices,
-               roads.entry_bearing, s.defence_mult, self.friendly, self.hostile_town,
-               self.near_friendly, self.contact, self.E, self.threat, self.defence, self.side,
-               self._units, self._unit_start)
+        p = s.params
+        assess_all(f.faction, f.town, f.strength, f.quality, f.condition, f.fatigue, f.posture,
+                   f.mobile, s.morale, s.air, s.drones, p.air_effect, p.drone_effect, s.owner,
+                   s.scenario.relation, s.ally, s.enemy, s.depth, p.supply_range_km,
+                   roads.indptr, roads.indices, roads.entry_bearing, s.defence_mult,
+                   self.power, self.friendly, self.hostile_town, self.near_friendly,
+                   self.contact, self.E, self.threat, self.defence, self.side, self._units,
+                   self._unit_start)
         self.forget_routes()
 
     def units(self, faction: int) -> np.ndarray:
@@ -101,10 +104,9 @@ class Situation:
         estimated odds there are within its hold limit. An advance into such a town is an
         advance under fire; defenders about to give way do not slow it."""
         s = self.state
-        stands = np.zeros_like(self.E, dtype=bool)
-        for g in range(s.n_factions):
-            stands[g] = (self.E[g] > 0) & (self.threat_ratio(g) <= s.hold_limit(g))
-        return (s.enemy @ stands.astype(float)) > 0
+        self.threat_ratio(0)                      # every faction's ratios, in _ratio
+        limits = np.array([s.hold_limit(g) for g in range(s.n_factions)])
+        return defended(self.E, self._ratio, limits, s.enemy)
 
     def frontier(self, faction: int) -> np.ndarray:
         """Hostile towns next to the faction's (or its allies') territory."""
@@ -147,10 +149,10 @@ class Situation:
         if hit is None:
             if len(self._supply) > _CACHE:
                 self._supply.clear()
-            sources = sources_in(self._listed[faction], self.friendly[faction],
-                                 s.scenario.theatre.onmap)
-            depth = supply_depth(s.roads.full, self.friendly[faction], sources)
-            hit = self._supply[key] = (np.isfinite(depth), depth)
+            g = s.roads.full
+            hit = self._supply[key] = supply(self._listed[faction], self.friendly[faction],
+                                             s.scenario.theatre.onmap, g.indptr, g.indices,
+                                             g.data)
         return hit
 
     def safe_routes(self, faction: int, in_pocket: bool = False) -> np.ndarray:
@@ -162,9 +164,9 @@ class Situation:
         nxt = self._safe.get(key)
         if nxt is None:
             s, i = self.state, faction
-            safe = safe_towns(self.friendly[i], s.supplied[i], self.contact[i],
-                              self.threat_ratio(i), s.hold_limit(i), s.scenario.theatre.onmap,
-                              not in_pocket)
-            _, nxt = nearest_of(s.roads.full, self.friendly[i], safe)
-            self._safe[key] = nxt
+            g = s.roads.full
+            nxt = self._safe[key] = safe_routes(
+                self.friendly[i], s.supplied[i], self.contact[i], self.threat_ratio(i),
+                s.hold_limit(i), s.scenario.theatre.onmap, not in_pocket, g.indptr, g.indices,
+                g.data)
         return nxt

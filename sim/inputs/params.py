@@ -211,7 +211,10 @@ class Params(Mapping[str, Any]):
     Read-only; attribute access (``params.kill_rate``) and mapping access both work.
     """
 
-    __slots__ = ("_values",)
+    # every parameter is also a slot (its docstring the table's meaning), filled from
+    # ``_values``: attribute access is then a slot read, the cheapest Python has (the model
+    # reads parameters ~1000 times a run)
+    __slots__ = {"_values": "the values, by name", **{p.name: p.meaning for p in TABLE}}
 
     def __init__(self, overrides: Mapping[str, Any] | None = None, *, file: str = "--set",
                  origins: Mapping[str, str] | None = None) -> None:
@@ -224,13 +227,24 @@ class Params(Mapping[str, Any]):
             where = origins.get(key, file)
             values[key] = coerce(key, raw, file=where,
                                  field=key if where == "--set" else f"params.{key}")
-        object.__setattr__(self, "_values", values)
+        self._fill(values)
 
     @classmethod
     def _checked(cls, values: dict[str, Any]) -> Params:
         out = object.__new__(cls)
-        object.__setattr__(out, "_values", values)
+        out._fill(values)
         return out
+
+    def _fill(self, values: dict[str, Any]) -> None:
+        object.__setattr__(self, "_values", values)
+        for name, value in values.items():
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"Params are read-only; use .replace({name}=...)")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError("Params are read-only")
 
     def __getattr__(self, name: str) -> Any:
         try:
@@ -261,17 +275,6 @@ class Params(Mapping[str, Any]):
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self._values)
-
-
-def _reader(name: str) -> property:
-    return property(lambda self: self._values[name], doc=PARAMS[name].meaning)
-
-
-# Every parameter is also a property: attribute access then costs a dictionary look-up
-# instead of a failed attribute search and ``__getattr__`` (the model reads them ~1000 times
-# a run).
-for _name in PARAMS:
-    setattr(Params, _name, _reader(_name))
 
 
 def coerce(name: str, raw: Any, *, file: str | Path = "--set", field: str | None = None

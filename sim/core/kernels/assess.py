@@ -118,6 +118,25 @@ def assess(owner: np.ndarray, relation: np.ndarray, ally: np.ndarray, enemy: np.
             defence[i, t] = side[i, t] * defence_mult[t]
 
 
+@njit(cache=True)
+def assess_all(faction: np.ndarray, town: np.ndarray, strength: np.ndarray,
+               quality: np.ndarray, condition: np.ndarray, fatigue: np.ndarray,
+               posture: np.ndarray, mobile: np.ndarray, morale: np.ndarray, air: np.ndarray,
+               drones: np.ndarray, air_effect: float, drone_effect: float, owner: np.ndarray,
+               relation: np.ndarray, ally: np.ndarray, enemy: np.ndarray, depth: np.ndarray,
+               supply_range_km: float, indptr: np.ndarray, indices: np.ndarray,
+               bearing: np.ndarray, defence_mult: np.ndarray, power_out: np.ndarray,
+               friendly: np.ndarray, hostile_town: np.ndarray, near_friendly: np.ndarray,
+               contact: np.ndarray, E: np.ndarray, threat: np.ndarray, defence: np.ndarray,
+               side: np.ndarray, units: np.ndarray, start: np.ndarray) -> None:
+    """:func:`power` into ``power_out``, then :func:`assess` with it: one call."""
+    power(faction, town, strength, quality, condition, fatigue, posture, morale, air, drones,
+          air_effect, drone_effect, owner, relation, depth, supply_range_km, power_out)
+    assess(owner, relation, ally, enemy, faction, town, strength, mobile, posture, power_out,
+           indptr, indices, bearing, defence_mult, friendly, hostile_town, near_friendly,
+           contact, E, threat, defence, side, units, start)
+
+
 @njit(cache=True, error_model="numpy")
 def threat_ratio(threat: np.ndarray, defence: np.ndarray, E: np.ndarray, intel: np.ndarray,
                  r: np.ndarray) -> None:
@@ -133,3 +152,21 @@ def threat_ratio(threat: np.ndarray, defence: np.ndarray, E: np.ndarray, intel: 
                 r[i, t] = np.inf
             else:
                 r[i, t] = 0.0
+
+
+@njit(cache=True)
+def defended(E: np.ndarray, ratio: np.ndarray, limit: np.ndarray, enemy: np.ndarray
+             ) -> np.ndarray:
+    """(F, n) bool: towns where units of a faction hostile to the row's faction stand: they
+    have strength there (``E`` > 0) and their estimated odds ``ratio`` are within their
+    faction's hold ``limit``. (``enemy`` is the 0/1 hostility matrix; the numpy version's
+    product ``enemy @ stands > 0`` is true exactly when one such faction stands.)"""
+    F, n = E.shape
+    out = np.zeros((F, n), dtype=np.bool_)
+    for g in range(F):
+        for t in range(n):
+            if E[g, t] > 0 and ratio[g, t] <= limit[g]:
+                for i in range(F):
+                    if enemy[i, g] != 0.0:
+                        out[i, t] = True
+    return out

@@ -13,6 +13,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .plan import release
+from .routes import _from_units, walks
+
 
 @njit(cache=True, error_model="numpy")
 def assign(dist: np.ndarray, unit_loc: np.ndarray, units: np.ndarray, power: np.ndarray,
@@ -83,3 +86,140 @@ def assign(dist: np.ndarray, unit_loc: np.ndarray, units: np.ndarray, power: np.
             via_of[u] = best_via[unit_loc[u]]
             left -= 1
     return target_of, via_of
+
+
+@njit(cache=True, error_model="numpy")
+def assign_routes(free: np.ndarray, town: np.ndarray, friendly: np.ndarray, max_km: float,
+                  power: np.ndarray, targets: np.ndarray, order: np.ndarray, est: np.ndarray,
+                  ratio: float, depth: np.ndarray, supply_range_km: float,
+                  indptr: np.ndarray, indices: np.ndarray, cost: np.ndarray,
+                  approach: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`assign` with its route searches and routes, in one call: searches from the
+    ``free`` units' towns through ``friendly`` towns (within ``max_km``), the greedy
+    assignment, and the route of each assigned unit (to the town it enters from, then the
+    target). Returns the assigned units, their targets, their routes (as ``walks``) and
+    the units left free."""
+    here = town[free]
+    _, row, dist, pred = _from_units(indptr, indices, cost, friendly, here, max_km)
+    target_of, via_of = assign(dist, row, free, power, targets, order, est, ratio, depth,
+                               supply_range_km, indptr, indices, cost, approach, friendly)
+    go = np.flatnonzero(target_of >= 0)
+    tgt = targets[order[target_of[go]]]
+    flat, offsets = walks(pred, row[go], here[go], via_of[go], tgt)
+    return free[go], tgt, flat, offsets, free[target_of < 0]
+
+
+@njit(cache=True, error_model="numpy")
+def counterattack(units: np.ndarray, posture: np.ndarray, mobile: np.ndarray,
+                  target: np.ndarray, town: np.ndarray, path_at: np.ndarray,
+                  path_end: np.ndarray, progress: np.ndarray, hostile: np.ndarray,
+                  contact: np.ndarray, near_friendly: np.ndarray, onmap: np.ndarray,
+                  held_before: np.ndarray, side: np.ndarray, owner: np.ndarray,
+                  defence_mult: np.ndarray, intel: np.ndarray, value: np.ndarray,
+                  friendly: np.ndarray, max_km: float, power: np.ndarray, ratio: float,
+                  depth: np.ndarray, supply_range_km: float, indptr: np.ndarray,
+                  indices: np.ndarray, cost: np.ndarray, approach: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A faction's counterattack plan in one call (sim.core.factions.Faction.counterattack):
+    lapsed attack orders released (:func:`~sim.core.kernels.plan.release`, in place), the
+    frontier towns it has held before (``hostile`` and ``near_friendly`` and ``onmap``
+    and ``held_before``), their estimated defence (side strength of the holder x defence
+    multiplier x the faction's ``intel`` error), most valuable first (stable), and
+    :func:`assign_routes` of the free units. Returns the assigned units, their targets and
+    routes."""
+    none = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64),
+            np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64))
+    _, free, _ = release(units, posture, mobile, target, town, path_at, path_end, progress,
+                         hostile, contact)
+    if len(free) == 0:
+        return none
+    targets = np.empty(len(hostile), dtype=np.int64)
+    k = 0
+    for t in range(len(hostile)):
+        if hostile[t] and near_friendly[t] and onmap[t] and held_before[t]:
+            targets[k] = t
+            k += 1
+    if k == 0:
+        return none
+    targets = targets[:k]
+    est = np.empty(k)
+    for j in range(k):
+        t = targets[j]
+        est[j] = side[owner[t], t] * defence_mult[t] * intel[t]
+    order = np.argsort(-value[targets], kind="mergesort")
+    go, tgt, flat, offsets, _ = assign_routes(free, town, friendly, max_km, power, targets,
+                                              order, est, ratio, depth, supply_range_km,
+                                              indptr, indices, cost, approach)
+    return go, tgt, flat, offsets
+
+
+@njit(cache=True)
+def frontier(hostile: np.ndarray, near_friendly: np.ndarray, onmap: np.ndarray,
+             side: np.ndarray, owner: np.ndarray, defence_mult: np.ndarray,
+             intel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A faction's frontier (hostile on-map towns next to its side's territory) and its
+    estimate of each one's defence (side strength of the holder x defence multiplier x
+    the faction's ``intel`` error), as Situation.frontier and .estimated_defence."""
+    targets = np.empty(len(hostile), dtype=np.int64)
+    k = 0
+    for t in range(len(hostile)):
+        if hostile[t] and near_friendly[t] and onmap[t]:
+            targets[k] = t
+            k += 1
+    targets = targets[:k]
+    est = np.empty(k)
+    for j in range(k):
+        t = targets[j]
+        est[j] = side[owner[t], t] * defence_mult[t] * intel[t]
+    return targets, est
+
+
+@njit(cache=True, error_model="numpy")
+def attack(free: np.ndarray, town: np.ndarray, friendly: np.ndarray, max_km: float,
+           power: np.ndarray, targets: np.ndarray, order: np.ndarray, est: np.ndarray,
+           ratio: float, depth: np.ndarray, supply_range_km: float, indptr: np.ndarray,
+           indices: np.ndarray, cost: np.ndarray, approach: np.ndarray
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                      np.ndarray, np.ndarray]:
+    """An offensive's orders in one call (sim.core.factions.Faction.attack):
+    :func:`assign_routes`, then the follow-up echelons: the units left free that are not
+    next to any target move up to the friendly neighbour (lowest id) of the best target
+    that has one, by road through ``friendly`` towns (those already there stay put).
+    Returns the attackers, their targets and routes, then the units moving up and their
+    routes."""
+    units, tgt, flat, offsets, left = assign_routes(free, town, friendly, max_km, power,
+                                                    targets, order, est, ratio, depth,
+                                                    supply_range_km, indptr, indices, cost,
+                                                    approach)
+    n = len(indptr) - 1
+    near = np.zeros(n, dtype=np.bool_)
+    for t in targets[order]:
+        for e in range(indptr[t], indptr[t + 1]):
+            near[indices[e]] = True
+    keep = np.empty(len(left), dtype=np.bool_)
+    for j in range(len(left)):
+        keep[j] = not near[town[left[j]]]
+    up = left[keep]
+    none = np.zeros(0, dtype=np.int64)
+    if len(up) == 0:
+        return units, tgt, flat, offsets, none, none, np.zeros(1, dtype=np.int64)
+    here = town[up]
+    _, row, dist, pred = _from_units(indptr, indices, cost, friendly, here, np.inf)
+    for t in targets[order]:
+        stage = -1
+        for e in range(indptr[t], indptr[t + 1]):
+            b = indices[e]
+            if friendly[b] and (stage < 0 or b < stage):
+                stage = b
+        if stage < 0:
+            continue
+        fl, off = walks(pred, row, here, np.full(len(up), stage, dtype=np.int64),
+                        np.full(len(up), -1, dtype=np.int64))
+        go = off[1:] > off[:-1]
+        starts = off[:-1][go]
+        up_off = np.empty(len(starts) + 1, dtype=np.int64)
+        up_off[:-1] = starts
+        up_off[-1] = len(fl)
+        return units, tgt, flat, offsets, up[go], fl, up_off
+    return units, tgt, flat, offsets, none, none, np.zeros(1, dtype=np.int64)

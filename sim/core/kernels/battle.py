@@ -16,14 +16,17 @@ a defending side whose odds now exceed its lead faction's hold limit withdraws, 
 battle has lasted ``stand_days`` days.
 
 Sums run in the order numpy used (``psum`` is numpy's pairwise sum), so results are
-bit-identical to the numpy version. Every compiled function calls only functions of its own
-module: numba's cache does not notice a change in another module's function.
+bit-identical to the numpy version. ``prepare`` calls ``assess.power`` of another module:
+numba's cache does not notice a change there by itself (sim.core.kernels drops this module's
+cache when a module it imports changes).
 """
 
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
+
+from .assess import power
 
 
 @njit(cache=True)
@@ -200,6 +203,27 @@ def sides(contact: np.ndarray, faction: np.ndarray, town: np.ndarray, strength: 
         dm[k] = pd * mult / (sd if sd >= 1e-9 else 1e-9)
         fought[t] = True
     return towns, A0, D0, am, dm, att[:na], a_start, dfn[:nd], d_start, in_battle
+
+
+@njit(cache=True, error_model="numpy")
+def prepare(contact: np.ndarray, faction: np.ndarray, town: np.ndarray, origin: np.ndarray,
+            strength: np.ndarray, quality: np.ndarray, condition: np.ndarray,
+            fatigue: np.ndarray, posture: np.ndarray, engaged: np.ndarray,
+            morale: np.ndarray, air: np.ndarray, drones: np.ndarray, air_effect: float,
+            drone_effect: float, owner: np.ndarray, relation: np.ndarray, depth: np.ndarray,
+            supply_range_km: float, indptr: np.ndarray, indices: np.ndarray,
+            entry_road: np.ndarray, approach: np.ndarray, defence_mult: np.ndarray,
+            fought: np.ndarray):
+    """The day's battles in one call: effective strength (sim.core.kernels.assess.power),
+    over the approach (:func:`approach_power`), then :func:`sides`; returns what
+    :func:`sides` returns."""
+    p = np.empty(len(strength))
+    power(faction, town, strength, quality, condition, fatigue, posture, morale, air, drones,
+          air_effect, drone_effect, owner, relation, depth, supply_range_km, p)
+    p = approach_power(p, faction, town, origin, strength, owner, relation, indptr, indices,
+                       entry_road, approach)
+    return sides(contact, faction, town, strength, engaged, p, owner, relation, defence_mult,
+                 fought)
 
 
 @njit(cache=True, error_model="numpy")

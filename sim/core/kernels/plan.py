@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .routes import _from_units, _nearest, walks
+
 ATTACK, HOLD, RESERVE, WITHDRAW = 0, 1, 2, 3       # as sim.core.forces.POSTURES
 
 
@@ -98,6 +100,51 @@ def reinforcements(threatened: np.ndarray, reserves: np.ndarray, row: np.ndarray
 
 
 @njit(cache=True)
+def reinforce(units: np.ndarray, posture: np.ndarray, mobile: np.ndarray,
+              path_at: np.ndarray, path_end: np.ndarray, town: np.ndarray, ratio: np.ndarray,
+              low: float, high: float, owner: np.ndarray, faction: int, value: np.ndarray,
+              indptr: np.ndarray, indices: np.ndarray, cost: np.ndarray,
+              friendly: np.ndarray, max_km: float, threat: np.ndarray, defence: np.ndarray,
+              power: np.ndarray, defence_mult: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A faction's reinforcement plan in one call: its free mobile reserves (of ``units``:
+    in reserve, mobile, without a path), its towns whose estimated ``ratio`` is above
+    ``low`` and at most ``high``, most valuable first (stable), route searches from the
+    reserves' towns through ``friendly`` towns (within ``max_km``), :func:`reinforcements`
+    with ``low`` as the half limit, and the routes of the reserves that go. Returns those
+    reserves and their routes (as ``walks``)."""
+    reserves = np.empty(len(units), dtype=np.int64)
+    r = 0
+    for u in units:
+        if posture[u] == RESERVE and mobile[u] and not path_at[u] < path_end[u]:
+            reserves[r] = u
+            r += 1
+    reserves = reserves[:r]
+    none = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64),
+            np.zeros(1, dtype=np.int64))
+    if r == 0:
+        return none
+    threatened = np.empty(len(ratio), dtype=np.int64)
+    k = 0
+    for t in range(len(ratio)):
+        if ratio[t] > low and ratio[t] <= high and owner[t] == faction:
+            threatened[k] = t
+            k += 1
+    if k == 0:
+        return none
+    threatened = threatened[:k]
+    threatened = threatened[np.argsort(-value[threatened], kind="mergesort")]
+    here = town[reserves]
+    _, row, dist, pred = _from_units(indptr, indices, cost, friendly, here, max_km)
+    dest = reinforcements(threatened, reserves, row, dist, pred, town, threat, defence,
+                          power, defence_mult, low)
+    go = np.flatnonzero(dest >= 0)
+    flat, offsets = walks(pred, row[go], here[go], dest[go],
+                          np.full(len(go), -1, dtype=np.int64))
+    return reserves[go], flat, offsets
+
+
+@njit(cache=True)
 def safe_towns(friendly: np.ndarray, supplied: np.ndarray, contact: np.ndarray,
                ratio: np.ndarray, limit: float, onmap: np.ndarray,
                need_supply: bool = True) -> np.ndarray:
@@ -112,3 +159,14 @@ def safe_towns(friendly: np.ndarray, supplied: np.ndarray, contact: np.ndarray,
             out[k] = t
             k += 1
     return out[:k]
+
+
+@njit(cache=True)
+def safe_routes(friendly: np.ndarray, supplied: np.ndarray, contact: np.ndarray,
+                ratio: np.ndarray, limit: float, onmap: np.ndarray, need_supply: bool,
+                indptr: np.ndarray, indices: np.ndarray, cost: np.ndarray) -> np.ndarray:
+    """:func:`safe_towns` and the route search towards the nearest of them through
+    ``friendly`` towns, in one call: the next hop from every town (-1: none)."""
+    safe = safe_towns(friendly, supplied, contact, ratio, limit, onmap, need_supply)
+    _, nxt = _nearest(indptr, indices, cost, friendly, safe, np.inf)
+    return nxt

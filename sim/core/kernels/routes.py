@@ -109,6 +109,28 @@ def _nearest(indptr, indices, cost, passable, targets, limit):
     return dist, nxt
 
 
+@njit(cache=True)
+def _from_units(indptr, indices, cost, passable, towns, limit):
+    n = len(indptr) - 1
+    here = np.zeros(n, dtype=np.bool_)
+    for t in towns:
+        here[t] = True
+    row_of = np.full(n, -1, dtype=np.int64)
+    locs = np.empty(n, dtype=np.int64)
+    k = 0
+    for t in range(n):                       # the towns in increasing order (np.unique's)
+        if here[t]:
+            row_of[t] = k
+            locs[k] = t
+            k += 1
+    locs = locs[:k]
+    row = np.empty(len(towns), dtype=np.int64)
+    for j in range(len(towns)):
+        row[j] = row_of[towns[j]]
+    dist, pred = _from_each(indptr, indices, cost, passable, locs, limit)
+    return locs, row, dist, pred
+
+
 def from_sources(graph, passable: np.ndarray, sources: np.ndarray, limit: float = INF
                  ) -> tuple[np.ndarray, np.ndarray]:
     """Distances (k, n) and predecessors from each source town (one row per source), over

@@ -17,7 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 from numba import njit
 
-from .routes import nearest_of
+from .routes import _nearest, nearest_of
 
 
 def supplied_towns(roads: sp.csr_matrix, territory: np.ndarray, sources: np.ndarray
@@ -61,6 +61,22 @@ def sources_in(listed: np.ndarray, territory: np.ndarray, onmap: np.ndarray) -> 
         if territory[t] and not onmap[t]:
             src[t] = True
     return np.flatnonzero(src)
+
+
+@njit(cache=True)
+def supply(listed: np.ndarray, territory: np.ndarray, onmap: np.ndarray,
+           indptr: np.ndarray, indices: np.ndarray, cost: np.ndarray
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """A side's supply in one call: its sources (:func:`sources_in`), the depth of every
+    town (:func:`supply_depth` of the graph ``indptr, indices, cost``) and which towns are
+    supplied (finite depth)."""
+    sources = sources_in(listed, territory, onmap)
+    inside, _ = _nearest(indptr, indices, cost, territory, sources, np.inf)
+    depth = _one_road_on(indptr, indices, cost, inside)
+    ok = np.empty(len(depth), dtype=np.bool_)
+    for t in range(len(depth)):
+        ok[t] = np.isfinite(depth[t])
+    return ok, depth
 
 
 @njit(cache=True)
