@@ -81,7 +81,7 @@ TABLE: tuple[Param, ...] = (
        "Days of battle a garrison fights before it may withdraw because it is outmatched "
        "(a unit that breaks leaves at once).",
        "Modelling choice, off by default: with 1 day the particle filter's log evidence of "
-       "NW Syria's reports up to 30 Nov 2024 fell from -50.5 to -55.0 (1000 members; the "
+       "NW Syria's reports up to 30 Nov 2024 fell from -50.5 to -54.9 (1000 members; the "
        "record has five places taken on the first day). Saraqib's garrison withdrew after "
        "two days of clashes (AFP/SOHR, 29 Nov 2024): set it for such a what-if."),
     _P("redeploy_ratio", 3.0, 1.0, 10.0, "x hold limit",
@@ -181,7 +181,7 @@ TABLE: tuple[Param, ...] = (
        "Modelling choice, off by default: pockets have held for weeks on stocks (Debaltseve "
        "2015, Mariupol 2022), but with 5 days the log evidence of Iraq's reports up to "
        "15 Jun 2014 fell from -39.5 to -42.0 (cut-off units melted away at once there) and "
-       "NW Syria's and Karabakh's did not change (1000 / 400 members)."),
+       "NW Syria's and Karabakh's did not change (1000 members; scripts/evidence.py)."),
     _P("cutoff_attrition", 0.05, 0.0, 0.5, "1/day",
        "Daily share of strength lost by a unit cut off from supply once its stocks are "
        "used up.", "Modelling choice."),
