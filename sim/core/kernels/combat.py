@@ -112,9 +112,12 @@ def helmbold(att: np.ndarray, dfn: np.ndarray, a: np.ndarray | float, b: np.ndar
     steps a day (no closed form for general w); a side reaching zero stays there.
     """
     A0, D0 = np.asarray(att, float), np.asarray(dfn, float)
-    shape = np.broadcast_shapes(A0.shape, D0.shape, np.shape(a), np.shape(b))
-    A0, D0, a, b = (np.ascontiguousarray(np.broadcast_to(np.asarray(x, float), shape).ravel())
-                    for x in (A0, D0, a, b))
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    shape = A0.shape
+    if not (A0.ndim == 1 and A0.shape == D0.shape == a.shape == b.shape):
+        shape = np.broadcast_shapes(A0.shape, D0.shape, a.shape, b.shape)
+        A0, D0, a, b = (np.ascontiguousarray(np.broadcast_to(x, shape).ravel())
+                        for x in (A0, D0, a, b))
     A, D = _helmbold(A0, D0, a, b, float(weight), float(days), int(substeps))
     if not shape:
         return A[0], D[0]
@@ -168,7 +171,7 @@ def attrition(att: np.ndarray, dfn: np.ndarray, a: np.ndarray, b: np.ndarray, *,
     side loses more than it has): the stochastic Lanchester model used in the runs.
     """
     A0, D0 = np.asarray(att, float), np.asarray(dfn, float)
-    if law != "square":
+    if law in ("linear", "mixed"):
         la = np.asarray(a if linear_a is None else linear_a) / linear_scale
         lb = np.asarray(b if linear_b is None else linear_b) / linear_scale
     if law == "square":
