@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sim.analysis.executors import make_executor  # noqa: E402
 from sim.analysis.forecast import prepare, run_filter  # noqa: E402
+from sim.cli.args import int_arg  # noqa: E402
 from sim.cli.forecast import with_members  # noqa: E402
 from sim.errors import InputError  # noqa: E402
 from sim.inputs.calibration_spec import load_spec  # noqa: E402
@@ -46,10 +47,10 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("spec", type=Path)
     ap.add_argument("--setting", action="append", default=[], metavar="'NAME=VALUE ...'")
-    ap.add_argument("--members", type=int)
-    ap.add_argument("--workers", type=int, default=1)
-    args = ap.parse_args(argv)
+    ap.add_argument("--members", type=int_arg("--members", 2))
+    ap.add_argument("--workers", type=int_arg("--workers", 1), default=1)
     try:
+        args = ap.parse_args(argv)
         spec = with_members(load_spec(args.spec), args.members)
         settings = [parse_setting(s) for s in args.setting] or [{}]
         if spec.until is None:

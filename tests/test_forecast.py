@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import importlib.util
 
 import numpy as np
 import pandas as pd
@@ -175,3 +176,25 @@ def test_bad_flags_are_one_line(tiny_spec, argv, field, capsys):
     err = capsys.readouterr().err.splitlines()     # (the tiny scenario also warns, above)
     errors = [line for line in err if line.startswith("frontline: error: ")]
     assert len(errors) == 1 and field in errors[0] and "Traceback" not in "".join(err)
+
+
+def test_evidence_script_prefers_the_setting_that_made_the_record(tiny_spec, tmp_path, capsys):
+    """scripts/evidence.py on the tiny record (made at the defaults), reports up to day 8: a
+    setting under which garrisons hold far harder than they did has a far lower log
+    evidence than the defaults. Bad input is one line and status 2."""
+    spec_file = tmp_path / "spec.toml"
+    spec_file.write_text(tiny_spec.read_text().replace("until = 2024-01-04", "until = 2024-01-09")
+                         .replace('reported = "reported.csv"',
+                                  f'reported = "{tiny_spec.parent / "reported.csv"}"'))
+    spec = importlib.util.spec_from_file_location("evidence_script",
+                                                  REPO / "scripts" / "evidence.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    assert mod.main([str(spec_file), "--members", "16", "--setting", "defence_bonus=1.5",
+                     "--setting", "defence_bonus=3 hold_ratio=6 redeploy_ratio=10"]) == 0
+    lines = [ln for ln in capsys.readouterr().out.splitlines() if "log evidence" in ln]
+    made, harder = (float(ln.split("log evidence")[1].split()[0]) for ln in lines)
+    assert made > harder + 3.0
+    assert mod.main([str(spec_file), "--setting", "hold_ratio"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("evidence.py: error: ") and err.count("\n") == 1
