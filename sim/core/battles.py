@@ -15,15 +15,18 @@ def resolve(state: State, sit: Situation, rng: np.random.Generator) -> None:
     """Fight one day in every town where units of mutually hostile factions meet.
 
     Sides: the town holder and its allies defend (with ``defence_bonus`` and fortification);
-    factions hostile to them attack. Per-capita kill rates are ``kill_rate`` times the side's
-    strength-weighted effective strength per fighter (quality x morale x cohesion x fatigue x
-    support x culmination, State.power_array); an attacker that came along a road crossing a
-    river or climbing into mountains fights at 1 / the road's approach factor (Roads).
+    factions hostile to them attack; a day's losses follow ``combat_law`` (by default
+    Helmbold's form, sim.core.kernels.combat). Per-capita kill rates are ``kill_rate`` times
+    the side's strength-weighted effective strength per fighter (quality x morale x cohesion
+    x fatigue x support x culmination, State.power_array); an attacker that came along a
+    road crossing a river or climbing into mountains fights at 1 / the road's approach
+    factor (Roads).
     Units that fought tire; the others rest (``fatigue_per_day``, ``fatigue_recovery``).
     Afterwards a unit that has lost more than ``breakpoint`` of the strength it brought
-    breaks off, and a defending side whose odds now
-    exceed its hold limit withdraws; a broken unit with nowhere to go, or a cut-off unit whose
-    morale is below ``surrender_morale``, surrenders.
+    breaks off, and a defending side whose odds now exceed its hold limit withdraws once the
+    battle has lasted more than ``stand_days`` days (0 by default: the same evening); a
+    broken unit with nowhere to go, or a cut-off unit whose morale is below
+    ``surrender_morale``, surrenders.
     """
     f, p, sc, roads = state.forces, state.params, state.scenario, state.roads
     towns, A0, D0, am, dm, att, a_start, dfn, d_start, in_battle = battle.prepare(
