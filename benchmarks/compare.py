@@ -35,14 +35,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BUILTIN = "scenarios/deter_aggression_2024.toml"
 
-RUNS = r'''
-import inspect, json, sys, time
+#: both scripts run in the other tree's interpreter: load its package and the scenario, and
+#: warm up with WARM runs (numba caches, first-call costs) before anything is measured
+PRELUDE = r'''
+import gc, inspect, json, os, sys, time
 sys.path.insert(0, sys.argv[1])
 import sim
 sc = sim.load_scenario(sys.argv[1] + "/" + sys.argv[2])
 kw = {"agents": False} if "agents" in inspect.signature(sim.ConflictModel).parameters else {}
-for s in range(3):
+for s in range(WARM):
     sim.ConflictModel(sc, seed=10_000 + s, **kw).run()
+'''
+
+RUNS = PRELUDE.replace("WARM", "3") + r'''
 cpu, wall = [], []
 for s in range(int(sys.argv[4]), int(sys.argv[4]) + int(sys.argv[3])):
     c0, w0 = time.process_time(), time.perf_counter()
@@ -52,14 +57,7 @@ for s in range(int(sys.argv[4]), int(sys.argv[4]) + int(sys.argv[3])):
 print(json.dumps({"cpu": cpu, "wall": wall, "agents_off": bool(kw)}))
 '''
 
-COUNTED = r'''
-import gc, inspect, os, sys, time
-sys.path.insert(0, sys.argv[1])
-import sim
-sc = sim.load_scenario(sys.argv[1] + "/" + sys.argv[2])
-kw = {"agents": False} if "agents" in inspect.signature(sim.ConflictModel).parameters else {}
-for s in range(6):
-    sim.ConflictModel(sc, seed=10_000 + s, **kw).run()
+COUNTED = PRELUDE.replace("WARM", "6") + r'''
 gc.collect()
 gc.freeze()
 open(sys.argv[4] + ".ready", "w").close()
