@@ -6,7 +6,7 @@ import numpy as np
 from conftest import TINY_EVENTS
 
 import sim
-from sim.core.kernels.supply import supplied_towns
+from sim.core.kernels.supply import supply
 from sim.inputs.roads import Roads
 
 
@@ -20,7 +20,12 @@ class Graph:
                            40.0, 0.5, 0.5, 0.0, 1.0, 1.0)
 
     def supplied(self, passable: np.ndarray, sources: np.ndarray) -> np.ndarray:
-        return supplied_towns(self.roads.full, passable, sources[passable[sources]])
+        """Towns of ``passable`` the model's supply kernel joins to ``sources`` (its
+        one-road-on reach beyond the territory is left out here; see reach)."""
+        g, n = self.roads.full, len(passable)
+        ok, _ = supply(np.asarray(sources, dtype=np.int64), passable, np.ones(n, bool),
+                       g.indptr, g.indices, g.data)
+        return ok & passable
 
     def reach(self, towns: np.ndarray) -> np.ndarray:
         return self.roads.reach(towns)

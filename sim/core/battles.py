@@ -18,7 +18,7 @@ def resolve(state: State, sit: Situation, rng: np.random.Generator) -> None:
     factions hostile to them attack; a day's losses follow ``combat_law`` (by default
     Helmbold's form, sim.core.kernels.combat). Per-capita kill rates are ``kill_rate`` times
     the side's strength-weighted effective strength per fighter (quality x morale x cohesion
-    x fatigue x support x culmination, State.power_array); an attacker that came along a
+    x fatigue x support x culmination, sim.core.kernels.assess.power); an attacker that came along a
     road crossing a river or climbing into mountains fights at 1 / the road's approach
     factor (Roads).
     Units that fought tire; the others rest (``fatigue_per_day``, ``fatigue_recovery``).

@@ -58,8 +58,8 @@ class Situation:
                         for i in range(len(sc.factions))]
 
     def assess(self) -> None:
-        """Recompute the derived arrays from the state (in place: sim.core.kernels.assess;
-        the units' effective strength as State.power_array)."""
+        """Recompute the derived arrays from the state (in place: sim.core.kernels.assess,
+        the units' effective strength by sim.core.kernels.assess.power)."""
         s = self.state
         f, roads = s.forces, s.roads
         if len(self.power) != len(f.strength):           # the units' arrays have grown
@@ -107,16 +107,6 @@ class Situation:
         self.threat_ratio(0)                      # every faction's ratios, in _ratio
         limits = np.array([s.hold_limit(g) for g in range(s.n_factions)])
         return defended(self.E, self._ratio, limits, s.enemy)
-
-    def frontier(self, faction: int) -> np.ndarray:
-        """Hostile towns next to the faction's (or its allies') territory."""
-        return np.flatnonzero(self.hostile_town[faction] & self.near_friendly[faction]
-                              & self.state.scenario.theatre.onmap)
-
-    def estimated_defence(self, faction: int, towns: np.ndarray) -> np.ndarray:
-        """The faction's noisy estimate of the effective defence of hostile towns."""
-        s = self.state
-        return self.side[s.owner[towns], towns] * s.defence_mult[towns] * s.intel[faction, towns]
 
     def objective_pull(self, phase: Phase, faction: int) -> np.ndarray:
         """Pull of the phase's objectives the faction does not hold yet (pull_towards)."""

@@ -14,8 +14,7 @@ from ..inputs.params import Params
 from ..inputs.roads import Roads
 from ..inputs.scenario import Scenario
 from ..records import LogRow
-from .forces import ATTACK, Forces
-from .kernels.assess import power as kernel_power
+from .forces import Forces
 
 
 @dataclass(eq=False)
@@ -116,30 +115,6 @@ class State:
     def owner_mask(self) -> np.ndarray:
         """(F, n) bool: town held by that faction."""
         return self.owner[None, :] == np.arange(self.n_factions)[:, None]
-
-    def power_array(self, out: np.ndarray | None = None) -> np.ndarray:
-        """Per-unit effective strength: strength x quality x morale x cohesion x (1 -
-        fatigue) x support modifiers, and for a unit on the attack the culmination factor
-        1 / (1 + supply depth / supply_range_km) (Boulding's loss-of-strength gradient)."""
-        f, p = self.forces, self.params
-        if out is None or len(out) != len(f.strength):
-            out = np.empty(len(f.strength))
-        kernel_power(f.faction, f.town, f.strength, f.quality, f.condition, f.fatigue,
-                     f.posture, self.morale, self.air, self.drones, p.air_effect,
-                     p.drone_effect, self.owner, self.scenario.relation, self.depth,
-                     p.supply_range_km, out)
-        return out
-
-    def reach_factor(self) -> np.ndarray:
-        """Per unit: 1, or for a unit on the attack (attack orders, or inside a town its
-        side does not hold) 1 / (1 + its town's supply depth / supply_range_km)."""
-        f = self.forces
-        rel = self.scenario.relation
-        held = self.owner[f.town]
-        outside = (held >= 0) & (rel[f.faction, np.maximum(held, 0)] != 1)
-        attacking = (f.posture == ATTACK) | outside
-        depth = self.depth[f.faction, f.town]
-        return np.where(attacking, 1.0 / (1.0 + depth / self.params.supply_range_km), 1.0)
 
     def hold_limit(self, faction: int) -> float:
         """Enemy/own effective ratio a garrison will face before it withdraws; low morale

@@ -160,7 +160,7 @@ def frontier(hostile: np.ndarray, near_friendly: np.ndarray, onmap: np.ndarray,
              intel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """A faction's frontier (hostile on-map towns next to its side's territory) and its
     estimate of each one's defence (side strength of the holder x defence multiplier x
-    the faction's ``intel`` error), as Situation.frontier and .estimated_defence."""
+    the faction's ``intel`` error)."""
     targets = np.empty(len(hostile), dtype=np.int64)
     k = 0
     for t in range(len(hostile)):

@@ -14,26 +14,9 @@ regains ``morale_recovery`` of cohesion (up to 1).
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 from numba import njit
 
-from .routes import _nearest, nearest_of
-
-
-def supplied_towns(roads: sp.csr_matrix, territory: np.ndarray, sources: np.ndarray
-                   ) -> np.ndarray:
-    """Towns joined to one of ``sources`` by roads of ``roads`` between towns of
-    ``territory`` (bool, n). ``sources`` must lie inside the territory."""
-    d, _ = nearest_of(roads, territory, sources)
-    return np.isfinite(d)
-
-
-def supply_depth(roads: sp.csr_matrix, territory: np.ndarray, sources: np.ndarray
-                 ) -> np.ndarray:
-    """Distance from the nearest of ``sources`` through ``territory`` to every town inside it,
-    and to every town next to one (through its cheapest road); ``inf`` elsewhere."""
-    inside, _ = nearest_of(roads, territory, sources)
-    return _one_road_on(roads.indptr, roads.indices, roads.data, inside)
+from .routes import _nearest
 
 
 @njit(cache=True)
@@ -67,9 +50,10 @@ def sources_in(listed: np.ndarray, territory: np.ndarray, onmap: np.ndarray) -> 
 def supply(listed: np.ndarray, territory: np.ndarray, onmap: np.ndarray,
            indptr: np.ndarray, indices: np.ndarray, cost: np.ndarray
            ) -> tuple[np.ndarray, np.ndarray]:
-    """A side's supply in one call: its sources (:func:`sources_in`), the depth of every
-    town (:func:`supply_depth` of the graph ``indptr, indices, cost``) and which towns are
-    supplied (finite depth)."""
+    """A side's supply in one call: its sources (:func:`sources_in`); the depth of every
+    town of ``territory`` joined to one of them through the territory by roads of the graph
+    ``indptr, indices, cost``, and of every town next to such a town (through its cheapest
+    road; ``inf`` elsewhere); and which towns are supplied (finite depth)."""
     sources = sources_in(listed, territory, onmap)
     inside, _ = _nearest(indptr, indices, cost, territory, sources, np.inf)
     depth = _one_road_on(indptr, indices, cost, inside)
