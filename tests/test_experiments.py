@@ -173,6 +173,9 @@ def test_dask_equals_serial_and_survives_a_killed_worker(tmp_path, reference):
     with make_executor(dask_local=2) as ex:
         pids = list(ex.client.run(os.getpid).values())
         assert len(pids) == 2
+        # the workers loaded the compiled kernels before their first task
+        warmed = ex.client.run(lambda: "sim.analysis.warmup" in sys.modules)
+        assert all(warmed.values())
 
         class KillOne(Executor):
             backend = "dask"

@@ -191,9 +191,12 @@ class DaskExecutor(Executor):
                 raise InputError("--scheduler", scheduler,
                                  f"cannot connect to a Dask scheduler: {exc}") from None
         else:
+            # each worker imports the warm-up before its first task, as the pool's
+            # forkserver does (remote workers: ``dask worker --preload sim.analysis.warmup``)
             self._cluster = LocalCluster(n_workers=dask_local or 1, threads_per_worker=1,
                                          processes=True, host="127.0.0.1",
-                                         dashboard_address=None, silence_logs=logging.ERROR)
+                                         dashboard_address=None, silence_logs=logging.ERROR,
+                                         preload=["sim.analysis.warmup"])
             self.client = Client(self._cluster)
         self.workers = max(1, sum(self.client.nthreads().values()))
 

@@ -1,5 +1,6 @@
-"""Warm-up for pool workers, imported only by the forkserver of a process pool
-(sim.analysis.executors preloads it): one short run on a small synthetic theatre loads the
+"""Warm-up for workers, imported only by the forkserver of a process pool and by Dask
+workers (sim.analysis.executors preloads it in both; `dask worker --preload
+sim.analysis.warmup` on a cluster): one short run on a small synthetic theatre loads the
 model's compiled kernels from numba's on-disk cache in the forkserver, so every worker
 forked from it starts with them in memory instead of loading them during its first chunk
 (about 0.3 s a worker). Nothing a batch computes depends on it; if it fails, workers load
