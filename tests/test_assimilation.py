@@ -23,13 +23,14 @@ from sim.analysis.assimilation import (
     liu_west,
     normalise,
     pack,
+    source_clusters,
     systematic_resample,
     unpack,
 )
 from sim.analysis.forecast import member_days
 from sim.analysis.posterior import Prior, summarize, warnings_for
 from sim.core.model import ConflictModel
-from sim.inputs.reported import Reported, ReportedEvent
+from sim.inputs.reported import Reported, ReportedEvent, citations
 
 SLOW = DATA / "tiny_slow.toml"
 
@@ -110,6 +111,51 @@ def test_day_loglik_by_hand():
     assert got == pytest.approx([2 * math.log(0.8), 2 * math.log(0.2) - 0.5])
 
 
+def _cited(day: int, town: int, source: str) -> ReportedEvent:
+    return ReportedEvent(0, None, day, town, f"t{town}", 0, -1, 1, "", source)
+
+
+def test_citations_are_urls_or_texts():
+    src = ("AzerNews 2020-09-27 'Seven villages', https://www.AzerNews.az/k/169.html. | "
+           "APA  2020-10-03   Aliyev tweet | ")
+    assert citations(src) == {"azernews.az/k/169.html", "apa 2020-10-03 aliyev tweet"}
+    # the same article cited with another title or scheme is the same citation
+    assert citations("Other title http://azernews.az/k/169.html") & citations(src)
+
+
+def test_reports_sharing_a_citation_on_one_day_are_one_cluster():
+    """Reports 0-2 (day 3) are linked through shared citations (0-1 by A, 1-2 by B); report
+    3 cites A on another day; report 4 cites only C. Weights: 1/3 each in the cluster, 1
+    for the others; 'independent' gives 1 to all."""
+    record = Reported(None, (_cited(3, 1, "A http://a.org/x"), _cited(3, 2, "a.org/y | B"),
+                             _cited(3, 3, "B"), _cited(4, 4, "https://a.org/x"),
+                             _cited(3, 5, "C")))
+    # 'a.org/y' has no scheme: its text is the citation, so report 1 links only by B
+    assert list(source_clusters(record)) == [0, 1, 1, 2, 3]
+    record = Reported(None, (_cited(3, 1, "A http://a.org/x"),
+                             _cited(3, 2, "x https://a.org/x | B"),
+                             _cited(3, 3, "B"), _cited(4, 4, "https://a.org/x"),
+                             _cited(3, 5, "C")))
+    assert list(source_clusters(record)) == [0, 0, 0, 1, 2]
+    w = Observation(dependence="source").weights(record)
+    assert w == pytest.approx([1 / 3, 1 / 3, 1 / 3, 1, 1])
+    assert Observation().weights(record) == pytest.approx([1] * 5)     # the default
+
+
+def test_a_cluster_weighs_as_one_report_in_the_day_likelihood():
+    """Three reports of one day from one source: a member that matches all three gains
+    log 0.8 (not 3 log 0.8); one that matches one of them gains (log 0.8 + 2 log 0.2) / 3."""
+    obs = Observation(tolerance=0, miss_probability=0.2, unreported_penalty=0.0,
+                      dependence="source")
+    record = Reported(None, tuple(_cited(2, t, "one wire story") for t in (1, 2, 3)))
+    hists = [{(1, 0, 2), (2, 0, 2), (3, 0, 2)}, {(1, 0, 2)}]
+    got = day_loglik(obs, hists, [[], []], record, 2, origin=9)
+    assert got == pytest.approx([math.log(0.8), (math.log(0.8) + 2 * math.log(0.2)) / 3])
+    ind = Observation(tolerance=0, miss_probability=0.2, unreported_penalty=0.0)
+    got = day_loglik(ind, hists, [[], []], record, 2, origin=9)
+    assert got == pytest.approx([3 * math.log(0.8), math.log(0.8) + 2 * math.log(0.2)])
+
+
 # -- prior and posterior summary ---------------------------------------------------------------
 def test_prior_scales_and_round_trip():
     p = Prior.from_bounds({"speed_highway": (5.0, 80.0), "breakpoint": (0.1, 0.3),
@@ -175,7 +221,7 @@ def synthetic(sc, params: dict, seed: int, origin: int, horizon: int):
         k = seen[(t, n)] = seen.get((t, n), 0) + 1
         if d <= origin:
             events.append(ReportedEvent(0, sc.date(d), d, t, sc.theatre.names[t], n, o, k, "",
-                                        "synthetic"))
+                                        f"synthetic report {len(events)}"))  # independent
     after: dict[tuple[int, int], int] = {}
     for d, t, n, _o, _c in m.result.log_rows:
         if origin < d <= horizon:

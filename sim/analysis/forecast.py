@@ -146,7 +146,8 @@ def prepare(spec: CalibrationSpec, origin: dt.date, horizon_days: int | None = N
 def run_filter(setup: Setup, *, mapper: MapLike = map,
                progress: Callable[[str], None] | None = None) -> Ensemble:
     spec, a = setup.spec, setup.spec.assimilation
-    obs = Observation(a.date_tolerance_days, a.miss_probability, a.unreported_penalty)
+    obs = Observation(a.date_tolerance_days, a.miss_probability, a.unreported_penalty,
+                      a.dependence)
     return assimilate(setup.scenario, setup.fit, setup.origin, Prior.from_bounds(spec.bounds),
                       members=a.members, seed=spec.seed, obs=obs,
                       ess_threshold=a.ess_threshold, discount=a.discount, chunk=a.chunk,

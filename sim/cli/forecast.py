@@ -80,7 +80,8 @@ def fit_meta(setup, ens) -> dict:
             "reported_changes": len(setup.fit), "members": len(ens.z), "seed": spec.seed,
             "miss_probability": a.miss_probability,
             "date_tolerance_days": a.date_tolerance_days,
-            "unreported_penalty": a.unreported_penalty, "discount": a.discount,
+            "unreported_penalty": a.unreported_penalty, "dependence": a.dependence,
+            "discount": a.discount,
             "ess_threshold": a.ess_threshold, "left_out": list(setup.left_out),
             "fitted_on": dt.date.today()}
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
 
@@ -70,6 +70,10 @@ class AssimilationSpec(Strict):
     unreported_penalty: float = Field(0.1, ge=0.0, le=10.0, allow_inf_nan=False,
                                       description="log-likelihood per simulated change no "
                                                   "report names")
+    dependence: Literal["independent", "source"] = Field(
+        "independent", description="'source': reports of one date that share a citation count "
+                              "as one report between them; 'independent': every report "
+                              "counts in full")
 
 
 class ForecastSpec(Strict):

@@ -15,6 +15,7 @@ Matching assumptions:
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +47,28 @@ class ReportedEvent:
     cause: str
     source: str
     note: str = ""
+
+    @property
+    def citations(self) -> frozenset[str]:
+        """The pieces of evidence the report rests on (see :func:`citations`)."""
+        return citations(self.source)
+
+
+_URL = re.compile(r"https?://(?:www\.)?([^\s|]+)", re.IGNORECASE)
+
+
+def citations(source: str) -> frozenset[str]:
+    """The citations of a ``source`` field: its ``|``-separated parts, each known by its URL
+    (scheme, ``www.`` and trailing punctuation dropped, lower case) when it has one, else by
+    its text (lower case, spaces collapsed). Two reports that share a citation rest on the
+    same published piece of evidence."""
+    out = set()
+    for part in source.split("|"):
+        url = _URL.search(part)
+        key = url.group(1).rstrip(".,;:)]}'\"").lower() if url else " ".join(part.lower().split())
+        if key:
+            out.add(key)
+    return frozenset(out)
 
 
 @dataclass(frozen=True)
