@@ -198,3 +198,30 @@ def test_evidence_script_prefers_the_setting_that_made_the_record(tiny_spec, tmp
     assert mod.main([str(spec_file), "--setting", "hold_ratio"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("evidence.py: error: ") and err.count("\n") == 1
+
+
+def test_observation_check_scores_only_reports_before_the_first_origin(tiny_spec, tmp_path,
+                                                                      capsys):
+    """benchmarks/observation_check.py: every check origin is a report date before the
+    spec's first forecast origin, every forecast stops at that origin (so nothing after it
+    is scored), and each setting gets a row per check origin. Bad flags: one line, status 2."""
+    spec = importlib.util.spec_from_file_location(
+        "observation_check", REPO / "benchmarks" / "observation_check.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    checks = mod.check_origins(load_spec(tiny_spec))
+    assert checks and all(d < dt.date(2024, 1, 4) for d in checks)
+    assert mod.main(["--folder", str(tiny_spec.parent), "--members", "8", "--workers", "1",
+                     "--setting", "dependence=independent",
+                     "--setting", "dependence=source"]) == 0
+    out = capsys.readouterr().out
+    rows = [ln for ln in out.splitlines() if "| dependence=" in ln and "| 2024-01-04 |" in ln]
+    assert len(rows) == 2 * len(checks)
+    assert not any("nan" in r for r in rows)         # every check origin has reports to score
+    for settings in ("dependence=independent", "dependence=source"):
+        assert sum(settings in r for r in rows) == len(checks)
+    with pytest.raises(SystemExit) as exc:
+        mod.main(["--folder", str(tiny_spec.parent), "--setting", "dependence=both"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "dependence" in err and "independent" in err

@@ -1,0 +1,125 @@
+"""Choose the filter's observation model without looking past any forecast origin.
+
+For every calibration spec with forecast origins (as in ``forecast_suite.py``), the *check
+origins* are the report dates before the spec's first forecast origin; from each, the filter
+assimilates the reports up to it and forecasts to that first origin, and the forecast is
+scored on the reports in between only. Every score therefore comes from reports the spec's
+real forecasts are allowed to be fitted on: this is a hold-out inside the pre-origin record,
+so whatever it selects can be used at the forecast origins honestly.
+
+Each ``[assimilation]`` setting given with ``--setting NAME=VALUE`` (e.g. ``dependence=source``)
+is run at every check origin with the same seed; the table gives per spec the mean, over its
+check origins, of CRPS (days), Brier and log score (controller of every scored place on every
+scored day), right controller at the end, and spread/error, then the mean of the specs'
+means. Lower is better except for ``right_end``.
+
+    python benchmarks/observation_check.py --setting dependence=independent \\
+        --setting dependence=source --workers 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import tomllib
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from forecast_suite import markdown, suite_specs  # noqa: E402
+
+from sim.analysis.executors import make_executor  # noqa: E402
+from sim.analysis.forecast import forecast  # noqa: E402
+from sim.cli.forecast import with_members  # noqa: E402
+from sim.inputs.calibration_spec import AssimilationSpec  # noqa: E402
+from sim.inputs.reported import read_reported  # noqa: E402
+from sim.inputs.scenario import load_scenario  # noqa: E402
+
+SCORES = ["crps", "brier", "log_score", "right_end", "spread_error"]
+
+
+def setting(text: str) -> tuple[str, object]:
+    """``NAME=VALUE`` of the spec's [assimilation] table, checked against its schema."""
+    name, sep, text = text.partition("=")
+    if not sep or name not in AssimilationSpec.model_fields:
+        raise argparse.ArgumentTypeError(
+            f"expected NAME=VALUE with NAME one of {', '.join(AssimilationSpec.model_fields)}")
+    try:
+        value = tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = text                                   # a bare word: a string
+    try:
+        checked = AssimilationSpec.model_validate({name: value})
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{name}: {exc.errors()[0]['msg']}") from None
+    return name, getattr(checked, name)
+
+
+def check_origins(spec) -> list:
+    """The report dates before the spec's first forecast origin that have reports after
+    them, up to that origin, to be scored on."""
+    first = min(spec.origins)
+    record = read_reported(spec.reported, load_scenario(spec.scenario))
+    dates = sorted({e.date for e in record.events if e.date <= first})
+    return [d for d in dates if d < first and any(d < x for x in dates)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--setting", action="append", type=setting, required=True,
+                    metavar="NAME=VALUE", help="an [assimilation] setting to compare")
+    ap.add_argument("--folder", type=Path, default=ROOT / "calibration",
+                    help="where the calibration specs are (default: calibration/)")
+    ap.add_argument("--only", nargs="+", metavar="SPEC", help="spec names (file stems)")
+    ap.add_argument("--members", type=int, help="ensemble members (default: each spec's)")
+    ap.add_argument("--workers", type=int, default=2)
+    a = ap.parse_args(argv)
+    if a.members is not None and a.members < 2:
+        ap.error("--members: expected an integer >= 2")
+    if a.workers < 1:
+        ap.error("--workers: expected an integer >= 1")
+    specs = suite_specs(a.folder, a.only)
+    if not specs:
+        ap.error(f"--folder/--only: no calibration spec with reported changes and [forecast] "
+                 f"origins in {a.folder}")
+    rows = []
+    with make_executor(workers=a.workers) as ex:
+        for spec in specs:
+            spec = with_members(spec, a.members)
+            first = min(spec.origins)
+            for origin in check_origins(spec):
+                for name, value in a.setting:
+                    s = spec.with_(assimilation=spec.assimilation.model_copy(
+                        update={name: value}))
+                    t0 = time.perf_counter()
+                    res = forecast(s, origin, mapper=ex.map,
+                                   horizon_days=(first - origin).days)
+                    m = res.summary.set_index("method").loc["model"]
+                    rows.append({"spec": spec.file.stem, "setting": f"{name}={value}",
+                                 "origin": origin.isoformat(),
+                                 "origin_day": res.setup.origin, "to": first.isoformat(),
+                                 "scored": len(res.setup.later),
+                                 **{c: float(m[c]) for c in SCORES}})
+                    print(f"  {spec.file.stem} {name}={value} from {origin} to {first}: "
+                          f"{len(res.setup.later)} reports scored, "
+                          f"{time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
+    df = pd.DataFrame(rows)
+    per_spec = df.groupby(["spec", "setting"], sort=False)[SCORES].mean().reset_index()
+    overall = per_spec.groupby("setting", sort=False)[SCORES].mean().reset_index()
+    print("per check origin (model scores on the reports between it and the spec's first "
+          "forecast origin; day 0 = each scenario's first day):")
+    print(markdown(df))
+    print("\nmean over each spec's check origins:")
+    print(markdown(per_spec))
+    print("\nmean over the specs:")
+    print(markdown(overall))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
