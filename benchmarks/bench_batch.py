@@ -1,13 +1,17 @@
 """Batch throughput and memory: runs per second with 1 and 2 local workers and a Dask
 LocalCluster, and the peak memory of a large batch streamed to disk.
 
-    python benchmarks/bench_batch.py [--runs 400] [--big 10000]
+    python benchmarks/bench_batch.py [--runs 400] [--big 10000] [--baseline DIR]
 
 Each throughput figure is a fresh batch of the built-in scenario's replicates (timed from the
 first task to the last result, pool start-up excluded; metrics, events and daily series are
 recorded and written as in `frontline batch`). Peak memory is the maximum resident set size of
 the parent process (getrusage) and the peak summed resident memory of the parent and its
 workers (psutil), measured in a subprocess that runs only the big batch.
+
+With ``--baseline DIR`` it also times 2-worker batches in this tree and in DIR (an earlier
+version with its own .venv) as whole `frontline batch` commands in alternating rounds, and
+prints both marginal throughputs and their ratio (benchmarks/compare.batch_interleaved).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -23,7 +28,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SCENARIO = ROOT / "scenarios" / "deter_aggression_2024.toml"
+BUILTIN_REL = "scenarios/deter_aggression_2024.toml"
+SCENARIO = ROOT / BUILTIN_REL
+sys.path.insert(0, str(Path(__file__).resolve().parent))     # compare.py beside this file
 
 
 def spec(runs: int, path: Path) -> Path:
@@ -94,7 +101,15 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=400)
     ap.add_argument("--big", type=int, default=10_000)
     ap.add_argument("--big-only", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--baseline", type=Path, metavar="DIR",
+                    help="also compare 2-worker batches with this source tree (an earlier "
+                         "version with its own .venv), alternating whole commands")
+    ap.add_argument("--rounds", type=int, default=3, help="rounds of the --baseline comparison")
     a = ap.parse_args()
+    if a.baseline is not None and not (a.baseline / BUILTIN_REL).is_file():
+        ap.error(f"--baseline: {a.baseline} has no {BUILTIN_REL}")
+    if a.rounds < 1:
+        ap.error("--rounds: expected an integer >= 1")
     if a.big_only:
         big(a.big, 2)
         return
@@ -108,6 +123,16 @@ def main() -> None:
         rd, sd = throughput(a.runs, tmp, dask_local=2)
         print(f"Dask LocalCluster x2:  {rd:6.1f} runs/s  ({a.runs} runs in {sd:.1f} s); "
               f"{rd / r2:.0%} of the pool")
+    if a.baseline is not None:
+        from compare import batch_interleaved
+        rates = batch_interleaved({"this tree": ROOT, "baseline": a.baseline.resolve()},
+                                  a.runs, a.rounds)
+        mine, base = (statistics.median(rates[k]) for k in ("this tree", "baseline"))
+        print(f"2-worker pool, whole `frontline batch` commands alternating with {a.baseline} "
+              f"({a.rounds} rounds of {a.runs} runs, minus a 2-run batch): "
+              f"{mine:6.1f} against {base:6.1f} runs/s (medians), ratio {mine / base:.2f}; "
+              f"rounds: {' '.join(f'{x:.0f}' for x in rates['this tree'])} against "
+              f"{' '.join(f'{x:.0f}' for x in rates['baseline'])}")
     if a.big:
         out = subprocess.run([sys.executable, __file__, "--big-only", "--big", str(a.big)],
                              capture_output=True, text=True, check=True)

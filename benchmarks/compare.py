@@ -86,6 +86,42 @@ def run_times(tree: Path, runs: int, first: int = 0, scenario: str = BUILTIN) ->
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def batch_seconds(tree: Path, runs: int, workers: int, folder: Path) -> float:
+    """Wall seconds of the whole command ``frontline batch`` in ``tree`` (its own venv):
+    ``runs`` replicates of the built-in scenario with one capture-day metric, on a pool of
+    ``workers``, into a fresh folder under ``folder``."""
+    out = folder / f"{tree.name}-{runs}-{time.monotonic_ns()}"
+    spec = out.with_suffix(".toml")
+    spec.write_text(f'name = "bench"\nscenario = "{tree / BUILTIN}"\nreplicates = {runs}\n'
+                    'seed = 1\n[[metrics]]\nkind = "capture_day"\ntown = "Aleppo"\n'
+                    'by = "opposition"\n')
+    exe = Path(python_of(tree)).with_name("frontline")
+    t0 = time.perf_counter()
+    subprocess.run([str(exe), "batch", str(spec), "--workers", str(workers), "--out",
+                    str(out), "--no-progress"], capture_output=True, text=True, check=True,
+                   cwd=tree)
+    secs = time.perf_counter() - t0
+    shutil.rmtree(out, ignore_errors=True)
+    return secs
+
+
+def batch_interleaved(trees: dict[str, Path], runs: int, rounds: int,
+                      workers: int = 2) -> dict[str, list[float]]:
+    """Marginal batch throughput of each tree, in alternating rounds: per round and tree,
+    ``(runs - 2) / (t(runs) - t(2))`` runs/s, where ``t(k)`` is the wall time of the whole
+    ``frontline batch`` command for k runs; subtracting a 2-run batch removes what a
+    command costs whatever its size (interpreter, imports, pool start-up, compiled
+    kernels loaded, results consolidated)."""
+    rates: dict[str, list[float]] = {k: [] for k in trees}
+    with tempfile.TemporaryDirectory() as d:
+        for _ in range(rounds):
+            for name, tree in trees.items():
+                small = batch_seconds(tree, 2, workers, Path(d))
+                big = batch_seconds(tree, runs, workers, Path(d))
+                rates[name].append((runs - 2) / max(big - small, 1e-9))
+    return rates
+
+
 def interleaved(trees: dict[str, Path], runs: int, rounds: int) -> dict[str, dict]:
     """Alternate the trees for ``rounds`` rounds of ``runs`` runs each (the same seeds in
     every tree); per tree the median and minimum CPU and wall ms per run over all runs."""

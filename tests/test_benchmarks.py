@@ -1,0 +1,30 @@
+"""The benchmark scripts' comparison plumbing (not their timings: speed is measured by the
+scripts themselves, never asserted in tests)."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+import compare  # noqa: E402
+
+
+def test_batch_comparison_times_whole_commands_in_each_tree():
+    """Two trees (here the same one twice) get one finite, positive marginal throughput per
+    round each, from real `frontline batch` commands."""
+    rates = compare.batch_interleaved({"a": REPO, "b": REPO}, runs=6, rounds=1)
+    assert set(rates) == {"a", "b"}
+    for r in rates.values():
+        assert len(r) == 1 and math.isfinite(r[0]) and r[0] > 0
+
+
+def test_bench_batch_refuses_a_baseline_without_the_scenario(tmp_path):
+    out = subprocess.run([sys.executable, str(REPO / "benchmarks" / "bench_batch.py"),
+                          "--baseline", str(tmp_path)], capture_output=True, text=True)
+    assert out.returncode == 2
+    assert out.stderr.strip().splitlines()[-1].startswith("bench_batch.py: error: --baseline")
