@@ -55,12 +55,13 @@ class ConflictModel(mesa.Model):
     def __init__(self, scenario: Scenario, seed: int | None = None, *,
                  agents: bool = True) -> None:
         seed = scenario.spec.seed if seed is None else int(seed)
-        ss_mesa, ss_plan, ss_combat, ss_setup = np.random.SeedSequence(seed).spawn(4)
+        ss_mesa, ss_plan, ss_combat, ss_setup, ss_tempo = np.random.SeedSequence(seed).spawn(5)
         super().__init__(rng=np.random.default_rng(ss_mesa))
         self.seed = seed
         self.setup = sc = scenario
         self.rng_plan = np.random.default_rng(ss_plan)
         self.rng_combat = np.random.default_rng(ss_combat)
+        self.rng_tempo = np.random.default_rng(ss_tempo)
         doctrines = [Doctrine(spec, sc.params) for spec in sc.spec.factions.values()]
         self.state = State.start(sc, tuple(d.hold_ratio for d in doctrines))
         self.situation = Situation(self.state)
@@ -83,6 +84,7 @@ class ConflictModel(mesa.Model):
             self._place_units()
         self.result = RunResult.begin(sc, seed, self.state)
         self.state.new_day(self.rng_plan)
+        self.state.next_tempo(self.rng_tempo, first=True)
         self.situation.assess()
 
     # == the daily step ==========================================================================
@@ -98,6 +100,7 @@ class ConflictModel(mesa.Model):
         self.collect()
         self.state.day += 1
         self.state.new_day(self.rng_plan)
+        self.state.next_tempo(self.rng_tempo)
         self.situation.forget_routes()  # the map is as update_control left it
         if self.state.day >= self.setup.days:
             self.running = False
@@ -132,13 +135,15 @@ class ConflictModel(mesa.Model):
 
     def move_units(self) -> None:
         """Units follow their paths at road speed, stopping at contact, and at the opposed
-        advance rate into a town whose defenders stand (Situation.defended); arrivals take
-        up their new posture (withdrawn and reinforcing units join the town's defence)."""
+        advance rate into a town whose defenders stand (Situation.defended), for as many
+        days of movement as their faction's tempo gives today (1 without friction);
+        arrivals take up their new posture (withdrawn and reinforcing units join the
+        town's defence)."""
         f = self.state.forces
         movers = np.flatnonzero((f.strength > 0) & (f.path_at < f.path_end))
         blocked = self.situation.hostile_town | self.situation.contact
         advance(f, self.state.roads, blocked, self.situation.defended(),
-                self.setup.params.opposed_speed, movers)
+                self.setup.params.opposed_speed, movers, self.state.tempo)
         self.situation.assess()
 
     def resolve_combat(self) -> None:
@@ -180,9 +185,10 @@ class ConflictModel(mesa.Model):
         shared = (sc, sc.theatre, sc.params, sc.phases, sc.events, self.state.roads)
         twin = copy.deepcopy(self, {id(x): x for x in shared})
         if seed is not None:
-            _, ss_plan, ss_combat = np.random.SeedSequence(seed).spawn(3)
+            _, ss_plan, ss_combat, ss_tempo = np.random.SeedSequence(seed).spawn(4)
             twin.rng_plan = np.random.default_rng(ss_plan)
             twin.rng_combat = np.random.default_rng(ss_combat)
+            twin.rng_tempo = np.random.default_rng(ss_tempo)
         return twin
 
     def set_params(self, **changes: float | str) -> None:

@@ -57,6 +57,10 @@ class State:
         self.battle_days = np.zeros(n, dtype=np.int64)
         #: today's resolve of each faction (decision noise): hold limits x, attack ratios /
         self.resolve = np.ones(F)
+        #: today's tempo of each faction (friction: its movement budget x) and the
+        #: standardised AR(1) variable behind it (State.next_tempo)
+        self.tempo = np.ones(F)
+        self.tempo_z = np.zeros(F)
         self.captured = np.zeros(n, dtype=bool)       # changed hands at least once
         self.last_gain = np.full(F, -1)               # last day the faction took a town
         #: alliance matrices (F, F) as floats, for matrix products
@@ -98,6 +102,22 @@ class State:
         self.value_gained = np.zeros(F)
         self.intel = np.exp(rng.normal(0.0, self.params.intel_noise, size=(F, n)))
         self.resolve = np.exp(rng.normal(0.0, self.params.decision_noise, size=F))
+
+    def next_tempo(self, rng: np.random.Generator, first: bool = False) -> None:
+        """Today's tempo factors: ``z`` follows a stationary AR(1) with unit variance and
+        lag-one correlation ``phi = exp(-1 / tempo_days)`` (``first``: drawn from its
+        stationary law), and a faction's tempo is ``exp(s z - s^2 / 2)`` with ``s =
+        tempo_noise`` (log-normal, mean 1; exactly 1 when ``s`` is 0). The draws come from
+        their own stream, so switching friction on leaves every other random draw as it was."""
+        p = self.params
+        eps = rng.standard_normal(self.n_factions)
+        if first:
+            self.tempo_z = eps
+        else:
+            phi = np.exp(-1.0 / p.tempo_days)
+            self.tempo_z = phi * self.tempo_z + np.sqrt(1.0 - phi * phi) * eps
+        s = p.tempo_noise
+        self.tempo = np.exp(s * self.tempo_z - 0.5 * s * s)
 
     def set_owner(self, town: int, new: int, cause: str) -> None:
         """Change a town's controller and log the change."""

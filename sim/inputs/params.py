@@ -153,6 +153,19 @@ TABLE: tuple[Param, ...] = (
        "Rate of an advance into a town the enemy defends (the last road before contact).",
        "Dupuy (1987): opposed advance rates of 1-6 km/day for divisions in the 20th "
        "century; light forces with surprise several times that."),
+    _P("tempo_noise", 0.0, 0.0, 1.0, "log-sd",
+       "Friction: each faction's daily movement is multiplied by a log-normal factor (mean "
+       "1) that wanders from day to day, an AR(1) process in its logarithm with this "
+       "standard deviation, so a campaign runs ahead of or behind its pace for days at a "
+       "time (weather, fuel, traffic jams, hesitation).",
+       "Clausewitz's friction, represented as weather ensembles represent model error: "
+       "persistent random multipliers on the model's tendencies (SPPT: Buizza, Miller & "
+       "Palmer 1999; Palmer et al. 2009). Off by default; a prior in a calibration spec "
+       "lets the filter weigh it."),
+    _P("tempo_days", 3.0, 0.5, 30.0, "days",
+       "Correlation time of the tempo factor: the day-to-day correlation of its logarithm "
+       "is exp(-1/tempo_days).", "Modelling choice: spells of good or bad going last days "
+       "(SPPT perturbations are correlated over hours to days)."),
     _P("terrain_speed_share", 0.5, 0.1, 1.0, "-",
        "Speed on mountain roads as a share of the road's class speed (hills: halfway "
        "between it and 1).", "Modelling choice; Dupuy (1987) terrain factors for movement."),

@@ -9,6 +9,9 @@ blocked (a hostile town, or one with hostile units: contact); only attacking uni
 such a town, others halt before it (their route was planned through territory that has
 since changed hands). A withdrawing unit at the end of its path joins the town's defence.
 
+Friction (``tempo_noise``): a faction's units get ``tempo`` days of movement today instead
+of one (sim.core.state.State.next_tempo).
+
 Paths are slices ``route[path_at[u]:path_end[u]]`` of one array (sim.core.forces).
 """
 
@@ -40,13 +43,15 @@ def advance(movers: np.ndarray, faction: np.ndarray, town: np.ndarray, posture: 
             mobile: np.ndarray, origin: np.ndarray, progress: np.ndarray, route: np.ndarray,
             path_at: np.ndarray, path_end: np.ndarray, indptr: np.ndarray,
             indices: np.ndarray, entry_road: np.ndarray, days: np.ndarray, km: np.ndarray,
-            blocked: np.ndarray, defended: np.ndarray, opposed_speed: float) -> None:
+            blocked: np.ndarray, defended: np.ndarray, opposed_speed: float,
+            tempo: np.ndarray) -> None:
     """Move each unit of ``movers`` (in order) along its path, in place. ``days``, ``km``:
     per road; ``entry_road``: the road of each CSR entry; ``blocked``, ``defended``: (F, n)
-    bool per faction and town."""
+    bool per faction and town; ``tempo``: (F,) days of movement a faction's units get
+    today (1 without friction)."""
     for uid in movers:
         fac = faction[uid]
-        budget = 1.0 + progress[uid]
+        budget = tempo[fac] + progress[uid]
         here = town[uid]
         while path_at[uid] < path_end[uid]:
             nxt = route[path_at[uid]]
