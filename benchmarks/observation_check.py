@@ -1,4 +1,5 @@
-"""Choose the filter's observation model without looking past any forecast origin.
+"""Choose forecast settings (the filter's observation model, priors) without looking past any
+forecast origin.
 
 For every calibration spec with forecast origins (as in ``forecast_suite.py``), the *check
 origins* are the report dates before the spec's first forecast origin; from each, the filter
@@ -7,14 +8,18 @@ scored on the reports in between only. Every score therefore comes from reports 
 real forecasts are allowed to be fitted on: this is a hold-out inside the pre-origin record,
 so whatever it selects can be used at the forecast origins honestly.
 
-Each ``[assimilation]`` setting given with ``--setting NAME=VALUE`` (e.g. ``dependence=source``)
-is run at every check origin with the same seed; the table gives per spec the mean, over its
-check origins, of CRPS (days), Brier and log score (controller of every scored place on every
-scored day), right controller at the end, and spread/error, then the mean of the specs'
-means. Lower is better except for ``right_end``.
+Each setting given with ``--setting`` is run at every check origin with the same seed: an
+``[assimilation]`` value (``dependence=source``), a prior added or changed
+(``prior.tempo_noise=0..0.8``), a model parameter fixed (``fixed.tempo_noise=0.3``), several
+of these separated by spaces, or ``as-is`` (the spec unchanged). The table gives per spec
+the mean, over its check origins, of CRPS (days), Brier and log score (controller of every
+scored place on every scored day), right controller at the end, and spread/error, then the
+mean of the specs' means. Lower is better except for ``right_end``.
 
     python benchmarks/observation_check.py --setting dependence=independent \\
         --setting dependence=source --workers 2
+    python benchmarks/observation_check.py --setting as-is \\
+        --setting prior.tempo_noise=0..0.8 --workers 2
 """
 
 from __future__ import annotations
@@ -23,7 +28,9 @@ import argparse
 import sys
 import time
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -36,28 +43,72 @@ from forecast_suite import markdown, suite_specs  # noqa: E402
 from sim.analysis.executors import make_executor  # noqa: E402
 from sim.analysis.forecast import forecast  # noqa: E402
 from sim.cli.forecast import with_members  # noqa: E402
+from sim.errors import InputError  # noqa: E402
 from sim.inputs.calibration_spec import AssimilationSpec  # noqa: E402
+from sim.inputs.params import PARAMS, coerce  # noqa: E402
 from sim.inputs.reported import read_reported  # noqa: E402
 from sim.inputs.scenario import load_scenario  # noqa: E402
 
 SCORES = ["crps", "brier", "log_score", "right_end", "spread_error"]
 
 
-def setting(text: str) -> tuple[str, object]:
-    """``NAME=VALUE`` of the spec's [assimilation] table, checked against its schema."""
-    name, sep, text = text.partition("=")
-    if not sep or name not in AssimilationSpec.model_fields:
-        raise argparse.ArgumentTypeError(
-            f"expected NAME=VALUE with NAME one of {', '.join(AssimilationSpec.model_fields)}")
+Change = Callable[[Any], Any]        # a calibration spec -> the spec with a setting applied
+
+
+def _value(text: str) -> Any:
     try:
-        value = tomllib.loads(f"v = {text}")["v"]
+        return tomllib.loads(f"v = {text}")["v"]
     except tomllib.TOMLDecodeError:
-        value = text                                   # a bare word: a string
+        return text                                    # a bare word: a string
+
+
+def _one(token: str) -> Change:
+    """One ``NAME=VALUE`` ([assimilation]), ``prior.NAME=LOW..HIGH`` or
+    ``fixed.NAME=VALUE`` (a model parameter), checked."""
+    name, sep, text = token.partition("=")
+    kind, dot, par = name.partition(".")
+    if not sep:
+        raise argparse.ArgumentTypeError(f"{token!r}: expected NAME=VALUE")
+    if dot and kind in ("prior", "fixed"):
+        if par not in PARAMS or PARAMS[par].choices and kind == "prior":
+            raise argparse.ArgumentTypeError(f"{name}: not a numeric model parameter "
+                                             "(see `frontline params`)")
+        try:
+            if kind == "fixed":
+                value = coerce(par, _value(text), file="--setting", field=name)
+                return lambda spec: spec.with_(fixed={**spec.fixed, par: value})
+            lo, sep2, hi = text.partition("..")
+            lo, hi = (float(coerce(par, _value(v), file="--setting", field=name))
+                      for v in (lo, hi))
+        except InputError as exc:
+            raise argparse.ArgumentTypeError(f"{name}: {exc.message}") from None
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(f"{name}: {exc}") from None
+        if not sep2 or not lo < hi:
+            raise argparse.ArgumentTypeError(f"{name}: expected LOW..HIGH with LOW < HIGH")
+        return lambda spec: spec.with_(bounds={**spec.bounds, par: (lo, hi)})
+    if name not in AssimilationSpec.model_fields:
+        raise argparse.ArgumentTypeError(
+            f"{name}: expected prior.PARAM, fixed.PARAM or one of "
+            f"{', '.join(AssimilationSpec.model_fields)}")
     try:
-        checked = AssimilationSpec.model_validate({name: value})
+        checked = AssimilationSpec.model_validate({name: _value(text)})
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"{name}: {exc.errors()[0]['msg']}") from None
-    return name, getattr(checked, name)
+    value = getattr(checked, name)
+    return lambda spec: spec.with_(
+        assimilation=spec.assimilation.model_copy(update={name: value}))
+
+
+def setting(text: str) -> tuple[str, list[Change]]:
+    """A setting to compare: ``as-is`` (the spec unchanged) or space-separated tokens
+    (:func:`_one`), all applied together."""
+    tokens = text.split()
+    if not tokens:
+        raise argparse.ArgumentTypeError("empty setting")
+    if tokens == ["as-is"]:
+        return text, []
+    return text, [_one(t) for t in tokens]
 
 
 def check_origins(spec) -> list:
@@ -72,7 +123,8 @@ def check_origins(spec) -> list:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--setting", action="append", type=setting, required=True,
-                    metavar="NAME=VALUE", help="an [assimilation] setting to compare")
+                    metavar="SETTING", help="a setting to compare: as-is, NAME=VALUE "
+                    "([assimilation]), prior.PARAM=LOW..HIGH or fixed.PARAM=VALUE")
     ap.add_argument("--folder", type=Path, default=ROOT / "calibration",
                     help="where the calibration specs are (default: calibration/)")
     ap.add_argument("--only", nargs="+", metavar="SPEC", help="spec names (file stems)")
@@ -93,19 +145,20 @@ def main(argv: list[str] | None = None) -> int:
             spec = with_members(spec, a.members)
             first = min(spec.origins)
             for origin in check_origins(spec):
-                for name, value in a.setting:
-                    s = spec.with_(assimilation=spec.assimilation.model_copy(
-                        update={name: value}))
+                for label, changes in a.setting:
+                    s = spec
+                    for change in changes:
+                        s = change(s)
                     t0 = time.perf_counter()
                     res = forecast(s, origin, mapper=ex.map,
                                    horizon_days=(first - origin).days)
                     m = res.summary.set_index("method").loc["model"]
-                    rows.append({"spec": spec.file.stem, "setting": f"{name}={value}",
+                    rows.append({"spec": spec.file.stem, "setting": label,
                                  "origin": origin.isoformat(),
                                  "origin_day": res.setup.origin, "to": first.isoformat(),
                                  "scored": len(res.setup.later),
                                  **{c: float(m[c]) for c in SCORES}})
-                    print(f"  {spec.file.stem} {name}={value} from {origin} to {first}: "
+                    print(f"  {spec.file.stem} {label} from {origin} to {first}: "
                           f"{len(res.setup.later)} reports scored, "
                           f"{time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
     df = pd.DataFrame(rows)

@@ -220,8 +220,19 @@ def test_observation_check_scores_only_reports_before_the_first_origin(tiny_spec
     assert not any("nan" in r for r in rows)         # every check origin has reports to score
     for settings in ("dependence=independent", "dependence=source"):
         assert sum(settings in r for r in rows) == len(checks)
-    with pytest.raises(SystemExit) as exc:
-        mod.main(["--folder", str(tiny_spec.parent), "--setting", "dependence=both"])
-    assert exc.value.code == 2
-    err = capsys.readouterr().err
-    assert "dependence" in err and "independent" in err
+    for bad, says in (("dependence=both", "independent"),
+                      ("prior.tempo_noise=0.5..0.2", "LOW < HIGH"),
+                      ("prior.tempo_noise=0..2", "<= 1.0"),
+                      ("fixed.no_such=1", "not a numeric model parameter")):
+        with pytest.raises(SystemExit) as exc:
+            mod.main(["--folder", str(tiny_spec.parent), "--setting", bad])
+        assert exc.value.code == 2
+        err = capsys.readouterr().err
+        last = err.strip().splitlines()[-1]                  # after argparse's usage lines
+        assert "error: argument --setting" in last and says in last and "Traceback" not in err
+    # a prior and a fixed value reach the spec the filter gets
+    _, changes = mod.setting("prior.tempo_noise=0..0.8 fixed.tempo_days=5")
+    spec = load_spec(tiny_spec)
+    for change in changes:
+        spec = change(spec)
+    assert spec.bounds["tempo_noise"] == (0.0, 0.8) and spec.fixed["tempo_days"] == 5.0
