@@ -56,6 +56,29 @@ def suite_specs(folder: Path, only: list[str] | None) -> list:
     return specs
 
 
+def add_spec_options(ap: argparse.ArgumentParser) -> None:
+    """--folder, --only, --members and --workers (shared with observation_check.py)."""
+    ap.add_argument("--folder", type=Path, default=ROOT / "calibration",
+                    help="where the calibration specs are (default: calibration/)")
+    ap.add_argument("--only", nargs="+", metavar="SPEC", help="spec names (file stems)")
+    ap.add_argument("--members", type=int, help="ensemble members (default: each spec's)")
+    ap.add_argument("--workers", type=int, default=2)
+
+
+def chosen_specs(ap: argparse.ArgumentParser, a: argparse.Namespace) -> list:
+    """The specs the options of :func:`add_spec_options` name, checked (argparse errors:
+    one line, status 2)."""
+    if a.members is not None and a.members < 2:
+        ap.error("--members: expected an integer >= 2")
+    if a.workers < 1:
+        ap.error("--workers: expected an integer >= 1")
+    specs = suite_specs(a.folder, a.only)
+    if not specs:
+        ap.error(f"--folder/--only: no calibration spec with reported changes and [forecast] "
+                 f"origins in {a.folder}")
+    return specs
+
+
 def run_suite(specs: list, members: int | None, workers: int) -> pd.DataFrame:
     rows = []
     with make_executor(workers=workers) as ex:
@@ -113,22 +136,11 @@ def markdown(t: pd.DataFrame) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--folder", type=Path, default=ROOT / "calibration",
-                    help="where the calibration specs are (default: calibration/)")
-    ap.add_argument("--only", nargs="+", metavar="SPEC", help="spec names (file stems)")
-    ap.add_argument("--members", type=int, help="ensemble members (default: each spec's)")
-    ap.add_argument("--workers", type=int, default=2)
+    add_spec_options(ap)
     ap.add_argument("--csv", type=Path, help="write the per-origin table here")
     ap.add_argument("--markdown", action="store_true", help="print tables as Markdown")
     a = ap.parse_args(argv)
-    if a.members is not None and a.members < 2:
-        ap.error("--members: expected an integer >= 2")
-    if a.workers < 1:
-        ap.error("--workers: expected an integer >= 1")
-    specs = suite_specs(a.folder, a.only)
-    if not specs:
-        ap.error(f"--folder/--only: no calibration spec with reported changes and [forecast] "
-                 f"origins in {a.folder}")
+    specs = chosen_specs(ap, a)
     t0 = time.perf_counter()
     df = run_suite(specs, a.members, a.workers)
     wall = time.perf_counter() - t0

@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from forecast_suite import markdown, suite_specs  # noqa: E402
+from forecast_suite import add_spec_options, chosen_specs, markdown  # noqa: E402
 
 from sim.analysis.executors import make_executor  # noqa: E402
 from sim.analysis.forecast import forecast  # noqa: E402
@@ -125,20 +125,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--setting", action="append", type=setting, required=True,
                     metavar="SETTING", help="a setting to compare: as-is, NAME=VALUE "
                     "([assimilation]), prior.PARAM=LOW..HIGH or fixed.PARAM=VALUE")
-    ap.add_argument("--folder", type=Path, default=ROOT / "calibration",
-                    help="where the calibration specs are (default: calibration/)")
-    ap.add_argument("--only", nargs="+", metavar="SPEC", help="spec names (file stems)")
-    ap.add_argument("--members", type=int, help="ensemble members (default: each spec's)")
-    ap.add_argument("--workers", type=int, default=2)
+    add_spec_options(ap)
     a = ap.parse_args(argv)
-    if a.members is not None and a.members < 2:
-        ap.error("--members: expected an integer >= 2")
-    if a.workers < 1:
-        ap.error("--workers: expected an integer >= 1")
-    specs = suite_specs(a.folder, a.only)
-    if not specs:
-        ap.error(f"--folder/--only: no calibration spec with reported changes and [forecast] "
-                 f"origins in {a.folder}")
+    specs = chosen_specs(ap, a)
     rows = []
     with make_executor(workers=a.workers) as ex:
         for spec in specs:
