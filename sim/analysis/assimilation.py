@@ -107,8 +107,7 @@ class Observation:
             raise ValueError(f"dependence: expected 'source' or 'independent', "
                              f"got {self.dependence!r}")
         cluster = source_clusters(record)
-        size = np.bincount(cluster, minlength=len(record)) if len(record) else np.zeros(0)
-        return 1.0 / size[cluster] if len(record) else np.zeros(0)
+        return 1.0 / np.bincount(cluster)[cluster]
 
     def window(self, day: int, origin: int) -> tuple[int, int]:
         return day - self.tolerance, min(day + self.tolerance, origin)
