@@ -37,7 +37,8 @@ TABLE: tuple[Param, ...] = (
        "Lanchester (1916); Helmbold (1964). Fits to historical battles do not bear out the "
        "square law's reward for numbers (Helmbold 1964; Dupuy 1987; Bracken 1995 on the "
        "Ardennes, Fricker 1998 on Kursk). Helmbold with weight 1/2 is the default: under "
-       "the square law Armenia lost every place in 45 of 100 Karabakh runs, and the "
+       "the square law Armenia lost every place in 45 of 100 Karabakh runs (at the "
+       "library's speeds), and the "
        "filter's log evidence of the reports before each forecast origin was no worse "
        "(NW Syria -50.3 vs -50.5) or better (Iraq -42.2 vs -39.5).",
        choices=("square", "linear", "mixed", "helmbold")),
