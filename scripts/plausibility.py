@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import argparse
 import csv
-import datetime as dt
+import sys
 import tempfile
 from collections import Counter
 from pathlib import Path
@@ -30,19 +30,25 @@ from pathlib import Path
 import numpy as np
 
 import sim
+from sim.errors import InputError
 from sim.inputs.overrides import parse_set
 from sim.inputs.params import load_params_file
-from sim.inputs.reported import Reported, read_reported, read_rows
+from sim.inputs.reported import Reported, parse_date, read_reported, read_rows
 
 KEY = "Saraqib,Aleppo,Maarat al-Numan,Hama,Homs,Rastan,Salamiyah,Qalaat al-Madiq,Suran"
 NEAR_DAYS = 3
 
 
-def reported_in_window(path: str | Path, sc) -> Reported:
-    """The reported changes dated inside the scenario's run, checked against it."""
+def reported_in_window(path: str | Path | None, sc) -> Reported:
+    """The reported changes dated inside the scenario's run, checked against it (none when
+    there is no file)."""
+    if path is None:
+        return Reported(None, ())
     _, rows = read_rows(path)
     first, last = sc.start, sc.date(sc.days - 1)
-    keep = [row for _, row in rows if first <= dt.date.fromisoformat(row["date"]) <= last]
+    keep = [row for _, row in rows if first <= parse_date(row["date"], path, "date") <= last]
+    if not keep:
+        return Reported(Path(path), ())
     if len(keep) == len(rows):
         return read_reported(path, sc)
     with tempfile.TemporaryDirectory() as tmp:
@@ -120,25 +126,44 @@ def losers(sc, runs, rep: Reported) -> list[str]:
         no_men = sum(r.series_array[-1, i, 3] <= 0 for r in runs)
         lost = np.median([r.series_array[-1, i, 4] for r in runs])
         q = np.percentile(towns, [10, 50, 90])
-        rec = int((record[onmap] == i).sum())
+        rec = (f"; the record: {int((record[onmap] == i).sum())} on {sc.date(last)}"
+               if rep.events else "")
         out.append(f"{f}: holds {q[1]:.0f} on-map places at the end (10-90%: {q[0]:.0f}-"
-                   f"{q[2]:.0f}; the record: {rec} on {sc.date(last)}); lost every town in "
+                   f"{q[2]:.0f}{rec}); lost every town in "
                    f"{int((towns == 0).sum())} runs, every fighter in {no_men} runs; fighters "
                    f"lost: median {lost:,.0f}")
     return out
 
 
-def main() -> None:
+BUILTIN_RECORD = "calibration/reported/nw_syria_2024.csv"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the table; a bad scenario, record, place or value is one line, status 2."""
+    try:
+        report(argv)
+    except InputError as exc:
+        print(f"plausibility.py: error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def report(argv: list[str] | None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("scenario", nargs="?", default="scenarios/deter_aggression_2024.toml")
-    ap.add_argument("--reported", default="calibration/reported/nw_syria_2024.csv")
+    ap.add_argument("--reported", default=None, help="reported changes CSV (default: "
+                    f"{BUILTIN_RECORD} for the built-in scenario, else none)")
     ap.add_argument("--towns", default=None, help="comma-separated places (default: key towns "
                     "of the built-in scenario, or every reported place)")
     ap.add_argument("--seeds", type=int, default=100)
     ap.add_argument("--set", dest="overrides", action="append", default=[])
     ap.add_argument("--params", help="a TOML [params] table (e.g. a fitted file)")
     ap.add_argument("--markdown", action="store_true", help="the table as Markdown")
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
+    if args.seeds < 1:
+        ap.error("--seeds: expected an integer >= 1")
+    if args.reported is None and "deter_aggression" in args.scenario:
+        args.reported = BUILTIN_RECORD
     over = load_params_file(args.params) if args.params else {}
     over.update(parse_set(args.overrides))
     sc = sim.load_scenario(args.scenario, over)
@@ -146,11 +171,13 @@ def main() -> None:
     rep = reported_in_window(args.reported, sc)
     changes = Counter(e.town for e in rep.events)
     if args.towns:
-        towns = [th.id_of(t) for t in args.towns.split(",")]
+        towns = [th.id_of(t, file="command line", field="--towns") for t in args.towns.split(",")]
     elif "deter_aggression" in args.scenario:
         towns = [th.id_of(t) for t in KEY.split(",")]
     else:
         towns = list(dict.fromkeys(e.town for e in rep.events))
+    if not towns and not args.reported:
+        print("(no --reported record and no --towns: only the factions' end state below)\n")
     runs = [sim.ConflictModel(sc, seed=s, agents=False).run() for s in range(args.seeds)]
 
     print(f"{sc.name}: {args.seeds} seeds (0-{args.seeds - 1}); day 0 = {sc.start}; "
@@ -165,7 +192,8 @@ def main() -> None:
               f"{np.mean([float(r[9][:-1]) for r in dated]):.0f}%; within {NEAR_DAYS} days: "
               f"{np.mean([float(r[10][:-1]) for r in dated]):.0f}%")
 
-    print("\nreversals in the record (place: share of runs where it changed hands back)")
+    if rep.events:
+        print("\nreversals in the record (place: share of runs where it changed hands back)")
     for t, k in changes.items():
         if k < 2:
             continue
@@ -179,4 +207,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

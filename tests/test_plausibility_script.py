@@ -1,0 +1,68 @@
+"""scripts/plausibility.py: the capture-day table against a record, the factions' end state
+without one, and one-line errors for bad input."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+from pathlib import Path
+
+import pytest
+from conftest import DATA
+
+import sim
+
+REPO = Path(__file__).resolve().parents[1]
+SCENARIO = DATA / "tiny_slow.toml"
+
+
+@pytest.fixture(scope="module")
+def script():
+    spec = importlib.util.spec_from_file_location("plausibility",
+                                                  REPO / "scripts" / "plausibility.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture(scope="module")
+def record(tmp_path_factory):
+    """The changes of seed 0's run as the record: every run with seed 0 matches it."""
+    sc = sim.load_scenario(SCENARIO)
+    rows = sim.ConflictModel(sc, seed=0, agents=False).run().log_rows
+    assert rows
+    path = tmp_path_factory.mktemp("plaus") / "reported.csv"
+    with path.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["date", "place", "new_controller", "source"])
+        for day, t, new, _o, _c in rows:
+            w.writerow([sc.date(day), sc.theatre.names[t], sc.factions[new], "the model"])
+    return path, sc, rows
+
+
+def test_table_against_a_record_the_run_made(script, record, capsys):
+    path, sc, rows = record
+    assert script.main([str(SCENARIO), "--reported", str(path), "--seeds", "1"]) == 0
+    out = capsys.readouterr().out
+    first = rows[0]
+    line = next(ln for ln in out.splitlines() if ln.startswith(sc.theatre.names[first[1]]))
+    assert line.split()[-1] == "+0"                 # seed 0 is the record: no error
+    assert "100%" in line
+    assert "the record:" in out
+
+
+def test_without_a_record_only_the_end_state(script, capsys):
+    assert script.main([str(SCENARIO), "--seeds", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "the record" not in out and "lost every town in" in out
+
+
+@pytest.mark.parametrize("args,says", [
+    (["--towns", "Atlantis"], "--towns: unknown town 'Atlantis'"),
+    (["--reported", "no_such.csv"], "file not found"),
+    (["--set", "kill_rate=9"], "kill_rate"),
+])
+def test_bad_input_is_one_line_and_status_2(script, capsys, args, says):
+    assert script.main([str(SCENARIO), "--seeds", "1", *args]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("plausibility.py: error: ") and err.count("\n") == 1 and says in err
