@@ -17,6 +17,7 @@ import numpy as np
 
 import sim
 from sim.analysis.metrics import capture_day, holder
+from sim.errors import InputError, run_script
 from sim.inputs.files import read_toml
 
 TOWNS = ("Aleppo", "Hama", "Aleppo International Airport")
@@ -45,16 +46,27 @@ def outcomes(path: Path, seeds: int) -> dict[str, object]:
     return out
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("files", nargs="*", type=Path)
     ap.add_argument("--seeds", type=int, default=100)
-    args = ap.parse_args()
-    files = args.files or sorted(Path("scenarios/whatif").glob("*.toml"))
+    args = ap.parse_args(argv)
+    if args.seeds < 1:
+        ap.error("--seeds: expected an integer >= 1")
+    return run_script("compare_whatifs.py", lambda: compare(args.files, args.seeds))
+
+
+def compare(files: list[Path], seeds: int) -> None:
+    """Print the table of each what-if against the scenario it extends."""
+    files = files or sorted(Path("scenarios/whatif").glob("*.toml"))
     for f in files:
-        base = (f.parent / read_toml(f)["extends"]).resolve()
-        a, b = outcomes(base, args.seeds), outcomes(f, args.seeds)
-        print(f"\n### {f.stem}: {b['name']}  (base: {a['name']}, {args.seeds} seeds, "
+        extends = read_toml(f).get("extends")
+        if not isinstance(extends, str):
+            raise InputError(f, "extends", "a what-if names the scenario it extends "
+                                           "(extends = \"../FILE.toml\")")
+        base = (f.parent / extends).resolve()
+        a, b = outcomes(base, seeds), outcomes(f, seeds)
+        print(f"\n### {f.stem}: {b['name']}  (base: {a['name']}, {seeds} seeds, "
               f"day 0 = {a['start']})")
         print("| measure | base | what-if |\n|---|---|---|")
         for k in a:
@@ -63,4 +75,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

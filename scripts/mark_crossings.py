@@ -14,17 +14,23 @@ import csv
 from pathlib import Path
 
 import sim
+from sim.errors import run_script
 from sim.inputs.theatre import river_crossings
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("theatre", type=Path)
     ap.add_argument("--dry-run", action="store_true")
-    args = ap.parse_args()
-    th = sim.load_theatre(args.theatre)
-    derived = river_crossings(args.theatre, th.edges.tolist(), list(th.lat), list(th.lon))
-    path = args.theatre / "roads.csv"
+    args = ap.parse_args(argv)
+    return run_script("mark_crossings.py", lambda: mark(args.theatre, args.dry_run))
+
+
+def mark(theatre: Path, dry_run: bool) -> None:
+    """Mark the crossings of ``theatre``'s roads (print them; write unless ``dry_run``)."""
+    th = sim.load_theatre(theatre)
+    derived = river_crossings(theatre, th.edges.tolist(), list(th.lat), list(th.lon))
+    path = theatre / "roads.csv"
     with open(path, newline="", encoding="utf-8") as fh:
         reader = csv.DictReader(fh)
         cols = list(reader.fieldnames or [])
@@ -35,7 +41,7 @@ def main() -> None:
         if c and not row.get("crossing"):
             row["crossing"] = c
             print(f"{th.names[a]} - {th.names[b]}: {c}")
-    if not args.dry_run:
+    if not dry_run:
         with open(path, "w", newline="", encoding="utf-8") as fh:
             w = csv.DictWriter(fh, fieldnames=cols, lineterminator="\n")
             w.writeheader()
@@ -43,4 +49,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

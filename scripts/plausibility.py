@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 import sim
-from sim.errors import InputError
+from sim.errors import run_script
 from sim.inputs.overrides import parse_set
 from sim.inputs.params import load_params_file
 from sim.inputs.reported import Reported, parse_date, read_reported, read_rows
@@ -140,12 +140,7 @@ BUILTIN_RECORD = "calibration/reported/nw_syria_2024.csv"
 
 def main(argv: list[str] | None = None) -> int:
     """Print the table; a bad scenario, record, place or value is one line, status 2."""
-    try:
-        report(argv)
-    except InputError as exc:
-        print(f"plausibility.py: error: {exc}", file=sys.stderr)
-        return 2
-    return 0
+    return run_script("plausibility.py", lambda: report(argv))
 
 
 def report(argv: list[str] | None) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -47,3 +49,14 @@ def did_you_mean(name: str, candidates, n: int = 3) -> str:
         return ""
     quoted = [repr(cands[c]) for c in close]
     return f" (did you mean {' or '.join(quoted)}?)"
+
+
+def run_script(name: str, body: Callable[[], object]) -> int:
+    """Run a script's ``body``: an InputError becomes one line ``NAME: error: FILE: FIELD:
+    MESSAGE`` on stderr and exit status 2 (as the CLI shows it), success status 0."""
+    try:
+        body()
+    except InputError as exc:
+        print(f"{name}: error: {exc}", file=sys.stderr)
+        return 2
+    return 0

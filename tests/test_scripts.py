@@ -1,5 +1,5 @@
-"""scripts/plausibility.py: the capture-day table against a record, the factions' end state
-without one, and one-line errors for bad input."""
+"""The scripts under scripts/: plausibility.py's capture-day table against a record and the
+factions' end state without one; one-line errors with status 2 for bad input to each."""
 
 from __future__ import annotations
 
@@ -16,13 +16,16 @@ REPO = Path(__file__).resolve().parents[1]
 SCENARIO = DATA / "tiny_slow.toml"
 
 
-@pytest.fixture(scope="module")
-def script():
-    spec = importlib.util.spec_from_file_location("plausibility",
-                                                  REPO / "scripts" / "plausibility.py")
+def load(name: str):
+    spec = importlib.util.spec_from_file_location(name, REPO / "scripts" / f"{name}.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
+
+
+@pytest.fixture(scope="module")
+def script():
+    return load("plausibility")
 
 
 @pytest.fixture(scope="module")
@@ -66,3 +69,15 @@ def test_bad_input_is_one_line_and_status_2(script, capsys, args, says):
     assert script.main([str(SCENARIO), "--seeds", "1", *args]) == 2
     err = capsys.readouterr().err
     assert err.startswith("plausibility.py: error: ") and err.count("\n") == 1 and says in err
+
+
+def test_other_scripts_answer_bad_input_in_one_line(tmp_path, capsys):
+    no_extends = tmp_path / "whatif.toml"
+    no_extends.write_text('name = "x"\n')
+    for name, argv, says in (
+            ("compare_whatifs", [str(tmp_path / "missing.toml")], "file not found"),
+            ("compare_whatifs", [str(no_extends)], "extends"),
+            ("mark_crossings", [str(tmp_path / "no_theatre")], "theatre folder not found")):
+        assert load(name).main(argv) == 2, name
+        err = capsys.readouterr().err
+        assert err.startswith(f"{name}.py: error: ") and err.count("\n") == 1 and says in err
