@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import re
 import sys
 import tempfile
 from collections import Counter
@@ -30,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 import sim
-from sim.errors import run_script
+from sim.errors import InputError, run_script
 from sim.inputs.overrides import parse_set
 from sim.inputs.params import load_params_file
 from sim.inputs.reported import Reported, parse_date, read_reported, read_rows
@@ -46,18 +47,25 @@ def reported_in_window(path: str | Path | None, sc) -> Reported:
         return Reported(None, ())
     _, rows = read_rows(path)
     first, last = sc.start, sc.date(sc.days - 1)
-    keep = [row for _, row in rows if first <= parse_date(row["date"], path, "date") <= last]
-    if not keep:
+    inside = [(line, row) for line, row in rows
+              if first <= parse_date(row["date"], path, "date") <= last]
+    if not inside:
         return Reported(Path(path), ())
-    if len(keep) == len(rows):
+    if len(inside) == len(rows):
         return read_reported(path, sc)
     with tempfile.TemporaryDirectory() as tmp:
         sub = Path(tmp) / Path(path).name
         with sub.open("w", newline="", encoding="utf-8") as f:
-            w = csv.DictWriter(f, fieldnames=list(rows[0][1]) if rows else ["date"])
+            w = csv.DictWriter(f, fieldnames=list(rows[0][1]))
             w.writeheader()
-            w.writerows(keep)
-        return read_reported(sub, sc)
+            w.writerows(row for _, row in inside)
+        try:
+            return read_reported(sub, sc)
+        except InputError as exc:      # name the user's file and its own line numbers
+            field = re.sub(r"^row (\d+)", lambda m: f"row {inside[int(m[1]) - 2][0]}",
+                           exc.field)
+            raise InputError(path, field, f"{exc.message} (scenario {sc.name!r} starts on "
+                             f"{sc.start})") from None
 
 
 def table(sc, runs, rep: Reported, towns: list[int]) -> tuple[list[list[str]], list[float]]:

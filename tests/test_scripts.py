@@ -71,6 +71,20 @@ def test_bad_input_is_one_line_and_status_2(script, capsys, args, says):
     assert err.startswith("plausibility.py: error: ") and err.count("\n") == 1 and says in err
 
 
+def test_an_error_inside_the_run_names_the_users_file_and_line(script, tmp_path, capsys):
+    """Rows dated before the run are left out; an error in a later row still names the
+    user's file and that row's line in it."""
+    sc = sim.load_scenario(SCENARIO)
+    held = sc.theatre.names[int((sc.initial_owner == 0).nonzero()[0][0])]
+    path = tmp_path / "record.csv"
+    path.write_text("date,place,new_controller,source\n"
+                    f"{sc.start.replace(year=sc.start.year - 1)},{held},{sc.factions[0]},x\n"
+                    f"{sc.start},{held},{sc.factions[0]},y\n")
+    assert script.main([str(SCENARIO), "--reported", str(path), "--seeds", "1"]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}: row 3, column new_controller" in err and "already held" in err
+
+
 def test_other_scripts_answer_bad_input_in_one_line(tmp_path, capsys):
     no_extends = tmp_path / "whatif.toml"
     no_extends.write_text('name = "x"\n')
