@@ -110,6 +110,8 @@ def main() -> None:
         ap.error(f"--baseline: {a.baseline} has no {BUILTIN_REL}")
     if a.rounds < 1:
         ap.error("--rounds: expected an integer >= 1")
+    if a.runs < 3 or a.big < 0:
+        ap.error("--runs: expected an integer >= 3; --big: expected an integer >= 0")
     if a.big_only:
         big(a.big, 2)
         return

@@ -34,6 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     sheets = [w for w in worksheets(REPO / "experiments" / "exercises")
               if not args.only or w.number in args.only]
+    if not sheets:
+        ap.error(f"--only: no worksheet numbered {' '.join(map(str, args.only))}")
     env = {**os.environ, "PATH": str(Path(sys.executable).parent) + os.pathsep
            + os.environ.get("PATH", ""), "PYTHONPATH": str(REPO), "MPLBACKEND": "Agg"}
     times: list[tuple[float, str]] = []

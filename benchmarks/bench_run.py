@@ -263,6 +263,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--profile", type=int, metavar="N",
                     help="cProfile one run on N synthetic towns (0: the built-in scenario)")
     args = ap.parse_args(argv)
+    if args.profile is not None and 0 < args.profile < 4 or (args.profile or 0) < 0:
+        ap.error("--profile: expected 0 (the built-in scenario) or at least 4 towns")
+    if args.baseline is not None and not (args.baseline / "sim").is_dir():
+        ap.error(f"--baseline: {args.baseline} is not a frontline source tree (no sim/)")
+    if args.instructions and args.baseline is None:
+        ap.error("--instructions: needs --baseline DIR")
     global clock
     clock = time.perf_counter if args.wall else time.process_time
     if args.profile is not None:
