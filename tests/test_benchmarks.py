@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "benchmarks"))
 
@@ -28,3 +30,18 @@ def test_bench_batch_refuses_a_baseline_without_the_scenario(tmp_path):
                           "--baseline", str(tmp_path)], capture_output=True, text=True)
     assert out.returncode == 2
     assert out.stderr.strip().splitlines()[-1].startswith("bench_batch.py: error: --baseline")
+
+
+@pytest.mark.parametrize("script,args,says", [
+    ("bench_run.py", ["--profile", "-5"], "--profile"),
+    ("bench_run.py", ["--baseline", "/"], "not a frontline source tree"),
+    ("bench_run.py", ["--instructions"], "needs --baseline"),
+    ("bench_batch.py", ["--runs", "0"], "--runs"),
+    ("bench_exercises.py", ["--only", "99"], "no worksheet numbered 99"),
+])
+def test_benchmark_flags_are_checked(script, args, says):
+    out = subprocess.run([sys.executable, str(REPO / "benchmarks" / script), *args],
+                         capture_output=True, text=True)
+    assert out.returncode == 2
+    last = out.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"{script}: error: ") and says in last
