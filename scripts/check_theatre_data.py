@@ -213,9 +213,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--offmap-margin", type=float, default=1.5,
                     help="further degrees allowed for off-map places")
     args = ap.parse_args(argv)
-    bbox = tuple(float(x) for x in args.bbox.split(",")) if args.bbox else None
+    try:
+        bbox = tuple(float(x) for x in args.bbox.split(",")) if args.bbox else None
+    except ValueError:
+        bbox = ()
     if bbox is not None and len(bbox) != 4:
-        ap.error("--bbox needs four numbers: S,N,W,E")
+        ap.error(f"--bbox: expected four numbers S,N,W,E, got {args.bbox!r}")
+    if args.theatre and not Path(args.theatre).is_dir():
+        ap.error(f"{args.theatre}: theatre folder not found")
     if args.all:
         jobs = library()
     elif args.theatre:

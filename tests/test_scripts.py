@@ -95,3 +95,12 @@ def test_other_scripts_answer_bad_input_in_one_line(tmp_path, capsys):
         assert load(name).main(argv) == 2, name
         err = capsys.readouterr().err
         assert err.startswith(f"{name}.py: error: ") and err.count("\n") == 1 and says in err
+    checker = load("check_theatre_data")
+    for argv, says in (([str(tmp_path / "no_theatre")], "theatre folder not found"),
+                       ([str(REPO / "scenarios/theatres/riverland"), "--bbox", "a,b"],
+                        "four numbers")):
+        with pytest.raises(SystemExit) as exc:
+            checker.main(argv)
+        assert exc.value.code == 2
+        last = capsys.readouterr().err.strip().splitlines()[-1]
+        assert "error: " in last and says in last        # (prog is the test runner here)
