@@ -650,3 +650,50 @@ def test_a_pocket_lives_on_its_stocks_before_it_wastes(tmp_path):
             expected = start * (1.0 - a) ** max(0.0, d + 1 - stock)
             assert held == pytest.approx(expected, rel=1e-9), (stock, d)
             assert m.owner[p] == 1
+
+
+AGAINST = """days = 10
+[params]
+intel_noise = 0.0
+force_uncertainty = 0.0
+[factions.red]
+strength = 6000
+supply = ["R"]
+garrison_share = 0.0
+[factions.blue]
+strength = 1500
+supply = ["B2"]
+garrison_share = 1.0
+[factions.green]
+strength = 300
+supply = ["G2"]
+garrison_share = 1.0
+counterattacks = false
+[[deployments]]
+faction = "red"
+town = "R"
+strength = 6000
+units = 2
+[[phases]]
+faction = "red"
+kind = "offensive"
+"""
+
+
+def test_an_offensive_against_one_enemy_leaves_the_other_alone(tmp_path):
+    """Red sits between blue (east) and a weak, valuable green (west), both hostile to it.
+    With no `against`, red's offensive takes green's towns too; directed against blue, it
+    takes blue's towns and never a green one."""
+    towns = [("G2", -2, 0, "town", "green", 6.0), ("G1", -1, 0, "town", "green", 6.0),
+             ("R", 0, 0, "town", "red"), ("B1", 1, 0, "town", "blue"),
+             ("B2", 2, 0, "town", "blue")]
+    roads = [("G2", "G1"), ("G1", "R"), ("R", "B1"), ("B1", "B2")]
+    th = theatre(tmp_path / "a", towns, roads)
+    every = scenario(th, AGAINST, "every.toml")
+    aimed = scenario(th, AGAINST + 'against = ["blue"]\n', "aimed.toml")
+    seeds = range(8)
+    green_lost = [r.holder("G1") != "green" for r in runs(every, seeds)]
+    assert np.mean(green_lost) >= 0.75
+    for r in runs(aimed, seeds):
+        assert r.holder("G1") == "green" and r.holder("G2") == "green"
+    assert np.mean([r.holder("B1") == "red" for r in runs(aimed, seeds)]) >= 0.75

@@ -330,3 +330,28 @@ def test_a_bad_set_value_is_named_as_coming_from_set(key, value):
     with pytest.raises(InputError) as exc:
         sim.load_scenario(scenarios / "deter_aggression_2024.toml", {key: value})
     assert exc.value.file == "--set" and exc.value.field == key
+
+
+# -- an offensive directed against named enemies ------------------------------------------------
+def test_against_binds_the_enemies_an_offensive_targets(tmp_path):
+    p = write(tmp_path, variant('objectives = ["Echo"]\n',
+                                'objectives = ["Echo"]\nagainst = ["government"]\n'))
+    sc = load_scenario(p)
+    assert sc.phases[0].against == (sc.factions.index("government"),)
+
+
+@pytest.mark.parametrize(("line", "field", "what"), [
+    ('against = ["sna"]\n', "phases[0].against", "not hostile"),         # an ally
+    ('against = ["rebels"]\n', "phases[0].against", "unknown faction"),
+])
+def test_against_names_an_enemy(tmp_path, line, field, what):
+    err = error(write(tmp_path, variant('objectives = ["Echo"]\n',
+                                        'objectives = ["Echo"]\n' + line)))
+    assert err.field == field and what in err.message
+
+
+def test_against_goes_with_an_offensive(tmp_path):
+    text = variant('kind = "offensive"\nobjectives = ["Echo"]\n',
+                   'kind = "defend"\nagainst = ["government"]\n')
+    err = error(write(tmp_path, text))
+    assert "against" in err.message and "offensive" in err.message

@@ -152,7 +152,8 @@ def summary(sc, chain: list[str]) -> str:
             goal = f"; objectives {', '.join(ph.objectives)}" if ph.objectives else ""
             dest = f"; to {ph.to}" if ph.to else (f"; line {', '.join(ph.line)}"
                                                   if ph.line else "")
-            out.append(para(f"{i}. {ph.faction} {ph.kind}, {when}, commitment "
+            aim = f"; against {', '.join(ph.against)}" if ph.against else ""
+            out.append(para(f"{i}. {ph.faction} {ph.kind}{aim}, {when}, commitment "
                             f"{ph.commitment:g}{goal}{dest}"))
     if sp.events:
         out.append("\nevents")

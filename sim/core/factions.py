@@ -5,7 +5,8 @@ Planning, in order (DESIGN.md, step 3):
 2. garrisons whose odds have been hopeless for more than ``redeploy_days`` redeploy to the
    nearest defensible friendly town;
 3. reserves reinforce threatened towns, most valuable first;
-4. in an offensive phase, frontier targets are scored (value, pull of the phase objectives,
+4. in an offensive phase, frontier targets (towns of the enemies the phase is directed
+   against; all hostile ones by default) are scored (value, pull of the phase objectives,
    and, when the enemy holding them is breaking, the pull of that enemy's supply: pursuit;
    estimated defence with intelligence noise and the ground of the approach) and the nearest
    free units are assigned until the attack ratio is met;
@@ -185,6 +186,9 @@ class Faction(mesa.Agent):
             return
         targets, est = frontier(sit.hostile_town[i], sit.near_friendly[i], th.onmap, sit.side,
                                 s.owner, s.defence_mult, s.intel[i])
+        if phase.against:
+            aimed = np.isin(s.owner[targets], phase.against)
+            targets, est = targets[aimed], est[aimed]
         if targets.size == 0:
             return
         chase, pull_chase = self._pursuit(targets)

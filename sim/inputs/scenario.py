@@ -107,6 +107,8 @@ class Phase:
     line: tuple[int, ...] = ()
     when: Condition | None = None
     duration: int | None = None
+    #: the enemies whose towns the offensive targets (empty: every hostile faction)
+    against: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -322,7 +324,13 @@ def bind(spec: ScenarioSpec, theatre: Theatre, file: Path,
             p.start, end, p.commitment,
             town(p.to, f"phases[{k}].to") if p.to is not None else None,
             tuple(town(t, f"phases[{k}].line") for t in p.line),
-            condition(p.when, f"phases[{k}].when"), p.duration)
+            condition(p.when, f"phases[{k}].when"), p.duration,
+            tuple(faction(g, f"phases[{k}].against") for g in p.against))
+        for g in phase.against:
+            if rel[phase.faction, g] != -1:
+                raise InputError(file, f"phases[{k}].against",
+                                 f"{names[g]!r} is not hostile to {p.faction!r} (an offensive "
+                                 "can only be directed against an enemy)")
         if p.start < spec.days:                    # left out when --days shortened the run
             phases.append(phase)
 

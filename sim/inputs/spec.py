@@ -75,11 +75,14 @@ class PhaseSpec(Strict):
     commitment: float = Field(1.0, ge=0, le=1)
     to: str | None = None
     line: list[str] = []
+    against: list[str] = []
 
     @model_validator(mode="after")
     def _order(self) -> PhaseSpec:
         if self.end is not None and self.end <= self.start:
             raise ValueError(f"end ({self.end}) not after start ({self.start})")
+        if self.against and self.kind not in ("offensive", "counteroffensive"):
+            raise ValueError("'against' goes with an offensive or counteroffensive phase")
         if self.duration is not None and self.when is None:
             raise ValueError("'duration' goes with 'when'; use 'end' for a fixed day")
         return self
