@@ -12,10 +12,11 @@ against the reported day: the share that had the change by the reported day, the
 within 3 days of it, and the median of simulated minus reported day (a run without the
 change counts as neither; the median can be 'never'). Reports dated outside the run are
 left out (a scenario that starts later, such as a counteroffensive, begins from the
-record's map). Then: reversals (places
-the record shows changing hands back: share of runs with a change back), towns lost on day
-0, and per faction the on-map places it holds at the end beside the record's count, the
-runs in which it lost all its on-map places or all its fighters, and its fighters lost.
+record's map). Then: reversals (places the record shows changing hands back: share of runs
+with a change back), the places that changed hands back in at least 5% of the runs, towns
+lost on day 0, and per faction the on-map places it holds at the end beside the record's
+count, the runs in which it lost all its on-map places or all its fighters, and its fighters
+lost.
 """
 
 from __future__ import annotations
@@ -143,7 +144,9 @@ def losers(sc, runs, rep: Reported) -> list[str]:
     return out
 
 
-BUILTIN_RECORD = "calibration/reported/nw_syria_2024.csv"
+#: the built-in scenario's record, found from the script's place so any folder can run it
+BUILTIN_RECORD = str(Path(__file__).resolve().parents[1] / "calibration" / "reported"
+                     / "nw_syria_2024.csv")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -202,6 +205,11 @@ def report(argv: list[str] | None) -> None:
             continue
         back = [sum(1 for _d, tt, *_ in r.log_rows if tt == t) >= 2 for r in runs]
         print(f"  {th.names[t]:20} {np.mean(back):6.0%}")
+    back = Counter(th.names[t] for r in runs
+                   for t, k in Counter(t for _d, t, *_ in r.log_rows).items() if k >= 2)
+    often = [(t, k) for t, k in back.most_common() if k >= 0.05 * len(runs)]
+    print("\nplaces changing hands back in the runs (share of runs; 5% or more): "
+          + (", ".join(f"{t} {k / len(runs):.0%}" for t, k in often) if often else "none"))
     day0 = Counter(th.names[t] for r in runs for d, t, *_ in r.log_rows if d == 0)
     print(f"\ntowns changing hands on day 0: {sum(day0.values())} in {len(runs)} runs"
           + (f" ({', '.join(f'{k} x{v}' for k, v in day0.most_common(5))})" if day0 else ""))

@@ -104,3 +104,14 @@ def test_other_scripts_answer_bad_input_in_one_line(tmp_path, capsys):
         assert exc.value.code == 2
         last = capsys.readouterr().err.strip().splitlines()[-1]
         assert "error: " in last and says in last        # (prog is the test runner here)
+
+
+def test_reversals_happen_without_a_script_on_the_builtin_scenario(script, capsys):
+    """The government's counterattacks north of Hama (Suran, 1-2 Dec 2024) are not scripted in
+    the built-in scenario: endogenous counterattacks retake Suran in some of the runs, and the
+    report's line of places changing hands back says so."""
+    builtin = REPO / "scenarios" / "deter_aggression_2024.toml"
+    assert script.main([str(builtin), "--seeds", "40"]) == 0
+    out = capsys.readouterr().out
+    line = next(ln for ln in out.splitlines() if ln.startswith("places changing hands back"))
+    assert "Suran" in line
