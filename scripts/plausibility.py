@@ -13,10 +13,10 @@ within 3 days of it, and the median of simulated minus reported day (a run witho
 change counts as neither; the median can be 'never'). Reports dated outside the run are
 left out (a scenario that starts later, such as a counteroffensive, begins from the
 record's map). Then: reversals (places the record shows changing hands back: share of runs
-with a change back), the places that changed hands back in at least 5% of the runs, towns
-lost on day 0, and per faction the on-map places it holds at the end beside the record's
-count, the runs in which it lost all its on-map places or all its fighters, and its fighters
-lost.
+with a change back), the places retaken by a faction that held them earlier in at least 5%
+of the runs, towns lost on day 0, and per faction the on-map places it holds at the end
+beside the record's count, the runs in which it lost all its on-map places or all its
+fighters, and its fighters lost.
 """
 
 from __future__ import annotations
@@ -149,6 +149,19 @@ BUILTIN_RECORD = str(Path(__file__).resolve().parents[1] / "calibration" / "repo
                      / "nw_syria_2024.csv")
 
 
+def reversals(log_rows) -> set[int]:
+    """The towns that went back to a faction that had held them earlier in the run (a
+    handover on to a third faction is not a reversal)."""
+    held: dict[int, set[int]] = {}
+    out = set()
+    for _d, t, new, old, *_ in log_rows:
+        seen = held.setdefault(t, {old})
+        if new in seen:
+            out.add(t)
+        seen.add(new)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     """Print the table; a bad scenario, record, place or value is one line, status 2."""
     return run_script("plausibility.py", lambda: report(argv))
@@ -205,10 +218,9 @@ def report(argv: list[str] | None) -> None:
             continue
         back = [sum(1 for _d, tt, *_ in r.log_rows if tt == t) >= 2 for r in runs]
         print(f"  {th.names[t]:20} {np.mean(back):6.0%}")
-    back = Counter(th.names[t] for r in runs
-                   for t, k in Counter(t for _d, t, *_ in r.log_rows).items() if k >= 2)
+    back = Counter(th.names[t] for r in runs for t in reversals(r.log_rows))
     often = [(t, k) for t, k in back.most_common() if k >= 0.05 * len(runs)]
-    print("\nplaces changing hands back in the runs (share of runs; 5% or more): "
+    print("\nplaces retaken by an earlier holder in the runs (share of runs; 5% or more): "
           + (", ".join(f"{t} {k / len(runs):.0%}" for t, k in often) if often else "none"))
     day0 = Counter(th.names[t] for r in runs for d, t, *_ in r.log_rows if d == 0)
     print(f"\ntowns changing hands on day 0: {sum(day0.values())} in {len(runs)} runs"

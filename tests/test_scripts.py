@@ -109,9 +109,16 @@ def test_other_scripts_answer_bad_input_in_one_line(tmp_path, capsys):
 def test_reversals_happen_without_a_script_on_the_builtin_scenario(script, capsys):
     """The government's counterattacks north of Hama (Suran, 1-2 Dec 2024) are not scripted in
     the built-in scenario: endogenous counterattacks retake Suran in some of the runs, and the
-    report's line of places changing hands back says so."""
+    report's line of places retaken by an earlier holder says so."""
     builtin = REPO / "scenarios" / "deter_aggression_2024.toml"
     assert script.main([str(builtin), "--seeds", "40"]) == 0
     out = capsys.readouterr().out
-    line = next(ln for ln in out.splitlines() if ln.startswith("places changing hands back"))
+    line = next(ln for ln in out.splitlines() if ln.startswith("places retaken by an earlier"))
     assert "Suran" in line
+
+
+def test_a_reversal_is_a_return_to_an_earlier_holder(script):
+    """A -> B -> A is a reversal; A -> B -> C (a handover on) is not."""
+    rows = [(0, 1, 1, 0, "assault"), (1, 1, 0, 1, "assault"),
+            (0, 2, 1, 0, "handover"), (2, 2, 2, 1, "assault")]
+    assert script.reversals(rows) == {1}
