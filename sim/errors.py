@@ -53,10 +53,16 @@ def did_you_mean(name: str, candidates, n: int = 3) -> str:
 
 def run_script(name: str, body: Callable[[], object]) -> int:
     """Run a script's ``body``: an InputError becomes one line ``NAME: error: FILE: FIELD:
-    MESSAGE`` on stderr and exit status 2 (as the CLI shows it), success status 0."""
+    MESSAGE`` on stderr and exit status 2 (as the CLI shows it), success status 0; a reader
+    that left (``script | head``) ends it quietly with status 0, as the CLI does."""
     try:
         body()
     except InputError as exc:
         print(f"{name}: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        import os
+
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps Python's exit flush quiet
+        return 0
     return 0

@@ -214,3 +214,16 @@ def test_console_script_runs_from_another_folder(tmp_path):
     assert "tiny offensive" in proc.stdout
     bad = run_cli("run", "nowhere.toml", cwd=tmp_path, exe=exe)
     assert error_line(bad).endswith("nowhere.toml: -: file not found")
+
+
+def test_a_script_whose_reader_left_ends_quietly(monkeypatch):
+    """`python scripts/X.py | head`: a closed pipe is not an error (status 0, no traceback)."""
+    import sys
+
+    from sim.errors import run_script
+
+    def body():
+        raise BrokenPipeError
+
+    monkeypatch.setattr(sys, "stdout", sys.stdout)
+    assert run_script("x.py", body) == 0
