@@ -44,6 +44,12 @@ def _posture_set(postures: tuple[int, ...]) -> np.ndarray:
     return np.isin(np.arange(len(POSTURES)), postures)
 
 
+@cache
+def _faction_set(factions: tuple[int, ...], n: int) -> np.ndarray:
+    """A lookup table over ``n`` factions: faction -> one of ``factions``."""
+    return np.isin(np.arange(n), factions)
+
+
 class Doctrine:
     """A faction's standing rules: the force ratio it assembles before attacking, the odds
     its garrisons face before withdrawing, the share of its strength that garrisons towns.
@@ -187,7 +193,7 @@ class Faction(mesa.Agent):
         targets, est = frontier(sit.hostile_town[i], sit.near_friendly[i], th.onmap, sit.side,
                                 s.owner, s.defence_mult, s.intel[i])
         if phase.against:
-            aimed = np.isin(s.owner[targets], phase.against)
+            aimed = _faction_set(phase.against, s.n_factions)[s.owner[targets]]
             targets, est = targets[aimed], est[aimed]
         if targets.size == 0:
             return
