@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -61,8 +62,6 @@ def run_script(name: str, body: Callable[[], object]) -> int:
         print(f"{name}: error: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:
-        import os
-
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps Python's exit flush quiet
         return 0
     return 0
