@@ -12,9 +12,9 @@ against the reported day: the share that had the change by the reported day, the
 within 3 days of it, and the median of simulated minus reported day (a run without the
 change counts as neither; the median can be 'never'). Reports dated outside the run are
 left out (a scenario that starts later, such as a counteroffensive, begins from the
-record's map). Then: reversals (places the record shows changing hands back: share of runs
-with a change back), the places retaken by a faction that held them earlier in at least 5%
-of the runs, towns lost on day 0, and per faction the on-map places it holds at the end
+record's map). Then: reversals (places the record shows retaken by an earlier holder: share
+of runs where that happens too), the places retaken by a faction that held them earlier in
+at least 5% of the runs, towns lost on day 0, and per faction the on-map places it holds at the end
 beside the record's count, the runs in which it lost all its on-map places or all its
 fighters, and its fighters lost.
 """
@@ -212,11 +212,12 @@ def report(argv: list[str] | None) -> None:
               f"{np.mean([float(r[10][:-1]) for r in dated]):.0f}%")
 
     if rep.events:
-        print("\nreversals in the record (place: share of runs where it changed hands back)")
-    for t, k in changes.items():
-        if k < 2:
-            continue
-        back = [sum(1 for _d, tt, *_ in r.log_rows if tt == t) >= 2 for r in runs]
+        print("\nreversals in the record (place: share of runs where an earlier holder retook it)")
+    record_back = reversals([(e.day, e.town, e.new,
+                              e.prev if e.prev >= 0 else int(sc.initial_owner[e.town]))
+                             for e in rep.events])
+    for t in (t for t in changes if t in record_back):
+        back = [t in reversals(r.log_rows) for r in runs]
         print(f"  {th.names[t]:20} {np.mean(back):6.0%}")
     back = Counter(th.names[t] for r in runs for t in reversals(r.log_rows))
     often = [(t, k) for t, k in back.most_common() if k >= 0.05 * len(runs)]
