@@ -7,6 +7,7 @@ import csv
 import importlib.util
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import DATA
 
@@ -122,3 +123,41 @@ def test_a_reversal_is_a_return_to_an_earlier_holder(script):
     rows = [(0, 1, 1, 0, "assault"), (1, 1, 0, 1, "assault"),
             (0, 2, 1, 0, "handover"), (2, 2, 2, 1, "assault")]
     assert script.reversals(rows) == {1}
+
+
+# -- balance.py: the synthetic balance check ------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def balance():
+    return load("balance")
+
+
+def test_balance_table_has_both_match_ups(balance, capsys):
+    assert balance.main(["--towns", "16", "--theatres", "1", "--seeds", "2", "--days", "12",
+                         "--rear", "--stake", "3"]) == 0
+    out = capsys.readouterr().out
+    rows = {ln.split()[0]: ln.split() for ln in out.splitlines()[2:]}
+    assert set(rows) == {"favoured", "even"}
+    for r in rows.values():
+        kept = [float(x) for x in r[1:4]]
+        assert all(0.0 <= k <= 1.5 for k in kept)     # red may retake ground: above 1
+    assert "stake: 3 x on-map value; off-map rear: yes" in out
+
+
+def test_the_even_match_up_loses_less_than_the_favoured_one(balance):
+    """Red on equal terms keeps more of its ground than red as the synthetic scenario makes
+    it (worse quality, morale and support): the check can tell the two apart."""
+    fav = np.concatenate([balance.one(24, t, 4, 14, False, None, False, {}) for t in range(3)])
+    even = np.concatenate([balance.one(24, t, 4, 14, True, None, False, {}) for t in range(3)])
+    assert even[:, 2].mean() > fav[:, 2].mean() + 0.1
+
+
+@pytest.mark.parametrize("args,says", [
+    (["--days", "5"], "--days: 5: expected a whole number of at least 11"),
+    (["--stake", "0"], "--stake: 0.0: expected a positive multiple"),
+    (["--set", "kill_rate=9"], "kill_rate"),
+])
+def test_balance_bad_input_is_one_line_and_status_2(balance, capsys, args, says):
+    assert balance.main(["--towns", "8", "--theatres", "1", "--seeds", "1", *args]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("balance.py: error: ") and err.count("\n") == 1 and says in err

@@ -7,13 +7,17 @@ import pytest
 from scipy.sparse.csgraph import connected_components
 
 import sim
+from sim.inputs.scenario import load_scenario
 from sim.inputs.synthetic import (
     MEAN_DEGREE,
     _delaunay_edges,
     _gabriel_rng,
+    add_rear,
     generate,
     make_scenario,
     make_theatre,
+    scenario_toml,
+    write_theatre,
 )
 
 
@@ -123,3 +127,32 @@ def test_the_benchmarks_largest_theatre_passes_the_input_bounds():
     from sim.inputs.synthetic import make_scenario
     sc = make_scenario(10_000, seed=1, days=1)
     assert sc.theatre.n >= 10_000
+
+
+def test_rear_even_and_stake_options_load_as_declared(tmp_path):
+    """add_rear puts one off-map rear behind each side, joined to its edge and used as its
+    supply; ``even`` gives red blue's doctrine and no support; ``stake`` declares a
+    multiple of the value each side holds."""
+    raw = add_rear(generate(30, 4))
+    write_theatre(raw, tmp_path / "theatre")
+    (tmp_path / "s.toml").write_text(scenario_toml(raw, 12, 4, even=True, stake=3.0))
+    sc = load_scenario(tmp_path / "s.toml")
+    th = sc.theatre
+    rears = [th.names.index(f"REAR_{c}") for c in ("blue", "red")]
+    assert [th.onmap[t] for t in rears] == [False, False]
+    for c, t in zip(("blue", "red"), rears, strict=True):
+        i = sc.factions.index(c)
+        assert sc.initial_owner[t] == i and list(sc.supply_sources[i]) == [t]
+        spec = sc.spec.factions[c]
+        held = th.value[(sc.initial_owner == i)].sum()
+        assert spec.stake == pytest.approx(3.0 * held, abs=0.01)
+    blue, red = sc.spec.factions["blue"], sc.spec.factions["red"]
+    assert (red.quality, red.morale, red.garrison_share) == \
+        (blue.quality, blue.morale, blue.garrison_share)
+    assert red.air == blue.drones == 0.0 and not sc.events
+    on = np.flatnonzero(th.onmap)
+    edge_towns = {"blue": on[np.argsort(th.lon[on], kind="stable")[:3]],
+                  "red": on[np.argsort(th.lon[on], kind="stable")[::-1][:3]]}
+    for c, t in zip(("blue", "red"), rears, strict=True):
+        touching = th.edges[(th.edges == t).any(axis=1)]
+        assert set(touching[touching != t].tolist()) == set(edge_towns[c].tolist())

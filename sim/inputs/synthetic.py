@@ -183,22 +183,64 @@ def make_theatre(n_towns: int, seed: int, out_dir: str | Path | None = None) -> 
         alt_names=[[] for _ in kinds], source_dir=Path(out_dir).resolve() if out_dir else None)
 
 
-def scenario_toml(raw: dict, days: int, seed: int) -> str:
+def add_rear(raw: dict, links: int = 3, km: float = 40.0) -> dict:
+    """A copy of ``raw`` with an off-map rear behind each side: ``REAR_blue`` west of the
+    map and ``REAR_red`` east of it (kind ``offmap``, held by that side), each joined by
+    highways of ``km`` to the ``links`` towns nearest its edge."""
+    names, lon = list(raw["names"]), np.asarray(raw["lon"])
+    order = np.argsort(lon, kind="stable")
+    n = len(names)
+    out = {k: (list(v) if isinstance(v, list) else v) for k, v in raw.items()}
+    lat = list(np.asarray(raw["lat"]))
+    lons, pop = list(lon), list(np.asarray(raw["population"]))
+    edges, kms, road = [tuple(e) for e in raw["edges"].tolist()], list(raw["km"]), \
+        list(raw["road"])
+    span = float(lon.max() - lon.min())
+    for j, (side, ends) in enumerate((("blue", order[:links]), ("red", order[::-1][:links]))):
+        names.append(f"REAR_{side}")
+        lat.append(float(np.mean(np.asarray(raw["lat"])[ends])))
+        lons.append(float(lon[ends].mean()) + (-1 if side == "blue" else 1) * 0.25 * span)
+        out["kind"].append("offmap")
+        pop.append(0.0)
+        out["controller"].append(side)
+        for t in ends.tolist():
+            edges.append((int(t), n + j))
+            kms.append(km)
+            road.append("highway")
+    out.update(names=names, lat=np.round(np.array(lat), 5), lon=np.round(np.array(lons), 5),
+               population=np.array(pop), edges=np.array(edges, dtype=np.int64),
+               km=np.array(kms), road=road)
+    return out
+
+
+def scenario_toml(raw: dict, days: int, seed: int, *, even: bool = False,
+                  stake: float | None = None) -> str:
     """A two-faction scenario on a synthetic theatre, strengths proportional to its size.
 
     ``blue`` (the western half) attacks towards the defender's cities; ``red`` (the eastern
     half) defends, with more garrisons and lower morale. About 250 fighters per town per
     side (nw_syria has about 770 over four factions) give of the order of one unit per town.
-    Supply comes from the 2% of towns nearest each side's rear edge. Blue's drone support
-    rises on day 2; red sends reinforcements to its largest city on day 5.
+    Supply comes from the 2% of towns nearest each side's rear edge (or from the off-map
+    rear of :func:`add_rear`). Blue's drone support rises on day 2; red sends reinforcements
+    to its largest city on day 5.
+
+    ``even``: red gets blue's quality, morale, garrison share and attack ratio, neither side
+    has air or drone support and nothing is scheduled (only the offensive is blue's).
+    ``stake``: each side's
+    declared stake is this multiple of the value it holds at the start.
     """
-    n = len(raw["names"])
+    onmap = [k != "offmap" for k in raw["kind"]]
+    n = int(sum(onmap))
     names, lon, kinds = raw["names"], np.asarray(raw["lon"]), raw["kind"]
     ctrl = np.asarray(raw["controller"])
     k = max(2, n // 50)
-    order = np.argsort(lon, kind="stable")
-    blue_sup = [names[i] for i in order[:k]]
-    red_sup = [names[i] for i in order[::-1][:k]]
+    order = [i for i in np.argsort(lon, kind="stable").tolist() if onmap[i]]
+    rear = {c: f"REAR_{c}" for c in FACTIONS if f"REAR_{c}" in names}
+    blue_sup = [rear["blue"]] if "blue" in rear else [names[i] for i in order[:k]]
+    red_sup = [rear["red"]] if "red" in rear else [names[i] for i in order[::-1][:k]]
+    value = {c: sum(derive_value(kd, p) for kd, p, o in
+                    zip(kinds, raw["population"], ctrl, strict=True) if o == c)
+             for c in FACTIONS}
     red_cities = [i for i in range(n) if kinds[i] == "city" and ctrl[i] == "red"]
     if not red_cities:
         red_cities = [int(order[-1])]
@@ -209,23 +251,26 @@ def scenario_toml(raw: dict, days: int, seed: int) -> str:
         return "[" + ", ".join(f'"{s}"' for s in items) + "]"
 
     strength = 250.0 * n
+    blue = ["quality = 1.1", "morale = 0.85", "garrison_share = 0.2", "attack_ratio = 1.5"]
+    red = blue if even else ["quality = 0.8", "morale = 0.6", "garrison_share = 0.6",
+                             "air = 0.3"]
     lines = [
         f'name = "Synthetic {n} towns (seed {seed})"',
         'description = "Two factions on a random planar road graph (sim.synthetic)"',
         'theatre = "theatre"', "start = 2025-01-01", f"days = {days}", f"seed = {seed}", "",
-        "[factions.blue]", 'colour = "#1f77b4"', f"strength = {strength:.0f}",
-        "quality = 1.1", "morale = 0.85", "garrison_share = 0.2", "attack_ratio = 1.5",
-        "drones = 0.3", f"supply = {q(blue_sup)}", "",
-        "[factions.red]", 'colour = "#d62728"', f"strength = {strength:.0f}",
-        "quality = 0.8", "morale = 0.6", "garrison_share = 0.6", "air = 0.3",
-        f"supply = {q(red_sup)}", "",
+        "[factions.blue]", 'colour = "#1f77b4"', f"strength = {strength:.0f}", *blue,
+        *([] if even else ["drones = 0.3"]), f"supply = {q(blue_sup)}",
+        *([f"stake = {stake * value['blue']:.2f}"] if stake else []), "",
+        "[factions.red]", 'colour = "#d62728"', f"strength = {strength:.0f}", *red,
+        f"supply = {q(red_sup)}", *([f"stake = {stake * value['red']:.2f}"] if stake else []),
+        "",
         "[[phases]]", 'faction = "blue"', 'kind = "offensive"',
         f"objectives = {q(objectives)}", "start = 0", "",
         "[[phases]]", 'faction = "red"', 'kind = "defend"', "start = 0", ""]
-    if days > 2:
+    if days > 2 and not even:
         lines += ["[[events]]", "day = 2", 'kind = "support"', 'faction = "blue"',
                   "drones = 0.6", ""]
-    if days > 5:
+    if days > 5 and not even:
         lines += ["[[events]]", "day = 5", 'kind = "reinforcement"', 'faction = "red"',
                   f'town = "{names[biggest]}"', f"strength = {0.05 * strength:.0f}",
                   f"units = {max(1, min(100, n // 100))}", ""]
