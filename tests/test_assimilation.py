@@ -23,6 +23,7 @@ from sim.analysis.assimilation import (
     liu_west,
     normalise,
     pack,
+    reported_map,
     source_clusters,
     systematic_resample,
     unpack,
@@ -282,3 +283,59 @@ def test_evidence_gain_is_the_weighted_mean_likelihood_of_the_day():
     assert evidence_gain(np.zeros(2), gain) == pytest.approx(np.log(0.5), abs=1e-12)
     assert evidence_gain(np.log([3.0, 1.0]) + 7.0, gain) == pytest.approx(np.log(0.7),
                                                                         abs=1e-12)
+
+
+# -- the analysis step: starting the forecast from the reported map ------------------------------
+def test_reported_map_is_the_last_reported_controller_of_named_places():
+    sc = sim.load_scenario(SLOW)
+    names = sc.theatre.names
+    gov, opp = sc.factions.index("government"), sc.factions.index("opposition")
+    bravo, charlie = names.index("Bravo"), names.index("Charlie")
+    rec = Reported(sc.file, (_event(1, bravo, opp), _event(2, bravo, gov),
+                             _event(2, charlie, opp), _event(5, names.index("Delta"), opp)))
+    # Delta's report is after the origin: not named; Bravo was retaken: its last holder
+    assert reported_map(rec, sc.initial_owner, 3) == ((bravo, gov), (charlie, opp))
+    assert reported_map(rec, sc.initial_owner, 1) == ((bravo, opp),)
+
+
+def test_set_control_hands_places_over_and_units_of_the_old_holder_fall_back():
+    sc = sim.load_scenario(SLOW)
+    m = ConflictModel(sc, seed=2, agents=False)
+    m.step()
+    f = m.state.forces
+    gov, opp = sc.factions.index("government"), sc.factions.index("opposition")
+    t = next(t for t in range(sc.theatre.n) if m.state.owner[t] == gov
+             and ((f.town == t) & (f.faction == gov) & (f.strength > 0)).any())
+    before = f.strength[f.faction == gov].sum()
+    assert m.set_control([(t, opp)]) == 1
+    assert m.state.owner[t] == opp and m.result.control_array[m.day - 1][t] == opp
+    assert not ((f.town == t) & (f.faction == gov) & (f.strength > 0)).any()
+    assert f.strength[f.faction == gov].sum() == pytest.approx(before)   # they fell back
+    assert m.set_control([(t, opp)]) == 0                                 # already so
+    day = m.day
+    m.step()                                                              # the run goes on
+    assert m.day == day + 1 and m.result.control_array[day][t] in (gov, opp)
+
+
+def test_members_continue_from_the_inserted_map():
+    """With the analysis the origin's map is the reported one in every member; without it,
+    members that lag the record keep their own; the ensemble itself is not changed."""
+    sc = sim.load_scenario(SLOW)
+    rec, _keys, _days = synthetic(sc, {"speed_highway": 30.0}, 11, ORIGIN, HORIZON)
+    prior = Prior.from_bounds({"speed_highway": (6.0, 60.0)})
+    ens = assimilate(sc, rec, ORIGIN, prior, members=12, seed=3, obs=OBS)
+    ins = reported_map(rec, sc.initial_owner, ORIGIN)
+    assert ins
+    towns, holders = np.array([t for t, _ in ins]), np.array([g for _, g in ins])
+    _, with_ = continue_members(ens, ORIGIN + 2, with_origin=True, insert=ins)
+    _, plain = continue_members(ens, ORIGIN + 2, with_origin=True)
+    _, again = continue_members(ens, ORIGIN + 2, with_origin=True, insert=ins)
+    assert (with_[:, 0, towns] == holders).all()
+    assert np.array_equal(with_, again)
+    slow = Prior.from_bounds({"speed_highway": (6.0, 7.0)})         # members that lag
+    lagging = assimilate(sc, rec, ORIGIN, slow, members=12, seed=3, obs=OBS)
+    _, lag_plain = continue_members(lagging, ORIGIN + 2, with_origin=True)
+    _, lag_ins = continue_members(lagging, ORIGIN + 2, with_origin=True, insert=ins)
+    assert (lag_plain[:, 0, towns] != holders).any()
+    assert (lag_ins[:, 0, towns] == holders).all()
+    assert plain.shape == with_.shape

@@ -259,11 +259,14 @@ class Advance:
     keep: bool = True
     control_from: int | None = None
     copy: bool = False          # leave a live member untouched (step a copy of it)
+    insert: tuple[tuple[int, int], ...] = ()   # (town, faction) set before the first step
 
     def __call__(self, items: Sequence[tuple[Payload, Pending]]) -> list[tuple]:
         out = []
         for payload, pending in items:
             m = self.load(payload, pending)
+            if self.insert:
+                m.set_control(self.insert)
             start = len(m.result.log_rows)
             while m.day <= self.until:
                 m.step()
@@ -383,12 +386,26 @@ def assimilate(scenario: Scenario, record: Reported, origin: int, prior: Prior, 
                     packed)
 
 
+def reported_map(record: Reported, initial: np.ndarray, origin: int
+                 ) -> tuple[tuple[int, int], ...]:
+    """(town, faction) for every place a report up to ``origin`` names: its last reported
+    controller (the places no report names are left as each member has them: the record
+    is incomplete, so silence is not evidence that nothing changed)."""
+    held = record.holders(initial, origin)
+    return tuple((t, int(held[t])) for t in sorted({e.town for e in record.events
+                                                     if e.day <= origin}))
+
+
 def continue_members(ens: Ensemble, until: int, mapper: MapLike = map, *,
-                     with_origin: bool = False) -> tuple[list[list], np.ndarray]:
+                     with_origin: bool = False, insert: tuple[tuple[int, int], ...] = ()
+                     ) -> tuple[list[list], np.ndarray]:
     """Step the members from the origin through day ``until``: their log rows after the
     origin and their control (N, days, n) at the end of each day after the origin (and of
-    the origin day itself first, if ``with_origin``)."""
+    the origin day itself first, if ``with_origin``). ``insert``: (town, faction) pairs set
+    in every member before the first step (the analysis: :func:`reported_map`); the
+    origin day's control is then the map after them."""
     task = Advance(ens.scenario, until, pack=False, keep=False,
-                   control_from=ens.origin + (0 if with_origin else 1), copy=True)
+                   control_from=ens.origin + (0 if with_origin else 1), copy=True,
+                   insert=insert)
     res = run_chunks(mapper, task, ens.payloads, ens.pending, ens.chunk)
     return [r[1] for r in res], np.stack([r[2] for r in res])

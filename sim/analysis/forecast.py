@@ -36,7 +36,13 @@ from ..inputs.reported import Reported, read_reported
 from ..inputs.scenario import Scenario, load_scenario
 from ..records import BATCH_COLUMNS, MODEL_SOURCE, NOBODY
 from . import scores as S
-from .assimilation import Ensemble, Observation, assimilate, continue_members
+from .assimilation import (
+    Ensemble,
+    Observation,
+    assimilate,
+    continue_members,
+    reported_map,
+)
 from .baselines import Ruler, distance_speed, persistence
 from .calibration import MapLike, quantiles, residual_table
 from .posterior import Prior
@@ -154,6 +160,15 @@ def run_filter(setup: Setup, *, mapper: MapLike = map,
                       mapper=mapper, progress=progress)
 
 
+def analysis(setup: Setup) -> tuple[tuple[int, int], ...]:
+    """What the members are set to at the origin: the reported map of every place a report
+    up to the origin names, if the spec asks for it (``insert_reported_map``), else
+    nothing."""
+    if not setup.spec.assimilation.insert_reported_map:
+        return ()
+    return reported_map(setup.fit, setup.scenario.initial_owner, setup.origin)
+
+
 # -- targets and forecasts --------------------------------------------------------------------
 @dataclass(frozen=True)
 class Targets:
@@ -265,7 +280,7 @@ def forecast(spec: CalibrationSpec, origin: dt.date, *, mapper: MapLike = map,
     t0 = time.perf_counter()
     setup = prepare(spec, origin, horizon_days, reported)
     ens = run_filter(setup, mapper=mapper, progress=progress)
-    rows, control = continue_members(ens, setup.horizon, mapper)
+    rows, control = continue_members(ens, setup.horizon, mapper, insert=analysis(setup))
     tg = targets(setup)
     rng = np.random.default_rng(np.random.SeedSequence(spec.seed, spawn_key=(4,)))
     places = list(tg.places)

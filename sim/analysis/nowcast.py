@@ -22,7 +22,7 @@ from ..inputs.calibration_spec import CalibrationSpec
 from . import scores as S
 from .assimilation import continue_members
 from .calibration import MapLike
-from .forecast import Setup, prepare, run_filter
+from .forecast import Setup, analysis, prepare, run_filter
 
 
 @dataclass
@@ -39,7 +39,8 @@ def nowcast(spec: CalibrationSpec, date: dt.date, days: int, *, mapper: MapLike 
             ) -> Nowcast:
     setup = prepare(spec, date, horizon_days=days)
     ens = run_filter(setup, mapper=mapper, progress=progress)
-    rows, control = continue_members(ens, setup.horizon, mapper, with_origin=True)
+    rows, control = continue_members(ens, setup.horizon, mapper, with_origin=True,
+                                     insert=analysis(setup))
     sc = setup.scenario
     F = len(sc.factions)
     now, end = S.controller_probs(control[:, 0], F), S.controller_probs(control[:, -1], F)

@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import operator
 
-import numpy as np
-
 from ..inputs.conditions import Node
 from ..inputs.scenario import Phase, Scenario, ScheduledEvent
 from ..records import Cause
 from .forces import RESERVE
-from .orders import add_unit, cease_fire, give_up, leave_town, nearest_held, retreat, withdraw
+from .orders import (
+    add_unit,
+    cease_fire,
+    hand_over,
+    nearest_held,
+    withdraw,
+)
 from .situation import Situation
 from .state import State
 
@@ -138,17 +142,6 @@ def apply(e: ScheduledEvent, state: State, sit: Situation) -> None:
 
 
 def _hand_over(e: ScheduledEvent, state: State, sit: Situation) -> None:
-    """The towns pass to faction ``e.to``; units of other sides in them leave (or give
-    themselves up if they have nowhere to go)."""
-    f, rel = state.forces, state.scenario.relation
+    """The towns pass to faction ``e.to`` (sim.core.orders.hand_over)."""
     for t in e.towns:
-        if int(state.owner[t]) == e.to:
-            continue
-        state.set_owner(t, e.to, Cause.HANDOVER)
-        sit.assess()
-        for uid in np.flatnonzero((f.town == t) & (f.strength > 0)
-                                  & (rel[f.faction, e.to] != 1)):
-            if retreat(state, sit, uid):
-                leave_town(state, uid)
-            else:
-                give_up(state, uid)
+        hand_over(state, sit, t, e.to, Cause.HANDOVER)

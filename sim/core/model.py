@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import inspect
+from collections.abc import Sequence
 
 import mesa
 import networkx as nx
@@ -27,6 +28,7 @@ from mesa.agent import AgentSet
 from mesa.discrete_space import Network
 
 from ..inputs.scenario import Scenario
+from ..records import Cause
 from . import events
 from .air import interdict
 from .battles import resolve
@@ -36,6 +38,7 @@ from .events import Timetable
 from .factions import Doctrine, Faction
 from .forces import Forces, Unit, advance
 from .kernels.supply import cut_off
+from .orders import hand_over
 from .results import RunResult
 from .situation import Situation
 from .state import State
@@ -190,6 +193,23 @@ class ConflictModel(mesa.Model):
             twin.rng_combat = np.random.default_rng(ss_combat)
             twin.rng_tempo = np.random.default_rng(ss_tempo)
         return twin
+
+    def set_control(self, control: Sequence[tuple[int, int]]) -> int:
+        """The analysis step of a forecast (sim.analysis.assimilation): before today's step,
+        each ``(town, faction)`` of ``control`` passes to that faction, as in a handover
+        (units of sides not allied to it fall back, or give themselves up with nowhere to
+        go), and the map recorded for yesterday becomes the new one, the state the forecast
+        starts from. Morale counts the changes with today's gains and losses. Returns
+        how many places changed hands."""
+        s = self.state
+        self.situation.forget_routes()
+        changed = sum(hand_over(s, self.situation, int(t), int(g), Cause.HANDOVER)
+                      for t, g in control)
+        if changed:
+            self.situation.forget_routes()
+            self.situation.assess()
+            self.result.control_array[s.day - 1] = s.owner
+        return changed
 
     def set_params(self, **changes: float | str) -> None:
         """Change parameters from today on (checked against the table); everything derived

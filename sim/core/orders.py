@@ -93,6 +93,22 @@ def withdraw(state: State, sit: Situation, faction: int, towns: tuple[int, ...] 
             f.order(int(uid), WITHDRAW, path)
 
 
+def hand_over(state: State, sit: Situation, town: int, to: int, cause: str) -> bool:
+    """The town passes to faction ``to``; units of sides not allied to it leave (or give
+    themselves up if they have nowhere to go). False if ``to`` held it already."""
+    if int(state.owner[town]) == to:
+        return False
+    f, rel = state.forces, state.scenario.relation
+    state.set_owner(town, to, cause)
+    sit.assess()
+    for uid in np.flatnonzero((f.town == town) & (f.strength > 0) & (rel[f.faction, to] != 1)):
+        if retreat(state, sit, uid):
+            leave_town(state, uid)
+        else:
+            give_up(state, uid)
+    return True
+
+
 def cease_fire(state: State, sit: Situation, factions: tuple[int, ...]) -> None:
     """From today these factions attack no more; their units inside hostile towns break
     contact and fall back, attack orders are cancelled."""
