@@ -15,6 +15,7 @@ from sim.analysis.calibration import event_errors, quantiles
 from sim.errors import InputError
 from sim.inputs.calibration_spec import load_spec
 from sim.inputs.params import load_params_file
+from sim.inputs.reported import read_reported
 
 
 # -- errors and quantiles --------------------------------------------------------------------
@@ -52,6 +53,19 @@ def test_shipped_spec_loads():
     assert spec.until == dt.date(2024, 11, 30)
     for name, (lo, hi) in spec.bounds.items():
         assert sim.PARAMS[name].low <= lo < hi <= sim.PARAMS[name].high
+
+
+@pytest.mark.parametrize("path", sorted(p for p in (REPO / "calibration").glob("*.toml")
+                                        if p.name != "acled_actors_nw_syria.toml"),
+                         ids=lambda p: p.stem)
+def test_every_shipped_spec_loads_with_its_scenario_and_record(path):
+    """Every calibration spec in calibration/ (campaign_2024's prior on speed_highway once
+    reached past the table's bound and nothing noticed)."""
+    spec = load_spec(path)
+    for name, (lo, hi) in spec.bounds.items():
+        assert sim.PARAMS[name].low <= lo < hi <= sim.PARAMS[name].high
+    sc = sim.load_scenario(spec.scenario)
+    assert len(read_reported(spec.reported, sc).until(spec.until)) > 0
 
 def test_params_file_round_trip_and_errors(tmp_path):
     p = tmp_path / "fitted.toml"
