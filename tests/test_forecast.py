@@ -49,6 +49,12 @@ def test_prepare_cuts_the_record_and_states_the_origin():
     assert s.header.startswith("day 0 = 2024-11-27; origin = day 3, 2024-11-30")
     assert s.left_out_line.startswith("scenario as of 2024-11-30: left out event day 5")
     assert not any(e.kind == "reinforcement" for e in s.scenario.events)
+    named = {e.town for e in s.fit.events}
+    assert s.start_line == (f"start: the reported map at the origin ({len(named)} places named "
+                            "by reports up to it set in every member; insert_reported_map)")
+    plain = s.spec.with_(assimilation=s.spec.assimilation.model_copy(
+        update={"insert_reported_map": False}))
+    assert prepare(plain, CUT).start_line.startswith("start: the members as the filter left")
 
 
 def test_truth_follows_the_record():
@@ -106,8 +112,11 @@ def tiny_spec(tmp_path_factory):
     return d / "spec.toml"
 
 
-def test_forecast_is_the_same_on_1_and_2_workers(tiny_spec):
+@pytest.mark.parametrize("insert", [False, True], ids=["members", "reported-map"])
+def test_forecast_is_the_same_on_1_and_2_workers(tiny_spec, insert):
     spec = load_spec(tiny_spec)
+    spec = spec.with_(assimilation=spec.assimilation.model_copy(
+        update={"insert_reported_map": insert}))
     a = forecast(spec, dt.date(2024, 1, 4))
     with make_executor(workers=2) as ex:
         b = forecast(spec, dt.date(2024, 1, 4), mapper=ex.map)

@@ -115,6 +115,15 @@ class Setup:
         return f"scenario as of {self.scenario.date(self.origin)}: left out {what}"
 
     @property
+    def start_line(self) -> str:
+        """One line: what the forecast starts from at the origin."""
+        if not self.spec.assimilation.insert_reported_map:
+            return "start: the members as the filter left them at the origin"
+        named = len({e.town for e in self.fit.events})
+        return (f"start: the reported map at the origin ({named} places named by reports up "
+                f"to it set in every member; insert_reported_map)")
+
+    @property
     def origin_header(self) -> str:
         sc = self.scenario
         return f"day 0 = {sc.start}; origin = day {self.origin}, {sc.date(self.origin)}"

@@ -158,7 +158,7 @@ def write_forecast(res, out: Path) -> list[Path]:
 
 def print_forecast(res, spec) -> None:
     s = res.setup
-    print(f"\n{s.header}\n{s.left_out_line}")
+    print(f"\n{s.header}\n{s.left_out_line}\n{s.start_line}")
     print(f"assimilated {len(s.fit)} reports up to the origin with {len(res.rows)} members; "
           f"scored {len(s.later)} later reports; distance-speed at "
           f"{res.detail['speed_km_per_day']:.1f} km/day; {res.seconds:.1f} s")

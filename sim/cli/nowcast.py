@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
                                                       head), out / f"control_{tag}.png"))
     if len(nc.changes):
         files.append(save_figure(plot_capture_days(nc.changes, s.header), out / "changes.png"))
-    print(f"{s.header}\n{s.left_out_line}")
+    print(f"{s.header}\n{s.left_out_line}\n{s.start_line}")
     print(f"likely changes in the next {args.days} days (share of members; median date):")
     for r in nc.changes.head(20).itertuples():
         print(f"  {r.place:24} -> {r.new_controller:10} {r.probability:5.0%}  {r.median_date}")
