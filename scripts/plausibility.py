@@ -14,9 +14,10 @@ change counts as neither; the median can be 'never'). Reports dated outside the 
 left out (a scenario that starts later, such as a counteroffensive, begins from the
 record's map). Then: reversals (places the record shows retaken by an earlier holder: share
 of runs where that happens too), the places retaken by a faction that held them earlier in
-at least 5% of the runs, towns lost on day 0, and per faction the on-map places it holds at the end
-beside the record's count, the runs in which it lost all its on-map places or all its
-fighters, and its fighters lost.
+at least 5% of the runs, towns lost on day 0 (with the day the record first reports each,
+and how many of those losses the record dates later), and per faction the on-map places it
+holds at the end beside the record's count, the runs in which it lost all its on-map places
+or all its fighters, and its fighters lost.
 """
 
 from __future__ import annotations
@@ -224,8 +225,23 @@ def report(argv: list[str] | None) -> None:
     print("\nplaces retaken by an earlier holder in the runs (share of runs; 5% or more): "
           + (", ".join(f"{t} {k / len(runs):.0%}" for t, k in often) if often else "none"))
     day0 = Counter(th.names[t] for r in runs for d, t, *_ in r.log_rows if d == 0)
+    first = {}
+    for e in rep.events:
+        first.setdefault(th.names[e.town], e.day)
+
+    def said(name: str) -> str:
+        """What the record says of a place lost on day 0: its first reported day, if any."""
+        return f" [reported day {first[name]}]" if name in first else " [not reported]"
+
+    early = sum(v for k, v in day0.items() if first.get(k, 0) > 0)
+    listed = ", ".join(f"{k} x{v}" + (said(k) if rep.events else "")
+                       for k, v in day0.most_common(5))
     print(f"\ntowns changing hands on day 0: {sum(day0.values())} in {len(runs)} runs"
-          + (f" ({', '.join(f'{k} x{v}' for k, v in day0.most_common(5))})" if day0 else ""))
+          + (f" ({listed})" if day0 else ""))
+    if rep.events:
+        unknown = sum(v for k, v in day0.items() if k not in first)
+        print(f"  of which the record reports later than day 0: {early}; places the record "
+              f"does not name: {unknown}")
     for line in losers(sc, runs, rep):
         print(line)
 

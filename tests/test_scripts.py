@@ -161,3 +161,24 @@ def test_balance_bad_input_is_one_line_and_status_2(balance, capsys, args, says)
     assert balance.main(["--towns", "8", "--theatres", "1", "--seeds", "1", *args]) == 2
     err = capsys.readouterr().err
     assert err.startswith("balance.py: error: ") and err.count("\n") == 1 and says in err
+
+
+def test_day_0_losses_say_what_the_record_reports(script, tmp_path, capsys):
+    """Seed 0 takes Foxtrot on day 0; a record that dates it two days later makes it a
+    day-0 loss the record reports later, and the report says so."""
+    sc = sim.load_scenario(SCENARIO)
+    rows = sim.ConflictModel(sc, seed=0, agents=False).run().log_rows
+    day0 = [t for d, t, *_ in rows if d == 0]
+    assert day0
+    path = tmp_path / "late.csv"
+    with path.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["date", "place", "new_controller", "source"])
+        for day, t, new, _o, _c in rows:
+            w.writerow([sc.date(day + 2 * (day == 0)), sc.theatre.names[t], sc.factions[new],
+                        "a late report"])
+    assert script.main([str(SCENARIO), "--reported", str(path), "--seeds", "1"]) == 0
+    out = capsys.readouterr().out
+    name = sc.theatre.names[day0[0]]
+    assert f"{name} x1 [reported day 2]" in out
+    assert f"of which the record reports later than day 0: {len(day0)};" in out
