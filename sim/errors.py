@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -55,13 +56,24 @@ def did_you_mean(name: str, candidates, n: int = 3) -> str:
 def run_script(name: str, body: Callable[[], object]) -> int:
     """Run a script's ``body``: an InputError becomes one line ``NAME: error: FILE: FIELD:
     MESSAGE`` on stderr and exit status 2 (as the CLI shows it), success status 0; a reader
-    that left (``script | head``) ends it quietly with status 0, as the CLI does."""
+    that left (``script | head``) ends it quietly with status 0, as the CLI does. Warnings
+    are held as one line each, ``NAME: warning: MESSAGE``, and shown at the end (dropped
+    if the run fails on a bad input, so the error stays the one line)."""
+    held: list[str] = []
+
+    def hold(message, category, filename, lineno, file=None, line=None) -> None:
+        held.append(f"{name}: warning: {one_line(str(message), 2000)}")
     try:
-        body()
+        with warnings.catch_warnings():
+            warnings.simplefilter("default")
+            warnings.showwarning = hold
+            body()
     except InputError as exc:
         print(f"{name}: error: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps Python's exit flush quiet
         return 0
+    for text in held:
+        print(text, file=sys.stderr)
     return 0

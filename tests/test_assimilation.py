@@ -23,7 +23,6 @@ from sim.analysis.assimilation import (
     liu_west,
     normalise,
     pack,
-    reported_map,
     source_clusters,
     systematic_resample,
     unpack,
@@ -294,8 +293,8 @@ def test_reported_map_is_the_last_reported_controller_of_named_places():
     rec = Reported(sc.file, (_event(1, bravo, opp), _event(2, bravo, gov),
                              _event(2, charlie, opp), _event(5, names.index("Delta"), opp)))
     # Delta's report is after the origin: not named; Bravo was retaken: its last holder
-    assert reported_map(rec, sc.initial_owner, 3) == ((bravo, gov), (charlie, opp))
-    assert reported_map(rec, sc.initial_owner, 1) == ((bravo, opp),)
+    assert rec.reported_map(sc.initial_owner, 3) == ((bravo, gov), (charlie, opp))
+    assert rec.reported_map(sc.initial_owner, 1) == ((bravo, opp),)
 
 
 def test_set_control_hands_places_over_and_units_of_the_old_holder_fall_back():
@@ -324,7 +323,7 @@ def test_members_continue_from_the_inserted_map():
     rec, _keys, _days = synthetic(sc, {"speed_highway": 30.0}, 11, ORIGIN, HORIZON)
     prior = Prior.from_bounds({"speed_highway": (6.0, 60.0)})
     ens = assimilate(sc, rec, ORIGIN, prior, members=12, seed=3, obs=OBS)
-    ins = reported_map(rec, sc.initial_owner, ORIGIN)
+    ins = rec.reported_map(sc.initial_owner, ORIGIN)
     assert ins
     towns, holders = np.array([t for t, _ in ins]), np.array([g for _, g in ins])
     _, with_ = continue_members(ens, ORIGIN + 2, with_origin=True, insert=ins)

@@ -354,6 +354,27 @@ def test_pursuit_carries_an_offensive_towards_a_breaking_enemys_supply(tmp_path)
     assert day(chase, "S2") < day(no_chase, "S2")
 
 
+def test_an_offensive_stops_at_its_objectives_unless_the_enemy_breaks(tmp_path):
+    """The pursuit theatre again, red's objective T2. With ``beyond_objectives = 'pursuit'``
+    and blue never breaking, red holds T2 and goes no further; with 'always' (the default)
+    it attacks on; with 'pursuit' and blue breaking it pursues beyond T2."""
+    towns, roads = line(6, lambda i: "red" if i == 0 else "blue",
+                        kinds={i: "village" for i in range(6)})
+    towns += [("S1", 2, 1, "village", "blue"), ("S2", 2, 2, "village", "blue")]
+    roads += [("T2", "S1"), ("S1", "S2")]
+    p = scenario(theatre(tmp_path / "p", towns, roads), PURSUIT)
+    seeds = range(4)
+
+    def beyond(results):
+        """Places beyond the objective that red holds at the end, per run."""
+        return [sum(r.control_array[-1, r.theatre.names.index(t)] == 0
+                    for t in ("T3", "T4", "T5", "S1", "S2")) for r in results]
+    stop = runs(p, seeds, beyond_objectives="pursuit", pursuit_morale=0.0)
+    assert all(furthest(r, "red") == 2 for r in stop) and beyond(stop) == [0] * len(seeds)
+    assert min(beyond(runs(p, seeds, beyond_objectives="always", pursuit_morale=0.0))) >= 2
+    assert min(beyond(runs(p, seeds, beyond_objectives="pursuit", pursuit_morale=1.0))) >= 2
+
+
 def test_garrisons_redeploy_only_after_days_of_hopeless_odds(tmp_path):
     """A garrison facing overwhelming odds from the next town stays on day 0 and leaves
     after ``redeploy_days``; with 0 days it leaves at once."""

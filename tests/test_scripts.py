@@ -182,3 +182,13 @@ def test_day_0_losses_say_what_the_record_reports(script, tmp_path, capsys):
     name = sc.theatre.names[day0[0]]
     assert f"{name} x1 [reported day 2]" in out
     assert f"of which the record reports later than day 0: {len(day0)};" in out
+
+
+def test_a_scripts_warnings_are_one_line_each_at_the_end(script, capsys):
+    """tiny_slow declares no off-map rear and no stake: the scenario's warning comes as one
+    line after the table, however often the script runs in one process."""
+    for _ in range(2):
+        assert script.main([str(SCENARIO), "--seeds", "1"]) == 0
+        err = capsys.readouterr().err.splitlines()
+        assert len(err) == 1 and err[0].startswith("plausibility.py: warning: ")
+        assert "no off-map rear and no stake" in err[0]

@@ -386,24 +386,13 @@ def assimilate(scenario: Scenario, record: Reported, origin: int, prior: Prior, 
                     packed)
 
 
-def reported_map(record: Reported, initial: np.ndarray, origin: int
-                 ) -> tuple[tuple[int, int], ...]:
-    """(town, faction) for every place a report up to ``origin`` names: its last reported
-    controller (the places no report names are left as each member has them: the record
-    is incomplete, so silence is not evidence that nothing changed)."""
-    held = record.holders(initial, origin)
-    return tuple((t, int(held[t])) for t in sorted({e.town for e in record.events
-                                                     if e.day <= origin}))
-
-
 def continue_members(ens: Ensemble, until: int, mapper: MapLike = map, *,
                      with_origin: bool = False, insert: tuple[tuple[int, int], ...] = ()
                      ) -> tuple[list[list], np.ndarray]:
     """Step the members from the origin through day ``until``: their log rows after the
     origin and their control (N, days, n) at the end of each day after the origin (and of
     the origin day itself first, if ``with_origin``). ``insert``: (town, faction) pairs set
-    in every member before the first step (the analysis: :func:`reported_map`); the
-    origin day's control is then the map after them."""
+    in every member before the first step (the analysis; the origin day's control too)."""
     task = Advance(ens.scenario, until, pack=False, keep=False,
                    control_from=ens.origin + (0 if with_origin else 1), copy=True,
                    insert=insert)

@@ -41,7 +41,6 @@ from .assimilation import (
     Observation,
     assimilate,
     continue_members,
-    reported_map,
 )
 from .baselines import Ruler, distance_speed, persistence
 from .calibration import MapLike, quantiles, residual_table
@@ -175,7 +174,7 @@ def analysis(setup: Setup) -> tuple[tuple[int, int], ...]:
     nothing."""
     if not setup.spec.assimilation.insert_reported_map:
         return ()
-    return reported_map(setup.fit, setup.scenario.initial_owner, setup.origin)
+    return setup.fit.reported_map(setup.scenario.initial_owner, setup.origin)
 
 
 # -- targets and forecasts --------------------------------------------------------------------

@@ -9,7 +9,9 @@ Planning, in order (DESIGN.md, step 3):
    against; all hostile ones by default) are scored (value, pull of the phase objectives,
    and, when the enemy holding them is breaking, the pull of that enemy's supply: pursuit;
    estimated defence with intelligence noise and the ground of the approach) and the nearest
-   free units are assigned until the attack ratio is met;
+   free units are assigned until the attack ratio is met (with ``beyond_objectives =
+   'pursuit'``, a phase that holds all its objectives attacks on only against a breaking
+   enemy, and otherwise consolidates as in 5);
 5. otherwise the faction counterattacks: free reserves retake towns it has lost where their
    estimated odds reach ``counterattack_ratio``.
 Estimates are the faction's view: true strengths times a log-normal error (``intel_noise``);
@@ -114,7 +116,8 @@ class Faction(mesa.Agent):
         self.reinforce()
         if self.index in self.state.ceasefire:
             return
-        if phase is not None and phase.kind in ("offensive", "counteroffensive"):
+        if phase is not None and phase.kind in ("offensive", "counteroffensive") \
+                and not self.consolidating(phase):
             self.attack(phase)
         elif self.doctrine.counterattacks:
             self.counterattack()
@@ -210,6 +213,21 @@ class Faction(mesa.Agent):
             f.order_many(units, ATTACK, flat, offsets, tgt)
         if len(up):
             f.order_many(up, RESERVE, up_flat, up_offsets)
+
+    def consolidating(self, phase: Phase) -> bool:
+        """With ``beyond_objectives = 'pursuit'``: the phase has objectives, the faction (or an
+        ally) holds them all, and no enemy it is directed against is breaking, so it attacks
+        no further (the culminating point of victory; an offensive pursues a collapsing
+        enemy beyond its aims, sim.core.factions.Faction._pursuit)."""
+        s = self.state
+        if s.params.beyond_objectives != "pursuit" or not phase.objectives:
+            return False
+        if not self.situation.friendly[self.index, list(phase.objectives)].all():
+            return False
+        enemies = (np.array(phase.against, dtype=np.int64) if phase.against
+                   else np.flatnonzero(s.scenario.relation[self.index] == -1))
+        breaking = s.morale[enemies] < s.params.pursuit_morale * s.morale0[enemies]
+        return not breaking.any()
 
     def _pursuit(self, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Against an enemy that is breaking (morale below ``pursuit_morale`` of its start):

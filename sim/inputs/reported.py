@@ -102,6 +102,14 @@ class Reported:
     def pairs(self) -> set[tuple[int, int]]:
         return {(e.town, e.new) for e in self.events}
 
+    def reported_map(self, initial: np.ndarray, day: int) -> tuple[tuple[int, int], ...]:
+        """(town, faction) for every place a report up to ``day`` names: its last reported
+        controller (places no report names are not in it: the record is incomplete, so
+        silence is not evidence that nothing changed)."""
+        held = self.holders(initial, day)
+        return tuple((t, int(held[t])) for t in sorted({e.town for e in self.events
+                                                         if e.day <= day}))
+
     def holders(self, initial: np.ndarray, day: int) -> np.ndarray:
         """Controller of every town at the end of ``day`` per the record (initial state
         updated by every report dated on or before that day)."""
