@@ -4,6 +4,8 @@ counterattacks, pursuit, the redeploy delay, opposed advance, and the two new co
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from mechanics_kit import QUIET, furthest, line, runs, scenario, theatre
@@ -333,16 +335,22 @@ objectives = ["T2"]
 """
 
 
+def _fork(tmp_path) -> Path:
+    """T0 (red) .. T5 on one road, and a side road T2 - S1 - S2 to blue's supply (all
+    villages), with the PURSUIT scenario: red's objective is T2."""
+    towns, roads = line(6, lambda i: "red" if i == 0 else "blue",
+                        kinds={i: "village" for i in range(6)})
+    towns += [("S1", 2, 1, "village", "blue"), ("S2", 2, 2, "village", "blue")]
+    roads += [("T2", "S1"), ("S1", "S2")]
+    return scenario(theatre(tmp_path / "p", towns, roads), PURSUIT)
+
+
 def test_pursuit_carries_an_offensive_towards_a_breaking_enemys_supply(tmp_path):
     """Red's objective is T2; from there the road forks: on to T3..T5, or up a side road to
     blue's supply at S2 (all villages alike). Once blue is breaking, red pursues towards S2
     and takes it first; if blue never counts as breaking (pursuit_morale 0), red takes the
     fork's towns in file order and S2 later."""
-    towns, roads = line(6, lambda i: "red" if i == 0 else "blue",
-                        kinds={i: "village" for i in range(6)})
-    towns += [("S1", 2, 1, "village", "blue"), ("S2", 2, 2, "village", "blue")]
-    roads += [("T2", "S1"), ("S1", "S2")]
-    p = scenario(theatre(tmp_path / "p", towns, roads), PURSUIT)
+    p = _fork(tmp_path)
     seeds = range(4)
 
     def day(results, town):
@@ -358,11 +366,7 @@ def test_an_offensive_stops_at_its_objectives_unless_the_enemy_breaks(tmp_path):
     """The pursuit theatre again, red's objective T2. With ``beyond_objectives = 'pursuit'``
     and blue never breaking, red holds T2 and goes no further; with 'always' (the default)
     it attacks on; with 'pursuit' and blue breaking it pursues beyond T2."""
-    towns, roads = line(6, lambda i: "red" if i == 0 else "blue",
-                        kinds={i: "village" for i in range(6)})
-    towns += [("S1", 2, 1, "village", "blue"), ("S2", 2, 2, "village", "blue")]
-    roads += [("T2", "S1"), ("S1", "S2")]
-    p = scenario(theatre(tmp_path / "p", towns, roads), PURSUIT)
+    p = _fork(tmp_path)
     seeds = range(4)
 
     def beyond(results):
