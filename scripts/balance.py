@@ -23,13 +23,13 @@ and slows the front to a crawl by the end.
 
 from __future__ import annotations
 
-import argparse
 import tempfile
 import warnings
 from pathlib import Path
 
 import numpy as np
 
+from sim.cli.args import Parser
 from sim.core.model import ConflictModel
 from sim.errors import InputError, run_script
 from sim.inputs import synthetic
@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def report(argv: list[str] | None) -> None:
     """Parse the options and print the table."""
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = Parser(description=__doc__.splitlines()[0])
     ap.add_argument("--towns", type=int, default=40)
     ap.add_argument("--theatres", type=int, default=12)
     ap.add_argument("--seeds", type=int, default=10)

@@ -9,7 +9,6 @@ Aleppo airport on the last day. Both sides run on the same seeds (common random 
 
 from __future__ import annotations
 
-import argparse
 from collections import Counter
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import numpy as np
 
 import sim
 from sim.analysis.metrics import capture_day, holder
+from sim.cli.args import Parser
 from sim.errors import InputError, run_script
 from sim.inputs.files import read_toml
 
@@ -47,13 +47,18 @@ def outcomes(path: Path, seeds: int) -> dict[str, object]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser()
+    return run_script("compare_whatifs.py", lambda: cli(argv))
+
+
+def cli(argv: list[str] | None) -> None:
+    """Parse the options (a mistake is one line) and print the tables."""
+    ap = Parser()
     ap.add_argument("files", nargs="*", type=Path)
     ap.add_argument("--seeds", type=int, default=100)
     args = ap.parse_args(argv)
     if args.seeds < 1:
         ap.error("--seeds: expected an integer >= 1")
-    return run_script("compare_whatifs.py", lambda: compare(args.files, args.seeds))
+    compare(args.files, args.seeds)
 
 
 def compare(files: list[Path], seeds: int) -> None:

@@ -9,21 +9,26 @@ map (a road along a winding river may meet it without crossing it) and edit the 
 
 from __future__ import annotations
 
-import argparse
 import csv
 from pathlib import Path
 
 import sim
+from sim.cli.args import Parser
 from sim.errors import run_script
 from sim.inputs.theatre import river_crossings
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    return run_script("mark_crossings.py", lambda: cli(argv))
+
+
+def cli(argv: list[str] | None) -> None:
+    """Parse the options (a mistake is one line) and mark the crossings."""
+    ap = Parser(description=__doc__.splitlines()[0])
     ap.add_argument("theatre", type=Path)
     ap.add_argument("--dry-run", action="store_true")
     args = ap.parse_args(argv)
-    return run_script("mark_crossings.py", lambda: mark(args.theatre, args.dry_run))
+    mark(args.theatre, args.dry_run)
 
 
 def mark(theatre: Path, dry_run: bool) -> None:

@@ -22,7 +22,6 @@ or all its fighters, and its fighters lost.
 
 from __future__ import annotations
 
-import argparse
 import csv
 import re
 import sys
@@ -33,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 import sim
+from sim.cli.args import Parser
 from sim.errors import InputError, run_script
 from sim.inputs.overrides import parse_set
 from sim.inputs.params import load_params_file
@@ -169,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def report(argv: list[str] | None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = Parser(description=__doc__.splitlines()[0])
     ap.add_argument("scenario", nargs="?", default="scenarios/deter_aggression_2024.toml")
     ap.add_argument("--reported", default=None, help="reported changes CSV (default: "
                     f"{BUILTIN_RECORD} for the built-in scenario, else none)")

@@ -192,3 +192,12 @@ def test_a_scripts_warnings_are_one_line_each_at_the_end(script, capsys):
         err = capsys.readouterr().err.splitlines()
         assert len(err) == 1 and err[0].startswith("plausibility.py: warning: ")
         assert "no off-map rear and no stake" in err[0]
+
+
+@pytest.mark.parametrize("name", ["balance", "plausibility", "compare_whatifs",
+                                  "mark_crossings"])
+def test_a_bad_flag_is_one_line_and_status_2_in_every_script(name, capsys):
+    assert load(name).main(["--no-such-flag"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"{name}.py: error: command line: ") and err.count("\n") == 1
+    assert "--no-such-flag" in err or "required" in err
