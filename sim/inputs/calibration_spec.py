@@ -75,7 +75,7 @@ class AssimilationSpec(Strict):
                               "as one report between them; 'independent': every report "
                               "counts in full")
     insert_reported_map: bool = Field(
-        False, description="at the origin, every place a report up to the origin names "
+        True, description="at the origin, every place a report up to the origin names "
                            "passes in every member to its last reported controller (direct "
                            "insertion), so the forecast starts from the reported map")
 
