@@ -722,3 +722,65 @@ def test_an_offensive_against_one_enemy_leaves_the_other_alone(tmp_path):
     for r in runs(aimed, seeds):
         assert r.holder("G1") == "green" and r.holder("G2") == "green"
     assert np.mean([r.holder("B1") == "red" for r in runs(aimed, seeds)]) >= 0.75
+
+
+RESERVE = """days = 6
+[params]
+intel_noise = 0.0
+decision_noise = 0.0
+force_uncertainty = 0.0
+[factions.red]
+strength = 3000
+supply = ["W"]
+garrison_share = 0.0
+[factions.blue]
+strength = 4300
+supply = ["E"]
+garrison_share = 0.0
+stake = 100.0
+counterattacks = false
+[[deployments]]
+faction = "red"
+town = "W"
+strength = 3000
+units = 1
+[[deployments]]
+faction = "blue"
+town = "X"
+strength = 300
+posture = "hold"
+[[deployments]]
+faction = "blue"
+town = "R"
+strength = 4000
+units = 1
+[[phases]]
+faction = "red"
+kind = "offensive"
+objectives = ["X"]
+"""
+
+
+def test_reserves_within_reach_save_a_town_past_its_redeploy_odds(tmp_path):
+    """X's garrison (300) faces a brigade ten times its size next door, past the odds at
+    which it pulls back; a reserve of 4000 waits one road (15 km) behind. Without reach
+    (``reserve_reach_days = 0``) the reserve is not sent and X falls; with two days' reach
+    it goes, and X holds. A reserve beyond its reach stays where it is."""
+    th = theatre(tmp_path / "v", [("W", 0, 0, "town", "red"), ("X", 1, 0, "town", "blue"),
+                                  ("R", 2, 0, "town", "blue"), ("E", 3, 0, "town", "blue")],
+                 [("W", "X"), ("X", "R"), ("R", "E")])
+    p = scenario(th, RESERVE)
+    seeds = range(8)
+    lost = [r.holder("X") == "red" for r in runs(p, seeds, reserve_reach_days=0.0)]
+    held = [r.holder("X") == "blue" for r in runs(p, seeds, reserve_reach_days=2.0)]
+    assert np.mean(lost) >= 0.8 and np.mean(held) >= 0.8
+    sc = sim.load_scenario(p)
+    x, r_ = sc.theatre.id_of("X"), sc.theatre.id_of("R")
+    for reach, goes in ((2.0, True), (0.5, False)):    # 15 km of road = 0.75 days' march
+        m = sim.ConflictModel(sc.with_params(reserve_reach_days=reach), seed=0, agents=False)
+        m.step()
+        f = m.forces
+        brigade = np.flatnonzero((f.faction == 1) & f.mobile & (f.strength > 0))
+        assert len(brigade) == 1
+        assert (f.town[brigade[0]] == x or x in f.path(int(brigade[0]))) == goes
+        assert goes or f.town[brigade[0]] == r_

@@ -155,13 +155,17 @@ class Faction(mesa.Agent):
 
     def reinforce(self) -> None:
         """Send free reserves to threatened towns, most valuable first, until each town's
-        estimated ratio is back under half the hold limit (sim.core.kernels.plan.reinforce)."""
+        estimated ratio is back under half the hold limit; a town that the reserves within
+        reach could not bring within the hold limit is left to its garrison
+        (sim.core.kernels.plan.reinforce)."""
         s, sit, i = self.state, self.situation, self.index
         f, roads = s.forces, s.roads
         limit = self.hold_limit()
         units, flat, offsets = plan.reinforce(
             sit.units(i), f.posture, f.mobile, f.path_at, f.path_end, f.town,
-            sit.threat_ratio(i), 0.5 * limit, s.params.redeploy_ratio * limit, s.owner, i,
+            sit.threat_ratio(i), limit, s.params.redeploy_ratio * limit,
+            s.params.reserve_reach_days * s.params.speed_highway * s.params.speed_other_share,
+            s.owner, i,
             s.scenario.theatre.value, roads.indptr, roads.indices, roads.full.data,
             sit.friendly[i], s.params.max_attack_km, sit.threat[i], sit.defence[i], sit.power,
             s.defence_mult)

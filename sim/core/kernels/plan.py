@@ -71,18 +71,33 @@ def release(units: np.ndarray, posture: np.ndarray, mobile: np.ndarray, target: 
 def reinforcements(threatened: np.ndarray, reserves: np.ndarray, row: np.ndarray,
                    dist: np.ndarray, pred: np.ndarray, town: np.ndarray,
                    threat: np.ndarray, defence: np.ndarray, power: np.ndarray,
-                   defence_mult: np.ndarray, half_limit: float) -> np.ndarray:
+                   defence_mult: np.ndarray, half_limit: float, ratio: np.ndarray,
+                   cap: float = np.inf, limit: float = np.inf, reach: float = np.inf
+                   ) -> np.ndarray:
     """Greedy reinforcement: for each of ``threatened`` (in order), the reserves nearest to it
     (road cost ``dist[row[j]]`` from reserve j's town, then unit id) go, one by one, until
     the town's estimated ratio is back under ``half_limit``: until their effective strength
-    times the town's defence multiplier covers threat / half_limit - defence. Returns per
-    reserve its destination (-1: stays free)."""
+    times the town's defence multiplier covers threat / half_limit - defence. A town whose
+    estimated ``ratio`` is past ``cap`` (its garrison would pull back) is reinforced only by
+    reserves within ``reach`` (a day's march), and only if those could bring it within the
+    hold ``limit``; else it is left to its garrison (a lost cause only feeds the enemy).
+    Returns per reserve its destination (-1: stays free)."""
     dest = np.full(len(reserves), -1, dtype=np.int64)
     cost = np.empty(len(reserves))
     for t in threatened:
         need = threat[t] / half_limit - defence[t]
+        urgent = ratio[t] > cap
+        if urgent and reach <= 0.0:
+            continue
+        within = 0.0
         for j in range(len(reserves)):
             cost[j] = dist[row[j], t] if dest[j] < 0 else np.inf
+            if urgent and cost[j] > reach:
+                cost[j] = np.inf
+            if np.isfinite(cost[j]):
+                within += power[reserves[j]] * defence_mult[t]
+        if urgent and threat[t] > limit * (defence[t] + within):
+            continue
         order = np.argsort(cost, kind="mergesort")        # by cost, then unit id
         for j in order:
             if need <= 0 or not np.isfinite(cost[j]):
@@ -102,17 +117,18 @@ def reinforcements(threatened: np.ndarray, reserves: np.ndarray, row: np.ndarray
 @njit(cache=True)
 def reinforce(units: np.ndarray, posture: np.ndarray, mobile: np.ndarray,
               path_at: np.ndarray, path_end: np.ndarray, town: np.ndarray, ratio: np.ndarray,
-              low: float, high: float, owner: np.ndarray, faction: int, value: np.ndarray,
+              limit: float, cap: float, reach: float, owner: np.ndarray, faction: int, value: np.ndarray,
               indptr: np.ndarray, indices: np.ndarray, cost: np.ndarray,
               friendly: np.ndarray, max_km: float, threat: np.ndarray, defence: np.ndarray,
               power: np.ndarray, defence_mult: np.ndarray
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A faction's reinforcement plan in one call: its free mobile reserves (of ``units``:
-    in reserve, mobile, without a path), its towns whose estimated ``ratio`` is above
-    ``low`` and at most ``high``, most valuable first (stable), route searches from the
-    reserves' towns through ``friendly`` towns (within ``max_km``), :func:`reinforcements`
-    with ``low`` as the half limit, and the routes of the reserves that go. Returns those
-    reserves and their routes (as ``walks``)."""
+    in reserve, mobile, without a path), its towns whose estimated ``ratio`` is above half
+    the hold ``limit``, most valuable first (stable), route searches from the reserves'
+    towns through ``friendly`` towns (within ``max_km``), :func:`reinforcements` (towards
+    half the limit; towns past ``cap`` only from within ``reach``, if that can hold them),
+    and the routes of the reserves that go. Returns those reserves and their routes (as
+    ``walks``)."""
     reserves = np.empty(len(units), dtype=np.int64)
     r = 0
     for u in units:
@@ -127,7 +143,7 @@ def reinforce(units: np.ndarray, posture: np.ndarray, mobile: np.ndarray,
     threatened = np.empty(len(ratio), dtype=np.int64)
     k = 0
     for t in range(len(ratio)):
-        if ratio[t] > low and ratio[t] <= high and owner[t] == faction:
+        if ratio[t] > 0.5 * limit and owner[t] == faction:
             threatened[k] = t
             k += 1
     if k == 0:
@@ -137,7 +153,7 @@ def reinforce(units: np.ndarray, posture: np.ndarray, mobile: np.ndarray,
     here = town[reserves]
     _, row, dist, pred = _from_units(indptr, indices, cost, friendly, here, max_km)
     dest = reinforcements(threatened, reserves, row, dist, pred, town, threat, defence,
-                          power, defence_mult, low)
+                          power, defence_mult, 0.5 * limit, ratio, cap, limit, reach)
     go = np.flatnonzero(dest >= 0)
     flat, offsets = walks(pred, row[go], here[go], dest[go],
                           np.full(len(go), -1, dtype=np.int64))
