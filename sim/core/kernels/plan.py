@@ -117,7 +117,8 @@ def reinforcements(threatened: np.ndarray, reserves: np.ndarray, row: np.ndarray
 @njit(cache=True)
 def reinforce(units: np.ndarray, posture: np.ndarray, mobile: np.ndarray,
               path_at: np.ndarray, path_end: np.ndarray, town: np.ndarray, ratio: np.ndarray,
-              limit: float, cap: float, reach: float, owner: np.ndarray, faction: int, value: np.ndarray,
+              limit: float, cap: float, reach: float, owner: np.ndarray, faction: int,
+              value: np.ndarray,
               indptr: np.ndarray, indices: np.ndarray, cost: np.ndarray,
               friendly: np.ndarray, max_km: float, threat: np.ndarray, defence: np.ndarray,
               power: np.ndarray, defence_mult: np.ndarray
