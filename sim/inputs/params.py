@@ -146,8 +146,9 @@ TABLE: tuple[Param, ...] = (
        "to lost causes. 0 by default: with 2, scripts/balance.py's even defender keeps 0.80 "
        "of its places (0.50 with 0) and loses everything in 4% of runs (27%), but the NW "
        "Syria record up to 30 Nov 2024 is less likely (log evidence -42.97 with a prior "
-       "U[0, 3] against -40.90, 4000 members), which the rule fixed beforehand did not "
-       "allow. Set it for a defender that is not collapsing."),
+       "U[0, 3] against -40.90, 4000 members), and so is Iraq's up to 5 Aug 2014 (-73.84 "
+       "at 2 against -71.44 at 0), which the rule fixed beforehand did not allow. Set it for "
+       "a defender that is not collapsing."),
     _P("redeploy_days", 1.0, 0.0, 10.0, "days",
        "Days a garrison's odds must stay hopeless before it pulls back unattacked (orders "
        "take time to be given).", "Modelling choice; the army's 'redeployment' came on the "
