@@ -4,7 +4,8 @@ Planning, in order (DESIGN.md, step 3):
 1. a `withdraw` phase pulls the faction's units in its region back to a named town;
 2. garrisons whose odds have been hopeless for more than ``redeploy_days`` redeploy to the
    nearest defensible friendly town;
-3. reserves reinforce threatened towns, most valuable first;
+3. reserves reinforce threatened towns, most valuable first (a town past its redeploy odds
+   only from within ``reserve_reach_days``, and only if they could still hold it);
 4. in an offensive phase, frontier targets (towns of the enemies the phase is directed
    against; all hostile ones by default) are scored (value, pull of the phase objectives,
    and, when the enemy holding them is breaking, the pull of that enemy's supply: pursuit;
