@@ -156,9 +156,10 @@ class Faction(mesa.Agent):
 
     def reinforce(self) -> None:
         """Send free reserves to threatened towns, most valuable first, until each town's
-        estimated ratio is back under half the hold limit; a town that the reserves within
-        reach could not bring within the hold limit is left to its garrison
-        (sim.core.kernels.plan.reinforce)."""
+        estimated ratio is back under half the hold limit. A town past the odds at which its
+        garrison pulls back gets only the reserves within ``reserve_reach_days`` of march,
+        and only if they could bring it within the hold limit; else it is left to its
+        garrison (sim.core.kernels.plan.reinforce)."""
         s, sit, i = self.state, self.situation, self.index
         f, roads = s.forces, s.roads
         limit = self.hold_limit()

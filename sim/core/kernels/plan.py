@@ -79,8 +79,9 @@ def reinforcements(threatened: np.ndarray, reserves: np.ndarray, row: np.ndarray
     the town's estimated ratio is back under ``half_limit``: until their effective strength
     times the town's defence multiplier covers threat / half_limit - defence. A town whose
     estimated ``ratio`` is past ``cap`` (its garrison would pull back) is reinforced only by
-    reserves within ``reach`` (a day's march), and only if those could bring it within the
-    hold ``limit``; else it is left to its garrison (a lost cause only feeds the enemy).
+    reserves within ``reach`` (road cost; ``reserve_reach_days`` of march), and only if those
+    could bring it within the hold ``limit``; else it is left to its garrison (a lost cause
+    only feeds the enemy).
     Returns per reserve its destination (-1: stays free)."""
     dest = np.full(len(reserves), -1, dtype=np.int64)
     cost = np.empty(len(reserves))
