@@ -58,6 +58,7 @@ def test_alternative_names_match(tmp_path, scenario):
     ("2024-11-29,Idlib,opposition,,,AFP\n", "row 2, column new_controller", "already held"),
     ("2024-11-29,Saraqib,opposition,,looting,AFP\n", "row 2, column cause", "expected one of"),
     ("2024-11-29,Saraqib,opposition,,,\n", "row 2, column source", "name the report"),
+    ("2024-11-29,Latakia coast,opposition,,,AFP\n", "row 2, column place", "is off-map"),
 ])
 def test_bad_rows_give_one_line_naming_file_row_and_value(tmp_path, scenario, row, field,
                                                           words):

@@ -168,6 +168,10 @@ def read_reported(path: str | Path, scenario: Scenario) -> Reported:
             raise InputError(p, field("place"), f"unknown place {row['place']!r}"
                              f"{th.suggest(row['place'])} (not a name or "
                              f"alt_name in theatre {th.name!r})")
+        if not th.onmap[town]:
+            raise InputError(p, field("place"), f"{th.names[town]!r} is off-map (kind offmap: a "
+                             "rear area that is never captured), so it cannot change hands; "
+                             "report the on-map places instead")
         new = _faction(row["new_controller"], scenario, p, field("new_controller"),
                        allow_empty=False)
         prev = _faction(row.get("previous_controller", ""), scenario, p,
