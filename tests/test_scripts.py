@@ -201,3 +201,12 @@ def test_a_bad_flag_is_one_line_and_status_2_in_every_script(name, capsys):
     err = capsys.readouterr().err
     assert err.startswith(f"{name}.py: error: command line: ") and err.count("\n") == 1
     assert "--no-such-flag" in err or "required" in err
+
+
+def test_run_with_out_warns_once(tmp_path, capsys):
+    """`frontline run --out` draws a map, which reads the scenario file again: the scenario's
+    warning (no off-map rear, no stake) is still printed once, not once per reading."""
+    from sim.cli import main
+    assert main(["run", str(SCENARIO), "--out", str(tmp_path / "r")]) == 0
+    err = [ln for ln in capsys.readouterr().err.splitlines() if "warning" in ln]
+    assert len(err) == 1 and "no off-map rear and no stake" in err[0]

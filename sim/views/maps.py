@@ -335,9 +335,11 @@ def outside_legend(fig, side_rect, handles, title: str | None = None,
 # -- run maps ---------------------------------------------------------------------------------
 @lru_cache(maxsize=8)
 def _scenario_from_file(path: str) -> Scenario | None:
-    from ..inputs.scenario import load_scenario  # here: views of results may lack the file
-    try:
-        return load_scenario(path)
+    from ..inputs.scenario import ScenarioWarning, load_scenario  # here: views of results
+    try:                                                           # may lack the file
+        with warnings.catch_warnings():    # the run that made the result has warned already
+            warnings.simplefilter("ignore", ScenarioWarning)
+            return load_scenario(path)
     except Exception:                             # noqa: BLE001 - the map works without it
         return None
 
