@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -355,3 +356,14 @@ def test_against_goes_with_an_offensive(tmp_path):
                    'kind = "defend"\nagainst = ["government"]\n')
     err = error(write(tmp_path, text))
     assert "against" in err.message and "offensive" in err.message
+
+
+@pytest.mark.parametrize(("start", "field"), [
+    ("2024-13-40", r"line \d+ \(start\)"), ("2024-02-30", r"line \d+ \(start\)"),
+    ('"10 May 2024"', "start")])
+def test_a_bad_start_date_names_its_line_or_field_and_the_format(tmp_path, start, field):
+    """A date TOML cannot parse names its line and key; one it parses as text names the
+    field; both say how dates are written."""
+    err = error(write(tmp_path, variant("start = 2024-01-01", f"start = {start}")))
+    assert re.fullmatch(field, err.field), err.field
+    assert "YYYY-MM-DD" in err.message

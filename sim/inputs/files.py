@@ -43,6 +43,23 @@ def _text(p: Path, what: str) -> str:
     return text
 
 
+def _toml_error(message: str, text: str) -> tuple[str, str]:
+    """(field, message) for a TOML syntax error: the line (and the key on it) as the field,
+    and, where the line holds something like a date, how dates are written."""
+    m = re.search(r"\s*\(at line (\d+), column \d+\)$", message)
+    if not m:
+        return "-", f"invalid TOML: {message}"
+    n = int(m.group(1))
+    lines = text.splitlines()
+    line = lines[n - 1] if 0 < n <= len(lines) else ""
+    key = line.split("=", 1)[0].strip() if "=" in line else ""
+    field = f"line {n}" + (f" ({key})" if key and len(key) <= 40 else "")
+    hint = ""
+    if re.search(r"=\s*\d{4}-\d", line) or "date" in message.lower():
+        hint = "; dates are written YYYY-MM-DD (a real day, unquoted), e.g. 2024-11-27"
+    return field, f"invalid TOML: {message[:m.start()]}{hint}"
+
+
 def read_toml(path: str | Path) -> dict[str, Any]:
     """Read a TOML file; a missing, binary, empty or malformed file is an InputError."""
     p = Path(path)
@@ -52,7 +69,7 @@ def read_toml(path: str | Path) -> dict[str, Any]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise InputError(p, "-", f"invalid TOML: {exc}") from None
+        raise InputError(p, *_toml_error(str(exc), text)) from None
     except RecursionError:
         raise InputError(p, "-", f"tables or arrays nested too deeply (at most {MAX_NESTING} "
                                  "levels)") from None
@@ -153,6 +170,8 @@ def validation_error(exc: ValidationError, file: Any, prefix: str = "") -> Input
         msg = "required field is missing"
     elif "input" in err and err["type"] != "value_error":
         msg = f"{msg}, got {err['input']!r}"[:300]
+    if err["type"].startswith(("date_", "datetime_")):
+        msg += "; expected a date written YYYY-MM-DD, unquoted (e.g. 2024-11-27)"
     loc = field_path(err["loc"])
     unknown = re.match(r"unknown key '([^']+)'", msg)
     if unknown:
