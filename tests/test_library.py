@@ -100,6 +100,19 @@ def test_cli_lists_the_library(capsys: pytest.CaptureFixture[str]) -> None:
         assert stem in out
 
 
+def test_show_counts_off_map_places_apart_and_gives_each_stake(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`scenarios show` tells on-map towns from off-map places and gives the value and the
+    stake each faction's morale measures its losses against (declared, or the default)."""
+    base = (SCENARIOS / "deter_aggression_2024.toml").as_posix()
+    what = tmp_path / "w.toml"
+    what.write_text(f'extends = "{base}"\n[factions.sdf]\nstake = 500\n', encoding="utf-8")
+    assert main(["scenarios", "show", str(what)]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "holds 68 towns and 2 off-map places; value 136, stake 136, by default" in out
+    assert "stake 500, declared" in out
+
+
 def test_set_overrides_reach_library_fields() -> None:
     sc = load_scenario(SCENARIOS / "campaign_2024.toml",
                        {"factions.government.air": 0.0, "days": 14, "kill_rate": 0.1})

@@ -132,10 +132,16 @@ def summary(sc, chain: list[str]) -> str:
         doctrine = ", ".join(f"{k} {getattr(f, k):g}" for k in
                              ("attack_ratio", "hold_ratio", "garrison_share")
                              if getattr(f, k) is not None)
-        held = sum(1 for c in th.controller if c == name)
+        mine = sc.initial_owner == sc.factions.index(name)
+        on, off = int((mine & th.onmap).sum()), int((mine & ~th.onmap).sum())
+        value = float(th.value[mine].sum())
+        stake = (f"stake {f.stake:,.0f}, declared" if f.stake is not None
+                 else f"stake {value:,.0f}, by default what it holds")
         out.append(para(f"{name}: {f.strength:,.0f} fighters, quality {f.quality:g}, morale "
-                        f"{f.morale:g}, air {f.air:g}, drones {f.drones:g}; holds {held} towns"
-                        f"{'; ' + rel if rel else ''}{'; ' + doctrine if doctrine else ''}; "
+                        f"{f.morale:g}, air {f.air:g}, drones {f.drones:g}; holds {on} towns"
+                        f"{f' and {off} off-map places' if off else ''}; value {value:,.0f}, "
+                        f"{stake}{'; ' + rel if rel else ''}"
+                        f"{'; ' + doctrine if doctrine else ''}; "
                         f"supply from {', '.join(f.supply) or '-'}"))
     if sp.deployments:
         per: dict[str, tuple[int, float]] = {}
