@@ -81,3 +81,10 @@ def test_params_file_round_trip_and_errors(tmp_path):
     p.write_text("title = 'x'\n")
     with pytest.raises(InputError, match=r"\[params\]"):
         load_params_file(p)
+
+
+def test_a_mistyped_prior_gets_a_suggestion(tmp_path):
+    with pytest.raises(InputError) as exc:
+        load_spec(_spec(tmp_path, "[params]\nopposed_sped = [5.0, 60.0]\n"))
+    assert exc.value.field == "params.opposed_sped"
+    assert "did you mean 'opposed_speed'" in exc.value.message

@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
 
-from ..errors import InputError
+from ..errors import InputError, did_you_mean
 from .files import read_toml, validation_error
 from .limits import MAX_SEED, check_date
 from .params import PARAMS, coerce
@@ -158,8 +158,9 @@ def load_spec(path: str | Path) -> CalibrationSpec:
     bounds = {}
     for name, (lo, hi) in f.params.items():
         if name not in PARAMS or PARAMS[name].choices:
-            raise InputError(p, f"params.{name}", "not a numeric parameter; see "
-                                                  "`frontline params`")
+            numeric = [k for k, v in PARAMS.items() if not v.choices]
+            raise InputError(p, f"params.{name}", "not a numeric parameter"
+                             f"{did_you_mean(name, numeric)}; see `frontline params`")
         lo, hi = (coerce(name, v, file=p, field=f"params.{name}") for v in (lo, hi))
         if not lo < hi:
             raise InputError(p, f"params.{name}", f"expected low < high, got [{lo}, {hi}]")
