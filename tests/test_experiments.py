@@ -259,3 +259,19 @@ def test_resume_is_refused_after_a_model_file_changes(tmp_path):
     errors = [ln for ln in second.stderr.splitlines() if ln.startswith("frontline: error:")]
     assert len(errors) == 1 and "different model code" in errors[0], second.stderr
     assert "Traceback" not in second.stderr
+
+
+def test_an_unguarded_script_is_stopped_before_its_folder_is_made(tmp_path):
+    """A script that calls ``run(workers=2)`` at module level stops with one line saying
+    what to add, and leaves no results folder (nor a lock file) behind."""
+    (tmp_path / "t.toml").write_text(SPEC)
+    script = tmp_path / "go.py"
+    script.write_text("from sim.analysis.experiments import Experiment\n"
+                      f"Experiment.from_file({str(tmp_path / 't.toml')!r}, "
+                      f"out={str(tmp_path / 'out')!r}).run(workers=2)\n")
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=120, cwd=tmp_path)
+    assert proc.returncode != 0
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "if __name__ == \"__main__\":" in lines[0], proc.stderr
+    assert not (tmp_path / "out").exists()
