@@ -13,7 +13,7 @@ import sim
 from sim.errors import InputError
 from sim.inputs.overrides import apply_overrides, load_raw, parse_set
 from sim.inputs.params import PARAMS
-from sim.inputs.scenario import load_scenario
+from sim.inputs.scenario import ScenarioWarning, load_scenario
 
 BASE = TINY_OFFENSIVE.read_text(encoding="utf-8").replace('theatre = "tiny"',
                                                            f'theatre = "{TINY.as_posix()}"')
@@ -367,3 +367,12 @@ def test_a_bad_start_date_names_its_line_or_field_and_the_format(tmp_path, start
     err = error(write(tmp_path, variant("start = 2024-01-01", f"start = {start}")))
     assert re.fullmatch(field, err.field), err.field
     assert "YYYY-MM-DD" in err.message
+
+
+def test_a_supply_source_held_by_an_enemy_gets_a_warning(tmp_path):
+    """Naming the enemy's town (or nobody's) as a supply source is allowed (it supplies once
+    retaken) but said, in one line naming the field."""
+    p = write(tmp_path, variant('supply = ["Westgate"]', 'supply = ["Westgate", "Echo"]'))
+    with pytest.warns(ScenarioWarning, match=r"factions\.opposition\.supply: 'Echo' is "
+                      r"held by government at the start"):
+        sim.load_scenario(p)

@@ -266,6 +266,12 @@ def bind(spec: ScenarioSpec, theatre: Theatre, file: Path,
                                  "it to towns.csv with kind = offmap (a rear area that "
                                  "supplies the faction and is never captured)")
             ids.append(town(t, f"factions.{nm}.supply"))
+            holder = int(owner[ids[-1]])
+            if holder < 0 or rel[fidx[nm], holder] != 1:
+                by = names[holder] if holder >= 0 else "nobody"
+                warnings.warn(f"{file}: factions.{nm}.supply: {theatre.names[ids[-1]]!r} is "
+                              f"held by {by} at the start, so it supplies {nm} only once {nm} "
+                              "or an ally holds it", ScenarioWarning, stacklevel=2)
         if not ids:  # default: every town the faction holds at the start is a source
             ids = list(np.flatnonzero(owner == fidx[nm]))
         sources.append(np.array(sorted(set(ids)), dtype=np.int64))
