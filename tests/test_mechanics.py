@@ -724,12 +724,7 @@ def test_an_offensive_against_one_enemy_leaves_the_other_alone(tmp_path):
     assert np.mean([r.holder("B1") == "red" for r in runs(aimed, seeds)]) >= 0.75
 
 
-RESERVE = """days = 6
-[params]
-intel_noise = 0.0
-decision_noise = 0.0
-force_uncertainty = 0.0
-[factions.red]
+RESERVE = "days = 6\n" + QUIET + """[factions.red]
 strength = 3000
 supply = ["W"]
 garrison_share = 0.0
