@@ -317,6 +317,13 @@ def test_python_api(monkeypatch):
     assert list(summary.faction) == list(r.factions)
     on = (r.initial >= 0) & r.theatre.onmap
     assert (summary.towns_start == np.bincount(r.initial[on], minlength=len(r.factions))).all()
+    # the fighters add up: start (after the run's force draw) - losses (+ reinforcements,
+    # which only the government gets in this scenario) = end
+    rest = summary[summary.faction != "government"]
+    gap = rest.strength_start - rest.losses - rest.strength_end
+    assert (gap.abs() <= 2).all(), summary
+    opp = summary.set_index("faction").loc["opposition", "strength_start"]
+    assert opp != sim.load_scenario(BUILTIN).spec.factions["opposition"].strength  # the draw
 
 
 # -- statistics of the built-in scenario -----------------------------------------------------------

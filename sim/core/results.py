@@ -48,12 +48,18 @@ class RunResult:
         """An empty result for a run of ``scenario``; its change log is the state's."""
         sc = scenario
         F = len(sc.factions)
+        f = state.forces
+        meta = run_meta(sc, seed)
+        # the fighters each faction starts with (its scenario strength times this run's draw
+        # of force_uncertainty), so the summary adds up: start - losses + reinforcements
+        meta["strength_start"] = np.bincount(f.faction[:f.size], weights=f.strength[:f.size],
+                                             minlength=F).round().astype(int).tolist()
         return cls(scenario=sc.name, seed=seed, start=sc.start, factions=sc.factions,
                    colours=tuple(f.colour for f in sc.spec.factions.values()),
                    theatre=sc.theatre, initial=state.owner.copy(),
                    control_array=np.full((sc.days, sc.theatre.n), -1, dtype=np.int16),
                    series_array=np.zeros((sc.days, F, len(SERIES))),
-                   log_rows=state.log, meta=run_meta(sc, seed))
+                   log_rows=state.log, meta=meta)
 
     def record(self, state: State) -> None:
         """Control and the per-faction series at the end of the state's day."""
@@ -136,7 +142,8 @@ class RunResult:
         return self._name(int(self.control_array[day, t]))
 
     def summary(self) -> pd.DataFrame:
-        """Per faction at the start and on the last day: towns, population, strength, losses."""
+        """Per faction at the start and on the last day: towns, population, strength (at the
+        start: after this run's draw of ``force_uncertainty``), losses."""
         last = self.series_array[-1]
         on = (self.initial >= 0) & self.theatre.onmap
         init = np.bincount(self.initial[on], minlength=len(self.factions))
@@ -145,6 +152,7 @@ class RunResult:
             "towns_start": init,
             "towns_end": last[:, 0].astype(int),
             "population_end": last[:, 1].astype(int),
+            "strength_start": self.meta.get("strength_start", [pd.NA] * len(self.factions)),
             "strength_end": last[:, 3].round().astype(int),
             "losses": last[:, 4].round().astype(int),
             "morale_end": last[:, 5].round(2),
