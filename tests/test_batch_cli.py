@@ -122,3 +122,26 @@ def test_plot_file_names_stay_in_the_results_folder(tmp_path, capsys):
     written = Path(capsys.readouterr().out.strip())
     assert written.resolve().parent == (out / "plots").resolve() and written.is_file()
     assert not list((tmp_path / "deep").glob("*.png")) and not list(tmp_path.glob("*.png"))
+
+
+def test_set_and_replicates_change_the_batch_and_its_folder_guard(batch, tmp_path, capsys):
+    """`--set` and `--replicates` change every run of the experiment without a new file; the
+    results say so (the manifest's spec), and a folder of the file's own batch refuses
+    them rather than mixing the two."""
+    import json
+    out = tmp_path / "varied"
+    assert main(["batch", str(batch / "e.toml"), "--workers", "1", "--out", str(out),
+                 "--no-progress", "--replicates", "2", "--set", "days=4",
+                 "--set", "factions.opposition.drones=0"]) == 0
+    runs = pd.read_parquet(out / "runs.parquet")
+    assert len(runs) == 2 * 2                        # two design points x two replicates
+    spec = json.loads((out / "manifest.json").read_text())["spec"]
+    assert spec["overrides"]["days"] == 4 and spec["replicates"] == 2
+    assert spec["overrides"]["factions.opposition.drones"] == 0
+    capsys.readouterr()
+    assert main(["batch", str(batch / "e.toml"), "--workers", "1", "--out",
+                 str(batch / "out"), "--no-progress", "--set", "days=4"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("frontline: error: ") and "\n" not in err
+    assert main(["batch", str(batch / "e.toml"), "--set", "no_such_param=1"]) == 2
+    assert "no_such_param" in capsys.readouterr().err

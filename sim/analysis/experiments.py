@@ -127,13 +127,17 @@ class Experiment:
 
     @classmethod
     def from_file(cls, path: str | Path, out: str | Path | None = None,
-                  params: dict[str, Any] | None = None) -> Experiment:
+                  params: dict[str, Any] | None = None,
+                  replicates: int | None = None) -> Experiment:
         """Read and validate an experiment TOML (see ``experiments/`` for examples).
-        ``params`` (e.g. from a fitted file) override the experiment's own overrides."""
+        ``params`` (e.g. from a fitted file, or ``--set``) override the experiment's own
+        overrides; ``replicates`` its number of replicates."""
         p = Path(path)
         raw = read_toml(p)
         if params:
             raw = {**raw, "overrides": {**raw.get("overrides", {}), **params}}
+        if replicates is not None:
+            raw = {**raw, "replicates": replicates}
         try:
             spec = ExperimentSpec.model_validate(raw)
         except ValidationError as exc:

@@ -1,4 +1,5 @@
-"""`frontline batch EXPERIMENT [--workers N] [--scheduler ADDRESS | --dask-local N] [--out DIR]`
+"""`frontline batch EXPERIMENT [--workers N] [--scheduler ADDRESS | --dask-local N] [--out DIR]
+[--set NAME=VALUE ...] [--replicates N]`
 
 Runs an experiment (replicates, a sweep or a sensitivity design), streaming results to
 ``DIR`` (default ``runs/<experiment>``); the same command again runs only what is missing.
@@ -38,6 +39,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                        help="start a local Dask cluster of N worker processes")
     p.add_argument("--params", type=Path, metavar="FILE",
                    help="parameter values from a TOML [params] table (e.g. a fitted file)")
+    p.add_argument("--set", dest="overrides", action="append", default=[],
+                   metavar="NAME=VALUE", help="override a parameter or scenario field for "
+                   "every run, after --params (repeatable)")
+    p.add_argument("--replicates", type=int_arg("--replicates", 1), metavar="N",
+                   help="replicates per design point (default: the experiment's)")
     p.add_argument("--out", type=Path, help="results folder (default: runs/<experiment>)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -47,11 +53,14 @@ def run(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from ..analysis.experiments import Experiment
+    from ..inputs.overrides import parse_set
     from ..inputs.params import load_params_file
     if args.out:
         check_out_dir(args.out)
-    params = load_params_file(args.params) if args.params else None
-    exp = Experiment.from_file(args.experiment, out=args.out, params=params)
+    params = {**(load_params_file(args.params) if args.params else {}),
+              **parse_set(args.overrides)}
+    exp = Experiment.from_file(args.experiment, out=args.out, params=params or None,
+                               replicates=args.replicates)
     check_out_dir(exp.out)
     d = exp.spec.design
     heading = (f"{exp.name}: scenario {exp.scenario.name!r}, {d.kind} design, "
