@@ -139,7 +139,8 @@ def summary(sc, chain: list[str]) -> str:
                  else f"stake {value:,.0f}, by default what it holds")
         out.append(para(f"{name}: {f.strength:,.0f} fighters, quality {f.quality:g}, morale "
                         f"{f.morale:g}, air {f.air:g}, drones {f.drones:g}; holds {on} towns"
-                        f"{f' and {off} off-map places' if off else ''}; value {value:,.0f}, "
+                        f"{f' and {off} off-map place' + ('s' if off > 1 else '') if off else ''}; "
+                        f"value {value:,.0f}, "
                         f"{stake}{'; ' + rel if rel else ''}"
                         f"{'; ' + doctrine if doctrine else ''}; "
                         f"supply from {', '.join(f.supply) or '-'}"))

@@ -339,7 +339,8 @@ def coerce(name: str, raw: Any, *, file: str | Path = "--set", field: str | None
     except (TypeError, ValueError):
         raise InputError(file, field, f"expected a number, got {raw!r}") from None
     if not (p.low <= value <= p.high):  # type: ignore[operator]
-        raise InputError(file, field, f"expected {p.low} <= value <= {p.high} ({p.unit}), "
+        unit = f" ({p.unit})" if p.unit not in ("-", "") else ""
+        raise InputError(file, field, f"expected {p.low} <= value <= {p.high}{unit}, "
                                       f"got {value:g}")
     return value
 
