@@ -227,3 +227,17 @@ def test_a_script_whose_reader_left_ends_quietly(monkeypatch):
 
     monkeypatch.setattr(sys, "stdout", sys.stdout)
     assert run_script("x.py", body) == 0
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (["run", str(BUILTIN), "--seeed", "1"],
+     "command line: run: takes no argument '--seeed' (did you mean '--seed'"),
+    (["scenarios", "show", str(BUILTIN), "--jsn"],
+     "scenarios show: takes no argument '--jsn' (did you mean '--json'?)"),
+    (["run", str(BUILTIN), "stray"], "run: takes no argument 'stray'; see `frontline run"),
+])
+def test_an_unknown_argument_names_the_command_and_the_closest_flag(args, needle, capsys):
+    from sim.cli import main
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("frontline: error: ") and "\n" not in err and needle in err

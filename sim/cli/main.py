@@ -18,7 +18,7 @@ import sys
 import warnings
 from types import ModuleType
 
-from ..errors import InputError
+from ..errors import InputError, did_you_mean
 from ..provenance import VERSION
 from . import (
     batch,
@@ -60,12 +60,35 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, parser_class=Parser)
     for name, (module, help_text) in COMMANDS.items():
         module.add_arguments(sub.add_parser(name, help=help_text))
+    p.set_defaults(_commands=sub.choices)
     return p
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    """Parse the command line; an argument the command does not take is one line naming the
+    command, with the closest of its flags."""
+    args, extra = build_parser().parse_known_args(argv)
+    commands = vars(args).pop("_commands")
+    if extra:
+        name, parser = args.command, commands[args.command]
+        while True:                        # down to the subcommand (`plot capture`, ...)
+            subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+            chosen = getattr(args, subs[0].dest, None) if subs else None
+            if chosen not in (subs[0].choices if subs else {}):
+                break
+            name, parser = f"{name} {chosen}", subs[0].choices[chosen]
+        first = extra[0]
+        options = [o for a in parser._actions for o in a.option_strings]
+        hint = did_you_mean(first.split("=", 1)[0], options, n=2) if first.startswith("-") \
+            else ""
+        raise InputError("command line", name, f"takes no argument {first!r}{hint}; see "
+                         f"`frontline {name} --help`")
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
     try:
-        args = build_parser().parse_args(argv)
+        args = parse(argv)
         with warnings.catch_warnings():
             warnings.simplefilter("default")
             warnings.showwarning = hold_warning
