@@ -275,3 +275,13 @@ def test_an_unguarded_script_is_stopped_before_its_folder_is_made(tmp_path):
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "if __name__ == \"__main__\":" in lines[0], proc.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_a_misspelt_swept_name_is_blamed_on_the_name_with_a_suggestion(tmp_path):
+    text = SPEC.replace("air_effect = [0.2, 1.5]", "air_efect = [0.2, 1.5]")
+    with pytest.raises(InputError) as exc:
+        make(tmp_path, text)
+    assert exc.value.field == "design.parameters.air_efect"
+    assert exc.value.message.startswith("not a parameter or scenario field (did you mean "
+                                        "'air_effect'")
+    assert len(exc.value.message) < 200            # no list of every parameter

@@ -116,6 +116,8 @@ class Design:
         try:
             self._check(name, value)
         except InputError as exc:
+            if exc.message.startswith("not a parameter"):    # the name is wrong, not the value
+                raise InputError(self.file, self._field(name), exc.message) from None
             raise InputError(self.file, self._field(name),
                              f"value {value!r} is not valid: {exc.message}") from None
 

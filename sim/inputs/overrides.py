@@ -51,11 +51,11 @@ def apply_overrides(data: dict[str, Any], overrides: Mapping[str, Any]) -> dict[
             continue
         head = key.split(".")[0].split("[")[0]
         if head not in ScenarioSpec.model_fields:
-            raise InputError("--set", key, "not a parameter or scenario field"
-                             f"{did_you_mean(key, [*PARAMS, *ScenarioSpec.model_fields])}; "
-                             "parameters: "
-                             f"{', '.join(PARAMS)}; scenario fields: "
-                             f"{', '.join(ScenarioSpec.model_fields)}")
+            hint = did_you_mean(key, [*PARAMS, *ScenarioSpec.model_fields])
+            listed = ("" if hint else f"; scenario fields: "
+                      f"{', '.join(ScenarioSpec.model_fields)}")
+            raise InputError("--set", key, f"not a parameter or scenario field{hint}; "
+                             f"parameters: `frontline params`{listed}")
         node: Any = data
         parts = key.replace("[", ".[").split(".")
         for i, part in enumerate(parts):
