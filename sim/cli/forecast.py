@@ -166,11 +166,13 @@ def print_forecast(res, spec) -> None:
     print(f"\nscores ({s.header}; MAE capped at {spec.cap_days:g} days; never = horizon + 1 "
           f"= day {s.horizon + 1} when uncapped):")
     print(f"{'method':15} {'MAE cap':>7} {'MAE':>6} {'CRPS':>6} {'Brier':>6} {'log':>6} "
-          f"{'right':>6} {'at end':>6} {'spread/err':>10}")
+          f"{'right all':>9} {'right end':>9} {'spread/err':>10}")
     for r in res.summary.itertuples():
         print(f"{r.method:15} {r.mae_capped:7.2f} {r.mae_uncapped:6.2f} {r.crps:6.2f} "
-              f"{r.brier:6.3f} {r.log_score:6.3f} {r.right_all:6.2f} {r.right_end:6.2f} "
+              f"{r.brier:6.3f} {r.log_score:6.3f} {r.right_all:9.2f} {r.right_end:9.2f} "
               f"{r.spread_error:10.2f}")
+    print("(right all: share of scored places with the record's controller most probable, "
+          "over every day after the origin; right end: on the last day)")
     print(f"\nby lead time (days after the origin; {s.header}):")
     print(f"{'lead':>4} {'method':15} {'changes':>7} {'CRPS':>6} {'MAE':>6} {'Brier':>6} "
           f"{'right':>6}")
