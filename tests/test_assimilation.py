@@ -30,6 +30,7 @@ from sim.analysis.assimilation import (
 from sim.analysis.forecast import member_days
 from sim.analysis.posterior import Prior, summarize, warnings_for
 from sim.core.model import ConflictModel
+from sim.inputs.params import PARAMS
 from sim.inputs.reported import Reported, ReportedEvent, citations
 
 SLOW = DATA / "tiny_slow.toml"
@@ -179,6 +180,12 @@ def test_summary_flags_constrained_and_pile_up():
     assert 19 < table["median"][0] < 21
     warn = warnings_for(table, n_reports=1)
     assert len(warn) == 2 and "2 parameters on 1 reports" in warn[0] and "breakpoint" in warn[1]
+    assert "widen the bound" in warn[1]
+    # a pile-up on the parameter table's own limit cannot be widened: the advice says so
+    top = PARAMS["speed_other_share"].high
+    q = Prior.from_bounds({"speed_other_share": (0.2, top)})
+    hard = warnings_for(summarize(q, q.to_z(rng.uniform(0.97 * top, top, (400, 1)))), 5)
+    assert len(hard) == 1 and "table's own limit" in hard[0] and "widen" not in hard[0]
     wide = summarize(p, p.sample_z(rng, 2000))
     assert not wide.constrained.any() and wide.width_ratio.between(0.9, 1.1).all()
 

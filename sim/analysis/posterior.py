@@ -29,6 +29,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit, logit
 
+from ..inputs.params import PARAMS
+
 #: u is kept this far inside (0, 1) so that logit stays finite
 _EDGE = 1e-9
 #: a bound "piles up" when this share of members lies in the outer 5% of the range
@@ -111,9 +113,13 @@ def warnings_for(table: pd.DataFrame, n_reports: int) -> list[str]:
     for r in table.itertuples():
         if r.piles_up:
             bound = r.low if r.piles_up == "low" else r.high
+            p = PARAMS.get(r.parameter)
+            hard = p is not None and bound == (p.low if r.piles_up == "low" else p.high)
+            advice = ("that is the parameter table's own limit, so the record asks for more "
+                      "than the model allows: question the model (or the record)" if hard
+                      else "widen the bound or question the model")
             out.append(f"{r.parameter}: {PILE_SHARE:.0%} or more of the posterior lies within "
-                       f"5% of its {r.piles_up} bound ({bound:g}); widen the bound or question "
-                       f"the model")
+                       f"5% of its {r.piles_up} bound ({bound:g}); {advice}")
     return out
 
 

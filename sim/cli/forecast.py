@@ -99,7 +99,7 @@ def print_posterior(setup, ens) -> None:
               f"[{r.low:6g}, {r.high:6g}] {r.scale:>3}  "
               f"{'yes' if r.constrained else 'no'} ({r.width_ratio:.2f} of the prior width)")
     for line in warnings_for(table, len(setup.fit)):
-        print(f"warning: {line}")
+        print(f"frontline: warning: {line}")
 
 
 def write_fit(setup, ens, out: Path) -> list[Path]:
