@@ -145,3 +145,17 @@ def test_set_and_replicates_change_the_batch_and_its_folder_guard(batch, tmp_pat
     assert err.startswith("frontline: error: ") and "\n" not in err
     assert main(["batch", str(batch / "e.toml"), "--set", "no_such_param=1"]) == 2
     assert "no_such_param" in capsys.readouterr().err
+
+
+def test_whatif_of_a_one_point_batch_says_why_not(tmp_path, capsys):
+    from conftest import TINY_OFFENSIVE
+    (tmp_path / "e.toml").write_text(f'scenario = "{TINY_OFFENSIVE.as_posix()}"\n'
+                                     'replicates = 2\n[overrides]\ndays = 3\n')
+    out = tmp_path / "out"
+    assert main(["batch", str(tmp_path / "e.toml"), "--workers", "1", "--out", str(out),
+                 "--no-progress"]) == 0
+    capsys.readouterr()
+    assert main(["plot", "whatif", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "design: this batch has one design point" in err
+    assert "--base" in err

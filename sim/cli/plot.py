@@ -129,6 +129,10 @@ def run(args: argparse.Namespace) -> int:
         base = Experiment.from_results(args.base) if args.base else None
         point = len(exp.points) - 1 if args.point is None else _point(exp, args.point)
         _point(base or exp, args.base_point, "--base-point")
+        if base is None and len(exp.points) == 1:
+            raise InputError(args.results, "design", "this batch has one design point, so "
+                             "there is nothing to compare in it: give --base BATCH (another "
+                             "batch of the same scenario) or run a design with two points")
         if base is None and point == args.base_point:
             raise InputError("command line", "--point", "the same as --base-point; compare "
                              "two different design points or give --base")
