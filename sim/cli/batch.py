@@ -100,6 +100,7 @@ def run(args: argparse.Namespace) -> int:
             warning = sensitivity_warning(sens, len(exp.points))
             if warning:
                 print(f"frontline: warning: {warning}", file=sys.stderr)
-    print(f"\nwrote {exp.out}/runs.parquet, events.parquet, series.parquet, summary.csv, "
-          "manifest.json", file=sys.stderr)
+    extra = ", sensitivity.csv" if d.kind in ("sobol", "morris") else ""
+    print(f"\nwrote {exp.out}/runs.parquet, events.parquet, series.parquet, summary.csv"
+          f"{extra}, manifest.json", file=sys.stderr)
     return 0
