@@ -245,3 +245,30 @@ def test_observation_check_scores_only_reports_before_the_first_origin(tiny_spec
     for change in changes:
         spec = change(spec)
     assert spec.bounds["tempo_noise"] == (0.0, 0.8) and spec.fixed["tempo_days"] == 5.0
+
+
+def test_probability_map_legend_is_outside_and_labels_do_not_overlap():
+    """The nowcast's map: the legend sits beside the map (not on it), names the rings and
+    the labels, and the percentage labels are moved apart."""
+    import matplotlib.pyplot as plt
+
+    from sim.views.forecast_plots import plot_probability_map
+    sc = sim.load_scenario(BUILTIN)
+    F = len(sc.factions)
+    rng = np.random.default_rng(3)
+    probs = rng.dirichlet(np.ones(F + 1) * 0.6, size=sc.theatre.n)
+    fig = plot_probability_map(sc.theatre, probs, sc.factions,
+                               [f.colour for f in sc.spec.factions.values()], "day 0 = x",
+                               relation=sc.relation)
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    ax, legend = fig.axes[0], fig.legends[0]
+    assert not ax.get_window_extent(r).overlaps(legend.get_window_extent(r))
+    words = " ".join(t.get_text() for t in legend.get_texts())
+    assert "uncertainty" in words and "top probability" in words and "off-map" in words
+    labels = [t for t in ax.texts if t.get_text().endswith("%")]
+    assert len(labels) >= 5
+    boxes = [t.get_window_extent(r) for t in labels]
+    clashes = sum(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    assert clashes <= 1                           # adjustText: none, or nearly none
+    plt.close(fig)

@@ -51,7 +51,8 @@ def run(args: argparse.Namespace) -> int:
     for tag, p, day in (("now", nc.probs_now, s.origin), ("end", nc.probs_end, s.horizon)):
         head = f"{s.header}; map at the end of day {day}, {sc.date(day)}"
         files.append(save_figure(plot_probability_map(sc.theatre, p, sc.factions, colours,
-                                                      head), out / f"control_{tag}.png"))
+                                                      head, relation=sc.relation),
+                                 out / f"control_{tag}.png"))
     if len(nc.changes):
         files.append(save_figure(plot_capture_days(nc.changes, s.header), out / "changes.png"))
     print(f"{s.header}\n{s.left_out_line}\n{s.start_line}")

@@ -220,7 +220,8 @@ def control_map(exp: Experiment, day: int, faction: str, point: int | None = Non
     cax = fig.add_axes((x + 0.02 * w, y + 0.05 * h, 0.08 * w, 0.45 * h))
     sm = plt.cm.ScalarMappable(cmap=cmap, norm=plt.Normalize(0, 1))
     fig.colorbar(sm, cax=cax, label=f"share of runs in which\n{faction} holds the town")
-    handles = legend_handles([], [], {**drawn, "front": None})
+    handles = legend_handles([], [], {**drawn, "front": None},
+                             offmap="off-map rear (coloured by the same share)")
     handles.insert(0, plt.Line2D([], [], color=line, lw=2.6,
                                  label=f"where {faction}'s share crosses 50%"))
     outside_legend(fig, side, handles)

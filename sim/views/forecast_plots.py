@@ -5,14 +5,17 @@ the forecast's day origin ("day 0 = ...; origin = ...")."""
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 from matplotlib.ticker import NullFormatter
 
-from .maps import _plt, draw_theatre
+from .maps import _plt, draw_theatre, legend_handles, map_figure, outside_legend
 
+#: at most this many towns get a probability label on the nowcast map
+MAX_LABELS = 15
 COLOURS = {"model": "#1f77b4", "persistence": "#7f7f7f", "distance-speed": "#ff7f0e"}
 LEAD_PANELS = (("crps", "CRPS of the change day (days)"),
                ("mae_uncapped", "MAE of the median day, uncapped (days)"),
@@ -126,28 +129,48 @@ def plot_posterior(samples: pd.DataFrame, table: pd.DataFrame, trace: Sequence[d
 
 
 def plot_probability_map(theatre, probs: np.ndarray, factions: Sequence[str],
-                         colours: Sequence[str], header: str, label_below: float = 0.75):
-    """Towns coloured by their most probable controller (sim.views.maps.draw_theatre);
-    a grey ring's width grows with the uncertainty (1 - top probability); towns whose top
-    probability is below ``label_below`` are labelled with it."""
-    plt = _plt()
-    fig, ax = plt.subplots(figsize=(8, 8))
+                         colours: Sequence[str], header: str, label_below: float = 0.75,
+                         relation: np.ndarray | None = None):
+    """Towns coloured by their most probable controller (sim.views.maps.draw_theatre, with
+    the front between hostile factions when ``relation`` is given); a grey ring's width
+    grows with the uncertainty (1 - top probability); towns whose top probability is below
+    ``label_below`` are labelled with it, at most ``MAX_LABELS`` of them, the least sure
+    first (moved apart by adjustText, as the maps' labels).
+    The legend is outside the map and names every mark."""
+    fig, ax, side = map_figure(theatre)
     owner = probs.argmax(axis=1)
     owner = np.where(owner == len(factions), -1, owner)
-    draw_theatre(ax, theatre, owner, list(colours))
+    drawn = draw_theatre(ax, theatre, owner, list(colours), relation, labels=[])
     top = probs.max(axis=1)
     unsure = 1 - top
     ax.scatter(theatre.lon, theatre.lat, s=40 + 400 * unsure, facecolors="none",
                edgecolors="grey", linewidths=0.5 + 4 * unsure, zorder=2.5)
-    for t in np.flatnonzero(top < label_below):
-        ax.annotate(f"{theatre.names[t]} {top[t]:.0%}", (theatre.lon[t], theatre.lat[t]),
-                    xytext=(4, -9), textcoords="offset points", fontsize=6, color="dimgrey")
-    from matplotlib.lines import Line2D  # here: only this figure needs legend handles
-    handles = [Line2D([], [], marker="o", ls="", color=c, markeredgecolor="k", label=f)
-               for f, c in zip(factions, colours, strict=True)]
-    ax.legend(handles=handles, loc="lower left", fontsize=8)
-    ax.set_title("Most probable controller (grey ring: uncertainty)\n"
-                 + header.replace("; map", ";\nmap"), fontsize=9)
+    unsure_towns = np.flatnonzero((top < label_below) & theatre.onmap)
+    shown = unsure_towns[np.argsort(top[unsure_towns], kind="stable")][:MAX_LABELS]
+    texts = [ax.text(theatre.lon[t], theatre.lat[t], f"{theatre.names[t]} {top[t]:.0%}",
+                     fontsize=6.5, color="#333333", zorder=6,
+                     bbox={"boxstyle": "square,pad=0.05", "fc": "white", "ec": "none",
+                           "alpha": 0.6}) for t in shown]
+    if len(texts) > 1:
+        from adjustText import adjust_text  # here: slow to import; only maps need it
+        with warnings.catch_warnings():     # adjustText calls a deprecated logging method
+            warnings.simplefilter("ignore", DeprecationWarning)
+            adjust_text(texts, x=theatre.lon, y=theatre.lat, ax=ax, iter_lim=500,
+                        expand=(1.15, 1.35), ensure_inside_axes=True,
+                        arrowprops={"arrowstyle": "-", "color": "#777777", "lw": 0.5})
+    from matplotlib.lines import Line2D  # here: only this figure needs these handles
+    handles = legend_handles(list(factions), list(colours), drawn,
+                             offmap="off-map rear (its holder's colour)")
+    handles.insert(len(factions), Line2D(
+        [], [], marker="o", ls="", markersize=11, markerfacecolor="none",
+        markeredgecolor="grey", markeredgewidth=2.5,
+        label="grey ring: uncertainty\n(wider: less sure)"))
+    handles.insert(len(factions) + 1, Line2D(
+        [], [], ls="", label=f"'Town 60%': top probability,\nshown below {label_below:.0%}"
+                             + (f" (the {MAX_LABELS} least sure)"
+                                if len(unsure_towns) > MAX_LABELS else "")))
+    outside_legend(fig, side, handles, title="most probable controller")
+    ax.set_title(header.replace("; map", ";\nmap"), fontsize=9, loc="left")
     return fig
 
 

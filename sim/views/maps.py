@@ -297,8 +297,10 @@ def draw_theatre(ax, theatre: Theatre, owner: np.ndarray, colours: Sequence[str]
 
 
 def legend_handles(factions: Sequence[str], colours: Sequence[str], drawn: dict,
-                   counts: Sequence[int] | None = None) -> list[Line2D]:
-    """Faction markers, the front line and the drawn features, for a legend."""
+                   counts: Sequence[int] | None = None,
+                   offmap: str = "off-map rear (holder's colour)") -> list[Line2D]:
+    """Faction markers, the front line and the drawn features, for a legend (``offmap``:
+    the label of the off-map squares, which follow the map's colouring)."""
     h = [Line2D([], [], marker="o", ls="", color=c, markeredgecolor="k", markersize=8,
                 label=f if counts is None else f"{f} ({n} towns)")
          for f, c, n in zip(factions, colours, counts or [0] * len(factions), strict=True)]
@@ -308,7 +310,7 @@ def legend_handles(factions: Sequence[str], colours: Sequence[str], drawn: dict,
     if drawn.get("offmap"):
         h.append(Line2D([], [], marker="s", ls="", markersize=8, markerfacecolor="none",
                         markeredgecolor="#444444", markeredgewidth=2,
-                        label="off-map rear (holder's colour)"))
+                        label=offmap))
     h.append(Line2D([], [], color="#a0a0a0", lw=1.5, label="road (thick: highway)"))
     names = {"river": "river", "lake": "lake", "coast": "coast", "border": "border"}
     for k in drawn.get("features", []):
