@@ -48,7 +48,7 @@ def by_cause(result) -> str:
     """'N control changes: assault a, withdrawal w, encirclement e, handover h'."""
     causes = [str(c) for *_x, c in result.log_rows]
     parts = ", ".join(f"{c} {causes.count(c)}" for c in CAUSES)
-    return f"{len(causes)} control changes: {parts}"
+    return f"{len(causes)} control change{'' if len(causes) == 1 else 's'}: {parts}"
 
 
 def run(args: argparse.Namespace) -> int:

@@ -279,9 +279,12 @@ def bind(spec: ScenarioSpec, theatre: Theatre, file: Path,
              if f.stake is None and (owner == fidx[nm]).any()
              and not ((owner == fidx[nm]) & ~theatre.onmap).any()]
     if alone:
-        warnings.warn(f"{file}: factions {', '.join(alone)}: no off-map rear and no stake, so "
-                      "their morale measures losses against what they hold in this map and "
-                      "their units cannot fall back beyond it (README: off-map rear, stake)",
+        one = len(alone) == 1
+        who, their, holds = (("faction", "its", "it holds") if one
+                             else ("factions", "their", "they hold"))
+        warnings.warn(f"{file}: {who} {', '.join(alone)}: no off-map rear and no stake, so "
+                      f"{their} morale measures losses against what {holds} in this map and "
+                      f"{their} units cannot fall back beyond it (README: off-map rear, stake)",
                       ScenarioWarning, stacklevel=2)
 
     deps = tuple(
