@@ -159,3 +159,19 @@ def test_whatif_of_a_one_point_batch_says_why_not(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and "design: this batch has one design point" in err
     assert "--base" in err
+
+
+def test_whatif_shift_counts_the_runs_behind_each_mean(batch):
+    """A capture day that is 'never' in some runs is averaged over the others: the table
+    says over how many, so a plot of it cannot pass a mean of a few runs for one of all."""
+    from sim.analysis.experiments import Experiment
+    from sim.views.shifts import whatif_shift
+    exp = Experiment.from_results(batch / "out")
+    df = whatif_shift(exp, 1, 0).set_index("metric")
+    runs = exp.runs
+    for m in df.index:
+        for point, col in ((0, "base_n"), (1, "n")):
+            defined = int(runs.loc[runs["point"] == point, m].notna().sum())
+            assert df.loc[m, col] == defined
+        total = int((runs["point"] == 1).sum())
+        assert df.loc[m, "never"] == pytest.approx(1 - df.loc[m, "n"] / total)

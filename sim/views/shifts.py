@@ -58,15 +58,17 @@ def whatif_shift(exp: Experiment, point: int, base_point: int = 0,
         rows.append((m.name, m.unit, yo.mean() if len(yo) else np.nan,
                      xo.mean() if len(xo) else np.nan, mean, mean - 1.96 * se,
                      mean + 1.96 * se, 1 - len(yo) / max(len(y), 1),
-                     1 - len(xo) / max(len(x), 1), paired))
+                     1 - len(xo) / max(len(x), 1), paired, len(yo), len(xo)))
     return pd.DataFrame(rows, columns=["metric", "unit", "base_mean", "mean", "shift", "low95",
-                                       "high95", "base_never", "never", "paired"])
+                                       "high95", "base_never", "never", "paired", "base_n",
+                                       "n"])
 
 
 def whatif_plot(exp: Experiment, point: int, base_point: int = 0,
                 base: Experiment | None = None):
     """One panel per metric: the shift from the base with its 95% interval, red when the
-    interval excludes 0; the means and the "never" shares under each panel."""
+    interval excludes 0; the means (over the runs where the metric is defined, with their
+    counts when some runs lack it) and the "never" shares under each panel."""
     plt = _plt()
     df = whatif_shift(exp, point, base_point, base)
     fig, axes = plt.subplots(len(df), 1, figsize=(9, 1.25 * len(df) + 2.0), squeeze=False)
@@ -79,11 +81,12 @@ def whatif_plot(exp: Experiment, point: int, base_point: int = 0,
         ax.axvline(0, color="k", lw=0.8)
         ax.set_yticks([])
         ax.set_ylabel(r.metric, rotation=0, ha="right", va="center", fontsize=8)
-        never = (f"; never {r.base_never:.0%} -> {r.never:.0%}"
-                 if r.base_never > 0 or r.never > 0 else "")
+        some = r.base_never > 0 or r.never > 0
+        never = (f"; never {r.base_never:.0%} -> {r.never:.0%}" if some else "")
+        over = f" (over the {r.base_n} -> {r.n} runs where it happened)" if some else ""
         ax.set_xlabel(f"shift ({r.unit}): {num(r.shift)} [{num(r.low95)}, {num(r.high95)}]; "
-                      f"mean {num(r.base_mean)} -> {num(r.mean)}{never}"
-                      f"{'' if r.paired else ' (unpaired)'}", fontsize=8)
+                      f"mean {num(r.base_mean)} -> {num(r.mean)}{over}{never}"
+                      f"{'' if r.paired else '; runs not paired by seed'}", fontsize=8)
         ax.ticklabel_format(axis="x", style="plain", useOffset=False)
     base_label = _point_label(base or exp, base_point)
     n = int((exp.runs["point"] == point).sum())
