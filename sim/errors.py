@@ -12,18 +12,16 @@ from pathlib import Path
 class InputError(Exception):
     """A fault in something the user handed in: a file, a field, a flag.
 
-    The CLI catches it once and prints ``frontline: error: FILE: FIELD: MESSAGE`` (``FILE:
-    MESSAGE`` when the fault is the file as a whole, field ``-``) with exit status 2.
-    ``file`` is a path (or a pseudo-file such as ``--set``), ``field`` names the row/column
-    or key that is wrong, ``message`` says what was expected.
+    The CLI catches it once and prints ``frontline: error: FILE: FIELD: MESSAGE`` with exit
+    status 2. ``file`` is a path (or a pseudo-file such as ``--set``), ``field`` names the
+    row/column or key that is wrong, ``message`` says what was expected.
     """
 
     def __init__(self, file: str | Path | None, field: str | None, message: str) -> None:
         self.file = _shown(str(file)) if file is not None else "<input>"
         self.field = one_line(str(field)) if field else "-"
         self.message = one_line(str(message), 2000)
-        where = self.file if self.field == "-" else f"{self.file}: {self.field}"
-        super().__init__(f"{where}: {self.message}")   # '-': the file as a whole
+        super().__init__(f"{self.file}: {self.field}: {self.message}")
 
 
 def one_line(text: str, limit: int = 500) -> str:

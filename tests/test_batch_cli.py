@@ -77,7 +77,7 @@ def test_plots_write_png_and_svg(batch, kind, extra, capsys):
 
 
 @pytest.mark.parametrize("args, needle", [
-    (["batch", "missing.toml"], "missing.toml: file not found"),
+    (["batch", "missing.toml"], "missing.toml: -: file not found"),
     (["batch", "{bad}", "--workers", "-1"], "--workers"),
     (["batch", "{bad}", "--scheduler", "tcp://x:1", "--dask-local", "2"], "not allowed"),
     (["plot", "fan", "{out}", "--faction", "isis"], "unknown faction 'isis'"),

@@ -213,7 +213,7 @@ def test_console_script_runs_from_another_folder(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "tiny offensive" in proc.stdout
     bad = run_cli("run", "nowhere.toml", cwd=tmp_path, exe=exe)
-    assert error_line(bad).endswith("nowhere.toml: file not found")
+    assert error_line(bad).endswith("nowhere.toml: -: file not found")
 
 
 def test_a_script_whose_reader_left_ends_quietly(monkeypatch):
