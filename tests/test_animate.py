@@ -52,7 +52,10 @@ def test_cli_action(run_dir, tmp_path, capsys):
     _result, out = run_dir
     assert main(["plot", "animate", str(out), "--out", str(tmp_path / "b.gif"),
                  "--fps", "5"]) == 0
-    assert str(tmp_path / "b.gif") in capsys.readouterr().out
+    got = capsys.readouterr()
+    assert str(tmp_path / "b.gif") in got.out
+    # without ffmpeg the promised MP4 is not silently missing
+    assert ("no MP4 (ffmpeg is not on the PATH)" in got.err) == (shutil.which("ffmpeg") is None)
 
 
 def test_broken_run_folders(run_dir, tmp_path):

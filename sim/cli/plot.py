@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import shutil
+import sys
 from pathlib import Path
 
 from ..errors import InputError
@@ -100,6 +101,9 @@ def run(args: argparse.Namespace) -> int:
         mp4 = gif.with_suffix(".mp4")
         if mp4.exists() and shutil.which("ffmpeg"):
             print(mp4)
+        elif not shutil.which("ffmpeg"):
+            print("frontline: note: no MP4 (ffmpeg is not on the PATH); the GIF has it all",
+                  file=sys.stderr)
         return 0
     formats = [f.strip().lower() for f in args.format.split(",") if f.strip()]
     bad = [f for f in formats if f not in ("png", "svg", "pdf")]
