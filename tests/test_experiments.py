@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from conftest import BUILTIN, assert_same
 
@@ -213,8 +214,18 @@ def test_morris_sensitivity(tmp_path):
     assert (num["value"].dropna() >= 0).all()
     from sim.views.batchplots import save
     from sim.views.shifts import sensitivity_bars
-    paths = save(sensitivity_bars(exp, s), tmp_path / "sens")
+    fig = sensitivity_bars(exp, s)
+    labels = {t.get_text() for ax in fig.axes if ax.get_legend()
+              for t in ax.get_legend().get_texts()}
+    assert "mu*: mean absolute elementary effect" in labels      # the legend says what it is
+    paths = save(fig, tmp_path / "sens")
     assert all(p.stat().st_size > 1000 for p in paths)
+    # Sobol indices with intervals too wide to use: the figure carries the batch's caution
+    wide = pd.DataFrame([(m, prm, i, v, 0.4) for m in ("a",) for prm in ("x", "y")
+                         for i, v in (("S1", 0.2), ("ST", 0.5))],
+                        columns=["metric", "parameter", "index", "value", "conf95"])
+    title = sensitivity_bars(exp, wide)._suptitle.get_text()
+    assert "caution: sensitivity indices too uncertain" in title
 
 
 def test_fingerprint_lists_every_model_file_and_changes_with_any():

@@ -142,9 +142,17 @@ def sensitivity_warning(t: pd.DataFrame, n_points: int) -> str | None:
             f"{'; '.join(why)}; raise design.samples (x4 halves the intervals)")
 
 
+#: how the legend names each index (Sobol 2001; Morris 1991, Campolongo et al. 2007)
+INDEX_NAMES = {"S1": "S1: first order (its effect alone)",
+               "ST": "ST: total (with its interactions)",
+               "mu_star": "mu*: mean absolute elementary effect",
+               "sigma": "sigma: spread (non-linearity, interactions)"}
+
+
 def sensitivity_bars(exp: Experiment, table: pd.DataFrame | None = None):
     """Per metric, bars of each parameter's indices (S1 and ST, or mu_star and sigma) with
-    their 95% intervals."""
+    their 95% intervals; the title carries the batch's caution line when the Sobol indices
+    are too uncertain (:func:`sensitivity_warning`)."""
     plt = _plt()
     t = exp.sensitivity() if table is None else table
     t = t[t["index"] != "constant"]
@@ -160,13 +168,17 @@ def sensitivity_bars(exp: Experiment, table: pd.DataFrame | None = None):
         for k, kind in enumerate(kinds):
             tk = tm[tm["index"] == kind].set_index("parameter").reindex(params)
             ax.bar(np.arange(len(params)) + k * w, tk["value"], w, yerr=tk["conf95"].fillna(0),
-                   capsize=3, label=kind, color=("#4c72b0", "#dd8452")[k % 2])
+                   capsize=3, label=INDEX_NAMES.get(kind, kind),
+                   color=("#4c72b0", "#dd8452")[k % 2])
         ax.set_xticks(np.arange(len(params)) + w * (len(kinds) - 1) / 2, params, fontsize=8)
         ax.set_ylabel("index" if exp.spec.design.kind == "sobol" else "elementary effect")
         ax.set_title(m, fontsize=9)
         ax.axhline(0, color="k", lw=0.6)
         ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
+    caveat = sensitivity_warning(t, len(exp.points))
     fig.suptitle(f"{exp.scenario.name}: {exp.spec.design.kind} sensitivity "
-                 f"({len(exp.runs)} runs; bars ± 95% interval)")
+                 f"({len(exp.runs)} runs; bars ± 95% interval)"
+                 + ("\n" + textwrap.fill(f"caution: {caveat}", 110) if caveat else ""),
+                 fontsize=10, color="k" if not caveat else "#a00000")
     fig.tight_layout()
     return fig
