@@ -37,7 +37,7 @@ from .batch import Job
 from .design import SALIB_KINDS, Design, DesignSpec, _plain, sensitivity
 from .diskio import file_digest, read_manifest, read_table
 from .driver import execute, refuse_mixing
-from .executors import Executor, make_executor, require_main_guard
+from .executors import Executor, cpu_count, make_executor, require_main_guard
 from .metrics import MetricSet, bind_metrics, summarise
 from .store import Store
 from .tables import COLUMNS, RESERVED, check_values
@@ -206,7 +206,8 @@ class Experiment:
         Results stream to disk chunk by chunk; an interrupted batch resumes where it stopped
         and ends with the same files as an uninterrupted one. ``announce`` is printed (or
         called) once the results folder is locked and checked, before any run."""
-        if executor is None and (dask_local or scheduler is None and workers != 1):
+        local = cpu_count() if workers == 0 else min(workers, cpu_count())
+        if executor is None and (dask_local or scheduler is None and local > 1):
             require_main_guard("worker processes")   # before the folder is made or locked
         with Store(self.out) as store:      # lock and check the folder before any work
             if store.manifest is not None:
