@@ -72,8 +72,7 @@ def reinforcements(threatened: np.ndarray, reserves: np.ndarray, row: np.ndarray
                    dist: np.ndarray, pred: np.ndarray, town: np.ndarray,
                    threat: np.ndarray, defence: np.ndarray, power: np.ndarray,
                    defence_mult: np.ndarray, half_limit: float, ratio: np.ndarray,
-                   cap: float = np.inf, limit: float = np.inf, reach: float = np.inf
-                   ) -> np.ndarray:
+                   cap: float, limit: float, reach: float) -> np.ndarray:
     """Greedy reinforcement: for each of ``threatened`` (in order), the reserves nearest to it
     (road cost ``dist[row[j]]`` from reserve j's town, then unit id) go, one by one, until
     the town's estimated ratio is back under ``half_limit``: until their effective strength
