@@ -635,6 +635,23 @@ def test_an_outmatched_garrison_stands_its_first_day_of_assault(tmp_path):
     assert min(standing) >= 1 and max(standing) < 99, standing
 
 
+def test_a_town_garrison_stands_a_day_where_a_village_garrison_does_not(tmp_path):
+    """``urban_stand_days`` holds only in built-up places: the same assault as above takes
+    X on day 0 in every seed when X is a village, and never on day 0 when X is a town."""
+    def fall_days(kind: str, **params) -> list[int]:
+        th = theatre(tmp_path / kind, [("W", 0, 0, "town", "red"), ("X", 1, 0, kind, "blue"),
+                                       ("E", 2, 0, "town", "blue")], [("W", "X"), ("X", "E")])
+        days = []
+        for r in runs(scenario(th, ASSAULT), range(12), **params):
+            x = r.theatre.id_of("X")
+            days.append(min((d for d, t, n, _o, _c in r.log_rows if t == x), default=99))
+        return days
+    assert fall_days("village", urban_stand_days=1.0) == [0] * 12
+    assert fall_days("town", urban_stand_days=0.0) == [0] * 12
+    standing = fall_days("town", urban_stand_days=1.0)
+    assert min(standing) >= 1 and max(standing) < 99, standing
+
+
 POCKET_STOCKS = "days = 12\n" + QUIET + """[factions.red]
 strength = 200
 supply = ["W"]

@@ -24,7 +24,8 @@ def resolve(state: State, sit: Situation, rng: np.random.Generator) -> None:
     Units that fought tire; the others rest (``fatigue_per_day``, ``fatigue_recovery``).
     Afterwards a unit that has lost more than ``breakpoint`` of the strength it brought
     breaks off, and a defending side whose odds now exceed its hold limit withdraws once the
-    battle has lasted more than ``stand_days`` days (0 by default: the same evening); a
+    battle has lasted more than ``stand_days`` days (``urban_stand_days`` in towns and
+    cities; 0 by default: the same evening); a
     broken unit with nowhere to go, or a cut-off unit whose morale is below
     ``surrender_morale``, surrenders.
     """
@@ -46,7 +47,7 @@ def resolve(state: State, sit: Situation, rng: np.random.Generator) -> None:
                             mixed_weight=p.mixed_weight, helmbold_weight=p.helmbold_weight,
                             rng=rng, noise=p.combat_noise)
     hold = np.array([state.hold_limit(i) for i in range(state.n_factions)])
-    may_go = days[towns] > p.stand_days
+    may_go = days[towns] > state.stand_days[towns]
     leaving = battle.settle(A0, D0, A, D, am, dm, att, a_start, dfn, d_start, in_battle,
                             f.faction, f.strength, f.fatigue, f.engaged, state.losses, hold,
                             may_go, p.fatigue_per_day, p.fatigue_recovery, p.min_strength,

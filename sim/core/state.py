@@ -75,6 +75,10 @@ class State:
         self.roads = th.roads(p)
         #: a holder's defence multiplier per town
         self.defence_mult = p.defence_bonus * (1.0 + p.fortification_effect * th.fortification)
+        #: days of battle a garrison fights before it may withdraw because it is outmatched
+        #: (``stand_days``; in towns and cities at least ``urban_stand_days``)
+        urban = np.array([k in ("town", "city") for k in th.kind], dtype=bool)
+        self.stand_days = np.where(urban, max(p.stand_days, p.urban_stand_days), p.stand_days)
 
     @classmethod
     def start(cls, scenario: Scenario, hold_ratio: tuple[float, ...]) -> State:
