@@ -186,6 +186,10 @@ def test_summary_flags_constrained_and_pile_up():
     q = Prior.from_bounds({"speed_other_share": (0.2, top)})
     hard = warnings_for(summarize(q, q.to_z(rng.uniform(0.97 * top, top, (400, 1)))), 5)
     assert len(hard) == 1 and "table's own limit" in hard[0] and "widen" not in hard[0]
+    # ... and a pile-up on a zero that switches a mechanism off says the record prefers it off
+    r = Prior.from_bounds({"reserve_reach_days": (0.0, 3.0)})
+    off = warnings_for(summarize(r, r.to_z(rng.uniform(0.0, 0.1, (400, 1)))), 5)
+    assert len(off) == 1 and "0 switches it off" in off[0] and "limit" not in off[0]
     wide = summarize(p, p.sample_z(rng, 2000))
     assert not wide.constrained.any() and wide.width_ratio.between(0.9, 1.1).all()
 

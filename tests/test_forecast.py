@@ -7,6 +7,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import importlib.util
+import os
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -21,6 +23,7 @@ from sim.analysis.forecast import forecast, prepare, ruler_forecast, scenario_as
 from sim.cli import main
 from sim.inputs.calibration_spec import load_spec
 from sim.inputs.params import load_params_file
+from sim.inputs.reported import read_reported
 from sim.records import arrow_schema
 
 CUT = dt.date(2024, 11, 30)
@@ -185,6 +188,48 @@ def test_bad_flags_are_one_line(tiny_spec, argv, field, capsys):
     err = capsys.readouterr().err.splitlines()     # (the tiny scenario also warns, above)
     errors = [line for line in err if line.startswith("frontline: error: ")]
     assert len(errors) == 1 and field in errors[0] and "Traceback" not in "".join(err)
+
+
+def test_starter_spec_is_written_for_your_own_record_and_runs(tiny_spec, tmp_path, capsys):
+    """`calibrate SPEC --new`: a spec for a scenario and record of one's own, with the starter
+    priors, origin at the date by which half the reports are in, paths relative to it; it
+    loads and calibrates as written, and is never written over an existing file."""
+    from sim.inputs.calibration_spec import STARTER_PRIORS
+    new = tmp_path / "sub" / "mine.toml"
+    new.parent.mkdir()
+    argv = ["calibrate", str(new), "--new", "--scenario", str(DATA / "tiny_slow.toml"),
+            "--reported", str(tiny_spec.parent / "reported.csv")]
+    assert main(argv) == 0
+    dates = sorted(read_reported(tiny_spec.parent / "reported.csv",
+                                 sim.load_scenario(DATA / "tiny_slow.toml")).events,
+                   key=lambda e: e.date)
+    spec = load_spec(new)
+    assert spec.bounds == {k: (lo, hi) for k, (lo, hi, _) in STARTER_PRIORS.items()}
+    assert spec.until == dates[(len(dates) - 1) // 2].date and spec.origins == (spec.until,)
+    assert spec.reported == new.parent / Path(os.path.relpath(tiny_spec.parent / "reported.csv",
+                                                              new.parent))
+    assert "reports up to" in capsys.readouterr().out
+    assert main(["calibrate", str(new), "--members", "8", "--quiet", "--out",
+                 str(tmp_path / "fit")]) == 0
+    assert (tmp_path / "fit" / "posterior.csv").is_file()
+    before = new.read_bytes()
+    assert main(argv) == 2 and new.read_bytes() == before      # never written over
+    assert "exists" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("extra, field", [
+    (["--new"], "--scenario"),
+    (["--until", "2024-01-04"], "--until"),
+    (["--new", "--until", "2030-01-01"], "--until"),
+])
+def test_starter_spec_flags_are_checked(tiny_spec, tmp_path, extra, field, capsys):
+    argv = ["calibrate", str(tmp_path / "x.toml"), *extra]
+    if "--new" in extra and field != "--scenario":
+        argv += ["--scenario", str(DATA / "tiny_slow.toml"),
+                 "--reported", str(tiny_spec.parent / "reported.csv")]
+    assert main(argv) == 2 and not (tmp_path / "x.toml").exists()
+    errors = [x for x in capsys.readouterr().err.splitlines() if x.startswith("frontline: error")]
+    assert len(errors) == 1 and field in errors[0]
 
 
 def test_evidence_script_prefers_the_setting_that_made_the_record(tiny_spec, tmp_path, capsys):

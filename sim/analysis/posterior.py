@@ -115,9 +115,13 @@ def warnings_for(table: pd.DataFrame, n_reports: int) -> list[str]:
             bound = r.low if r.piles_up == "low" else r.high
             p = PARAMS.get(r.parameter)
             hard = p is not None and bound == (p.low if r.piles_up == "low" else p.high)
-            advice = ("that is the parameter table's own limit, so the record asks for more "
-                      "than the model allows: question the model (or the record)" if hard
-                      else "widen the bound or question the model")
+            if hard and bound == 0:
+                advice = "0 switches it off: the record prefers the model without it"
+            elif hard:
+                advice = ("that is the parameter table's own limit, so the record asks for "
+                          "more than the model allows: question the model (or the record)")
+            else:
+                advice = "widen the bound or question the model"
             out.append(f"{r.parameter}: {PILE_SHARE:.0%} or more of the posterior lies within "
                        f"5% of its {r.piles_up} bound ({bound:g}); {advice}")
     return out

@@ -1,7 +1,10 @@
 """`frontline calibrate SPEC.toml [--workers N | --scheduler ADDR]`: the parameter posterior
 of the particle filter (sim.analysis.assimilation) on the reports up to the spec's `until`;
 writes params.toml (posterior medians, usable with `--params FILE`), the posterior samples,
-a summary table, the reports against the members and plots."""
+a summary table, the reports against the members and plots.
+
+`frontline calibrate SPEC.toml --new --scenario FILE --reported FILE [--until DATE]` writes a
+starter spec for a scenario and record of one's own instead (never over an existing file)."""
 
 from __future__ import annotations
 
@@ -22,6 +25,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="output folder (default: calibration/fitted/<spec name> beside "
                              "the spec)")
     parser.add_argument("--quiet", action="store_true", help="no per-day progress")
+    new = parser.add_argument_group("a starter spec for your own theatre")
+    new.add_argument("--new", action="store_true",
+                     help="write a starter spec at SPEC (it must not exist) instead of "
+                          "calibrating; needs --scenario and --reported")
+    new.add_argument("--scenario", type=Path, help="with --new: the scenario TOML")
+    new.add_argument("--reported", type=Path, help="with --new: the reported changes CSV")
+    new.add_argument("--until", metavar="DATE",
+                     help="with --new: assimilate reports up to this date, the forecast "
+                          "origin (default: the date by which half the reports are in; the "
+                          "later half scores the forecast)")
 
 
 def default_out(spec_file: Path) -> Path:
@@ -35,6 +48,8 @@ def run(args: argparse.Namespace) -> int:
     from ..inputs.calibration_spec import load_spec
     from ..inputs.files import check_out_dir
     from .forecast import print_posterior, with_members, write_fit
+    if args.new or args.scenario or args.reported or args.until:
+        return write_starter(args)
     t0 = time.perf_counter()
     spec = with_members(load_spec(args.spec), args.members)
     out = check_out_dir(args.out or default_out(spec.file))     # before any work
@@ -63,3 +78,53 @@ def _last_report(spec) -> dt.date:
     _, rows = read_rows(spec.reported)
     return max(parse_date(r["date"], spec.reported, f"row {line}, column date")
                for line, r in rows)
+
+
+def write_starter(args: argparse.Namespace) -> int:
+    """Check the scenario and the record, then write a starter spec (refusing to write over
+    any existing file) and read it back as `frontline calibrate` would."""
+    from ..errors import InputError
+    from ..inputs.calibration_spec import load_spec, starter_text
+    from ..inputs.files import check_out_file
+    from ..inputs.reported import parse_date, read_reported
+    from ..inputs.scenario import load_scenario
+    if not args.new:
+        flag = next(f for f in ("--scenario", "--reported", "--until")
+                    if getattr(args, f[2:]))
+        raise InputError("command line", flag, "only with --new (write a starter spec)")
+    for flag in ("--scenario", "--reported"):
+        if getattr(args, flag[2:]) is None:
+            raise InputError("command line", flag, "--new needs --scenario FILE and "
+                                                   "--reported FILE")
+    spec = check_out_file(args.spec, "SPEC")
+    if spec.exists():
+        raise InputError(spec, "SPEC", "exists; --new writes a new file and never over one "
+                                       "(give another name)")
+    if spec.suffix != ".toml":
+        raise InputError(spec, "SPEC", "expected a file name ending in .toml")
+    scenario = load_scenario(args.scenario)
+    record = read_reported(args.reported, scenario)
+    if not len(record):
+        raise InputError(args.reported, "date", "no reported changes inside the scenario's "
+                                                "dates; nothing to calibrate on")
+    dates = sorted(e.date for e in record.events)
+    until = (parse_date(args.until, "command line", "--until") if args.until
+             else dates[(len(dates) - 1) // 2])
+    last = scenario.date(scenario.days - 1)
+    if not scenario.start <= until <= last:
+        raise InputError("command line", "--until", f"{until} is outside the scenario "
+                                                    f"{scenario.name!r} ({scenario.start} .. "
+                                                    f"{last})")
+    if until < dates[0]:
+        raise InputError("command line", "--until", f"{until} is before the first report "
+                                                    f"({dates[0]}); nothing to assimilate")
+    origins = (until,) if until < dates[-1] else ()
+    spec.write_text(starter_text(spec, args.scenario, args.reported, until, origins,
+                                 f"{scenario.name}: starter priors, filter and forecast origin"),
+                    encoding="utf-8")
+    load_spec(spec)
+    later = sum(e.date > until for e in record.events)
+    print(f"wrote {spec}: {len(record) - later} reports up to {until} to assimilate, "
+          f"{later} later ones to score a forecast from it; next: frontline calibrate {spec} "
+          f"--workers 2")
+    return 0

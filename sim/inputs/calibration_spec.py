@@ -20,6 +20,8 @@ sim.analysis.forecast; every field has a documented default.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -180,6 +182,69 @@ def load_spec(path: str | Path) -> CalibrationSpec:
         origins=tuple(f.forecast.origins), horizon_days=f.forecast.horizon_days,
         log_floor=f.forecast.log_floor)
 
+
+
+#: The priors of a starter spec (``frontline calibrate SPEC --new``): the parameters that
+#: set how fast a front moves and whether a defender gives way or holds, each with bounds and
+#: why. The first eight are NW Syria's spec's (the widest of the library's three: Iraq's and
+#: Karabakh's fit fewer, on narrower bounds where their sources say so);
+#: ``reserve_reach_days`` is added so that the reports decide whether the defender commits its
+#: reserves to threatened towns (the library's records are of armies that gave way; a theatre
+#: you bring may be of one that held).
+STARTER_PRIORS: dict[str, tuple[float, float, str]] = {
+    "speed_highway": (15.0, 120.0, "km/day; a collapsing front moves fast"),
+    "speed_other_share": (0.2, 1.0, "minor roads as a share of highway speed"),
+    "opposed_speed": (5.0, 60.0, "km/day into towns whose defenders stand (Dupuy 1987: "
+                                 "1-6 for divisions against prepared defence)"),
+    "hold_ratio": (0.8, 5.0, "odds a garrison at full morale stands"),
+    "redeploy_ratio": (1.0, 10.0, "x hold limit: a garrison not yet attacked pulls back"),
+    "morale_loss": (0.2, 10.0, "morale lost per share of the stake lost in a day"),
+    "supply_range_km": (100.0, 1000.0, "culmination: the reach of supply from the rear"),
+    "fatigue_per_day": (0.0, 0.15, "culmination: fighting wears units down"),
+    "reserve_reach_days": (0.0, 3.0, "days of march within which reserves go to a town past "
+                                     "its redeploy odds (0: a defender that gives way)"),
+}
+
+
+def starter_text(spec_file: Path, scenario: Path, reported: Path, until: dt.date,
+                 origins: tuple[dt.date, ...], description: str) -> str:
+    """A calibration TOML for a scenario and record of one's own: paths relative to the
+    spec, the starter priors, the filter settings the library specs chose on hold-outs
+    (README, "Calibration and forecasts") and the origins given."""
+    def rel(p: Path) -> str:
+        return Path(os.path.relpath(p.resolve(), spec_file.resolve().parent)).as_posix()
+    width = max(len(k) for k in STARTER_PRIORS)
+    priors = "\n".join(f"{k:<{width}} = [{lo}, {hi}]   # {why}"
+                        for k, (lo, hi, why) in STARTER_PRIORS.items())
+    return f"""# A starter calibration spec (`frontline calibrate SPEC --new`): check every line.
+#
+#   frontline calibrate {spec_file.name} --workers 2   # the posterior on reports up to `until`
+#   frontline forecast {spec_file.name} --origin DATE --workers 2
+#
+# Priors are uniform between the bounds (on a log scale where they span a factor of 4 or
+# more); `frontline params` gives every parameter's default, bounds and source. Add what you
+# know about your war, drop what you do not want fitted, and never set a prior from reports
+# dated after a forecast's origin.
+description = {json.dumps(description)}
+scenario = {json.dumps(rel(scenario))}
+reported = {json.dumps(rel(reported))}
+until = {until.isoformat()}        # `frontline calibrate` assimilates the reports up to here
+seed = 1                  # the one seed: priors, members' seeds, resampling, jitter
+
+[params]
+{priors}
+
+[assimilation]
+members = 1000            # ensemble members (particles)
+date_tolerance_days = 2   # a report dated d matches a simulated change on d-2 .. d+2
+insert_reported_map = true # the forecast starts from the reported map at its origin
+
+[loss]
+cap_days = 10.0           # the capped MAE: an error (or a 'never') costs at most 10 days
+
+[forecast]
+origins = [{", ".join(o.isoformat() for o in origins)}]   # `frontline forecast`'s default origins
+"""
 
 
 def check_until(until: dt.date, start: dt.date, last: dt.date, name: str, file: Any,
