@@ -11,6 +11,7 @@ import pytest
 from mechanics_kit import QUIET, furthest, line, runs, scenario, theatre
 
 import sim
+from sim.core.forces import POSTURES
 
 CORRIDOR = """days = 24
 [params]
@@ -183,6 +184,52 @@ def test_offmap_rear_is_an_exit_a_source_and_not_territory(tmp_path):
     m = sim.ConflictModel(sc, seed=0, agents=False)
     m.step()
     assert m.supplied[blue, sc.theatre.id_of("R")]
+
+
+def test_a_garrison_pulled_back_to_the_offmap_rear_regroups_as_a_reserve(tmp_path):
+    """X's garrison (posture hold), beaten, withdraws to blue's off-map rear R: there it
+    becomes a mobile reserve the faction can commit again, not a garrison of a place that
+    cannot be attacked."""
+    th = theatre(tmp_path / "r", [("W", 0, 0, "town", "red"), ("X", 1, 0, "town", "blue"),
+                                  ("R", 2, 0, "offmap", "blue")], [("W", "X"), ("X", "R")])
+    sc = sim.load_scenario(scenario(th, OFFMAP.replace('supply = ["S"]', 'supply = ["R"]')))
+    arrived, rear = set(), sc.theatre.id_of("R")
+    for seed in range(4):
+        m = sim.ConflictModel(sc, seed=seed, agents=False)
+        while m.running:
+            m.step()
+            f = m.state.forces
+            ids = np.flatnonzero((f.faction[:f.size] == 1) & (f.town[:f.size] == rear)
+                                 & (f.strength[:f.size] > 0)
+                                 & (f.path_at[:f.size] >= f.path_end[:f.size]))
+            arrived |= {(bool(f.mobile[u]), str(POSTURES[f.posture[u]])) for u in ids}
+    assert arrived == {(True, "reserve")}, arrived
+
+
+def test_a_unit_that_retreats_one_road_takes_up_its_new_post(tmp_path):
+    """X's garrison, beaten, falls back one road to R (on the map, held by a garrison of
+    5,000). It is put there at once, and there it must join R's garrison, not be left a unit
+    on the way with no road left (posture 'withdraw' and no path: never re-sent, never
+    counted)."""
+    th = theatre(tmp_path / "r", [("W", 0, 0, "town", "red"), ("X", 1, 0, "town", "blue"),
+                                  ("R", 9, 0, "town", "blue")],
+                 [("W", "X"), ("X", "R", "", "plain", 120)])
+    text = (OFFMAP.replace('supply = ["S"]', 'supply = ["R"]')
+            .replace("strength = 1500\nsupply", "strength = 6500\nsupply")
+            + '[[deployments]]\nfaction = "blue"\ntown = "R"\nstrength = 5000\n'
+              'posture = "hold"\n')
+    sc = sim.load_scenario(scenario(th, text))
+    rear, arrived = sc.theatre.id_of("R"), set()
+    for seed in range(4):
+        m = sim.ConflictModel(sc, seed=seed, agents=False)
+        while m.running:
+            m.step()
+            f = m.state.forces
+            ids = np.flatnonzero((f.faction[:f.size] == 1) & (f.town[:f.size] == rear)
+                                 & (f.strength[:f.size] > 0)
+                                 & (f.path_at[:f.size] >= f.path_end[:f.size]))
+            arrived |= {str(POSTURES[f.posture[u]]) for u in ids}
+    assert arrived == {"hold"}, arrived
 
 
 STAKE = """days = 16

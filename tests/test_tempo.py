@@ -69,7 +69,7 @@ def _one_unit_path(tempo: float, progress: float = 0.0):
     no = np.zeros((1, 4), dtype=bool)
     advance(np.array([0]), np.array([0]), town, np.array([0]), np.array([True]),
             np.array([0]), progress_, route, path_at, path_end, indptr, indices,
-            entry_road, days, km, no, no, 15.0, np.array([tempo]))
+            entry_road, days, km, no, no, 15.0, np.array([tempo]), np.zeros(4, dtype=bool))
     return int(town[0]), float(progress_[0])
 
 

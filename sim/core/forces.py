@@ -188,14 +188,15 @@ class Unit(CellAgent):
 
 
 def advance(forces: Forces, roads: Roads, blocked: np.ndarray, defended: np.ndarray,
-            opposed_speed: float, movers: np.ndarray, tempo: np.ndarray) -> None:
+            opposed_speed: float, movers: np.ndarray, tempo: np.ndarray,
+            rear: np.ndarray) -> None:
     """Move each unit in ``movers`` along its path for one day (sim.core.kernels.movement:
     road days, the opposed-advance rate into defended towns, stops at contact; ``tempo``:
-    each faction's days of movement today); a
-    withdrawing unit that has arrived joins the town's defence (reserve if mobile, else
-    garrison)."""
+    each faction's days of movement today); a withdrawing unit that has arrived joins the
+    town's defence (reserve if mobile, else garrison), or, at an off-map place (``rear``),
+    regroups as a mobile reserve."""
     f = forces
     _advance(movers.astype(np.int64), f.faction, f.town, f.posture, f.mobile, f.origin,
              f.progress, f.route, f.path_at, f.path_end, roads.indptr, roads.indices,
              roads.entry_road, roads.days, roads.km, blocked, defended, float(opposed_speed),
-             tempo)
+             tempo, rear)

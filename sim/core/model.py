@@ -141,12 +141,13 @@ class ConflictModel(mesa.Model):
         advance rate into a town whose defenders stand (Situation.defended), for as many
         days of movement as their faction's tempo gives today (1 without friction);
         arrivals take up their new posture (withdrawn and reinforcing units join the
-        town's defence)."""
+        town's defence; withdrawn units regroup as mobile reserves in the off-map rear)."""
         f = self.state.forces
         movers = np.flatnonzero((f.strength > 0) & (f.path_at < f.path_end))
         blocked = self.situation.hostile_town | self.situation.contact
         advance(f, self.state.roads, blocked, self.situation.defended(),
-                self.setup.params.opposed_speed, movers, self.state.tempo)
+                self.setup.params.opposed_speed, movers, self.state.tempo,
+                self.state.scenario.theatre.offmap)
         self.situation.assess()
 
     def resolve_combat(self) -> None:

@@ -11,6 +11,7 @@ import numpy as np
 
 from .forces import ATTACK, HOLD, RESERVE, WITHDRAW
 from .kernels import control
+from .kernels.movement import arrive
 from .kernels.routes import follow, from_sources, nearest_of
 from .situation import Situation
 from .state import State
@@ -63,12 +64,15 @@ def retreat(state: State, sit: Situation, uid: int) -> bool:
 
 def leave_town(state: State, uid: int) -> None:
     """A retreating unit breaks contact at once: it is at the first town of its route by
-    the next phase (so a town it leaves is not held by it any more)."""
+    the next phase (so a town it leaves is not held by it any more); if that town ends its
+    route, it has arrived (sim.core.kernels.movement.arrive)."""
     f = state.forces
     if f.has_path(uid):
         f.origin[uid] = f.town[uid]
         f.town[uid] = f.step_on(uid)
         f.progress[uid] = 0.0
+        if not f.has_path(uid):
+            arrive(uid, f.town, f.posture, f.mobile, state.scenario.theatre.offmap)
 
 
 def withdraw(state: State, sit: Situation, faction: int, towns: tuple[int, ...] | None,

@@ -114,6 +114,7 @@ class Theatre:
         self.highway = np.array([r == "highway" for r in self.road], dtype=bool)
         #: (n,) False for off-map places (see KINDS)
         self.onmap = np.array([k != "offmap" for k in self.kind], dtype=bool)
+        self.offmap = ~self.onmap
         self._roads: dict[tuple[float, ...], Roads] = {}
 
     def __repr__(self) -> str:

@@ -7,7 +7,9 @@ under fire, Dupuy 1987, *Understanding War*). Time left over carries to the next
 partial crossings accumulate in ``progress``. A unit stops on entering a town where it is
 blocked (a hostile town, or one with hostile units: contact); only attacking units enter
 such a town, others halt before it (their route was planned through territory that has
-since changed hands). A withdrawing unit at the end of its path joins the town's defence.
+since changed hands). A withdrawing unit at the end of its path joins the town's defence,
+except in its side's off-map rear, where it regroups as a mobile reserve (the rear cannot be
+attacked; it is where an army re-forms the units it pulls out, to commit them again).
 
 Friction (``tempo_noise``): a faction's units get ``tempo`` days of movement today instead
 of one (sim.core.state.State.next_tempo).
@@ -38,17 +40,29 @@ def entry(indptr: np.ndarray, indices: np.ndarray, a: int, b: int) -> int:
     return -1
 
 
+@njit(cache=True)
+def arrive(uid: int, town: np.ndarray, posture: np.ndarray, mobile: np.ndarray,
+           regroup: np.ndarray) -> None:
+    """A withdrawing unit at the end of its path joins the town's defence (a reserve if
+    mobile, else its garrison); where ``regroup`` (its side's off-map rear) it regroups as a
+    mobile reserve."""
+    if regroup[town[uid]]:
+        mobile[uid] = True
+    posture[uid] = RESERVE if mobile[uid] else HOLD
+
+
 @njit(cache=True, error_model="numpy")
 def advance(movers: np.ndarray, faction: np.ndarray, town: np.ndarray, posture: np.ndarray,
             mobile: np.ndarray, origin: np.ndarray, progress: np.ndarray, route: np.ndarray,
             path_at: np.ndarray, path_end: np.ndarray, indptr: np.ndarray,
             indices: np.ndarray, entry_road: np.ndarray, days: np.ndarray, km: np.ndarray,
             blocked: np.ndarray, defended: np.ndarray, opposed_speed: float,
-            tempo: np.ndarray) -> None:
+            tempo: np.ndarray, regroup: np.ndarray) -> None:
     """Move each unit of ``movers`` (in order) along its path, in place. ``days``, ``km``:
     per road; ``entry_road``: the road of each CSR entry; ``blocked``, ``defended``: (F, n)
     bool per faction and town; ``tempo``: (F,) days of movement a faction's units get
-    today (1 without friction)."""
+    today (1 without friction); ``regroup``: (n,) bool, the towns where a withdrawn unit
+    becomes a mobile reserve (the off-map places)."""
     for uid in movers:
         fac = faction[uid]
         budget = tempo[fac] + progress[uid]
@@ -78,4 +92,4 @@ def advance(movers: np.ndarray, faction: np.ndarray, town: np.ndarray, posture: 
         town[uid] = here
         progress[uid] = budget if path_at[uid] < path_end[uid] else 0.0
         if path_at[uid] >= path_end[uid] and posture[uid] == WITHDRAW:
-            posture[uid] = RESERVE if mobile[uid] else HOLD
+            arrive(uid, town, posture, mobile, regroup)
