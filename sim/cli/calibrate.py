@@ -83,7 +83,7 @@ def _last_report(spec) -> dt.date:
 def write_starter(args: argparse.Namespace) -> int:
     """Check the scenario and the record, then write a starter spec (refusing to write over
     any existing file) and read it back as `frontline calibrate` would."""
-    from ..errors import InputError
+    from ..errors import InputError  # here and below: keeps `frontline --help` fast
     from ..inputs.calibration_spec import load_spec, starter_text
     from ..inputs.files import check_out_file
     from ..inputs.reported import parse_date, read_reported
