@@ -186,6 +186,21 @@ def test_offmap_rear_is_an_exit_a_source_and_not_territory(tmp_path):
     assert m.supplied[blue, sc.theatre.id_of("R")]
 
 
+def _settled_at(sc, town: str, *, faction: int, seeds) -> set[tuple[bool, str]]:
+    """(mobile, posture) of every live unit of ``faction`` at ``town`` with no road left to
+    follow, at the end of any day of the runs of ``seeds``."""
+    found, t = set(), sc.theatre.id_of(town)
+    for seed in seeds:
+        m = sim.ConflictModel(sc, seed=seed, agents=False)
+        while m.running:
+            m.step()
+            f, n = m.state.forces, m.state.forces.size
+            ids = np.flatnonzero((f.faction[:n] == faction) & (f.town[:n] == t)
+                                 & (f.strength[:n] > 0) & (f.path_at[:n] >= f.path_end[:n]))
+            found |= {(bool(f.mobile[u]), str(POSTURES[f.posture[u]])) for u in ids}
+    return found
+
+
 def test_a_garrison_pulled_back_to_the_offmap_rear_regroups_as_a_reserve(tmp_path):
     """X's garrison (posture hold), beaten, withdraws to blue's off-map rear R: there it
     becomes a mobile reserve the faction can commit again, not a garrison of a place that
@@ -193,16 +208,7 @@ def test_a_garrison_pulled_back_to_the_offmap_rear_regroups_as_a_reserve(tmp_pat
     th = theatre(tmp_path / "r", [("W", 0, 0, "town", "red"), ("X", 1, 0, "town", "blue"),
                                   ("R", 2, 0, "offmap", "blue")], [("W", "X"), ("X", "R")])
     sc = sim.load_scenario(scenario(th, OFFMAP.replace('supply = ["S"]', 'supply = ["R"]')))
-    arrived, rear = set(), sc.theatre.id_of("R")
-    for seed in range(4):
-        m = sim.ConflictModel(sc, seed=seed, agents=False)
-        while m.running:
-            m.step()
-            f = m.state.forces
-            ids = np.flatnonzero((f.faction[:f.size] == 1) & (f.town[:f.size] == rear)
-                                 & (f.strength[:f.size] > 0)
-                                 & (f.path_at[:f.size] >= f.path_end[:f.size]))
-            arrived |= {(bool(f.mobile[u]), str(POSTURES[f.posture[u]])) for u in ids}
+    arrived = _settled_at(sc, "R", faction=1, seeds=range(4))
     assert arrived == {(True, "reserve")}, arrived
 
 
@@ -218,18 +224,8 @@ def test_a_unit_that_retreats_one_road_takes_up_its_new_post(tmp_path):
             .replace("strength = 1500\nsupply", "strength = 6500\nsupply")
             + '[[deployments]]\nfaction = "blue"\ntown = "R"\nstrength = 5000\n'
               'posture = "hold"\n')
-    sc = sim.load_scenario(scenario(th, text))
-    rear, arrived = sc.theatre.id_of("R"), set()
-    for seed in range(4):
-        m = sim.ConflictModel(sc, seed=seed, agents=False)
-        while m.running:
-            m.step()
-            f = m.state.forces
-            ids = np.flatnonzero((f.faction[:f.size] == 1) & (f.town[:f.size] == rear)
-                                 & (f.strength[:f.size] > 0)
-                                 & (f.path_at[:f.size] >= f.path_end[:f.size]))
-            arrived |= {str(POSTURES[f.posture[u]]) for u in ids}
-    assert arrived == {"hold"}, arrived
+    arrived = _settled_at(sim.load_scenario(scenario(th, text)), "R", faction=1, seeds=range(4))
+    assert {posture for _mobile, posture in arrived} == {"hold"}, arrived
 
 
 STAKE = """days = 16
