@@ -195,8 +195,7 @@ def test_starter_spec_is_written_for_your_own_record_and_runs(tiny_spec, tmp_pat
     priors, origin at the date by which half the reports are in, paths relative to it; it
     loads and calibrates as written, and is never written over an existing file."""
     from sim.inputs.calibration_spec import STARTER_PRIORS
-    new = tmp_path / "sub" / "mine.toml"
-    new.parent.mkdir()
+    new = tmp_path / "sub" / "mine.toml"               # (its folder is made)
     argv = ["calibrate", str(new), "--new", "--scenario", str(DATA / "tiny_slow.toml"),
             "--reported", str(tiny_spec.parent / "reported.csv")]
     assert main(argv) == 0

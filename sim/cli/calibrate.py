@@ -119,6 +119,7 @@ def write_starter(args: argparse.Namespace) -> int:
         raise InputError("command line", "--until", f"{until} is before the first report "
                                                     f"({dates[0]}); nothing to assimilate")
     origins = (until,) if until < dates[-1] else ()
+    spec.parent.mkdir(parents=True, exist_ok=True)
     spec.write_text(starter_text(spec, args.scenario, args.reported, until, origins,
                                  f"{scenario.name}: starter priors, filter and forecast origin"),
                     encoding="utf-8")
