@@ -122,8 +122,8 @@ def show(rows: list[list[str]], markdown: bool) -> None:
 def losers(sc, runs, rep: Reported) -> list[str]:
     """Per faction that holds on-map places at the start (or gains some in the record): the
     on-map places it holds at the end (median and 10-90% over runs) beside the record's
-    count on the run's last day, the runs in which it lost every on-map place or every
-    fighter, and the median of its fighters lost."""
+    count on the run's last day, the runs in which it lost every on-map place it had held
+    or every fighter, and the median of its fighters lost."""
     onmap = sc.theatre.onmap
     last = sc.days - 1
     record = rep.holders(sc.initial_owner, last)
@@ -133,6 +133,10 @@ def losers(sc, runs, rep: Reported) -> list[str]:
         if not held:
             continue
         towns = np.array([(r.control_array[-1][onmap] == i).sum() for r in runs])
+        # a faction that never held an on-map place in a run (one arriving from off the
+        # map, say) has not lost every town in it
+        wiped = sum(t == 0 and (r.control_array[:, onmap] == i).any()
+                    for t, r in zip(towns, runs, strict=True))
         no_men = sum(r.series_array[-1, i, 3] <= 0 for r in runs)
         lost = np.median([r.series_array[-1, i, 4] for r in runs])
         q = np.percentile(towns, [10, 50, 90])
@@ -140,7 +144,7 @@ def losers(sc, runs, rep: Reported) -> list[str]:
                if rep.events else "")
         out.append(f"{f}: holds {q[1]:.0f} on-map places at the end (10-90%: {q[0]:.0f}-"
                    f"{q[2]:.0f}{rec}); lost every town in "
-                   f"{int((towns == 0).sum())} runs, every fighter in {no_men} runs; fighters "
+                   f"{wiped} runs, every fighter in {no_men} runs; fighters "
                    f"lost: median {lost:,.0f}")
     return out
 

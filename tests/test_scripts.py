@@ -61,6 +61,28 @@ def test_without_a_record_only_the_end_state(script, capsys):
     assert "the record" not in out and "lost every town in" in out
 
 
+def test_a_faction_that_never_held_a_town_has_not_lost_every_town(script):
+    """``losers`` counts a run as 'lost every town' only if the faction held an on-map place
+    in it and ends with none; one arriving from off the map that never took a place has not
+    lost anything (as the PMF in one run of iraq_2014)."""
+    from types import SimpleNamespace
+    sc = sim.load_scenario(SCENARIO)
+    n, F = sc.theatre.n, len(sc.factions)
+    start = sc.initial_owner.copy()
+    b = 1 - int(start[0])                   # a faction that does not hold town 0 at the start
+    took_and_lost = start.copy()
+    took_and_lost[start == b] = 1 - b       # b ends with nothing ...
+    held_once = np.stack([np.where(np.arange(n) == 0, b, start), took_and_lost])
+    never = np.stack([took_and_lost, took_and_lost])
+
+    def run(control):
+        return SimpleNamespace(control_array=control, series_array=np.ones((2, F, 5)))
+    empty = SimpleNamespace(events=(), holders=lambda owner, day: owner)
+    line = next(x for x in script.losers(sc, [run(held_once), run(never)], empty)
+                if x.startswith(sc.factions[b] + ":"))
+    assert "lost every town in 1 runs" in line      # ... but only the first run counts
+
+
 @pytest.mark.parametrize("args,says", [
     (["--towns", "Atlantis"], "--towns: unknown town 'Atlantis'"),
     (["--reported", "no_such.csv"], "file not found"),
