@@ -84,7 +84,7 @@ def write_starter(args: argparse.Namespace) -> int:
     """Check the scenario and the record, then write a starter spec (refusing to write over
     any existing file) and read it back as `frontline calibrate` would."""
     from ..errors import InputError  # here and below: keeps `frontline --help` fast
-    from ..inputs.calibration_spec import load_spec, starter_text
+    from ..inputs.calibration_spec import check_until, load_spec, starter_text
     from ..inputs.files import check_out_file
     from ..inputs.reported import parse_date, read_reported
     from ..inputs.scenario import load_scenario
@@ -110,11 +110,8 @@ def write_starter(args: argparse.Namespace) -> int:
     dates = sorted(e.date for e in record.events)
     until = (parse_date(args.until, "command line", "--until") if args.until
              else dates[(len(dates) - 1) // 2])
-    last = scenario.date(scenario.days - 1)
-    if not scenario.start <= until <= last:
-        raise InputError("command line", "--until", f"{until} is outside the scenario "
-                                                    f"{scenario.name!r} ({scenario.start} .. "
-                                                    f"{last})")
+    check_until(until, scenario.start, scenario.date(scenario.days - 1), scenario.name,
+                "command line", "--until")
     if until < dates[0]:
         raise InputError("command line", "--until", f"{until} is before the first report "
                                                     f"({dates[0]}); nothing to assimilate")
