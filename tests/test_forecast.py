@@ -220,6 +220,7 @@ def test_starter_spec_is_written_for_your_own_record_and_runs(tiny_spec, tmp_pat
     (["--new"], "--scenario"),
     (["--until", "2024-01-04"], "--until"),
     (["--new", "--until", "2030-01-01"], "--until"),
+    (["--new", "--out", "elsewhere"], "--out"),
 ])
 def test_starter_spec_flags_are_checked(tiny_spec, tmp_path, extra, field, capsys):
     argv = ["calibrate", str(tmp_path / "x.toml"), *extra]

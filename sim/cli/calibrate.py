@@ -92,6 +92,10 @@ def write_starter(args: argparse.Namespace) -> int:
         flag = next(f for f in ("--scenario", "--reported", "--until")
                     if getattr(args, f[2:]))
         raise InputError("command line", flag, "only with --new (write a starter spec)")
+    for flag in ("--out", "--members"):
+        if getattr(args, flag[2:]) is not None:
+            raise InputError("command line", flag, "not with --new (SPEC is the file it "
+                                                   "writes; calibrate it afterwards)")
     for flag in ("--scenario", "--reported"):
         if getattr(args, flag[2:]) is None:
             raise InputError("command line", flag, "--new needs --scenario FILE and "
