@@ -839,3 +839,32 @@ def test_reserves_within_reach_save_a_town_past_its_redeploy_odds(tmp_path):
         assert len(brigade) == 1
         assert (f.town[brigade[0]] == x or x in f.path(int(brigade[0]))) == goes
         assert goes or f.town[brigade[0]] == r_
+
+
+@pytest.mark.parametrize("garrison_came_back", [False, True])
+def test_a_town_whose_garrison_surrendered_falls_by_encirclement_even_a_day_later(
+        tmp_path, garrison_came_back):
+    """X's garrison surrenders (today) and nobody of its side is left there; an enemy unit
+    walks in only the next day. The town fell by encirclement, not by withdrawal, unless a
+    unit of its side had come back in between (then the surrender no longer decides it)."""
+    from sim.core.forces import HOLD
+    from sim.core.model import ConflictModel
+    th = theatre(tmp_path / "s", [("W", 0, 0, "town", "red"), ("X", 1, 0, "town", "blue"),
+                                  ("R", 9, 0, "town", "blue")],
+                 [("W", "X"), ("X", "R")])
+    m = ConflictModel(sim.load_scenario(scenario(th, OFFMAP.replace(
+        'supply = ["S"]', 'supply = ["R"]'))), seed=0, agents=False)
+    s, f = m.state, m.forces
+    x = m.theatre.names.index("X")
+    blue, red = m.setup.factions.index("blue"), m.setup.factions.index("red")
+    f.strength[f.town == x] = 0.0                    # its garrison gave itself up ...
+    s.surrendered[x] = True                          # ... today
+    if garrison_came_back:
+        f.extend(blue, x, 500.0, 1.0, HOLD, False)
+    s.new_day(m.rng_plan)                            # the next day
+    f.strength[(f.town == x) & (f.faction == blue)] = 0.0    # (a returning unit left again)
+    f.extend(red, x, 500.0, 1.0, HOLD, False)
+    m.update_control()
+    (_day, town, new, _old, cause), = s.log
+    assert (town, new) == (x, red)
+    assert cause == ("withdrawal" if garrison_came_back else "encirclement")

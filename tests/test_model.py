@@ -37,6 +37,7 @@ class ControlAudit:
         m = self.m
         before = len(m.result.log_rows)
         owner_before = m.owner.copy()
+        abandoned = m.state.abandoned.copy()      # set_owner clears it for a town it moves
         self._inner()
         rel = self.relation
         f = m.forces
@@ -49,7 +50,8 @@ class ControlAudit:
                 assert rel[old, new] == -1, "town passed to a faction not hostile to its holder"
                 assert not (here & (rel[old, f.faction] == 1)).any(), "defender still there"
             expected = ("encirclement" if m.state.surrendered[t] else
-                        "assault" if m.state.fought[t] else "withdrawal")
+                        "assault" if m.state.fought[t] else
+                        "encirclement" if abandoned[t] else "withdrawal")
             assert cause == expected, (m.theatre.names[t], cause, expected)
             self.changes.append((day, t, new, old, cause))
         # and no town is left held with hostile units in it and none of the holder's side

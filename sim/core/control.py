@@ -3,7 +3,8 @@
 Rule (DESIGN.md, step 6): a town changes hands when a hostile faction's units hold it and
 none of the holder's side remain; an unheld town passes to whoever has units in it. Off-map
 places never change hands. The cause
-is assault (fought over today), encirclement (its garrison surrendered) or withdrawal (its
+is encirclement (its garrison surrendered today), assault (fought over today), encirclement
+(its garrison surrendered on an earlier day and its side has not come back) or withdrawal (its
 defenders had left). Mobile units that take a town leave a garrison in it (orders.occupy).
 """
 
@@ -25,6 +26,7 @@ def change_control(s: State) -> None:
         return
     for t, g in zip(towns.tolist(), new.tolist(), strict=True):
         cause = (Cause.ENCIRCLEMENT if s.surrendered[t] else
-                 Cause.ASSAULT if s.fought[t] else Cause.WITHDRAWAL)
+                 Cause.ASSAULT if s.fought[t] else
+                 Cause.ENCIRCLEMENT if s.abandoned[t] else Cause.WITHDRAWAL)
         s.set_owner(t, g, cause)
     occupy(s, towns, new)

@@ -100,12 +100,29 @@ class State:
         """Clear what is counted per day and draw the day's intelligence errors: each
         faction sees every town's strength times a log-normal factor (``intel_noise``)."""
         n, F = self.scenario.theatre.n, self.n_factions
+        self.abandoned = self._still_abandoned(n)
         self.fought = np.zeros(n, dtype=bool)
         self.surrendered = np.zeros(n, dtype=bool)
         self.value_lost = np.zeros(F)
         self.value_gained = np.zeros(F)
         self.intel = np.exp(rng.normal(0.0, self.params.intel_noise, size=(F, n)))
         self.resolve = np.exp(rng.normal(0.0, self.params.decision_noise, size=F))
+
+    def _still_abandoned(self, n: int) -> np.ndarray:
+        """Towns whose garrison surrendered on an earlier day and that their holder's side
+        has not entered since (an enemy walking in later takes them by encirclement, not
+        withdrawal; sim.core.control). A town leaves the list when it changes hands."""
+        old = getattr(self, "abandoned", None)
+        if old is None:
+            return np.zeros(n, dtype=bool)
+        old = (old | self.surrendered) & (self.owner >= 0)
+        if not old.any():
+            return old
+        f = self.forces
+        side = self.scenario.relation[np.maximum(self.owner[f.town], 0), f.faction] == 1
+        manned = np.zeros(n, dtype=bool)
+        manned[f.town[(f.strength > 0) & side]] = True
+        return old & ~manned
 
     def next_tempo(self, rng: np.random.Generator, first: bool = False) -> None:
         """Today's tempo factors: ``z`` follows a stationary AR(1) with unit variance and
@@ -134,6 +151,7 @@ class State:
         self.held_before[new, town] = True
         self.last_gain[new] = self.day
         self.owner[town] = new
+        self.abandoned[town] = False
         self.log.append((self.day, town, new, old, cause))
 
     def owner_mask(self) -> np.ndarray:
