@@ -15,6 +15,7 @@ from pathlib import Path
 import sim
 from sim.cli.args import Parser
 from sim.errors import run_script
+from sim.inputs.features import load_features
 from sim.inputs.theatre import river_crossings
 
 
@@ -34,7 +35,7 @@ def cli(argv: list[str] | None) -> None:
 def mark(theatre: Path, dry_run: bool) -> None:
     """Mark the crossings of ``theatre``'s roads (print them; write unless ``dry_run``)."""
     th = sim.load_theatre(theatre)
-    derived = river_crossings(theatre, th.edges.tolist(), list(th.lat), list(th.lon))
+    derived = river_crossings(load_features(theatre), th.edges.tolist(), list(th.lat), list(th.lon))
     path = theatre / "roads.csv"
     with open(path, newline="", encoding="utf-8") as fh:
         reader = csv.DictReader(fh)

@@ -241,3 +241,10 @@ def test_an_unknown_argument_names_the_command_and_the_closest_flag(args, needle
     assert main(args) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("frontline: error: ") and "\n" not in err and needle in err
+
+
+def test_a_bad_seed_range_prints_nothing_before_its_error(capsys):
+    from sim.cli import main
+    assert main(["run", str(TINY_OFFENSIVE), "--seeds", "5-1"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "--seeds" in err.splitlines()[-1]

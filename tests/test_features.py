@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import numpy as np
 import pytest
-from conftest import BUILTIN, REPO
+from conftest import BUILTIN, REPO, TINY
 from shapely import LineString
 
 import sim
@@ -102,3 +103,15 @@ def test_label_rule_keeps_cities_and_scenario_towns():
     small = sim.load_theatre(REPO / "scenarios/theatres/riverland")
     assert sorted(label_towns(small)) == list(range(small.n))      # small theatres: all
     assert np.all(np.isfinite(th.value))
+
+
+def test_a_broken_features_file_stops_the_theatre_before_any_run(tmp_path):
+    """features.geojson is read with towns.csv and roads.csv, so `scenarios validate` and
+    `run` fail on it at once (it was read only when a map was drawn, after the run)."""
+    from sim.inputs.theatre import load_theatre
+    d = tmp_path / "tiny"
+    shutil.copytree(TINY, d)
+    (d / "features.geojson").write_text("{nope", encoding="utf-8")
+    with pytest.raises(InputError, match="not valid JSON") as exc:
+        load_theatre(d)
+    assert "features.geojson" in str(exc.value)

@@ -317,3 +317,40 @@ def test_probability_map_legend_is_outside_and_labels_do_not_overlap():
     clashes = sum(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
     assert clashes <= 1                           # adjustText: none, or nearly none
     plt.close(fig)
+
+
+def test_a_forecast_from_the_scenarios_last_day_is_one_line(tiny_spec, tmp_path, capsys):
+    """Without a horizon in the spec, a forecast runs to the scenario's last day: from that
+    day there is nothing to forecast, said in one line (it was a traceback after the fit)."""
+    spec = tmp_path / "spec.toml"
+    spec.write_text(tiny_spec.read_text(encoding="utf-8").replace("horizon_days = 5\n", "")
+                    .replace('reported = "reported.csv"',
+                             f'reported = "{(tiny_spec.parent / "reported.csv").as_posix()}"'),
+                    encoding="utf-8")
+    assert main(["forecast", str(spec), "--origin", "2024-01-14", "--members", "10"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    errors = [line for line in err if line.startswith("frontline: error: ")]
+    assert len(errors) == 1 and "--origin" in errors[0] and "last day" in errors[0]
+    assert "Traceback" not in "".join(err)
+
+
+def test_a_nowcast_date_outside_the_scenario_names_date_and_is_the_only_line(tiny_spec,
+                                                                              capsys):
+    assert main(["nowcast", str(tiny_spec), "--date", "2030-01-01", "--quiet"]) == 2
+    err = [line for line in capsys.readouterr().err.splitlines()
+           if "ScenarioWarning" not in line and "no off-map rear" not in line
+           and not line.startswith("  ")]
+    assert len(err) == 1 and err[0].startswith("frontline: error: command line: --date: ")
+
+
+def test_a_forecast_with_no_later_report_says_there_is_nothing_to_score(tiny_spec, tmp_path,
+                                                                          capsys):
+    """The record ends on day 9: from day 11 on, the forecast is made (and its ensemble
+    kept) but has nothing to be scored on, and says so."""
+    out = tmp_path / "late"
+    assert main(["forecast", str(tiny_spec), "--origin", "2024-01-12", "--members", "10",
+                 "--out", str(out), "--quiet"]) == 0
+    text = capsys.readouterr()
+    assert "nothing to score" in text.out
+    assert "No artists with labels" not in text.err
+    assert (out / "ensemble_events.parquet").is_file()

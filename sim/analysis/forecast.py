@@ -144,6 +144,10 @@ def prepare(spec: CalibrationSpec, origin: dt.date, horizon_days: int | None = N
                          f"{base.name!r} ({base.start} .. {base.date(base.days - 1)})")
     hd = horizon_days or spec.horizon_days
     h = o + hd if hd else base.days - 1
+    if h <= o:
+        raise InputError(*named, f"{origin} is the last day of the scenario {base.name!r}: "
+                                 f"a forecast needs a day after its origin (give an earlier "
+                                 f"date, or [forecast] horizon_days in the spec)")
     full = load_scenario(spec.scenario, {"days": max(base.days, h + 1)}) if h >= base.days \
         else base
     full = full.with_params(**spec.fixed) if spec.fixed else full

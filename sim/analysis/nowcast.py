@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -35,9 +36,9 @@ class Nowcast:
 
 
 def nowcast(spec: CalibrationSpec, date: dt.date, days: int, *, mapper: MapLike = map,
-            progress: Callable[[str], None] | None = None, min_share: float = 0.05
-            ) -> Nowcast:
-    setup = prepare(spec, date, horizon_days=days)
+            progress: Callable[[str], None] | None = None, min_share: float = 0.05,
+            named: tuple[Any, str] = ("command line", "--date")) -> Nowcast:
+    setup = prepare(spec, date, horizon_days=days, named=named)
     ens = run_filter(setup, mapper=mapper, progress=progress)
     rows, control = continue_members(ens, setup.horizon, mapper, with_origin=True,
                                      insert=analysis(setup))

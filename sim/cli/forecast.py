@@ -163,6 +163,10 @@ def print_forecast(res, spec) -> None:
           f"scored {len(s.later)} later reports; distance-speed at "
           f"{res.detail['speed_km_per_day']:.1f} km/day; {res.seconds:.1f} s")
     print_posterior(s, res.ensemble)
+    if not len(s.later):
+        print(f"\nno reported change after the origin up to the horizon (day {s.horizon}, "
+              f"{s.scenario.date(s.horizon)}) in {s.record.file.name}: nothing to score (the "
+              f"scores are nan); ensemble_events.parquet keeps the forecast for later reports")
     print(f"\nscores ({s.header}; MAE capped at {spec.cap_days:g} days; never = horizon + 1 "
           f"= day {s.horizon + 1} when uncapped):")
     print(f"{'method':15} {'MAE cap':>7} {'MAE':>6} {'CRPS':>6} {'Brier':>6} {'log':>6} "

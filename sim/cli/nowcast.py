@@ -39,8 +39,9 @@ def run(args: argparse.Namespace) -> int:
     out = check_out_dir(args.out or spec.file.parent / "nowcast" / f"{spec.file.stem}_{date}")
     progress = None if args.quiet else (lambda m: print(m, file=sys.stderr, flush=True))
     with executor(args) as (mapper, described):
-        print(f"nowcast for {date} + {args.days} days ({spec.assimilation.members} members; "
-              f"{described})", file=sys.stderr)
+        if not args.quiet:
+            print(f"nowcast for {date} + {args.days} days ({spec.assimilation.members} "
+                  f"members; {described})", file=sys.stderr)
         nc = nowcast(spec, date, args.days, mapper=mapper, progress=progress)
     s, sc = nc.setup, nc.setup.scenario
     out.mkdir(parents=True, exist_ok=True)

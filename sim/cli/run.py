@@ -70,8 +70,9 @@ def run(args: argparse.Namespace) -> int:
     if args.seeds:
         if args.seed is not None or args.out:
             raise InputError("command line", "--seeds", "give --seeds or --seed/--out, not both")
+        seeds = _seed_range(args.seeds)       # checked before anything is printed
         print(f"{sc.name}: {sc.start} + {sc.days} days, theatre {sc.theatre.name}")
-        for seed in _seed_range(args.seeds):
+        for seed in seeds:
             r = ConflictModel(sc, seed=seed, agents=False).run()
             held = ", ".join(f"{f} {int(n)}" for f, n in
                              zip(r.factions, r.series_array[-1, :, 0], strict=True))

@@ -129,8 +129,9 @@ def parse_date(text: str, file: str | Path, field: str) -> dt.date:
     return check_date(date, file, field)
 
 
-def _faction(name: str, scenario: Scenario, file: Path, field: str, *,
-             allow_empty: bool) -> int:
+def faction_of(name: str, scenario: Scenario, file: Path, field: str, *,
+               allow_empty: bool) -> int:
+    """The index of a reported faction name (-1: nobody, where allowed); unknown: InputError."""
     key = name.strip()
     if allow_empty and is_nobody(key):
         return -1
@@ -172,9 +173,9 @@ def read_reported(path: str | Path, scenario: Scenario) -> Reported:
             raise InputError(p, field("place"), f"{th.names[town]!r} is off-map (kind offmap: a "
                              "rear area that is never captured), so it cannot change hands; "
                              "report the on-map places instead")
-        new = _faction(row["new_controller"], scenario, p, field("new_controller"),
+        new = faction_of(row["new_controller"], scenario, p, field("new_controller"),
                        allow_empty=False)
-        prev = _faction(row.get("previous_controller", ""), scenario, p,
+        prev = faction_of(row.get("previous_controller", ""), scenario, p,
                         field("previous_controller"), allow_empty=True)
         cause = row.get("cause", "")
         if cause and cause not in CAUSES:

@@ -24,7 +24,7 @@ import scipy.sparse as sp
 from shapely.geometry import LineString
 
 from ..errors import InputError, did_you_mean
-from .features import load_features, river_lines
+from .features import Features, load_features, river_lines
 from .files import read_csv
 from .limits import MAX_NUMBER, MAX_ROAD_KM
 from .params import PARAMS
@@ -188,11 +188,13 @@ def _number(path: Path, row: int, col: str, raw: str, *, lo: float | None = None
 
 
 def load_theatre(directory: str | Path) -> Theatre:
-    """Load and validate ``towns.csv`` and ``roads.csv`` from a theatre folder (cached)."""
+    """Load and validate ``towns.csv``, ``roads.csv`` and, if there is one,
+    ``features.geojson`` from a theatre folder (cached until one of them changes)."""
     d = Path(directory).resolve()
     if not d.is_dir():
         raise InputError(directory, "theatre", "theatre folder not found")
-    stamp = tuple((p.name, p.stat().st_mtime_ns) for p in (d / "towns.csv", d / "roads.csv")
+    stamp = tuple((p.name, p.stat().st_mtime_ns) for p in (d / "towns.csv", d / "roads.csv",
+                                                           d / "features.geojson")
                   if p.exists())
     return _load_cached(d, stamp)
 
@@ -293,8 +295,9 @@ def _load_cached(d: Path, _stamp: tuple) -> Theatre:
         crossing.append(cross)
         terrain.append(ground)
 
+    features = load_features(d)     # read (and checked) with the theatre, not at the map
     if "crossing" not in rheader:
-        crossing = river_crossings(d, edges, lat, lon)
+        crossing = river_crossings(features, edges, lat, lon)
     th = Theatre(name=d.name, names=names, lat=np.array(lat), lon=np.array(lon), kind=kinds,
                  population=np.array(pop), value=np.array(val), fortification=np.array(fort),
                  controller=ctrl, edges=np.array(edges, dtype=np.int64).reshape(-1, 2),
@@ -325,11 +328,11 @@ def _warn_lookalikes(path: Path, extra: list[str], known: tuple[str, ...]) -> No
                           f"you mean {guess!r}?", TheatreWarning, stacklevel=3)
 
 
-def river_crossings(d: Path, edges: list[tuple[int, int]], lat: list[float],
-                    lon: list[float]) -> list[str]:
-    """Per road: 'bridge' where its straight line meets a river of the folder's
+def river_crossings(features: Features | None, edges: list[tuple[int, int]],
+                    lat: list[float], lon: list[float]) -> list[str]:
+    """Per road: 'bridge' where its straight line meets a river of the theatre's
     ``features.geojson`` (shapely), else ''. Approximate: a road that runs along a winding
     river may meet it without crossing; review what it marks."""
-    rivers = [g for _name, g in river_lines(load_features(d))]
+    rivers = [g for _name, g in river_lines(features)]
     return ["bridge" if any(LineString([(lon[a], lat[a]), (lon[b], lat[b])]).intersects(g)
                             for g in rivers) else "" for a, b in edges]

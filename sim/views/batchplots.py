@@ -100,16 +100,18 @@ def reported_days(path: str | Path, exp: Experiment, town: str,
                   by: str | None = None) -> list[tuple[int, str]]:
     """(day, date) of every report in ``path`` (the shared event schema) of ``town`` passing
     to ``by`` (to anyone if None), within the scenario's days."""
-    from ..inputs.reported import parse_date, read_rows  # here: only --reported needs it
+    from ..inputs.reported import faction_of, parse_date, read_rows  # only --reported
     sc = exp.scenario
-    t = sc.theatre.id_of(town, file="--town", field="town")
+    t = sc.theatre.id_of(town, file="command line", field="--town")
     p, rows = read_rows(path)
     out = []
-    for line, row in rows:
+    for line, row in rows:     # every row's names and date are checked, not only the town's
+        faction_of(row["new_controller"], sc, p, f"row {line}, column new_controller",
+                   allow_empty=False)
+        d = parse_date(row["date"], p, f"row {line}, column date")
         if sc.theatre.find(row["place"]) != t or (by is not None and
                                                   row["new_controller"].strip() != by):
             continue
-        d = parse_date(row["date"], p, f"row {line}, column date")
         day = (d - sc.start).days
         if 0 <= day < sc.days:
             out.append((day, d.isoformat()))

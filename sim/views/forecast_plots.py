@@ -41,7 +41,8 @@ def plot_lead(lead: pd.DataFrame, header: str):
         ax.grid(alpha=0.3)
     for ax in axes[1]:
         ax.set_xlabel("lead time (days after the origin)")
-    axes[0, 0].legend(fontsize=8)
+    if axes[0, 0].get_legend_handles_labels()[0]:     # nothing to score: no lines
+        axes[0, 0].legend(fontsize=8)
     _title(fig, header, "Scores against lead time")
     fig.tight_layout()
     return fig
