@@ -7,17 +7,17 @@ Usage:
 For every place (default: the built-in scenario's key towns, else every place the record
 names), the reported day of its first reported change inside the run (day 0 = the
 scenario's start), the share of runs in which it changed hands to that faction, the 10th,
-50th and 90th percentile of the simulated day with the 10-90% width, and how the runs stand
-against the reported day: the share that had the change by the reported day, the share
-within 3 days of it, and the median of simulated minus reported day (a run without the
-change counts as neither; the median can be 'never'). Reports dated outside the run are
-left out (a scenario that starts later, such as a counteroffensive, begins from the
-record's map). Then: reversals (places the record shows retaken by an earlier holder: share
-of runs where that happens too), the places retaken by a faction that held them earlier in
-at least 5% of the runs, towns lost on day 0 (with the day the record first reports each,
-and how many of those losses the record dates later), and per faction the on-map places it
-holds at the end beside the record's count, the runs in which it lost all its on-map places
-or all its fighters, and its fighters lost.
+50th and 90th percentile of the simulated day over the runs that had the change, with the
+10-90% width, and how all the runs stand against the reported day: the share that had the
+change by the reported day, the share within 3 days of it, and the median of simulated minus
+reported day (a run without the change counts as neither; the median can be 'never').
+Reports dated outside the run are left out (a scenario that starts later, such as a
+counteroffensive, begins from the record's map). Then: reversals (places the record shows
+retaken by an earlier holder: share of runs where that happens too), the places retaken by
+a faction that held them earlier in at least 5% of the runs, towns lost on day 0 (with the
+day the record first reports each, and how many of those losses the record dates later),
+and per faction the on-map places it holds at the end beside the record's count, the runs
+in which it lost all its on-map places or all its fighters, and its fighters lost.
 """
 
 from __future__ import annotations
@@ -208,6 +208,9 @@ def report(argv: list[str] | None) -> None:
           f"reported: {args.reported} ({len(rep)} changes inside the run)\n")
     rows, widths = table(sc, runs, rep, towns)
     show(rows, args.markdown)
+    if rows:
+        print("(p10, median, p90, 10-90: over the runs where the change happened, 'taken' of "
+              "them; by rep., ±3d, sim-rep: over all runs, a run without it counting as never)")
     if widths:
         print(f"\nmedian 10-90% width of capture days: {np.median(widths):.1f} days")
     dated = [r for r in rows if r[9]]

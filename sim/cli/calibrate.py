@@ -22,8 +22,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="ensemble members (default: the spec's [assimilation] members)")
     executor_options(parser)
     parser.add_argument("--out", type=Path,
-                        help="output folder (default: calibration/fitted/<spec name> beside "
-                             "the spec)")
+                        help="output folder (default: fitted/<spec name> in the spec's "
+                             "folder)")
     parser.add_argument("--quiet", action="store_true", help="no per-day progress")
     new = parser.add_argument_group("a starter spec for your own theatre")
     new.add_argument("--new", action="store_true",

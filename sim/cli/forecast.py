@@ -31,7 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "scenario's end)")
     executor_options(parser)
     parser.add_argument("--out", type=Path, help="output folder (default: "
-                        "calibration/forecast/<spec>_<origin> beside the spec)")
+                        "forecast/<spec>_<origin> in the spec's folder)")
     parser.add_argument("--quiet", action="store_true", help="no per-day progress")
 
 

@@ -21,7 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="ensemble members (default: the spec's [assimilation] members)")
     executor_options(parser)
     parser.add_argument("--out", type=Path, help="output folder (default: "
-                        "calibration/nowcast/<spec>_<D> beside the spec)")
+                        "nowcast/<spec>_<D> in the spec's folder)")
     parser.add_argument("--quiet", action="store_true", help="no per-day progress")
 
 
