@@ -4,8 +4,10 @@ Planning, in order (DESIGN.md, step 3):
 1. a `withdraw` phase pulls the faction's units in its region back to a named town;
 2. garrisons whose odds have been hopeless for more than ``redeploy_days`` redeploy to the
    nearest defensible friendly town;
-3. reserves reinforce threatened towns, most valuable first (a town past its redeploy odds
-   only from within ``reserve_reach_days``, and only if they could still hold it);
+3. (with ``stand_down``) mobile units holding a town that no longer needs them go back
+   into reserve; reserves reinforce threatened towns, most valuable first (a town past its
+   redeploy odds only from within ``reserve_reach_days``, and only if they could still hold
+   it);
 4. in an offensive phase, frontier targets (towns of the enemies the phase is directed
    against; all hostile ones by default) are scored (value, pull of the phase objectives,
    and, when the enemy holding them is breaking, the pull of that enemy's supply: pursuit;
@@ -114,6 +116,7 @@ class Faction(mesa.Agent):
             self.withdraw_region(phase)
             return
         self.redeploy_threatened()
+        self.stand_down()
         self.reinforce()
         if self.index in self.state.ceasefire:
             return
@@ -153,6 +156,19 @@ class Faction(mesa.Agent):
                                 f.posture, f.town)
         for uid in leaving.tolist():
             retreat(s, sit, uid)
+
+    def stand_down(self) -> None:
+        """With ``stand_down`` > 0: mobile units holding a town that no longer needs them
+        (out of contact, and under ``stand_down`` x the hold limit without them) go back into
+        reserve, free for new orders: a reinforcement lent to a garrison, not given to it
+        (sim.core.kernels.plan.stand_down). 0 (the default): they stay."""
+        if self.state.params.stand_down <= 0.0:
+            return
+        s, sit, i = self.state, self.situation, self.index
+        f = s.forces
+        plan.stand_down(sit.units(i), f.posture, f.mobile, f.path_at, f.path_end, f.town,
+                        sit.contact[i], s.owner, i, sit.threat[i], sit.defence[i], sit.power,
+                        s.defence_mult, s.params.stand_down * self.hold_limit())
 
     def reinforce(self) -> None:
         """Send free reserves to threatened towns, most valuable first, until each town's

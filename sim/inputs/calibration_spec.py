@@ -188,9 +188,10 @@ def load_spec(path: str | Path) -> CalibrationSpec:
 #: set how fast a front moves and whether a defender gives way or holds, each with bounds and
 #: why. The first eight and ``counterattack_ratio`` are NW Syria's spec's (the widest of the
 #: library's three: Iraq's and Karabakh's fit fewer, on narrower bounds where their sources say
-#: so); ``reserve_reach_days`` is added so that the reports decide whether the defender commits
-#: its reserves to threatened towns (the library's records are of armies that gave way; a
-#: theatre you bring may be of one that held).
+#: so); ``reserve_reach_days`` and ``stand_down`` are added so that the reports decide whether
+#: the defender commits its reserves to threatened towns and takes them back when the threat
+#: has passed (the library's records are of armies that gave way; a theatre you bring may be
+#: of one that held).
 STARTER_PRIORS: dict[str, tuple[float, float, str]] = {
     "speed_highway": (15.0, 120.0, "km/day; a collapsing front moves fast"),
     "speed_other_share": (0.2, 1.0, "minor roads as a share of highway speed"),
@@ -203,6 +204,8 @@ STARTER_PRIORS: dict[str, tuple[float, float, str]] = {
     "fatigue_per_day": (0.0, 0.15, "culmination: fighting wears units down"),
     "reserve_reach_days": (0.0, 3.0, "days of march within which reserves go to a town past "
                                      "its redeploy odds (0: a defender that gives way)"),
+    "stand_down": (0.0, 1.0, "x hold limit under which a town lets a lent reserve go "
+                             "(0: reinforcements stay; a defender that held may need it)"),
     "counterattack_ratio": (1.0, 4.0, "odds at which reserves retake a lost town (the 3:1 "
                                       "rule, relaxed: Mearsheimer 1989)"),
 }

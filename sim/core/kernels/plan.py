@@ -68,6 +68,38 @@ def release(units: np.ndarray, posture: np.ndarray, mobile: np.ndarray, target: 
 
 
 @njit(cache=True)
+def stand_down(units: np.ndarray, posture: np.ndarray, mobile: np.ndarray,
+               path_at: np.ndarray, path_end: np.ndarray, town: np.ndarray,
+               contact: np.ndarray, owner: np.ndarray, faction: int, threat: np.ndarray,
+               defence: np.ndarray, power: np.ndarray, defence_mult: np.ndarray,
+               below: float) -> np.ndarray:
+    """Of ``units`` (a faction's, by id): the mobile ones holding a town of the faction
+    (reserves sent there as reinforcements, or fallen back there) go back into reserve, in
+    place, when the town is out of ``contact`` and its ratio without them would stay under
+    ``below`` (``stand_down`` x the hold limit; at half the limit, the level
+    :func:`reinforcements` restores, none is sent straight back), with some defence left;
+    by unit id. ``below`` <= 0: none. Returns those released."""
+    out = np.empty(len(units), dtype=np.int64)
+    if below <= 0.0:
+        return out[:0]
+    gone = np.zeros(len(owner))
+    k = 0
+    for u in units:
+        if posture[u] != HOLD or not mobile[u] or path_at[u] < path_end[u]:
+            continue
+        t = town[u]
+        if owner[t] != faction or contact[t]:
+            continue
+        rest = defence[t] - gone[t] - power[u] * defence_mult[t]
+        if rest > 0.0 and threat[t] <= below * rest:
+            posture[u] = RESERVE
+            gone[t] += power[u] * defence_mult[t]
+            out[k] = u
+            k += 1
+    return out[:k]
+
+
+@njit(cache=True)
 def reinforcements(threatened: np.ndarray, reserves: np.ndarray, row: np.ndarray,
                    dist: np.ndarray, pred: np.ndarray, town: np.ndarray,
                    threat: np.ndarray, defence: np.ndarray, power: np.ndarray,
