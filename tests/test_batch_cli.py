@@ -175,3 +175,15 @@ def test_whatif_shift_counts_the_runs_behind_each_mean(batch):
             assert df.loc[m, col] == defined
         total = int((runs["point"] == 1).sum())
         assert df.loc[m, "never"] == pytest.approx(1 - df.loc[m, "n"] / total)
+
+
+def test_plot_capture_checks_every_row_of_its_reported_file(batch, tmp_path, capsys):
+    """A faction the scenario does not have, on any row of --reported, is one line (the row
+    of the plotted town was silently dropped from the plot before)."""
+    rep = tmp_path / "reported.csv"
+    rep.write_text("date,place,new_controller,source\n2024-11-29,Saraqib,oposition,a report\n",
+                   encoding="utf-8")
+    assert main(["plot", "capture", str(batch / "out"), "--town", "Saraqib", "--by",
+                 "opposition", "--reported", str(rep), "--format", "png"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "row 2, column new_controller" in err[0] and "oposition" in err[0]

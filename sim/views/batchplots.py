@@ -100,7 +100,7 @@ def reported_days(path: str | Path, exp: Experiment, town: str,
                   by: str | None = None) -> list[tuple[int, str]]:
     """(day, date) of every report in ``path`` (the shared event schema) of ``town`` passing
     to ``by`` (to anyone if None), within the scenario's days."""
-    from ..inputs.reported import faction_of, parse_date, read_rows  # only --reported
+    from ..inputs.reported import faction_of, parse_date, read_rows  # here: --reported only
     sc = exp.scenario
     t = sc.theatre.id_of(town, file="command line", field="--town")
     p, rows = read_rows(path)
