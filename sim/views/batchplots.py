@@ -85,10 +85,10 @@ def _point_label(exp: Experiment, p: int) -> str:
 def capture_days(exp: Experiment, town: str, by: str | None = None,
                  point: int | None = None) -> np.ndarray:
     """Per run, the first day ``town`` passed to ``by`` (anyone if None); NaN if never."""
-    name = exp.scenario.theatre.names[exp.scenario.theatre.id_of(town, file="--town",
-                                                                   field="town")]
+    name = exp.scenario.theatre.names[exp.scenario.theatre.id_of(town, file="command line",
+                                                                   field="--town")]
     if by is not None:
-        exp.scenario.faction_index(by, "--by", "faction")
+        exp.scenario.faction_index(by, "command line", "--by")
     runs = exp.runs if point is None else exp.runs[exp.runs["point"] == point]
     ev = exp.events
     ev = ev[(ev["place"] == name) & (True if by is None else ev["new_controller"] == by)]
