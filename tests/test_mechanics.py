@@ -901,38 +901,34 @@ strength = 3500
 """
 
 
-def test_a_reinforcement_goes_back_into_reserve_once_the_threat_has_gone(tmp_path):
-    """Red's 3,000 stand next to A (no offensive): blue's reserve at C reinforces A's 500.
-    When red is gone the reserve must be free again (posture reserve, mobile), not a
-    garrison of A for good: a reinforcement is lent to a garrison, not given to it."""
+def _lent_reserve(tmp_path, text: str):
+    """LENT's model after three days (blue's reserve reinforcing A against red next to it)
+    and red removed; returns the model and the reserve's id."""
     from sim.core.model import ConflictModel
     th = theatre(tmp_path / "l", [("W", 0, 0, "town", "red"), ("A", 1, 0, "town", "blue"),
                                   ("B", 2, 0, "town", "blue"), ("C", 3, 0, "town", "blue")],
                  [("W", "A"), ("A", "B"), ("B", "C")])
-    m = ConflictModel(sim.load_scenario(scenario(th, LENT)), seed=0, agents=False)
-    f, names = m.forces, list(m.theatre.names)
-    a, blue = names.index("A"), m.setup.factions.index("blue")
-    reserve = int(np.flatnonzero((f.faction == blue) & f.mobile & (f.strength > 0))[0])
-    for _ in range(3):
-        m.step()
-    assert f.town[reserve] == a and POSTURES[f.posture[reserve]] == "hold"    # lent to A
-    f.strength[f.faction == m.setup.factions.index("red")] = 0.0              # red is gone
-    m.step()
-    assert POSTURES[f.posture[reserve]] == "reserve" and f.mobile[reserve]
-
-
-def test_without_stand_down_a_reinforcement_stays_in_the_garrison(tmp_path):
-    """The default (stand_down = 0): the same reserve stays in A's garrison."""
-    from sim.core.model import ConflictModel
-    th = theatre(tmp_path / "l", [("W", 0, 0, "town", "red"), ("A", 1, 0, "town", "blue"),
-                                  ("B", 2, 0, "town", "blue"), ("C", 3, 0, "town", "blue")],
-                 [("W", "A"), ("A", "B"), ("B", "C")])
-    m = ConflictModel(sim.load_scenario(scenario(th, LENT.replace("stand_down = 0.5\n", ""))),
-                      seed=0, agents=False)
+    m = ConflictModel(sim.load_scenario(scenario(th, text)), seed=0, agents=False)
     f, blue = m.forces, m.setup.factions.index("blue")
     reserve = int(np.flatnonzero((f.faction == blue) & f.mobile & (f.strength > 0))[0])
     for _ in range(3):
         m.step()
-    f.strength[f.faction == m.setup.factions.index("red")] = 0.0
-    m.step()
+    assert f.town[reserve] == m.theatre.names.index("A")                     # lent to A
     assert POSTURES[f.posture[reserve]] == "hold"
+    f.strength[f.faction == m.setup.factions.index("red")] = 0.0              # red is gone
+    m.step()
+    return m, reserve
+
+
+def test_a_reinforcement_goes_back_into_reserve_once_the_threat_has_gone(tmp_path):
+    """Red's 3,000 stand next to A (no offensive): blue's reserve at C reinforces A's 500.
+    When red is gone the reserve must be free again (posture reserve, mobile), not a
+    garrison of A for good: a reinforcement is lent to a garrison, not given to it."""
+    m, reserve = _lent_reserve(tmp_path, LENT)
+    assert POSTURES[m.forces.posture[reserve]] == "reserve" and m.forces.mobile[reserve]
+
+
+def test_without_stand_down_a_reinforcement_stays_in_the_garrison(tmp_path):
+    """The default (stand_down = 0): the same reserve stays in A's garrison."""
+    m, reserve = _lent_reserve(tmp_path, LENT.replace("stand_down = 0.5\n", ""))
+    assert POSTURES[m.forces.posture[reserve]] == "hold"
