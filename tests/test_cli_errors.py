@@ -65,6 +65,8 @@ def _files(tmp: Path) -> dict[str, Path]:
                                                        "Alfa,Bravoo")),
         "late_event": scenario("late_event", BASE + '\n[[events]]\nday = 12\nkind = "support"\n'
                                'faction = "sna"\ndrones = 0.5\n'),
+        "deploy_nobody": scenario("deploy_nobody", BASE + '\n[[deployments]]\nfaction = "sna"\n'
+                                  'town = "Kafr Hamra"\nstrength = 100\n'),
         "binary": tmp / "binary.toml",
         "missing": tmp / "missing.toml",
     }
@@ -102,6 +104,8 @@ CASES = {
                              ["towns.csv: row 4, column controller: ", "rebels"]),
     "bad-roads-town": (["run", "{bad_road}"], ["roads.csv: row 3, column b: ", "Bravoo"]),
     "event-outside-run": (["run", "{late_event}"], ["late_event.toml: events[0].day: ", "12"]),
+    "deploy-in-nobodys-town": (["run", "{deploy_nobody}"],
+                               ["deploy_nobody.toml: deployments[", "].town: ", "held by nobody"]),
     "set-unknown-parameter": (["run", "{good}", "--set", "kill_rat=0.1"], []),
 }
 

@@ -293,7 +293,12 @@ def bind(spec: ScenarioSpec, theatre: Theatre, file: Path,
                    d.posture)
         for k, d in enumerate(spec.deployments))
     for k, d in enumerate(deps):
-        if owner[d.town] >= 0 and rel[d.faction, owner[d.town]] != 1:
+        if owner[d.town] < 0:
+            raise InputError(file, f"deployments[{k}].town",
+                             f"{theatre.names[d.town]!r} is held by nobody at the start (its "
+                             f"controller in towns.csv is blank); expected a town of "
+                             f"{names[d.faction]!r} or an ally")
+        if rel[d.faction, owner[d.town]] != 1:
             raise InputError(file, f"deployments[{k}].town",
                              f"{theatre.names[d.town]!r} is held by "
                              f"{names[owner[d.town]]!r}, not by {names[d.faction]!r} or an ally")
