@@ -292,16 +292,11 @@ def bind(spec: ScenarioSpec, theatre: Theatre, file: Path,
                    town(d.town, f"deployments[{k}].town"), d.strength, d.quality, d.units,
                    d.posture)
         for k, d in enumerate(spec.deployments))
-    for k, d in enumerate(deps):
-        if owner[d.town] < 0:
-            raise InputError(file, f"deployments[{k}].town",
-                             f"{theatre.names[d.town]!r} is held by nobody at the start (its "
-                             f"controller in towns.csv is blank); expected a town of "
-                             f"{names[d.faction]!r} or an ally")
-        if rel[d.faction, owner[d.town]] != 1:
-            raise InputError(file, f"deployments[{k}].town",
-                             f"{theatre.names[d.town]!r} is held by "
-                             f"{names[owner[d.town]]!r}, not by {names[d.faction]!r} or an ally")
+    for k, d in enumerate(deps):      # a blank controller in towns.csv: held by nobody
+        if owner[d.town] < 0 or rel[d.faction, owner[d.town]] != 1:
+            who = repr(names[owner[d.town]]) if owner[d.town] >= 0 else "nobody at the start"
+            raise InputError(file, f"deployments[{k}].town", f"{theatre.names[d.town]!r} is "
+                             f"held by {who}, not by {names[d.faction]!r} or an ally")
 
     def condition(text: str | None, field: str) -> Condition | None:
         if text is None:
