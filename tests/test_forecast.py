@@ -19,7 +19,15 @@ from conftest import BUILTIN, DATA, REPO, TINY_EVENTS
 import sim
 from sim.analysis.baselines import distance_speed, fit_pace, persistence, road_km_from
 from sim.analysis.executors import make_executor
-from sim.analysis.forecast import forecast, prepare, ruler_forecast, scenario_as_of, targets
+from sim.analysis.forecast import (
+    already_made,
+    forecast,
+    member_days,
+    prepare,
+    ruler_forecast,
+    scenario_as_of,
+    targets,
+)
 from sim.cli import main
 from sim.inputs.calibration_spec import load_spec
 from sim.inputs.params import load_params_file
@@ -70,6 +78,24 @@ def test_truth_follows_the_record():
     # Maardes: opposition (30 Nov), government (1 Dec), opposition again (3 Dec)
     keys = [(s.scenario.theatre.names[t], s.scenario.factions[f], k) for t, f, k in tg.keys]
     assert ("Maardes", "opposition", 1) in keys and ("Maardes", "government", 1) in keys
+
+
+def test_a_change_a_member_made_before_the_origin_is_early_not_never():
+    """Hand-computed: origin day 4; the record gives town 2 to faction 0 at the origin and
+    later reports faction 1 taking it twice; town 5 is already faction 1's in the record."""
+    origin, keys = 4, [(2, 1, 1), (2, 1, 2), (5, 1, 1)]
+    record_map = np.array([0, 0, 0, 0, 0, 1])
+    at_origin = np.array([[0, 0, 1, 0, 0, 1],     # took town 2 on day 3
+                          [0, 0, 0, 0, 0, 1],     # did not
+                          [0, 0, 1, 0, 0, 1]])    # holds it, no change in its history
+    histories = [{(2, 1, 1), (2, 1, 3), (5, 1, 2)}, {(2, 1, 2), (2, 0, 3)}, set()]
+    early = already_made(histories, at_origin, record_map, keys, origin)
+    assert early[:, 0].tolist() == [3, np.inf, 4] and early[:, 1].tolist() == [3, np.inf, 4]
+    assert np.isinf(early[:, 2]).all()
+    rows = [[(6, 2, 0, 1, 0), (8, 2, 1, 0, 0)], [(7, 2, 1, 0, 0)], []]
+    days = member_days(rows, keys, early)
+    assert days.tolist() == [[3, 8, np.inf], [7, np.inf, np.inf], [4, np.inf, np.inf]]
+    assert member_days(rows, keys)[:, 0].tolist() == [8, 7, np.inf]    # without: late/never
 
 
 def test_rulers():

@@ -12,7 +12,10 @@ scenario's last day, never the date of a later report. Later reports are used on
 What is scored (every table states its day origin):
 - each reported change dated after the origin and up to the horizon: the forecast day of the
   k-th change of that place to that faction *after the origin* (k counts the later reports of
-  the same place and faction); lead time = reported day - origin day;
+  the same place and faction); lead time = reported day - origin day. A member that already
+  holds the place for that faction at the origin, where the record up to the origin does not,
+  made the change early: its day on or before the origin counts as the first
+  (:func:`already_made`), not as 'never';
 - every (place, day) for the places named in a later report and the days origin+1..horizon:
   the controller per the record (its map at the origin updated by the later reports);
   lead time = day - origin day. 'Right at the end' is the last day alone.
@@ -205,15 +208,38 @@ def targets(setup: Setup) -> Targets:
     return Targets(tuple(keys), setup.later.days, places, days, truth)
 
 
-def member_days(rows: list[list], keys) -> np.ndarray:
-    """(N, E) day of each target change in each member's rows (inf: not within the run)."""
+def already_made(histories: list[set], at_origin: np.ndarray, record_map: np.ndarray,
+                 keys, origin: int) -> np.ndarray:
+    """(N, E) day on or before the origin on which each member made a target change early.
+
+    A member holding the town for the key's faction at the origin (``at_origin``, (N, n),
+    after the analysis), while the record's map at the origin (``record_map``) gives it to
+    another, has made the change a later report describes, only sooner: its day is the last
+    change of that town to that faction in the member's history, or the origin day if the
+    member never lost the town. inf: not made before the origin."""
+    out = np.full((len(histories), len(keys)), np.inf)
+    for j, (t, f, _k) in enumerate(keys):
+        if record_map[t] == f:
+            continue
+        for i in np.flatnonzero(at_origin[:, t] == f):
+            out[i, j] = max((d for town, new, d in histories[i] if town == t and new == f),
+                            default=origin)
+    return out
+
+
+def member_days(rows: list[list], keys, early: np.ndarray | None = None) -> np.ndarray:
+    """(N, E) day of each target change in each member's rows (inf: not within the run).
+    ``early`` (N, E) (:func:`already_made`): a change a member made before the origin counts
+    as the first occurrence of its place and faction."""
     out = np.full((len(rows), len(keys)), np.inf)
     for i, member in enumerate(rows):
-        by: dict[tuple[int, int], list[int]] = {}
+        by: dict[tuple[int, int], list[float]] = {}
         for d, t, f, _o, _c in member:
             by.setdefault((t, f), []).append(d)
         for j, (t, f, k) in enumerate(keys):
-            days = by.get((t, f), ())
+            days = list(by.get((t, f), ()))
+            if early is not None and np.isfinite(early[i, j]):
+                days.insert(0, float(early[i, j]))
             if len(days) >= k:
                 out[i, j] = days[k - 1]
     return out
@@ -292,11 +318,17 @@ def forecast(spec: CalibrationSpec, origin: dt.date, *, mapper: MapLike = map,
     t0 = time.perf_counter()
     setup = prepare(spec, origin, horizon_days, reported)
     ens = run_filter(setup, mapper=mapper, progress=progress)
-    rows, control = continue_members(ens, setup.horizon, mapper, insert=analysis(setup))
+    rows, control = continue_members(ens, setup.horizon, mapper, with_origin=True,
+                                     insert=analysis(setup))
+    at_origin, control = control[:, 0], control[:, 1:]
     tg = targets(setup)
     rng = np.random.default_rng(np.random.SeedSequence(spec.seed, spawn_key=(4,)))
     places = list(tg.places)
-    fc = {"model": (member_days(rows, tg.keys), control[:, :, places].transpose(0, 2, 1))}
+    early = already_made(ens.histories, at_origin,
+                         setup.fit.holders(setup.scenario.initial_owner, setup.origin),
+                         tg.keys, setup.origin)
+    fc = {"model": (member_days(rows, tg.keys, early),
+                    control[:, :, places].transpose(0, 2, 1))}
     rulers = [persistence(setup.fit, setup.scenario, setup.origin),
               distance_speed(setup.fit, setup.scenario, setup.origin)]
     for r in rulers:
