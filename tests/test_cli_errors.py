@@ -252,3 +252,48 @@ def test_a_bad_seed_range_prints_nothing_before_its_error(capsys):
     assert main(["run", str(TINY_OFFENSIVE), "--seeds", "5-1"]) == 2
     out, err = capsys.readouterr()
     assert out == "" and "--seeds" in err.splitlines()[-1]
+
+
+@pytest.mark.parametrize("flags", [["--town", "Alpah"], ["--seeds", "9-1"]])
+def test_an_error_after_a_warning_is_the_only_line(theatre_copy, tmp_path, flags, capsys):
+    """A lookalike column warns; a bad flag checked after the scenario is loaded then ends the
+    command: the error line comes alone (the warning is dropped). A good run still warns."""
+    from sim.cli import main
+    roads = tiny_text("roads.csv").splitlines()
+    roads = "\n".join([roads[0] + ",crosing"] + [ln + "," for ln in roads[1:]]) + "\n"
+
+    def scenario(name: str) -> str:     # a fresh theatre folder each (theatres are cached)
+        sc, d = tmp_path / f"{name}.toml", theatre_copy(roads=roads)
+        sc.write_text(BASE.replace('theatre = "tiny"', f'theatre = "{d.as_posix()}"'),
+                      encoding="utf-8")
+        return str(sc)
+    assert main(["run", scenario("bad"), *flags]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.splitlines()) == 1, err
+    assert err.startswith("frontline: error: command line: " + flags[0]), err
+    assert main(["run", scenario("good"), "--quiet", "--days", "2"]) == 0
+    err = capsys.readouterr().err
+    assert "frontline: warning: " in err and "crosing" in err, err
+
+
+UNCREATABLE = Path("/proc/frontline-out")       # root may write /proc, yet mkdir there fails
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux /proc")
+def test_run_refuses_an_out_folder_that_cannot_be_created_before_the_run(capsys):
+    from sim.cli import main
+    assert main(["run", str(TINY_OFFENSIVE), "--out", str(UNCREATABLE / "x")]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.splitlines()) == 1, err
+    assert err.startswith(f"frontline: error: {UNCREATABLE / 'x'}: --out: cannot create"), err
+
+
+def test_the_out_folder_check_leaves_nothing_behind(tmp_path):
+    from sim.inputs.files import check_out_dir
+    check_out_dir(tmp_path / "a" / "b" / "c")
+    assert list(tmp_path.iterdir()) == []               # what it created, it removed
+    (tmp_path / "kept").mkdir()
+    (tmp_path / "kept" / "f.txt").write_text("x")
+    check_out_dir(tmp_path / "kept")
+    check_out_dir(tmp_path / "kept" / "new")
+    assert [p.name for p in (tmp_path / "kept").iterdir()] == ["f.txt"]

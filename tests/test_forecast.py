@@ -216,6 +216,21 @@ def test_bad_flags_are_one_line(tiny_spec, argv, field, capsys):
     assert len(errors) == 1 and field in errors[0] and "Traceback" not in "".join(err)
 
 
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux /proc")
+@pytest.mark.parametrize("argv", [["forecast", "--origin", "2024-01-04"],
+                                  ["nowcast", "--date", "2024-01-03"], ["calibrate"]],
+                         ids=lambda a: a[0])
+def test_an_out_folder_that_cannot_be_created_is_refused_before_the_work(tiny_spec, argv,
+                                                                         capsys):
+    """mkdir under /proc fails even for root (to whom os.access says yes): one line naming
+    --out, before any work (it came after the whole run, blamed on field '-')."""
+    out = Path("/proc/frontline-out/x")
+    assert main([argv[0], str(tiny_spec), *argv[1:], "--members", "2", "--out", str(out)]) == 2
+    printed, err = capsys.readouterr()
+    assert printed == "" and len(err.splitlines()) == 1, err
+    assert err.startswith(f"frontline: error: {out}: --out: cannot create folder"), err
+
+
 def test_starter_spec_is_written_for_your_own_record_and_runs(tiny_spec, tmp_path, capsys):
     """`calibrate SPEC --new`: a spec for a scenario and record of one's own, with the starter
     priors, origin at the date by which half the reports are in, paths relative to it; it

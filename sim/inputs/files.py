@@ -7,6 +7,7 @@ characters, TOML and JSON nested at most 64 levels.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -184,12 +185,39 @@ def validation_error(exc: ValidationError, file: Any, prefix: str = "") -> Input
 # -- where a command writes ----------------------------------------------------------------
 def check_out_dir(path: str | Path, flag: str = "--out") -> Path:
     """A folder a command will create or write into: not an existing file, not under a
-    file, and creatable or writable. Checked before any work is done."""
+    file, and creatable or writable. Checked before any work is done: a folder that does
+    not exist yet is created (with its missing parents) to see that it can be, then removed
+    again (only the folders this check created, and only while they are empty)."""
     p = Path(path)
     if p.exists() and not p.is_dir():
         raise InputError(p, flag, "is a file; expected a folder to write results into")
     _check_parents(p, flag)
+    _try_to_create(p, flag)
     return p
+
+
+def _try_to_create(p: Path, flag: str) -> None:
+    """Create ``p`` and its missing parents, then remove what was created (a system that
+    refuses, such as ``/proc``, says so here rather than after the work)."""
+    missing, q = [], p
+    while not q.exists() and q.parent != q:
+        missing.append(q)
+        q = q.parent
+    made: list[Path] = []
+    try:
+        for d in reversed(missing):
+            try:
+                d.mkdir()
+            except FileExistsError:            # made meanwhile by someone else: theirs
+                continue
+            made.append(d)
+    except OSError as exc:
+        raise InputError(p, flag, f"cannot create folder {exc.filename or p} "
+                                  f"({exc.strerror or exc})") from None
+    finally:
+        for d in reversed(made):               # deepest first; rmdir leaves a non-empty one
+            with contextlib.suppress(OSError):
+                d.rmdir()
 
 
 def check_out_file(path: str | Path, flag: str = "--out") -> Path:
