@@ -207,6 +207,7 @@ def test_nowcast_and_calibrate_cli(tiny_spec, tmp_path, capsys):
     (["--origin", "2030-01-01"], "--origin"),
     (["--origins", "2024-01-04"], "--origins"),
     (["--origins", "2024-01-04..2024-01-02"], "--origins"),
+    (["--origins", "2029-12-31..2030-01-01"], "command line: --origins: 2029-12-31 is outside"),
     (["--members", "1"], "--members"),
 ])
 def test_bad_flags_are_one_line(tiny_spec, argv, field, capsys):
@@ -373,6 +374,26 @@ def test_a_forecast_from_the_scenarios_last_day_is_one_line(tiny_spec, tmp_path,
     errors = [line for line in err if line.startswith("frontline: error: ")]
     assert len(errors) == 1 and "--origin" in errors[0] and "last day" in errors[0]
     assert "Traceback" not in "".join(err)
+
+
+@pytest.mark.parametrize("line, field", [("origins = [2024-01-04]", "forecast.origins"),
+                                         ("", "until")])
+def test_an_origin_from_the_spec_outside_the_scenario_names_the_spec(tiny_spec, tmp_path,
+                                                                    line, field, capsys):
+    """An origin the spec gives ([forecast] origins, else `until`) is blamed on the spec's
+    field, not on a flag the user never gave."""
+    spec = tmp_path / "spec.toml"
+    text = tiny_spec.read_text(encoding="utf-8").replace("until = 2024-01-04", "until = 2030-01-01")
+    spec.write_text(text.replace("origins = [2024-01-04]", line.replace("2024-01-04",
+                                                                         "2030-01-02"))
+                    .replace('reported = "reported.csv"',
+                             f'reported = "{(tiny_spec.parent / "reported.csv").as_posix()}"'),
+                    encoding="utf-8")
+    assert main(["forecast", str(spec), "--members", "2"]) == 2
+    err = capsys.readouterr().err
+    day = "2030-01-02" if line else "2030-01-01"
+    assert err == (f"frontline: error: {spec}: {field}: {day} is outside the scenario "
+                   "'tiny slow' (2024-01-01 .. 2024-01-14)\n"), err
 
 
 def test_a_nowcast_date_outside_the_scenario_names_date_and_is_the_only_line(tiny_spec,

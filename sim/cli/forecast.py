@@ -35,7 +35,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no per-day progress")
 
 
-def origins_of(args: argparse.Namespace, spec) -> list[dt.date]:
+def origins_of(args: argparse.Namespace, spec) -> tuple[list[dt.date], tuple[object, str]]:
+    """The origins to forecast from, and the (file, field) they came from: an origin outside
+    the scenario is blamed on that."""
     from ..inputs.reported import parse_date  # here: keeps `frontline --help` fast
     if args.origins:
         a, sep, b = args.origins.partition("..")
@@ -45,13 +47,14 @@ def origins_of(args: argparse.Namespace, spec) -> list[dt.date]:
         start, end = (parse_date(x, "command line", "--origins") for x in (a, b))
         if end < start:
             raise InputError("command line", "--origins", f"{end} is before {start}")
-        return [start + dt.timedelta(days=k) for k in range((end - start).days + 1)]
+        return ([start + dt.timedelta(days=k) for k in range((end - start).days + 1)],
+                ("command line", "--origins"))
     if args.origin:
-        return [parse_date(args.origin, "command line", "--origin")]
+        return [parse_date(args.origin, "command line", "--origin")], ("command line", "--origin")
     if spec.origins:
-        return list(spec.origins)
+        return list(spec.origins), (spec.file, "forecast.origins")
     if spec.until:
-        return [spec.until]
+        return [spec.until], (spec.file, "until")
     raise InputError(spec.file, "until", "no origin: give --origin DATE or set `until` or "
                                          "[forecast] origins in the spec")
 
@@ -203,11 +206,11 @@ def run(args: argparse.Namespace) -> int:
     from ..views.fits import save_figure
     from ..views.forecast_plots import plot_lead
     spec = with_members(load_spec(args.spec), args.members)
-    origins = origins_of(args, spec)
+    origins, named = origins_of(args, spec)
     tag = f"{origins[0]}" if len(origins) == 1 else f"{origins[0]}..{origins[-1]}"
     out = check_out_dir(args.out or spec.file.parent / "forecast" / f"{spec.file.stem}_{tag}")
     for o in origins:              # every origin checked before any work starts
-        prepare(spec, o, args.horizon_days, args.reported)
+        prepare(spec, o, args.horizon_days, args.reported, named=named)
     show_warnings()
     progress = None if args.quiet else (lambda m: print(m, file=sys.stderr, flush=True))
     results = []
