@@ -24,6 +24,13 @@ class InputError(Exception):
         super().__init__(f"{self.file}: {self.field}: {self.message}")
 
 
+def from_os_error(exc: OSError) -> InputError:
+    """A file or folder the system refused (a full disk, a permission, a name too long) as
+    the one-line error it is shown as: the path, ``-``, the system's reason."""
+    where = exc.filename if exc.filename is not None else "-"
+    return InputError(where, "-", exc.strerror or str(exc))
+
+
 def one_line(text: str, limit: int = 500) -> str:
     """``text`` on one line (line breaks shown as ``\\n``), cut to ``limit`` characters: what
     a user handed in may be echoed in a message, and the message must stay one line."""

@@ -297,3 +297,18 @@ def test_the_out_folder_check_leaves_nothing_behind(tmp_path):
     check_out_dir(tmp_path / "kept")
     check_out_dir(tmp_path / "kept" / "new")
     assert [p.name for p in (tmp_path / "kept").iterdir()] == ["f.txt"]
+
+
+def test_validate_checks_every_file_and_reports_each_bad_one(tmp_path, capsys):
+    from sim.cli import main
+    files = _files(tmp_path)
+    args = [files[k] for k in ("good", "malformed", "good", "unknown_key", "missing")]
+    assert main(["scenarios", "validate", *map(str, args)]) == 2
+    out, err = capsys.readouterr()
+    assert out.splitlines() == [f"{files['good']}: ok (tiny offensive, 3 factions, 9 towns, "
+                                "10 days)"] * 2
+    errors = err.splitlines()
+    assert [ln.split(": ")[2] for ln in errors if ln.startswith("frontline: error: ")] == [
+        str(files[k]) for k in ("malformed", "unknown_key", "missing")], err
+    assert all(ln.startswith(("frontline: warning: ", "frontline: error: ")) for ln in errors)
+    assert main(["scenarios", "validate", str(files["good"])]) == 0

@@ -18,7 +18,7 @@ import sys
 import warnings
 from types import ModuleType
 
-from ..errors import InputError, did_you_mean
+from ..errors import InputError, did_you_mean, from_os_error
 from ..provenance import VERSION
 from . import (
     batch,
@@ -103,9 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps Python's exit flush quiet
         return 0
     except OSError as exc:   # a file or folder the system refused: full disk, permissions...
-        where = exc.filename if exc.filename is not None else "-"
-        print(f"frontline: error: {InputError(where, '-', exc.strerror or str(exc))}",
-              file=sys.stderr)
+        print(f"frontline: error: {from_os_error(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("frontline: interrupted", file=sys.stderr)

@@ -9,11 +9,12 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import sys
 import textwrap
 from pathlib import Path
 
-from ..errors import InputError
-from .args import Parser, show_warnings
+from ..errors import InputError, from_os_error
+from .args import Parser, drop_warnings, show_warnings
 
 
 def add_arguments(s: argparse.ArgumentParser) -> None:
@@ -97,13 +98,27 @@ def run(args: argparse.Namespace) -> int:
             print(summary(sc, chain))
         return 0
     if args.action == "validate":
-        for f in args.files:
-            sc = load_scenario(f)
-            show_warnings()
-            print(f"{f}: ok ({sc.name}, {len(sc.factions)} factions, {sc.theatre.n} towns, "
-                  f"{sc.days} days)")
-        return 0
+        return _validate(args.files, load_scenario)
     raise InputError("command line", args.action, "unknown action")
+
+
+def _validate(files: list[Path], load_scenario) -> int:
+    """Every file checked: a good one is its warnings and an ``ok`` line, a bad one its one
+    error line (without its warnings); status 2 if any was bad."""
+    bad = 0
+    for f in files:
+        try:
+            sc = load_scenario(f)
+        except (InputError, OSError) as exc:
+            drop_warnings()
+            err = from_os_error(exc) if isinstance(exc, OSError) else exc
+            print(f"frontline: error: {err}", file=sys.stderr, flush=True)
+            bad += 1
+            continue
+        show_warnings()
+        print(f"{f}: ok ({sc.name}, {len(sc.factions)} factions, {sc.theatre.n} towns, "
+              f"{sc.days} days)", flush=True)
+    return 2 if bad else 0
 
 
 def summary(sc, chain: list[str]) -> str:
