@@ -112,6 +112,12 @@ def test_unknown_faction_or_town_names(tmp_path, old, new, field, what):
         assert "opposition, government, sna" in err.message       # the valid names
 
 
+def test_a_faction_listing_itself_as_an_ally_is_an_error(tmp_path):
+    err = error(write(tmp_path, variant('allies = ["sna"]', 'allies = ["sna", "opposition"]')))
+    assert err.file.endswith("s.toml") and err.field == "factions.opposition.allies"
+    assert "'opposition' lists itself" in err.message
+
+
 def test_alt_names_are_accepted_in_scenarios(tmp_path):
     sc = load_scenario(write(tmp_path, variant('objectives = ["Echo"]',
                                                'objectives = ["charly", "KAFR HAMRA"]')))

@@ -229,6 +229,9 @@ def bind(spec: ScenarioSpec, theatre: Theatre, file: Path,
     for i, (nm, f) in enumerate(spec.factions.items()):
         for a in f.allies:
             j = faction(a, f"factions.{nm}.allies")
+            if j == i:
+                raise InputError(file, f"factions.{nm}.allies", f"{nm!r} lists itself; "
+                                 "expected the other factions it fights alongside")
             rel[i, j] = rel[j, i] = 1
         for a in f.neutral:
             j = faction(a, f"factions.{nm}.neutral")
