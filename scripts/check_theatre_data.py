@@ -43,7 +43,7 @@ import scipy.sparse as sp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))   # run from a checkout without installing
 
-from sim.errors import InputError  # noqa: E402
+from sim.errors import InputError, run_script  # noqa: E402
 from sim.inputs.files import read_toml  # noqa: E402
 from sim.inputs.overrides import load_raw  # noqa: E402
 from sim.inputs.reported import read_rows  # noqa: E402
@@ -203,6 +203,12 @@ def library(root: Path = ROOT) -> dict[Path, list[Path]]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Exit status 1 if there were problems; warnings (a disconnected road graph also warns
+    on loading) as one line each, at the end, as the CLI shows them."""
+    return run_script("check_theatre_data.py", lambda: cli(argv))
+
+
+def cli(argv: list[str] | None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("theatre", nargs="?", help="theatre folder (towns.csv, roads.csv)")
     ap.add_argument("--reported", action="append", default=[], help="reported changes CSV")

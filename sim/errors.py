@@ -62,7 +62,8 @@ def did_you_mean(name: str, candidates, n: int = 3) -> str:
 
 def run_script(name: str, body: Callable[[], object]) -> int:
     """Run a script's ``body``: an InputError becomes one line ``NAME: error: FILE: FIELD:
-    MESSAGE`` on stderr and exit status 2 (as the CLI shows it), success status 0; a reader
+    MESSAGE`` on stderr and exit status 2 (as the CLI shows it), success status 0 (or the
+    status ``body`` returns, when it returns an integer); a reader
     that left (``script | head``) ends it quietly with status 0, as the CLI does. Warnings
     are held as one line each, ``NAME: warning: MESSAGE``, and shown at the end (dropped
     if the run fails on a bad input, so the error stays the one line)."""
@@ -74,7 +75,7 @@ def run_script(name: str, body: Callable[[], object]) -> int:
         with warnings.catch_warnings():
             warnings.simplefilter("default")
             warnings.showwarning = hold
-            body()
+            code = body()
     except InputError as exc:
         print(f"{name}: error: {exc}", file=sys.stderr)
         return 2
@@ -83,4 +84,4 @@ def run_script(name: str, body: Callable[[], object]) -> int:
         return 0
     for text in held:
         print(text, file=sys.stderr)
-    return 0
+    return code if isinstance(code, int) else 0

@@ -99,3 +99,14 @@ def test_bbox_option_and_derived_box(theatre_copy) -> None:
     assert _quiet(folder, []) == []
     problems = _quiet(folder, [], bbox=(35.0, 36.05, 36.0, 38.0))
     assert [p for p in problems if "Sierra" in p] and len(problems) == 1
+
+
+def test_a_warning_on_loading_is_one_line_as_the_cli_shows_it(theatre_copy, capsys):
+    """A town no road reaches: the loader's warning is one `warning:` line on stderr (it was a
+    raw Python warning with its source line), the problem is listed, the status is 1."""
+    d = theatre_copy(towns=tiny_text("towns.csv") + "Lonely,,36.5,37.0,town,100,sna,,West,x\n")
+    assert checker.main([str(d)]) == 1
+    out, err = capsys.readouterr()
+    assert "cut off from the rest of the road graph: Lonely" in out
+    assert err.splitlines() == [f"check_theatre_data.py: warning: {d}/roads.csv: road graph "
+                                "has 2 disconnected parts; cut off from the largest: Lonely"]
