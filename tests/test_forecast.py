@@ -203,6 +203,20 @@ def test_nowcast_and_calibrate_cli(tiny_spec, tmp_path, capsys):
     assert len(pd.read_csv(cal / "posterior_samples.csv")) == 10
 
 
+def test_a_nowcast_list_cut_short_says_how_many_more_are_in_the_file(tiny_spec, tmp_path,
+                                                                    monkeypatch, capsys):
+    from sim.cli import nowcast as command
+    monkeypatch.setattr(command, "SHOWN", 1)
+    out = tmp_path / "now"
+    assert main(["nowcast", str(tiny_spec), "--date", "2024-01-03", "--days", "3",
+                 "--members", "8", "--out", str(out), "--quiet"]) == 0
+    n = len(pd.read_csv(out / "changes.csv"))
+    assert n > 1
+    lines = capsys.readouterr().out.splitlines()
+    head = lines.index(next(ln for ln in lines if ln.startswith("likely changes")))
+    assert lines[head + 2] == f"  ... and {n - 1} more in {out / 'changes.csv'}"
+
+
 @pytest.mark.parametrize("argv, field", [
     (["--origin", "2030-01-01"], "--origin"),
     (["--origins", "2024-01-04"], "--origins"),

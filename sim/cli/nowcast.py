@@ -10,6 +10,8 @@ from pathlib import Path
 
 from .args import executor, executor_options, int_arg
 
+SHOWN = 20      # likely changes listed on the screen; all of them are in changes.csv
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("spec", type=Path, help="calibration TOML (priors, filter)")
@@ -58,8 +60,10 @@ def run(args: argparse.Namespace) -> int:
         files.append(save_figure(plot_capture_days(nc.changes, s.header), out / "changes.png"))
     print(f"{s.header}\n{s.left_out_line}\n{s.start_line}")
     print(f"likely changes in the next {args.days} days (share of members; median date):")
-    for r in nc.changes.head(20).itertuples():
+    for r in nc.changes.head(SHOWN).itertuples():
         print(f"  {r.place:24} -> {r.new_controller:10} {r.probability:5.0%}  {r.median_date}")
+    if len(nc.changes) > SHOWN:
+        print(f"  ... and {len(nc.changes) - SHOWN} more in {out / 'changes.csv'}")
     if not len(nc.changes):
         print("  none in 5% or more of the members")
     print("wrote " + ", ".join(str(f) for f in files))
