@@ -65,12 +65,13 @@ def run(args: argparse.Namespace) -> int:
     if args.days is not None:
         over["days"] = args.days
     sc = load_scenario(args.scenario, over)
-    show_warnings()
     towns = [sc.theatre.id_of(t, file="command line", field="--town") for t in args.town]
     if args.seeds:
         if args.seed is not None or args.out:
             raise InputError("command line", "--seeds", "give --seeds or --seed/--out, not both")
         seeds = _seed_range(args.seeds)       # checked before anything is printed
+    show_warnings()                           # every input is good: now warn
+    if args.seeds:
         print(f"{sc.name}: {sc.start} + {sc.days} days, theatre {sc.theatre.name}")
         for seed in seeds:
             r = ConflictModel(sc, seed=seed, agents=False).run()
