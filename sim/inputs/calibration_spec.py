@@ -242,6 +242,7 @@ seed = 1                  # the one seed: priors, members' seeds, resampling, ji
 [assimilation]
 members = 1000            # ensemble members (particles)
 date_tolerance_days = 2   # a report dated d matches a simulated change on d-2 .. d+2
+miss_probability = 0.25   # a report no member matches: likelihood 0.25 (0.75 if matched)
 insert_reported_map = true # the forecast starts from the reported map at its origin
 
 [loss]
