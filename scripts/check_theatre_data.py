@@ -31,7 +31,6 @@ Prints every problem, then a summary; exits 1 if there were problems, 0 otherwis
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import sys
 from collections import Counter
@@ -43,6 +42,7 @@ import scipy.sparse as sp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))   # run from a checkout without installing
 
+from sim.cli.args import Parser  # noqa: E402
 from sim.errors import InputError, run_script  # noqa: E402
 from sim.inputs.files import read_toml  # noqa: E402
 from sim.inputs.overrides import load_raw  # noqa: E402
@@ -209,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def cli(argv: list[str] | None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = Parser(description=__doc__.splitlines()[0])
     ap.add_argument("theatre", nargs="?", help="theatre folder (towns.csv, roads.csv)")
     ap.add_argument("--reported", action="append", default=[], help="reported changes CSV")
     ap.add_argument("--all", action="store_true", help="every theatre of the library")
@@ -224,15 +224,16 @@ def cli(argv: list[str] | None) -> int:
     except ValueError:
         bbox = ()
     if bbox is not None and len(bbox) != 4:
-        ap.error(f"--bbox: expected four numbers S,N,W,E, got {args.bbox!r}")
+        raise InputError("command line", "--bbox",
+                         f"expected four numbers S,N,W,E, got {args.bbox!r}")
     if args.theatre and not Path(args.theatre).is_dir():
-        ap.error(f"{args.theatre}: theatre folder not found")
+        raise InputError(args.theatre, "-", "theatre folder not found")
     if args.all:
         jobs = library()
     elif args.theatre:
         jobs = {Path(args.theatre): [Path(r) for r in args.reported]}
     else:
-        ap.error("give a theatre folder or --all")
+        raise InputError("command line", "theatre", "give a theatre folder or --all")
     bad = 0
     for folder, reported in jobs.items():
         bad += len(check(folder, reported, bbox, args.isolation_km, args.margin,
