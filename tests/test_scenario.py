@@ -118,6 +118,26 @@ def test_a_faction_listing_itself_as_an_ally_is_an_error(tmp_path):
     assert "'opposition' lists itself" in err.message
 
 
+def test_a_faction_listing_itself_as_neutral_is_an_error(tmp_path):
+    text = variant('[factions.sna]\n', '[factions.sna]\nneutral = ["sna"]\n')
+    err = error(write(tmp_path, text))
+    assert err.field == "factions.sna.neutral" and "'sna' lists itself" in err.message
+
+
+def test_an_ally_also_listed_as_neutral_is_an_error(tmp_path):
+    text = variant('[factions.sna]\n', '[factions.sna]\nneutral = ["opposition"]\n')
+    err = error(write(tmp_path, text))
+    assert err.field == "factions.sna.neutral"
+    assert "'opposition' is also an ally of 'sna'" in err.message
+
+
+def test_neutral_factions_neither_fight_nor_ally(tmp_path):
+    sc = load_scenario(write(tmp_path, variant('[factions.sna]\n',
+                                               '[factions.sna]\nneutral = ["government"]\n')))
+    g, s = sc.factions.index("government"), sc.factions.index("sna")
+    assert sc.relation[g, s] == sc.relation[s, g] == 0
+
+
 def test_alt_names_are_accepted_in_scenarios(tmp_path):
     sc = load_scenario(write(tmp_path, variant('objectives = ["Echo"]',
                                                'objectives = ["charly", "KAFR HAMRA"]')))

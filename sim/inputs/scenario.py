@@ -233,10 +233,17 @@ def bind(spec: ScenarioSpec, theatre: Theatre, file: Path,
                 raise InputError(file, f"factions.{nm}.allies", f"{nm!r} lists itself; "
                                  "expected the other factions it fights alongside")
             rel[i, j] = rel[j, i] = 1
+    for i, (nm, f) in enumerate(spec.factions.items()):
         for a in f.neutral:
             j = faction(a, f"factions.{nm}.neutral")
-            if rel[i, j] != 1:
-                rel[i, j] = rel[j, i] = 0
+            if j == i:
+                raise InputError(file, f"factions.{nm}.neutral", f"{nm!r} lists itself; "
+                                 "expected the other factions it does not fight")
+            if rel[i, j] == 1:
+                raise InputError(file, f"factions.{nm}.neutral",
+                                 f"{a!r} is also an ally of {nm!r} (an allies list names the "
+                                 "other); expected a faction to be either an ally or neutral")
+            rel[i, j] = rel[j, i] = 0
 
     owner = np.full(theatre.n, -1, dtype=np.int64)
     tfile = (theatre.source_dir / "towns.csv") if theatre.source_dir else file
