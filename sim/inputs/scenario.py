@@ -226,24 +226,18 @@ def bind(spec: ScenarioSpec, theatre: Theatre, file: Path,
     F = len(names)
     rel = -np.ones((F, F), dtype=np.int8)
     np.fill_diagonal(rel, 1)
-    for i, (nm, f) in enumerate(spec.factions.items()):
-        for a in f.allies:
-            j = faction(a, f"factions.{nm}.allies")
-            if j == i:
-                raise InputError(file, f"factions.{nm}.allies", f"{nm!r} lists itself; "
-                                 "expected the other factions it fights alongside")
-            rel[i, j] = rel[j, i] = 1
-    for i, (nm, f) in enumerate(spec.factions.items()):
-        for a in f.neutral:
-            j = faction(a, f"factions.{nm}.neutral")
-            if j == i:
-                raise InputError(file, f"factions.{nm}.neutral", f"{nm!r} lists itself; "
-                                 "expected the other factions it does not fight")
-            if rel[i, j] == 1:
-                raise InputError(file, f"factions.{nm}.neutral",
-                                 f"{a!r} is also an ally of {nm!r} (an allies list names the "
-                                 "other); expected a faction to be either an ally or neutral")
-            rel[i, j] = rel[j, i] = 0
+    for kind, value, doing in (("allies", 1, "fights alongside"), ("neutral", 0, "does not fight")):
+        for i, (nm, f) in enumerate(spec.factions.items()):
+            for a in getattr(f, kind):
+                field = f"factions.{nm}.{kind}"
+                j = faction(a, field)
+                if j == i:
+                    raise InputError(file, field, f"{nm!r} lists itself; expected the other "
+                                     f"factions it {doing}")
+                if value == 0 and rel[i, j] == 1:
+                    raise InputError(file, field, f"{a!r} is also an ally of {nm!r}; expected "
+                                     "a faction to be either an ally or neutral")
+                rel[i, j] = rel[j, i] = value
 
     owner = np.full(theatre.n, -1, dtype=np.int64)
     tfile = (theatre.source_dir / "towns.csv") if theatre.source_dir else file
