@@ -312,3 +312,28 @@ def test_validate_checks_every_file_and_reports_each_bad_one(tmp_path, capsys):
         str(files[k]) for k in ("malformed", "unknown_key", "missing")], err
     assert all(ln.startswith(("frontline: warning: ", "frontline: error: ")) for ln in errors)
     assert main(["scenarios", "validate", str(files["good"])]) == 0
+
+
+def test_run_out_never_overwrites_files_a_run_did_not_write(tmp_path, capsys):
+    """`run --out` into a folder holding the user's own events.csv or map.png (no run's
+    meta.json) is refused before the run, in one line, and the files stay as they were; a
+    folder an earlier run wrote, or one holding only other files, is written into."""
+    from sim.cli import main
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "events.csv").write_text("my own table\n", encoding="utf-8")
+    (mine / "map.png").write_bytes(b"my own picture")
+    assert main(["run", str(TINY_OFFENSIVE), "--quiet", "--out", str(mine)]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.splitlines()) == 1, err
+    assert err.startswith(f"frontline: error: {mine}: --out: holds events.csv, map.png "), err
+    assert (mine / "events.csv").read_text(encoding="utf-8") == "my own table\n"
+    assert (mine / "map.png").read_bytes() == b"my own picture"
+    assert sorted(p.name for p in mine.iterdir()) == ["events.csv", "map.png"]
+    other = tmp_path / "notes"
+    other.mkdir()
+    (other / "notes.txt").write_text("kept\n", encoding="utf-8")
+    for _ in range(2):                                   # a new run, then the same folder again
+        assert main(["run", str(TINY_OFFENSIVE), "--quiet", "--out", str(other)]) == 0
+    assert (other / "notes.txt").read_text(encoding="utf-8") == "kept\n"
+    assert (other / "meta.json").is_file()

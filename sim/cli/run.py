@@ -13,6 +13,8 @@ from ..inputs.files import check_out_dir
 from .args import int_arg, seed_arg, show_warnings
 
 CAUSES = ("assault", "withdrawal", "encirclement", "handover")
+#: the files `frontline run --out DIR` writes (and so overwrites)
+RUN_FILES = ("events.csv", "control.csv", "series.csv", "meta.json", "map.png")
 
 
 def add_arguments(r: argparse.ArgumentParser) -> None:
@@ -51,6 +53,27 @@ def by_cause(result) -> str:
     return f"{len(causes)} control change{'' if len(causes) == 1 else 's'}: {parts}"
 
 
+def check_run_out(out: Path) -> Path:
+    """``--out`` of a run: a folder :func:`check_out_dir` accepts, and one whose files of
+    the names a run writes were written by a run (its ``meta.json`` says so). Another
+    program's or the user's own ``events.csv`` or ``map.png`` is never overwritten: such a
+    folder is refused before the run, untouched."""
+    import json
+    check_out_dir(out)
+    taken = [f for f in RUN_FILES if (out / f).exists()]
+    if not taken:
+        return out
+    try:
+        meta = json.loads((out / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        meta = None
+    if isinstance(meta, dict) and {"scenario", "seed", "versions"} <= meta.keys():
+        return out                 # an earlier run's folder: its files are replaced
+    raise InputError(out, "--out", f"holds {', '.join(taken)} not written by `frontline run` "
+                     "(no run's meta.json), which a run would overwrite; choose a new or "
+                     "empty folder or a run's folder")
+
+
 def run(args: argparse.Namespace) -> int:
     # imported here, not at the top: keeps `frontline --help` and bad flags fast
     from ..core.model import ConflictModel
@@ -59,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
     from ..inputs.scenario import load_scenario
     from ..views.maps import save_map
     if args.out:
-        check_out_dir(args.out)       # before the run, not after it
+        check_run_out(args.out)       # before the run, not after it
     over = load_params_file(args.params) if args.params else {}
     over.update(parse_set(args.overrides))        # --set wins over --params
     if args.days is not None:
