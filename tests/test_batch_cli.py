@@ -187,3 +187,27 @@ def test_plot_capture_checks_every_row_of_its_reported_file(batch, tmp_path, cap
                  "opposition", "--reported", str(rep), "--format", "png"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "row 2, column new_controller" in err[0] and "oposition" in err[0]
+
+
+def test_a_sweep_of_a_scenario_field_warns_once_on_any_number_of_workers(tmp_path):
+    """A scenario warning (here: factions with neither rear nor stake) is one
+    `frontline: warning:` line, also when pool workers rebuild the scenario for each swept
+    value of a scenario field (they printed it again as raw Python warnings)."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import REPO, TINY_OFFENSIVE
+    spec = tmp_path / "e.toml"
+    spec.write_text(f'scenario = "{TINY_OFFENSIVE.as_posix()}"\nreplicates = 2\nseed = 1\n'
+                    '[design]\nkind = "grid"\n[design.parameters]\n'
+                    '"factions.government.morale" = [0.4, 0.6, 0.8]\n'
+                    '[[metrics]]\nkind = "territory_share"\nfaction = "government"\n',
+                    encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "sim", "batch", str(spec), "--workers", "2",
+                           "--out", str(tmp_path / "out"), "--no-progress"], cwd=REPO,
+                          env={**os.environ, "MPLBACKEND": "Agg"}, capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "ScenarioWarning" not in proc.stderr, proc.stderr
+    assert proc.stderr.count("no off-map rear and no stake") == 1, proc.stderr

@@ -8,6 +8,7 @@ part of the model's fingerprint (sim.provenance): results depend on it.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +17,7 @@ import numpy as np
 from ..core.model import ConflictModel
 from ..errors import InputError
 from ..inputs.params import PARAMS
-from ..inputs.scenario import Scenario, load_scenario
+from ..inputs.scenario import Scenario, ScenarioWarning, load_scenario
 from .metrics import MetricSet, bind_metrics
 
 _SCENARIOS: dict[tuple, tuple[Scenario, MetricSet]] = {}
@@ -45,8 +46,10 @@ def _bound(job: Job, point: dict[str, Any]) -> tuple[Scenario, MetricSet]:
     if hit is None:
         if all(k in PARAMS for k in point):
             sc = job.scenario.with_params(**point) if point else job.scenario
-        else:
-            sc = load_scenario(job.file, {**job.overrides, **point})
+        else:    # the command warned once when it checked the swept values; not again
+            with warnings.catch_warnings():          # in every worker, as raw Python lines
+                warnings.simplefilter("ignore", ScenarioWarning)
+                sc = load_scenario(job.file, {**job.overrides, **point})
         hit = (sc, bind_metrics(list(job.metric_specs), sc))
         if len(_SCENARIOS) >= _CACHE_SIZE:
             _SCENARIOS.pop(next(iter(_SCENARIOS)))
