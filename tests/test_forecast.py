@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-from conftest import BUILTIN, DATA, REPO, TINY_EVENTS
+from conftest import BUILTIN, DATA, REPO, TINY_EVENTS, TINY_OFFENSIVE
 
 import sim
 from sim.analysis.baselines import distance_speed, fit_pace, persistence, road_km_from
@@ -430,3 +430,24 @@ def test_a_forecast_with_no_later_report_says_there_is_nothing_to_score(tiny_spe
     assert "nothing to score" in text.out
     assert "No artists with labels" not in text.err
     assert (out / "ensemble_events.parquet").is_file()
+
+
+def test_probability_map_names_every_town_of_a_small_theatre():
+    """The nowcast's map names its towns as every map does (all of them in a theatre of up
+    to 30), not only the unsure ones: the sure towns were unnamed dots."""
+    import matplotlib.pyplot as plt
+
+    from sim.views.forecast_plots import plot_probability_map
+    sc = sim.load_scenario(TINY_OFFENSIVE)
+    F = len(sc.factions)
+    probs = np.zeros((sc.theatre.n, F + 1))
+    probs[:, 0] = 1.0                                    # every town sure
+    probs[1] = [0.6, 0.4] + [0.0] * (F - 1)              # but one
+    fig = plot_probability_map(sc.theatre, probs, sc.factions,
+                               [f.colour for f in sc.spec.factions.values()], "day 0 = x",
+                               relation=sc.relation)
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    for name in sc.theatre.names:
+        assert sum(t in (name, f"{name} 60%") for t in texts) == 1, (name, texts)
+    assert f"{sc.theatre.names[1]} 60%" in texts
+    plt.close(fig)

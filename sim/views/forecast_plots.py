@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import NullFormatter
 
-from .maps import _plt, draw_theatre, legend_handles, map_figure, outside_legend
+from .maps import _plt, draw_theatre, label_towns, legend_handles, map_figure, outside_legend
 
 #: at most this many towns get a probability label on the nowcast map
 MAX_LABELS = 15
@@ -136,7 +136,8 @@ def plot_probability_map(theatre, probs: np.ndarray, factions: Sequence[str],
     the front between hostile factions when ``relation`` is given); a grey ring's width
     grows with the uncertainty (1 - top probability); towns whose top probability is below
     ``label_below`` are labelled with it, at most ``MAX_LABELS`` of them, the least sure
-    first (moved apart by adjustText, as the maps' labels).
+    first; the towns every map names (:func:`sim.views.maps.label_towns`) are labelled
+    with their names (all moved apart by adjustText, as the maps' labels).
     The legend is outside the map and names every mark."""
     fig, ax, side = map_figure(theatre)
     owner = probs.argmax(axis=1)
@@ -148,10 +149,14 @@ def plot_probability_map(theatre, probs: np.ndarray, factions: Sequence[str],
                edgecolors="grey", linewidths=0.5 + 4 * unsure, zorder=2.5)
     unsure_towns = np.flatnonzero((top < label_below) & theatre.onmap)
     shown = unsure_towns[np.argsort(top[unsure_towns], kind="stable")][:MAX_LABELS]
-    texts = [ax.text(theatre.lon[t], theatre.lat[t], f"{theatre.names[t]} {top[t]:.0%}",
-                     fontsize=6.5, color="#333333", zorder=6,
+    # the towns every map names (sim.views.maps.label_towns), and the least sure with their
+    # top probability: a map of unnamed dots cannot be read against the printed list
+    named = [t for t in label_towns(theatre) if t not in set(shown.tolist())]
+    texts = [ax.text(theatre.lon[t], theatre.lat[t],
+                     f"{theatre.names[t]} {top[t]:.0%}" if k < len(shown) else
+                     theatre.names[t], fontsize=6.5, color="#333333", zorder=6,
                      bbox={"boxstyle": "square,pad=0.05", "fc": "white", "ec": "none",
-                           "alpha": 0.6}) for t in shown]
+                           "alpha": 0.6}) for k, t in enumerate([*shown.tolist(), *named])]
     if len(texts) > 1:
         from adjustText import adjust_text  # here: slow to import; only maps need it
         with warnings.catch_warnings():     # adjustText calls a deprecated logging method
