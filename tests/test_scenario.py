@@ -211,6 +211,17 @@ def test_unreadable_scenario_files(tmp_path, content, what):
     assert err.file.endswith("bad.toml") and what in err.message
 
 
+@pytest.mark.parametrize("tail", ["seed = 3\n", ""])
+def test_an_unclosed_array_names_its_own_line_and_key(tmp_path, tail):
+    """The parser stops at the next key (or the end of the file); the error names the line
+    and key where the '[' was opened, not the next key (`seed`, which was fine)."""
+    p = tmp_path / "bad.toml"
+    p.write_text(f'name = "x"\nstart = 2024-01-01\ndays = [30\n{tail}', encoding="utf-8")
+    err = error(p)
+    assert err.field == "line 3 (days)", err.field
+    assert "unclosed array" in err.message and "line 3" in err.message
+
+
 def test_missing_scenario_file(tmp_path):
     err = error(tmp_path / "nope.toml")
     assert err.file.endswith("nope.toml") and "not found" in err.message

@@ -47,11 +47,22 @@ def _text(p: Path, what: str) -> str:
 def _toml_error(message: str, text: str) -> tuple[str, str]:
     """(field, message) for a TOML syntax error: the line (and the key on it) as the field,
     and, where the line holds something like a date, how dates are written."""
-    m = re.search(r"\s*\(at line (\d+), column \d+\)$", message)
-    if not m:
-        return "-", f"invalid TOML: {message}"
-    n = int(m.group(1))
+    m = re.search(r"\s*\((?:at line (\d+), column \d+|at end of document)\)$", message)
     lines = text.splitlines()
+    if not m or (m.group(1) is None and not message.startswith("Unclosed array")):
+        return "-", f"invalid TOML: {message}"
+    n = int(m.group(1)) if m.group(1) else len(lines)
+    if message.startswith("Unclosed array"):
+        # the parser stops where the next key starts; the mistake is the array's own line
+        opened = [k for k in range(min(n, len(lines)), 0, -1)
+                  if re.match(r"\s*[^#=\[][^=]*=\s*\[", lines[k - 1])]
+        if opened:
+            k = opened[0]
+            key = lines[k - 1].split("=", 1)[0].strip()
+            return (f"line {k}" + (f" ({key})" if len(key) <= 40 else ""),
+                    f"invalid TOML: unclosed array: the '[' opened on line {k} has no "
+                    f"closing ']' (the parser stopped at "
+                    f"{'line ' + str(n) if m.group(1) else 'the end of the file'})")
     line = lines[n - 1] if 0 < n <= len(lines) else ""
     key = line.split("=", 1)[0].strip() if "=" in line else ""
     field = f"line {n}" + (f" ({key})" if key and len(key) <= 40 else "")
