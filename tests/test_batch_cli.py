@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import BUILTIN
@@ -211,3 +212,26 @@ def test_a_sweep_of_a_scenario_field_warns_once_on_any_number_of_workers(tmp_pat
     assert proc.returncode == 0, proc.stderr
     assert "ScenarioWarning" not in proc.stderr, proc.stderr
     assert proc.stderr.count("no off-map rear and no stake") == 1, proc.stderr
+
+
+def test_whatif_plot_does_not_colour_a_shift_without_an_interval(batch, monkeypatch):
+    """A shift whose interval cannot be computed (one run with a value on a side) was drawn
+    as a blue dot, which the legend calls 'interval includes 0'; it is grey, with its own
+    legend entry."""
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import to_hex
+
+    from sim.analysis.experiments import Experiment
+    from sim.views import shifts
+    exp = Experiment.from_results(batch / "out")
+    df = shifts.whatif_shift(exp, 1, 0)
+    df.loc[0, ["shift", "low95", "high95"]] = [8.5, np.nan, np.nan]
+    df["paired"] = False
+    monkeypatch.setattr(shifts, "whatif_shift", lambda *a, **k: df)
+    fig = shifts.whatif_plot(exp, 1, 0)
+    dot = fig.axes[0].lines[0]
+    assert to_hex(dot.get_color()) == shifts.NO_INTERVAL
+    legend = " ".join(t.get_text() for t in fig.legends[0].get_texts())
+    assert "no interval" in legend
+    assert "not paired by seed" not in fig.axes[0].get_xlabel()
+    plt.close(fig)

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 NEVER_NOTE = ("means over the runs where the metric is defined, as in the batch table; runs "
               "where a town never fell are left out of the mean and counted as 'never'")
-SHIFTED, UNSHIFTED = "#d62728", "#1f77b4"
+SHIFTED, UNSHIFTED, NO_INTERVAL = "#d62728", "#1f77b4", "#7f7f7f"
 #: a Sobol interval wider than this (95% half-width) means too few samples
 SOBOL_MAX_CONF = 0.1
 
@@ -75,9 +75,12 @@ def whatif_plot(exp: Experiment, point: int, base_point: int = 0,
     for ax, r in zip(axes[:, 0], df.itertuples(), strict=True):
         if np.isfinite(r.shift):
             shifted = r.low95 > 0 or r.high95 < 0
-            err = [[r.shift - r.low95], [r.high95 - r.shift]] if np.isfinite(r.low95) else None
+            known = bool(np.isfinite(r.low95) and np.isfinite(r.high95))
+            err = [[r.shift - r.low95], [r.high95 - r.shift]] if known else None
+            # no interval (a side with fewer than two runs): neither "a shift" nor "includes
+            # 0", so neither colour
             ax.errorbar([r.shift], [0], xerr=err, fmt="o", capsize=4,
-                        color=SHIFTED if shifted else UNSHIFTED)
+                        color=(SHIFTED if shifted else UNSHIFTED) if known else NO_INTERVAL)
         ax.axvline(0, color="k", lw=0.8)
         ax.set_yticks([])
         ax.set_ylabel(r.metric, rotation=0, ha="right", va="center", fontsize=8)
@@ -86,7 +89,8 @@ def whatif_plot(exp: Experiment, point: int, base_point: int = 0,
         over = f" (over the {r.base_n} -> {r.n} runs where it happened)" if some else ""
         ax.set_xlabel(f"shift ({r.unit}): {num(r.shift)} [{num(r.low95)}, {num(r.high95)}]; "
                       f"mean {num(r.base_mean)} -> {num(r.mean)}{over}{never}"
-                      f"{'' if r.paired else '; runs not paired by seed'}", fontsize=8)
+                      f"{'' if r.paired else '; compared as independent samples'}",
+                      fontsize=8)
         ax.ticklabel_format(axis="x", style="plain", useOffset=False)
     base_label = _point_label(base or exp, base_point)
     n = int((exp.runs["point"] == point).sum())
@@ -96,8 +100,11 @@ def whatif_plot(exp: Experiment, point: int, base_point: int = 0,
                  f"{caption}", fontsize=9)
     fig.legend(handles=[
         Line2D([], [], marker="o", color=SHIFTED, label="interval excludes 0 (a shift)"),
-        Line2D([], [], marker="o", color=UNSHIFTED, label="interval includes 0")],
-        loc="lower center", ncols=2, fontsize=8, frameon=False)
+        Line2D([], [], marker="o", color=UNSHIFTED, label="interval includes 0"),
+        *([Line2D([], [], marker="o", color=NO_INTERVAL,
+                  label="no interval (a side has fewer than 2 runs with a value)")]
+          if not (np.isfinite(df["low95"]) | ~np.isfinite(df["shift"])).all() else [])],
+        loc="lower center", ncols=3, fontsize=8, frameon=False)
     fig.tight_layout(rect=(0, 0.05, 1, 1))
     return fig
 
