@@ -299,6 +299,29 @@ def test_the_out_folder_check_leaves_nothing_behind(tmp_path):
     assert [p.name for p in (tmp_path / "kept").iterdir()] == ["f.txt"]
 
 
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux /proc")
+def test_plot_refuses_an_out_file_that_cannot_be_written_before_the_work(tmp_path, capsys):
+    from sim.cli import main
+    target = Path("/proc/frontline-plot")   # /proc is a writable folder to root, yet no file
+    assert main(["plot", "capture", str(tmp_path), "--town", "Bravo",   # can be made there
+                 "--out", str(target)]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.splitlines()) == 1, err
+    assert err.startswith(f"frontline: error: {target}.png: --out: cannot write a file "
+                          "here"), err
+
+
+def test_the_out_file_check_leaves_nothing_behind(tmp_path):
+    from sim.inputs.files import check_out_file
+    (tmp_path / "empty").mkdir()                   # the user's own, empty: it stays
+    check_out_file(tmp_path / "empty" / "a" / "b" / "plot.png")
+    assert [p.name for p in tmp_path.iterdir()] == ["empty"]
+    assert list((tmp_path / "empty").iterdir()) == []
+    (tmp_path / "mine.png").write_text("x")         # an existing file is not touched
+    check_out_file(tmp_path / "mine.png")
+    assert (tmp_path / "mine.png").read_text() == "x"
+
+
 def test_validate_checks_every_file_and_reports_each_bad_one(tmp_path, capsys):
     from sim.cli import main
     files = _files(tmp_path)

@@ -210,6 +210,12 @@ def check_out_dir(path: str | Path, flag: str = "--out") -> Path:
 def _try_to_create(p: Path, flag: str) -> None:
     """Create ``p`` and its missing parents, then remove what was created (a system that
     refuses, such as ``/proc``, says so here rather than after the work)."""
+    _remove(_make_folders(p, flag))
+
+
+def _make_folders(p: Path, flag: str) -> list[Path]:
+    """Create ``p`` and its missing parents; return the folders this call created, outermost
+    first (a folder made meanwhile by someone else is theirs, not listed)."""
     missing, q = [], p
     while not q.exists() and q.parent != q:
         missing.append(q)
@@ -219,27 +225,46 @@ def _try_to_create(p: Path, flag: str) -> None:
         for d in reversed(missing):
             try:
                 d.mkdir()
-            except FileExistsError:            # made meanwhile by someone else: theirs
+            except FileExistsError:
                 continue
             made.append(d)
     except OSError as exc:
+        _remove(made)
         raise InputError(p, flag, f"cannot create folder {exc.filename or p} "
                                   f"({exc.strerror or exc})") from None
-    finally:
-        for d in reversed(made):               # deepest first; rmdir leaves a non-empty one
-            with contextlib.suppress(OSError):
-                d.rmdir()
+    return made
+
+
+def _remove(made: list[Path]) -> None:
+    """Remove the folders a check created, deepest first (rmdir leaves a non-empty one)."""
+    for d in reversed(made):
+        with contextlib.suppress(OSError):
+            d.rmdir()
 
 
 def check_out_file(path: str | Path, flag: str = "--out") -> Path:
-    """A file a command will write: not an existing folder, not under a file, and its
-    folder creatable or writable."""
+    """A file a command will write: not an existing folder, not under a file, and
+    writable. A file that does not exist yet is created (empty) to see that it can be, then
+    removed again, with the folders this check created."""
     p = Path(path)
     if p.is_dir():
         raise InputError(p, flag, "is a folder; expected a file name")
     if p.exists() and not os.access(p, os.W_OK):
         raise InputError(p, flag, "exists and is not writable")
-    _check_parents(p.parent if str(p.parent) else Path("."), flag, p)
+    folder = p.parent if str(p.parent) else Path(".")
+    _check_parents(folder, flag, p)
+    if not p.exists():
+        made = _make_folders(folder, flag)
+        try:
+            p.open("x").close()
+            p.unlink()
+        except FileExistsError:                  # made meanwhile by someone else: theirs
+            pass
+        except OSError as exc:
+            raise InputError(p, flag, f"cannot write a file here ({exc.strerror or exc}); "
+                                      "expected a writable place") from None
+        finally:
+            _remove(made)
     return p
 
 
