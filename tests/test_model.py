@@ -425,3 +425,12 @@ def test_set_params_mid_run(builtin_scenario):
     out = m.run()
     np.testing.assert_array_equal(out.control_array[:2], ref.control_array[:2])
     assert not np.array_equal(out.series_array, ref.series_array)
+
+
+def test_map_ticks_name_their_hemisphere():
+    """A western or southern theatre's ticks read 30.8°W, not -30.8 under a '°E' label."""
+    from sim.views.maps import _degrees
+    assert _degrees(36.4 + 1e-12, "E", "W") == "36.4°E"
+    assert _degrees(-30.75, "E", "W") == "30.75°W"
+    assert _degrees(-12.5, "N", "S") == "12.5°S"
+    assert _degrees(1e-9, "E", "W") == "0°"

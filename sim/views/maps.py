@@ -32,6 +32,7 @@ from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Polygon as MplPolygon
+from matplotlib.ticker import FuncFormatter
 from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 
 from ..inputs.features import Features, load_features
@@ -289,11 +290,20 @@ def draw_theatre(ax, theatre: Theatre, owner: np.ndarray, colours: Sequence[str]
     texts = place_labels(ax, theatre, labels, fontsize)
     if bar:
         scale_bar(ax, theatre, fontsize)
-    ax.set_xlabel("longitude (°E)", fontsize=fontsize + 0.5)
-    ax.set_ylabel("latitude (°N)", fontsize=fontsize + 0.5)
+    ax.set_xlabel("longitude", fontsize=fontsize + 0.5)
+    ax.set_ylabel("latitude", fontsize=fontsize + 0.5)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _degrees(v, "E", "W")))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _degrees(v, "N", "S")))
     ax.tick_params(labelsize=fontsize)
     return {"features": kinds, "front": fc, "labels": texts, "towns": towns,
             "front_lines": front_lines, "offmap": bool((~on).any())}
+
+
+def _degrees(v: float, pos: str, neg: str) -> str:
+    """A tick in degrees with its hemisphere: 36.5 -> '36.5°E', -30.8 -> '30.8°W'."""
+    v = round(v, 6)
+    text = f"{abs(v):g}°"
+    return text if v == 0 else text + (pos if v > 0 else neg)
 
 
 def legend_handles(factions: Sequence[str], colours: Sequence[str], drawn: dict,
