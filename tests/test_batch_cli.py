@@ -190,6 +190,24 @@ def test_plot_capture_checks_every_row_of_its_reported_file(batch, tmp_path, cap
     assert len(err) == 1 and "row 2, column new_controller" in err[0] and "oposition" in err[0]
 
 
+def test_plot_capture_says_when_the_record_has_no_capture_of_the_town(batch, tmp_path):
+    """A record without the town (or without its capture by --by) is said in the legend;
+    a plot without the reported line looked like a plotting slip."""
+    from sim.analysis.experiments import Experiment
+    from sim.views.batchplots import capture_plot
+    rep = tmp_path / "reported.csv"
+    rep.write_text("date,place,new_controller,source\n2024-11-29,Saraqib,opposition,a report\n",
+                   encoding="utf-8")
+    exp = Experiment.from_results(batch / "out")
+    labels = [t.get_text() for t in capture_plot([exp], "Aleppo", "opposition",
+                                                 reported=rep).legends[0].get_texts()]
+    assert any(t.startswith("no reported capture of Aleppo by opposition") for t in labels)
+    labels = [t.get_text() for t in capture_plot([exp], "Saraqib", "opposition",
+                                                 reported=rep).legends[0].get_texts()]
+    assert any(t.startswith("reported capture") for t in labels)
+    assert not any(t.startswith("no reported") for t in labels)
+
+
 def test_a_sweep_of_a_scenario_field_warns_once_on_any_number_of_workers(tmp_path):
     """A scenario warning (here: factions with neither rear nor stake) is one
     `frontline: warning:` line, also when pool workers rebuild the scenario for each swept

@@ -164,6 +164,9 @@ def capture_plot(exps: Sequence[Experiment], town: str, by: str | None = None,
     if rep:
         handles.append(plt.Line2D([], [], color="black", lw=1.5, ls=(0, (4, 2)),
                                   label=f"reported capture ({reported})"))
+    elif reported:                   # say so: a missing line must not read as a plotting slip
+        handles.append(plt.Line2D([], [], color="none", label=(
+            f"no reported capture of {town}{who} within the scenario's days ({reported})")))
     ticks, tlabels = ax1.get_xticks(), [t.get_text() for t in ax1.get_xticklabels()]
     ax1.set_xticks([*ticks, never + 0.5], [*tlabels, "never"], fontsize=8)
     ax1.set_xlim(-0.8, never + 1.3)
