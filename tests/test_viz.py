@@ -124,6 +124,23 @@ def test_day_axis_matches_the_command_line():
                 assert y[-1] == pytest.approx(want)
 
 
+def test_charts_start_where_the_run_summary_starts():
+    """The charts' first point (x = -1, the start) is the summary's towns_start (on-map places
+    only, as series.csv counts them) and strength_start (this run's draw of
+    force_uncertainty), so no line jumps between the start and day 0 for no reason."""
+    r = sim.run(BUILTIN, seed=1)
+    start = r.summary().set_index("faction")
+    m = VizModel(scenario_path=str(BUILTIN), seed=1)
+    m.step()
+    fig = charts_figure(m)
+    towns, strength = fig.axes[:2]
+    assert "day 0 = 2024-11-27" in fig.get_supxlabel()
+    for i, name in enumerate(m.setup.factions):
+        assert towns.get_lines()[i].get_ydata()[0] == start.loc[name, "towns_start"]
+        assert strength.get_lines()[i].get_ydata()[0] == pytest.approx(
+            start.loc[name, "strength_start"])
+
+
 def test_town_inspection_and_export():
     m = VizModel(scenario_path=str(BUILTIN), seed=1)
     for _ in range(3):

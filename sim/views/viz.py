@@ -321,8 +321,9 @@ def charts_figure(model: ConflictModel) -> Figure:
     sc, res = model.setup, model.result
     F, k = len(sc.factions), model.day
     init = np.zeros((F, len(SERIES)))
-    init[:, 0] = np.bincount(res.initial[res.initial >= 0], minlength=F)
-    init[:, 3] = [f.strength for f in sc.spec.factions.values()]     # under command, day 0
+    on = (res.initial >= 0) & model.theatre.onmap      # towns, as series.csv counts them
+    init[:, 0] = np.bincount(res.initial[on], minlength=F)
+    init[:, 3] = res.meta["strength_start"]            # this run's draw, as `frontline run`
     init[:, 5] = model.state.morale0
     data = np.vstack([init[None], res.series_array[:k]])       # (k + 1, F, S)
     days = np.arange(-1, k)
@@ -338,8 +339,7 @@ def charts_figure(model: ConflictModel) -> Figure:
         ax.tick_params(labelsize=11)
         ax.set_xlim(-1.3, max(sc.days - 1, 1) + 0.3)
         ax.ticklabel_format(axis="y", style="plain", useOffset=False)
-    for ax in axes[1]:
-        ax.set_xlabel("day (end of day; -1 = the start)", fontsize=11)
+    fig.supxlabel(f"day (end of day; -1 = the start; day 0 = {sc.start})", fontsize=11)
     fig.legend(handles=axes[0, 0].get_lines(), loc="outside upper center", ncols=min(F, 4),
                fontsize=12, frameon=False)
     return fig
