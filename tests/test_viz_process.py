@@ -65,6 +65,36 @@ def test_sigterm_stops_the_server(sig):
         proc.wait(timeout=10)
 
 
+def test_the_server_prints_no_library_warnings():
+    """A teacher's terminal shows the address, not blocks of Solara's developer warnings (its
+    check of the hooks in Mesa's SolaraViz at start, its cookie note on the first page load
+    over http)."""
+    import urllib.request
+    port = _free_port()
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen([sys.executable, "-m", "sim", "viz", str(TINY_OFFENSIVE), "--port",
+                             str(port)], cwd=REPO, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not _listening(port):
+            assert proc.poll() is None, f"frontline viz exited with {proc.returncode}"
+            assert time.monotonic() < deadline, "the server did not listen within 60 s"
+            time.sleep(0.2)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30) as page:
+            assert page.status == 200
+        time.sleep(1)
+        os.kill(proc.pid, signal.SIGTERM)
+        out, _ = proc.communicate(timeout=20)
+    finally:
+        if _group_alive(proc.pid):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+    assert f"127.0.0.1:{port}" in out
+    for noise in ("Warning", "rules-of-hooks", "samesite", "Traceback"):
+        assert noise not in out, out
+
+
 def test_no_network_calls_at_start(monkeypatch):
     """Solara's version check is switched off by a flag its `run` command knows, and its
     telemetry by the setting its code reads."""

@@ -45,8 +45,14 @@ def server_command(host: str, port: int) -> list[str]:
             "--no-check-version"]
 
 
-#: Environment for the server: no usage telemetry (a network call at start).
-QUIET_ENV = {"SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
+#: Environment for the server: no usage telemetry (a network call at start), and no
+#: developer warnings in the teacher's terminal: Solara's check of the hooks in Mesa's
+#: SolaraViz code (a block of text at start) is off.
+QUIET_ENV = {"SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False", "SOLARA_CHECK_HOOKS": "off"}
+
+#: Warnings the server would print on the first page load over plain http (its cookie falls
+#: back to SameSite=Lax, which is what a classroom on http needs): ignored.
+QUIET_WARNINGS = ("ignore:Cookies with samesite=none require https:UserWarning",)
 
 
 def check_listen(host: str, port: int) -> int:
@@ -105,6 +111,8 @@ def run(args: argparse.Namespace) -> int:
     port = check_listen(args.host, args.port)
     show_warnings()                            # inputs and address are good: now warn
     env = {**os.environ, **QUIET_ENV}
+    env["PYTHONWARNINGS"] = ",".join(w for w in (env.get("PYTHONWARNINGS"), *QUIET_WARNINGS)
+                                     if w)
     env["FRONTLINE_VIZ_SCENARIO"] = str(Path(args.scenario).resolve())
     env["FRONTLINE_VIZ_SEED"] = str(args.seed if args.seed is not None else sc.spec.seed)
     # sim must be importable by the server even when frontline is not installed
