@@ -247,6 +247,28 @@ def test_an_unknown_argument_names_the_command_and_the_closest_flag(args, needle
     assert err.startswith("frontline: error: ") and "\n" not in err and needle in err
 
 
+@pytest.mark.parametrize("typed, hint", [
+    ("scenarios/tiny_ofensive.toml", "(did you mean 'tiny_offensive.toml'?)"),   # misspelt
+    ("scenarios/tiny_offensive", "(did you mean 'tiny_offensive.toml'?)"),       # no .toml
+    ("tiny_offensive", "(did you mean 'scenarios/tiny_offensive.toml'?)"),       # no folder
+    ("scenarios/nothing_like_it.toml", None),
+])
+def test_a_scenario_path_not_found_suggests_the_nearest_file(tmp_path, monkeypatch, capsys,
+                                                              typed, hint):
+    from sim.cli import main
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "scenarios" / "tiny_offensive.toml").write_text(BASE, encoding="utf-8")
+    (tmp_path / "scenarios" / "riverland.toml").write_text(BASE, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", typed]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and f"{typed}: -: file not found" in err
+    if hint:
+        assert err.endswith(hint), err
+    else:
+        assert err.endswith("file not found"), err
+
+
 def test_a_bad_seed_range_prints_nothing_before_its_error(capsys):
     from sim.cli import main
     assert main(["run", str(TINY_OFFENSIVE), "--seeds", "5-1"]) == 2

@@ -24,9 +24,36 @@ from ..errors import InputError
 from .limits import MAX_CELL, MAX_FILE_BYTES, MAX_NESTING
 
 
+def _near(p: Path, limit: int = 400) -> str:
+    """``" (did you mean 'NAME'?)"`` for a file that is not there: the closest name among the
+    files beside it and one folder down (``scenarios/x.toml`` for ``x`` typed in the project's
+    folder), or ``""``. At most ``limit`` names per folder are looked at."""
+    import difflib  # here: only this error path needs it
+
+    shown: dict[str, str] = {}              # a file's name (lower case) -> as suggested
+    try:
+        for i, c in enumerate(sorted(p.parent.iterdir())):
+            if i >= limit:
+                break
+            if c.is_file():
+                shown[c.name.lower()] = c.name
+            elif c.is_dir() and not c.name.startswith("."):
+                for j, g in enumerate(sorted(c.iterdir())):
+                    if j >= limit:
+                        break
+                    if g.is_file():
+                        shown.setdefault(g.name.lower(), f"{c.name}/{g.name}")
+    except OSError:
+        return ""
+    if p.suffix:                            # a .toml stays a .toml, a .csv a .csv
+        shown = {k: v for k, v in shown.items() if k.endswith(p.suffix.lower())}
+    close = difflib.get_close_matches(p.name.lower(), list(shown), n=1, cutoff=0.8)
+    return f" (did you mean {shown[close[0]]!r}?)" if close else ""
+
+
 def _text(p: Path, what: str) -> str:
     if not p.is_file():
-        raise InputError(p, "-", "file not found" if not p.exists() else
+        raise InputError(p, "-", f"file not found{_near(p)}" if not p.exists() else
                          f"not a file; expected {what}")
     try:
         size = p.stat().st_size
