@@ -98,6 +98,27 @@ def test_commands_are_portable():
     assert not bad, bad
 
 
+NUMBERS = {w: n for n, w in enumerate(["one", "two", "three", "four", "five", "six", "seven",
+                                       "eight", "nine", "ten", "eleven", "twelve"], start=1)}
+
+
+def test_parameter_counts_of_the_full_specs_are_right():
+    """'`calibration/X.toml` ... (N parameters, ...)' in a worksheet or its input files says
+    how many priors that spec has: it must be the number the spec holds."""
+    from sim.inputs.calibration_spec import load_spec
+    said = re.compile(r"(calibration/\w+\.toml)`?[^()]{0,200}\((\w+) parameters", re.S)
+    texts = [(w.path.name, w.text) for w in SHEETS]
+    texts += [(p.name, p.read_text(encoding="utf-8"))
+              for p in sorted((EXERCISES / "inputs").glob("*.toml"))]
+    found = 0
+    for name, text in texts:
+        for spec, count in said.findall(text):
+            n = len(load_spec(REPO / spec).bounds)
+            assert NUMBERS.get(count, count) in (n, str(n)), (name, spec, count, n)
+            found += 1
+    assert found >= 2
+
+
 def test_default_folder_from_repo_root(monkeypatch):
     monkeypatch.chdir(REPO)
     assert default_folder().resolve() == EXERCISES.resolve()
