@@ -178,6 +178,20 @@ def test_whatif_shift_counts_the_runs_behind_each_mean(batch):
         assert df.loc[m, "never"] == pytest.approx(1 - df.loc[m, "n"] / total)
 
 
+def test_fan_of_several_points_says_how_many_runs_each_fan_has(batch):
+    """Each median and its bands come from one design point's runs: the title and the legend
+    say so, not the total over the points (which no fan is drawn from)."""
+    from sim.analysis.experiments import Experiment
+    from sim.views.batchplots import fan_chart
+    exp = Experiment.from_results(batch / "out")            # 2 points x 5 replicates
+    ax = fan_chart(exp, "government").axes[0]
+    assert "(5 runs per design point, 2 points)" in ax.get_title()
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert len(labels) == 2 and all(t.endswith("(5 runs)") for t in labels), labels
+    one = fan_chart(exp, "government", point=0).axes[0]
+    assert one.get_title().endswith("(5 runs)")
+
+
 def test_plot_capture_checks_every_row_of_its_reported_file(batch, tmp_path, capsys):
     """A faction the scenario does not have, on any row of --reported, is one line (the row
     of the plotted town was silently dropped from the plot before)."""

@@ -260,17 +260,19 @@ def fan_chart(exp: Experiment, faction: str | None = None, measure: str = "terri
                          f"--point 0..{len(pts) - 1}")
     fig = ax.figure if ax is not None else plt.subplots(figsize=(10, 5))[1].figure
     ax = ax or fig.axes[0]
-    total = 0
+    counts = []
     fcol = sc.spec.factions[faction].colour or OVERLAY[0]
     palette = [fcol, *(c for c in OVERLAY if c.lower() != fcol.lower())]
     for k, p in enumerate(pts):
         ids = runs.loc[runs["point"] == p, "run_id"]
         wide = s[s["run_id"].isin(ids)].pivot(index="run_id", columns="day", values=measure)
-        total += len(wide)
+        counts.append(len(wide))
         q = np.nanquantile(wide.to_numpy(), [0.05, 0.25, 0.5, 0.75, 0.95], axis=0)
         days = wide.columns.to_numpy()
         c = palette[k % len(palette)]
         label = _point_label(exp, p) if exp.names else f"{faction}: median"
+        if len(pts) > 1:
+            label += f" ({len(wide)} runs)"
         ax.fill_between(days, q[0], q[4], color=c, alpha=0.15,
                         label="90% band" if len(pts) == 1 else None)
         ax.fill_between(days, q[1], q[3], color=c, alpha=0.3,
@@ -281,6 +283,12 @@ def fan_chart(exp: Experiment, faction: str | None = None, measure: str = "terri
     ax.set_ylabel(f"{faction}: {MEASURES[measure]}")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
+    if len(pts) == 1:
+        runs_said = f"{counts[0]} runs"
+    elif len(set(counts)) == 1:
+        runs_said = f"{counts[0]} runs per design point, {len(pts)} points"
+    else:
+        runs_said = f"{sum(counts)} runs in {len(pts)} design points"
     ax.set_title(f"{sc.name}: {faction} {measure.replace('_', ' ')}, median with 50% and 90% "
-                 f"bands ({total} runs)", fontsize=10)
+                 f"bands ({runs_said})", fontsize=10)
     return fig
