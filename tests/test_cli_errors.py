@@ -269,6 +269,19 @@ def test_a_scenario_path_not_found_suggests_the_nearest_file(tmp_path, monkeypat
         assert err.endswith("file not found"), err
 
 
+@pytest.mark.parametrize("setting, said", [
+    ("deployments[7].strength=10", "deployments has 4 items: deployments[0]..deployments[3]"),
+    ("phases[1].start=1", "phases has 1 item: phases[0]..phases[0]"),
+    ("events[0].day=1", "the scenario has no list 'events'"),
+])
+def test_set_on_a_list_item_that_is_not_there_says_what_the_list_holds(capsys, setting,
+                                                                         said):
+    from sim.cli import main
+    assert main(["run", str(TINY_OFFENSIVE), "--set", setting]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and err.endswith(f"no such list item in the scenario; {said}"), err
+
+
 def test_a_bad_seed_range_prints_nothing_before_its_error(capsys):
     from sim.cli import main
     assert main(["run", str(TINY_OFFENSIVE), "--seeds", "5-1"]) == 2

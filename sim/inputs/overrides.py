@@ -68,7 +68,8 @@ def apply_overrides(data: dict[str, Any], overrides: Mapping[str, Any]) -> dict[
                     else:
                         node = node[idx]
                 except (ValueError, IndexError, TypeError, KeyError):
-                    raise InputError("--set", key, "no such list item in the scenario") from None
+                    raise InputError("--set", key, "no such list item in the scenario"
+                                     f"{_items(parts[i - 1] if i else '', node)}") from None
             elif isinstance(node, dict):
                 if i == 1 and parts[0] == "factions" and part not in node \
                         and did_you_mean(part, node):     # a misspelt faction, not a new one
@@ -78,12 +79,25 @@ def apply_overrides(data: dict[str, Any], overrides: Mapping[str, Any]) -> dict[
                 if last:
                     node[part] = value
                 elif parts[i + 1].startswith("[") and not isinstance(node.get(part), list):
-                    raise InputError("--set", key, "no such list item in the scenario")
+                    raise InputError("--set", key, "no such list item in the scenario"
+                                     f"{_items(part, node.get(part))}")
                 else:
                     node = node.setdefault(part, {})
             else:
                 raise InputError("--set", key, "not a scenario field or parameter name")
     return data
+
+
+def _items(name: str, node: Any) -> str:
+    """What a list of the scenario holds, for an index that is not in it: ``"; events has 2
+    items: events[0]..events[1]"``, or that the scenario has no such list."""
+    name = name.lstrip(".")
+    if not isinstance(node, list):
+        return f"; the scenario has no list {name!r}" if name else ""
+    if not node:
+        return f"; {name} is empty"
+    return (f"; {name} has {len(node)} item{'s' if len(node) != 1 else ''}: "
+            f"{name}[0]..{name}[{len(node) - 1}]")
 
 
 def load_raw(path: str | Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
