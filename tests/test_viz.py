@@ -7,7 +7,7 @@ import inspect
 
 import numpy as np
 import pytest
-from conftest import BUILTIN
+from conftest import BUILTIN, REPO
 
 import sim
 from sim.cli import main
@@ -139,6 +139,27 @@ def test_charts_start_where_the_run_summary_starts():
         assert towns.get_lines()[i].get_ydata()[0] == start.loc[name, "towns_start"]
         assert strength.get_lines()[i].get_ydata()[0] == pytest.approx(
             start.loc[name, "strength_start"])
+
+
+@pytest.mark.parametrize("name", ["riverland_offensive", "deter_aggression_2024",
+                                  "karabakh_2020"])
+def test_map_picture_shows_all_of_its_legend_and_labels(name):
+    """The page shows the map image as it is, so nothing may stick out of the figure (the
+    legend was 7.2-7.7 in wide on a 6.4 in figure, cut on both sides); the legend counts the
+    towns as the summary does (off-map places are not towns)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    m = VizModel(scenario_path=str(REPO / "scenarios" / f"{name}.toml"), seed=1)
+    fig, places = map_picture(m)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    W, H = fig.get_size_inches()
+    tb = fig.get_tightbbox(canvas.get_renderer())
+    assert tb.x0 >= 0 and tb.y0 >= 0 and tb.x1 <= W and tb.y1 <= H, (tb.bounds, W, H)
+    assert all(0 <= x <= 1 and 0 <= y <= 1 for _t, x, y in places)
+    start = sim.run(REPO / "scenarios" / f"{name}.toml", seed=1, days=1).summary()
+    texts = [t.get_text() for t in fig.legends[0].get_texts()]
+    for faction, n in zip(start["faction"], start["towns_start"], strict=True):
+        assert f"{faction} ({n} towns)" in texts, texts
 
 
 def test_town_inspection_and_export():

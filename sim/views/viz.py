@@ -301,18 +301,41 @@ def map_picture(model: ConflictModel) -> tuple[Figure, list[tuple[int, float, fl
         ax.scatter(th.lon[towns] + dx, th.lat[towns] - (y1 - y0) * 0.012, marker="s",
                    s=8 + 40 * np.sqrt(S[i, towns] / 5000.0), c=colours[i],
                    edgecolors="black", linewidths=0.5, zorder=2.5)
-    counts = [int((model.owner == i).sum()) for i in range(F)]
+    counts = [int(((model.owner == i) & th.onmap).sum()) for i in range(F)]  # as series.csv
     handles = legend_handles(sc.factions, colours, drawn, counts)
     handles.append(Line2D([], [], marker="s", ls="", color="grey", markeredgecolor="k",
                           label="units (size: strength)"))
     x, y, w, h = area
     fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(x + w / 2, y + h),
-               ncols=3, fontsize=FONT - 2, frameon=False, columnspacing=1.0,
+               ncols=2, fontsize=FONT - 2, frameon=False, columnspacing=1.0,
                handletextpad=0.4)
-    fig.canvas.draw_idle()
+    _fit(fig)
     to_fig = ax.transData + fig.transFigure.inverted()
     xy = to_fig.transform(np.column_stack([th.lon, th.lat]))
     return fig, [(t, float(xy[t, 0]), float(1 - xy[t, 1])) for t in range(n)]
+
+
+def _fit(fig: Figure, pad: float = 0.05) -> None:
+    """Grow the figure where its legend or axis labels stick out of it (the page shows the
+    image as it is: what lies outside is cut off), keeping everything's size in inches."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # here: only the page draws
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    W, H = fig.get_size_inches()
+    tb = fig.get_tightbbox(canvas.get_renderer())
+    gl, gb = max(0.0, pad - tb.x0), max(0.0, pad - tb.y0)
+    W2, H2 = W + gl + max(0.0, tb.x1 - W + pad), H + gb + max(0.0, tb.y1 - H + pad)
+    if (W2, H2) == (W, H):
+        return
+    boxes = [a.get_position(original=True) for a in fig.axes]
+    fig.set_size_inches(W2, H2)
+    for a, b in zip(fig.axes, boxes, strict=True):
+        a.set_position(((b.x0 * W + gl) / W2, (b.y0 * H + gb) / H2, b.width * W / W2,
+                        b.height * H / H2))
+    for lg in fig.legends:
+        ax_, ay_ = lg.get_bbox_to_anchor().transformed(fig.transFigure.inverted()).p0
+        lg.set_bbox_to_anchor(((ax_ * W + gl) / W2, (ay_ * H + gb) / H2), fig.transFigure)
+    canvas.draw()
 
 
 def charts_figure(model: ConflictModel) -> Figure:
