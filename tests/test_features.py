@@ -13,7 +13,8 @@ from shapely import LineString
 import sim
 from sim.errors import InputError
 from sim.inputs.features import KINDS, load_features, read_features, river_lines
-from sim.views.maps import front_colour, front_segments, label_towns, named_towns
+from sim.views.labels import label_towns, named_towns
+from sim.views.maps import front_colour, front_segments
 
 RIVERLAND = REPO / "scenarios" / "riverland_offensive.toml"
 
@@ -115,3 +116,22 @@ def test_a_broken_features_file_stops_the_theatre_before_any_run(tmp_path):
     with pytest.raises(InputError, match="not valid JSON") as exc:
         load_theatre(d)
     assert "features.geojson" in str(exc.value)
+
+
+def test_no_label_hides_under_another_on_a_small_map():
+    """On a map too small for adjustText to part every label (the browser view's size put
+    'Tell Hasil' over 'Aleppo'), the less valuable label is left out; Aleppo keeps its own."""
+    import matplotlib
+    matplotlib.use("Agg")
+    from sim.views.maps import draw_theatre, map_figure
+    sc = sim.load_scenario(BUILTIN)
+    th = sc.theatre
+    fig, ax, _side = map_figure(th, height=4.0, pyplot=False)
+    colours = [f.colour for f in sc.spec.factions.values()]
+    drawn = draw_theatre(ax, th, sc.initial_owner, colours, sc.relation, scenario=sc)
+    texts = drawn["labels"]
+    renderer = fig.canvas.get_renderer()       # the labels' check gave it an Agg canvas
+    boxes = [t.get_window_extent(renderer) for t in texts]
+    assert all(not a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    names = {t.get_text() for t in texts}
+    assert "Aleppo" in names and len(names) < len(label_towns(th, sc))   # some were dropped

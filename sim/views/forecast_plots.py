@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import NullFormatter
 
-from .maps import _plt, draw_theatre, label_towns, legend_handles, map_figure, outside_legend
+from .labels import label_towns
+from .maps import _plt, draw_theatre, legend_handles, map_figure, outside_legend
 
 #: at most this many towns get a probability label on the nowcast map
 MAX_LABELS = 15
@@ -136,7 +137,7 @@ def plot_probability_map(theatre, probs: np.ndarray, factions: Sequence[str],
     the front between hostile factions when ``relation`` is given); a grey ring's width
     grows with the uncertainty (1 - top probability); towns whose top probability is below
     ``label_below`` are labelled with it, at most ``MAX_LABELS`` of them, the least sure
-    first; the towns every map names (:func:`sim.views.maps.label_towns`) are labelled
+    first; the towns every map names (:func:`sim.views.labels.label_towns`) are labelled
     with their names (all moved apart by adjustText, as the maps' labels).
     The legend is outside the map and names every mark."""
     fig, ax, side = map_figure(theatre)
@@ -149,7 +150,7 @@ def plot_probability_map(theatre, probs: np.ndarray, factions: Sequence[str],
                edgecolors="grey", linewidths=0.5 + 4 * unsure, zorder=2.5)
     unsure_towns = np.flatnonzero((top < label_below) & theatre.onmap)
     shown = unsure_towns[np.argsort(top[unsure_towns], kind="stable")][:MAX_LABELS]
-    # the towns every map names (sim.views.maps.label_towns), and the least sure with their
+    # the towns every map names (sim.views.labels.label_towns), and the least sure with their
     # top probability: a map of unnamed dots cannot be read against the printed list
     named = [t for t in label_towns(theatre) if t not in set(shown.tolist())]
     texts = [ax.text(theatre.lon[t], theatre.lat[t],

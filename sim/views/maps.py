@@ -11,10 +11,7 @@ axes, on the right.
   hundred km), and the figure takes the shape of the theatre, so no half-empty figures.
 - **Front**: across every road whose two ends are held by *hostile* factions (the scenario's
   relation matrix: allies and neutrals make no front), in a colour no faction uses.
-- **Labels**: every town when the theatre has at most :data:`LABEL_ALL` towns; otherwise
-  cities, the towns a scenario names (phase objectives and targets, event towns), and the
-  top :data:`LABEL_TOP` by value, never more than :data:`LABEL_MAX`. adjustText (a kept
-  library) moves labels apart so that none overlap.
+- **Labels**: which towns, and where (:mod:`sim.views.labels`).
 """
 
 from __future__ import annotations
@@ -36,15 +33,13 @@ from matplotlib.ticker import FuncFormatter
 from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 
 from ..inputs.features import Features, load_features
+from .labels import label_towns, place_labels
 
 if TYPE_CHECKING:
     from ..core.results import RunResult
     from ..inputs.scenario import Scenario
     from ..inputs.theatre import Theatre
 
-LABEL_ALL = 30          # label every town of a theatre this small
-LABEL_TOP = 16          # else: cities, scenario-named towns and this many by value
-LABEL_MAX = 36
 #: candidates for the front line; the one farthest from every faction colour is used
 FRONT_CANDIDATES = ("#e6007e", "#7b2cbf", "#000000")
 FEATURE_STYLE = {"lake": {"facecolor": "#cfe6f5", "edgecolor": "#7fb2d9", "lw": 0.5},
@@ -96,35 +91,6 @@ def front_segments(theatre: Theatre, owner: np.ndarray, relation: np.ndarray | N
         k = min(0.3, half / max(np.hypot(dx, dy), 1e-9))
         segs.append((((mx - dy * k) / c, my + dx * k), ((mx + dy * k) / c, my - dx * k)))
     return segs
-
-
-# -- which towns get a label ------------------------------------------------------------------
-def named_towns(scenario: Scenario | None) -> set[int]:
-    """Towns a scenario names: phase objectives and targets, towns of its events."""
-    if scenario is None:
-        return set()
-    th, out = scenario.theatre, set()
-    for ph in scenario.phases:
-        out.update(ph.objectives)
-        if ph.to is not None:
-            out.add(ph.to)
-    for ev in scenario.spec.events:
-        for name in [*ev.towns, *([ev.town] if getattr(ev, "town", None) else [])]:
-            t = th.find(name)
-            if t is not None:
-                out.add(t)
-    return out
-
-
-def label_towns(theatre: Theatre, scenario: Scenario | None = None) -> list[int]:
-    """The towns that get a label (the rule is in the module docstring), by value."""
-    order = [int(t) for t in np.argsort(-theatre.value, kind="stable")]
-    if theatre.n <= LABEL_ALL:
-        return order
-    keep = {t for t in range(theatre.n) if theatre.kind[t] == "city"}
-    keep |= named_towns(scenario)
-    keep |= set(order[:LABEL_TOP])
-    return [t for t in order if t in keep][:LABEL_MAX]
 
 
 # -- figure and axes --------------------------------------------------------------------------
@@ -207,48 +173,6 @@ def scale_bar(ax, theatre: Theatre, fontsize: float = 8) -> None:
     bar.patch.set_alpha(0.75)
     bar.patch.set_edgecolor("none")
     ax.add_artist(bar)
-
-
-_LABEL_CACHE: dict[tuple, list[tuple[float, float, str]]] = {}
-
-
-def place_labels(ax, theatre: Theatre, towns: Sequence[int], fontsize: float = 7.5) -> list:
-    """Labels for ``towns``, moved apart by adjustText so that none overlap, with a thin
-    leader line to a label moved away from its town. The placement depends only on the
-    theatre, the towns, the font and the axes' size, so it is computed once and reused
-    (animation frames and the browser view redraw the same map many times)."""
-    fig = ax.figure
-    key = (str(theatre.source_dir), theatre.n, tuple(towns), fontsize,
-           tuple(np.round(fig.get_size_inches(), 3)), tuple(np.round(ax.get_position().bounds, 4)),
-           tuple(np.round(ax.get_xlim() + ax.get_ylim(), 5)))
-    x0, x1 = ax.get_xlim()
-    box = {"boxstyle": "square,pad=0.05", "fc": "white", "ec": "none", "alpha": 0.6}
-    cached = _LABEL_CACHE.get(key)
-    if cached is None:
-        texts = [ax.text(theatre.lon[t], theatre.lat[t], theatre.names[t], fontsize=fontsize,
-                         zorder=6, va="bottom", bbox=box,
-                         ha="right" if theatre.lon[t] > x1 - 0.25 * (x1 - x0) else "left")
-                 for t in towns]
-        if len(texts) > 1:
-            from adjustText import adjust_text  # here: slow to import; only maps need it
-            with warnings.catch_warnings():     # adjustText calls a deprecated logging method
-                warnings.simplefilter("ignore", DeprecationWarning)
-                adjust_text(texts, x=theatre.lon, y=theatre.lat, ax=ax, iter_lim=500,
-                            expand=(1.15, 1.35), ensure_inside_axes=True)
-        cached = [(*t.get_position(), t.get_ha()) for t in texts]
-        if len(_LABEL_CACHE) > 64:
-            _LABEL_CACHE.pop(next(iter(_LABEL_CACHE)))
-        _LABEL_CACHE[key] = cached
-    else:
-        texts = [ax.text(x, y, theatre.names[t], fontsize=fontsize, zorder=6, va="bottom",
-                         ha=ha, bbox=box) for t, (x, y, ha) in zip(towns, cached, strict=True)]
-    span = np.hypot(x1 - x0, np.subtract(*ax.get_ylim()))
-    leaders = [((theatre.lon[t], theatre.lat[t]), (x, y))
-               for t, (x, y, _ha) in zip(towns, cached, strict=True)
-               if np.hypot(x - theatre.lon[t], y - theatre.lat[t]) > 0.02 * span]
-    if leaders:
-        ax.add_collection(LineCollection(leaders, colors="#555555", linewidths=0.5, zorder=5))
-    return texts
 
 
 def draw_theatre(ax, theatre: Theatre, owner: np.ndarray, colours: Sequence[str],
