@@ -451,3 +451,16 @@ def test_probability_map_names_every_town_of_a_small_theatre():
         assert sum(t in (name, f"{name} 60%") for t in texts) == 1, (name, texts)
     assert f"{sc.theatre.names[1]} 60%" in texts
     plt.close(fig)
+
+
+@pytest.mark.parametrize(("low", "high"), [(0.2, 1), (15, 120), (1, 10), (0.8, 5), (0.2, 10),
+                                           (100, 1000), (1, 4), (0.001, 1000), (0.05, 0.15)])
+def test_posterior_log_axes_have_round_ticks(low, high):
+    """A log-scale prior's axis reads 15, 20, 50, 120, not 15, 30, 60, 120 or 2.71, 7.37."""
+    from sim.views.forecast_plots import log_ticks
+    ticks = log_ticks(low, high)
+    assert ticks[0] == low and ticks[-1] == high and len(ticks) <= 5
+    assert ticks == sorted(ticks) and len(set(ticks)) == len(ticks)
+    for t in ticks[1:-1]:
+        mantissa = t / 10 ** np.floor(np.log10(t) + 1e-9)
+        assert round(mantissa, 9) in (1, 2, 3, 5)

@@ -89,6 +89,21 @@ def plot_pit(values: np.ndarray, header: str, bins: int = 10):
     return fig
 
 
+def log_ticks(low: float, high: float, most: int = 5) -> list[float]:
+    """Round ticks for a log axis from ``low`` to ``high``: both ends, and between them the
+    numbers 1, 2, 5 x 10^k (only 1 x 10^k, or none, when more would crowd the axis)."""
+    ks = range(int(np.floor(np.log10(low))), int(np.ceil(np.log10(high))) + 1)
+    inner: list[float] = []
+    for mantissas in ((1, 2, 5), (1, 3), (1,)):
+        inner = [float(f"{m * 10.0 ** k:g}") for k in ks for m in mantissas
+                 if low * 1.3 < m * 10.0 ** k < high / 1.3]
+        if len(inner) + 2 <= most:
+            break
+    else:                                       # many decades: every n-th power of ten
+        inner = inner[::-(-len(inner) // (most - 2))]
+    return [low, *inner, high]
+
+
 def plot_posterior(samples: pd.DataFrame, table: pd.DataFrame, trace: Sequence[dict],
                    header: str):
     """One histogram per parameter over its prior range (log axis for log-scale priors),
@@ -105,9 +120,9 @@ def plot_posterior(samples: pd.DataFrame, table: pd.DataFrame, trace: Sequence[d
         ax.hist(x, bins=edges, color=COLOURS["model"], alpha=0.8)
         if log:
             ax.set_xscale("log")
-            ticks = np.geomspace(r.low, r.high, 4)
+            ticks = log_ticks(r.low, r.high)
             ax.xaxis.set_minor_formatter(NullFormatter())
-            ax.set_xticks(ticks, [f"{t:.3g}" for t in ticks])
+            ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
         for v, ls in ((r.median, "-"), (r.q05, ":"), (r.q95, ":")):
             ax.axvline(v, color="k", ls=ls, lw=1)
         flag = "constrained" if r.constrained else "not constrained"
