@@ -63,6 +63,15 @@ def test_batch_writes_every_result(batch, capsys):
     assert (out / "runs.parquet").stat().st_mtime_ns == before
 
 
+def test_batch_summary_says_from_when_days_count(batch, tmp_path, capsys):
+    """A capture day in the summary is a day of the scenario: the table says which date is
+    day 0."""
+    assert main(["batch", str(batch / "e.toml"), "--workers", "1", "--replicates", "2",
+                 "--out", str(tmp_path / "o"), "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert "capture_day" in out and "(day 0 = 2024-11-27, the scenario's first day)" in out
+
+
 @pytest.mark.parametrize("kind, extra", [
     ("capture", ["--town", "Saraqib", "--by", "opposition"]),
     ("control", ["--faction", "opposition", "--day", "2024-11-30"]),

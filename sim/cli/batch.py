@@ -91,6 +91,8 @@ def run(args: argparse.Namespace) -> int:
             summary = summarise(exp.runs, exp.metrics)
         cols = [c for c in summary.columns if summary[c].notna().any()]
         print(summary[cols].to_string(index=False))
+        if "unit" in summary and summary["unit"].astype(str).str.startswith("day").any():
+            print(f"(day 0 = {exp.scenario.start}, the scenario's first day)")
         if d.kind in ("sobol", "morris"):
             sens = exp.sensitivity()
             sens.to_csv(exp.out / "sensitivity.csv", index=False)
