@@ -40,19 +40,29 @@ def _group_alive(pgid: int) -> bool:
         return False
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM])
-def test_sigterm_stops_the_server(sig):
+def _start_server(stdout: int) -> tuple[int, subprocess.Popen]:
+    """`frontline viz` on the tiny scenario in its own session, once it listens: (port,
+    process); its output goes to ``stdout`` (DEVNULL, or PIPE as text with stderr in it)."""
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     proc = subprocess.Popen([sys.executable, "-m", "sim", "viz", str(TINY_OFFENSIVE), "--port",
-                             str(port)], cwd=REPO, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
+                             str(port)], cwd=REPO, env=env, stdout=stdout,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while not _listening(port):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+            pytest.fail(f"frontline viz did not listen within 60 s (exit {proc.returncode})")
+        time.sleep(0.2)
+    return port, proc
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM])
+def test_sigterm_stops_the_server(sig):
+    port, proc = _start_server(subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 60
-        while not _listening(port):
-            assert proc.poll() is None, f"frontline viz exited with {proc.returncode}"
-            assert time.monotonic() < deadline, "the server did not listen within 60 s"
-            time.sleep(0.2)
         os.kill(proc.pid, sig)                # to frontline only, not to its group
         assert proc.wait(timeout=20) == 128 + sig
         deadline = time.monotonic() + 10
@@ -70,17 +80,8 @@ def test_the_server_prints_no_library_warnings():
     check of the hooks in Mesa's SolaraViz at start, its cookie note on the first page load
     over http)."""
     import urllib.request
-    port = _free_port()
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen([sys.executable, "-m", "sim", "viz", str(TINY_OFFENSIVE), "--port",
-                             str(port)], cwd=REPO, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    port, proc = _start_server(subprocess.PIPE)
     try:
-        deadline = time.monotonic() + 60
-        while not _listening(port):
-            assert proc.poll() is None, f"frontline viz exited with {proc.returncode}"
-            assert time.monotonic() < deadline, "the server did not listen within 60 s"
-            time.sleep(0.2)
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30) as page:
             assert page.status == 200
         time.sleep(1)
