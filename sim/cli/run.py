@@ -6,6 +6,7 @@ several seeds and prints one line per seed (changes by cause, towns held at the 
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 from ..errors import InputError
@@ -58,7 +59,6 @@ def check_run_out(out: Path) -> Path:
     the names a run writes were written by a run (its ``meta.json`` says so). Another
     program's or the user's own ``events.csv`` or ``map.png`` is never overwritten: such a
     folder is refused before the run, untouched."""
-    import json
     check_out_dir(out)
     taken = [f for f in RUN_FILES if (out / f).exists()]
     if not taken:

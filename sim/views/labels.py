@@ -114,7 +114,7 @@ def _unhidden(texts: Sequence, value: np.ndarray) -> list[bool]:
         return []
     fig = texts[0].figure
     if not hasattr(fig.canvas, "get_renderer"):    # a bare Figure (the browser view's)
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.backends.backend_agg import FigureCanvasAgg  # here: this case only
         FigureCanvasAgg(fig)                        # what savefig would attach to draw it
     renderer = fig.canvas.get_renderer()
     boxes = [t.get_window_extent(renderer) for t in texts]
