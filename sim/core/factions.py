@@ -7,7 +7,8 @@ Planning, in order (DESIGN.md, step 3):
 3. (with ``stand_down``) mobile units holding a town that no longer needs them go back
    into reserve; reserves reinforce threatened towns, most valuable first (a town past its
    redeploy odds only from within ``reserve_reach_days``, and only if they could still hold
-   it);
+   it); (with ``rebalance``) reinforcements holding quiet towns go on to the threatened
+   towns the reserves could not cover, or back into reserve at the faction's core;
 4. in an offensive phase, frontier targets (towns of the enemies the phase is directed
    against; all hostile ones by default) are scored (value, pull of the phase objectives,
    and, when the enemy holding them is breaking, the pull of that enemy's supply: pursuit;
@@ -118,6 +119,7 @@ class Faction(mesa.Agent):
         self.redeploy_threatened()
         self.stand_down()
         self.reinforce()
+        self.rebalance()
         if self.index in self.state.ceasefire:
             return
         if phase is not None and phase.kind in ("offensive", "counteroffensive") \
@@ -189,6 +191,33 @@ class Faction(mesa.Agent):
             s.defence_mult)
         if len(units):
             f.order_many(units, HOLD, flat, offsets)
+
+    def rebalance(self) -> None:
+        """With ``rebalance`` > 0: reinforcements holding towns whose estimated odds without
+        them stay under ``rebalance`` x the hold limit (a quiet sector, in contact or not)
+        go to the threatened towns the free reserves could not cover, most valuable first,
+        or else back into reserve at the faction's core (its most valuable safe town). The
+        assumption is economy of force, a principle of war (US Army FM 3-0, Operations;
+        Clausewitz, On War, book III, ch. 14): a defender holds quiet sectors with the least
+        it can and shifts what it saves to where the decision falls
+        (sim.core.kernels.plan.rebalance). 0 (the default): reinforcements stay."""
+        s, sit, i = self.state, self.situation, self.index
+        if s.params.rebalance <= 0.0:
+            return
+        f, roads, p = s.forces, s.roads, s.params
+        limit = self.hold_limit()
+        core_ok = s.scenario.theatre.onmap & s.supplied[i] & ~sit.contact[i]
+        go, flat, offsets, back, bflat, boffsets = plan.rebalance(
+            sit.units(i), f.posture, f.mobile, f.path_at, f.path_end, f.route, f.town,
+            sit.threat_ratio(i), limit, p.rebalance * limit, p.redeploy_ratio * limit,
+            p.reserve_reach_days * p.speed_highway * p.speed_other_share, s.owner, i,
+            s.scenario.theatre.value, core_ok, roads.indptr, roads.indices, roads.full.data,
+            sit.friendly[i], p.max_attack_km, sit.threat[i], sit.defence[i], sit.power,
+            s.defence_mult)
+        if len(go):
+            f.order_many(go, HOLD, flat, offsets)
+        if len(back):
+            f.order_many(back, RESERVE, bflat, boffsets)
 
     def _free(self, units: np.ndarray) -> np.ndarray:
         """Those of ``units`` without a path to follow."""

@@ -177,6 +177,12 @@ TABLE: tuple[Param, ...] = (
        "of 100 Karabakh runs (none with 0; record: it kept 12), which the rule fixed "
        "beforehand did not allow, and over seeds 100-499 in 23 of 400 against 11 with 0 "
        "(measured 30 Nov 2026). Set it for a defender that held."),
+    _P("rebalance", 0.0, 0.0, 0.5, "x hold limit",
+       "Each day a reinforcement holding a town goes where the reserves could not cover a "
+       "threat, or back into reserve at the faction's core, if the town's odds without it "
+       "stay under this multiple of the hold limit, in contact or not; 0: it stays.",
+       "Economy of force (a principle of war, US Army FM 3-0; Clausewitz, On War, III.14): "
+       "the least in quiet sectors, the rest where the decision falls. Off by default."),
     _P("redeploy_days", 1.0, 0.0, 10.0, "days",
        "Days a garrison's odds must stay hopeless before it pulls back unattacked (orders "
        "take time to be given).", "Modelling choice; the army's 'redeployment' came on the "

@@ -147,6 +147,21 @@ def reinforcements(threatened: np.ndarray, reserves: np.ndarray, row: np.ndarray
 
 
 @njit(cache=True)
+def threatened_towns(ratio: np.ndarray, limit: float, owner: np.ndarray, faction: int,
+                     value: np.ndarray) -> np.ndarray:
+    """The faction's towns whose estimated ``ratio`` is above half the hold ``limit``, most
+    valuable first (stable: then by id)."""
+    threatened = np.empty(len(ratio), dtype=np.int64)
+    k = 0
+    for t in range(len(ratio)):
+        if ratio[t] > 0.5 * limit and owner[t] == faction:
+            threatened[k] = t
+            k += 1
+    threatened = threatened[:k]
+    return threatened[np.argsort(-value[threatened], kind="mergesort")]
+
+
+@njit(cache=True)
 def reinforce(units: np.ndarray, posture: np.ndarray, mobile: np.ndarray,
               path_at: np.ndarray, path_end: np.ndarray, town: np.ndarray, ratio: np.ndarray,
               limit: float, cap: float, reach: float, owner: np.ndarray, faction: int,
@@ -173,16 +188,9 @@ def reinforce(units: np.ndarray, posture: np.ndarray, mobile: np.ndarray,
             np.zeros(1, dtype=np.int64))
     if r == 0:
         return none
-    threatened = np.empty(len(ratio), dtype=np.int64)
-    k = 0
-    for t in range(len(ratio)):
-        if ratio[t] > 0.5 * limit and owner[t] == faction:
-            threatened[k] = t
-            k += 1
-    if k == 0:
+    threatened = threatened_towns(ratio, limit, owner, faction, value)
+    if len(threatened) == 0:
         return none
-    threatened = threatened[:k]
-    threatened = threatened[np.argsort(-value[threatened], kind="mergesort")]
     here = town[reserves]
     _, row, dist, pred = _from_units(indptr, indices, cost, friendly, here, max_km)
     dest = reinforcements(threatened, reserves, row, dist, pred, town, threat, defence,
@@ -191,6 +199,79 @@ def reinforce(units: np.ndarray, posture: np.ndarray, mobile: np.ndarray,
     flat, offsets = walks(pred, row[go], here[go], dest[go],
                           np.full(len(go), -1, dtype=np.int64))
     return reserves[go], flat, offsets
+
+
+@njit(cache=True)
+def rebalance(units: np.ndarray, posture: np.ndarray, mobile: np.ndarray,
+              path_at: np.ndarray, path_end: np.ndarray, route: np.ndarray, town: np.ndarray,
+              ratio: np.ndarray, limit: float, below: float, cap: float, reach: float,
+              owner: np.ndarray, faction: int, value: np.ndarray, core_ok: np.ndarray,
+              indptr: np.ndarray, indices: np.ndarray, cost: np.ndarray,
+              friendly: np.ndarray, max_km: float, threat: np.ndarray, defence: np.ndarray,
+              power: np.ndarray, defence_mult: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                         np.ndarray]:
+    """Committed reserves shifted from quiet towns, in one call. Of ``units`` (a faction's,
+    by id), the mobile ones holding a town of the faction (sent there as reinforcements) can
+    go, by unit id, while the town's estimated ratio without them stays under ``below``
+    (``rebalance`` x the hold ``limit``; under half the limit, so the town is not reinforced
+    again at once) with some defence left, in contact or not (units of the faction leaving
+    the town today count as gone). They go, nearest first (route searches through
+    ``friendly`` towns), to the towns :func:`reinforce` could not cover (:func:`reinforcements`
+    within ``max_km``, with the same rules, on the defence plus every reinforcement already
+    on its way), most valuable first; the rest go back into reserve at the faction's core,
+    its most valuable town of ``core_ok`` (held, on the map, supplied, out of contact),
+    or, where they are there already or cannot reach it, where they stand. ``below`` <= 0:
+    none. Returns the units sent to hold a town and their routes, and the units sent back
+    into reserve and their routes (empty where they stay), as ``walks``."""
+    nil, zero = np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64)
+    if below <= 0.0:
+        return nil, nil, zero, nil, nil, zero
+    n = len(owner)
+    gone = np.zeros(n)
+    for u in units:
+        if path_at[u] < path_end[u]:
+            gone[town[u]] += power[u] * defence_mult[town[u]]
+    donors = np.empty(len(units), dtype=np.int64)
+    r = 0
+    for u in units:
+        if posture[u] != HOLD or not mobile[u] or path_at[u] < path_end[u]:
+            continue
+        t = town[u]
+        if owner[t] != faction:
+            continue
+        rest = defence[t] - gone[t] - power[u] * defence_mult[t]
+        if rest > 0.0 and ratio[t] * defence[t] <= below * rest:
+            gone[t] += power[u] * defence_mult[t]
+            donors[r] = u
+            r += 1
+    if r == 0:
+        return nil, nil, zero, nil, nil, zero
+    donors = donors[:r]
+    cover = defence.copy()                  # what holds each town, and what is on its way
+    for u in units:
+        if posture[u] == HOLD and path_at[u] < path_end[u]:
+            t = route[path_end[u] - 1]
+            cover[t] += power[u] * defence_mult[t]
+    here = town[donors]
+    _, row, dist, pred = _from_units(indptr, indices, cost, friendly, here, np.inf)
+    near = np.where(dist <= max_km, dist, np.inf)
+    dest = reinforcements(threatened_towns(ratio, limit, owner, faction, value), donors, row,
+                          near, pred, town, threat, cover, power, defence_mult, 0.5 * limit,
+                          ratio, cap, limit, reach)
+    core, best = -1, -np.inf
+    for t in range(n):
+        if core_ok[t] and owner[t] == faction and value[t] > best:
+            core, best = t, value[t]
+    go, back = np.flatnonzero(dest >= 0), np.flatnonzero(dest < 0)
+    flat, offsets = walks(pred, row[go], here[go], dest[go],
+                          np.full(len(go), -1, dtype=np.int64))
+    home = np.full(len(back), core if core >= 0 else 0, dtype=np.int64)
+    if core < 0:
+        home[:] = here[back]               # no core: back into reserve where they stand
+    bflat, boffsets = walks(pred, row[back], here[back], home,
+                            np.full(len(back), -1, dtype=np.int64))
+    return donors[go], flat, offsets, donors[back], bflat, boffsets
 
 
 @njit(cache=True)
