@@ -932,3 +932,64 @@ def test_without_stand_down_a_reinforcement_stays_in_the_garrison(tmp_path):
     """The default (stand_down = 0): the same reserve stays in A's garrison."""
     m, reserve = _lent_reserve(tmp_path, LENT.replace("stand_down = 0.5\n", ""))
     assert POSTURES[m.forces.posture[reserve]] == "hold"
+
+
+SHIFTED = LENT.replace("stand_down = 0.5\n", "rebalance = 0.25\n").replace(
+    "strength = 4000", "strength = 4500") + """[[deployments]]
+faction = "blue"
+town = "D"
+strength = 500
+posture = "hold"
+"""
+
+
+def _shifted_reserve(tmp_path, text: str, threat_at_y: bool):
+    """SHIFTED's model: blue's reserve from C reinforces A against red at W (three days);
+    then red at W is gone (A is quiet) and, if ``threat_at_y``, 2,000 red stand at Y, next
+    to D (500), with no free blue reserve left to send. One more day; returns the model, the
+    reserve's id and the theatre's ids."""
+    from sim.core.forces import RESERVE
+    from sim.core.model import ConflictModel
+    th = theatre(tmp_path / "r", [("W", 0, 0, "town", "red"), ("A", 1, 0, "town", "blue"),
+                                  ("B", 2, 0, "town", "blue"), ("D", 3, 0, "town", "blue"),
+                                  ("Y", 4, 0, "town", "red"), ("C", 2, 1, "town", "blue", 9)],
+                 [("W", "A"), ("A", "B"), ("B", "D"), ("D", "Y"), ("B", "C")])
+    m = ConflictModel(sim.load_scenario(scenario(th, text)), seed=0, agents=False)
+    f, ids = m.forces, {n: i for i, n in enumerate(m.theatre.names)}
+    red, blue = m.setup.factions.index("red"), m.setup.factions.index("blue")
+    reserve = int(np.flatnonzero((f.faction == blue) & f.mobile & (f.strength > 0))[0])
+    for _ in range(3):
+        m.step()
+    assert f.town[reserve] == ids["A"] and POSTURES[f.posture[reserve]] == "hold"   # lent
+    f.strength[f.faction == red] = 0.0                                    # A is quiet now
+    if threat_at_y:
+        f.extend(red, ids["Y"], 2000.0, 1.0, RESERVE, True)               # D is threatened
+    m.step()
+    return m, reserve, ids
+
+
+@pytest.mark.parametrize("rebalance", [0.25, 0.0])
+def test_a_reinforcement_in_a_quiet_town_is_shifted_to_a_threatened_one(tmp_path, rebalance):
+    """Blue's reserve, sent to A against red at W, holds A; red leaves W and 2,000 red come
+    up at Y, next to D, which has only its garrison of 500 and no free reserve to call on.
+    With ``rebalance`` the reserve leaves quiet A (odds 0 without it, its garrison stays)
+    for D (economy of force); with 0 (the default) it stays in A's garrison."""
+    text = SHIFTED if rebalance else SHIFTED.replace("rebalance = 0.25\n", "")
+    m, reserve, ids = _shifted_reserve(tmp_path, text, threat_at_y=True)
+    f = m.forces
+    if rebalance:
+        assert POSTURES[f.posture[reserve]] == "hold"
+        assert f.town[reserve] == ids["D"] or f.path(reserve)[-1] == ids["D"]
+        assert f.town[reserve] != ids["A"]
+    else:
+        assert f.town[reserve] == ids["A"] and not f.has_path(reserve)
+        assert POSTURES[f.posture[reserve]] == "hold"
+
+
+def test_a_reinforcement_nothing_needs_goes_back_into_reserve_at_the_core(tmp_path):
+    """The same, without a threat at Y: nothing needs the reserve, so it goes back into
+    reserve at blue's core, C (its most valuable safe town)."""
+    m, reserve, ids = _shifted_reserve(tmp_path, SHIFTED, threat_at_y=False)
+    f = m.forces
+    assert POSTURES[f.posture[reserve]] == "reserve"
+    assert f.town[reserve] == ids["C"] or f.path(reserve)[-1] == ids["C"]
