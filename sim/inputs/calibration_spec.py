@@ -188,10 +188,11 @@ def load_spec(path: str | Path) -> CalibrationSpec:
 #: set how fast a front moves and whether a defender gives way or holds, each with bounds and
 #: why. The first eight and ``counterattack_ratio`` are NW Syria's spec's (the widest of the
 #: library's three: Iraq's and Karabakh's fit fewer, on narrower bounds where their sources say
-#: so); ``reserve_reach_days`` and ``stand_down`` are added so that the reports decide whether
-#: the defender commits its reserves to threatened towns and takes them back when the threat
-#: has passed (the library's records are of armies that gave way; a theatre you bring may be
-#: of one that held).
+#: so); ``reserve_reach_days``, ``stand_down`` and ``rebalance`` are added so that the reports
+#: decide whether the defender commits its reserves to threatened towns, takes them back when
+#: the threat has passed and shifts them from quiet sectors to the threatened one (the
+#: library's records are of armies that gave way; a theatre you bring may be of one that
+#: held).
 STARTER_PRIORS: dict[str, tuple[float, float, str]] = {
     "speed_highway": (15.0, 120.0, "km/day; a collapsing front moves fast"),
     "speed_other_share": (0.2, 1.0, "minor roads as a share of highway speed"),
@@ -206,6 +207,8 @@ STARTER_PRIORS: dict[str, tuple[float, float, str]] = {
                                      "its redeploy odds (0: a defender that gives way)"),
     "stand_down": (0.0, 1.0, "x hold limit under which a town lets a lent reserve go "
                              "(0: reinforcements stay; a defender that held may need it)"),
+    "rebalance": (0.0, 0.5, "x hold limit under which a quiet town's reinforcements go to "
+                            "the threat (0: they stay; a defender that held may need it)"),
     "counterattack_ratio": (1.0, 4.0, "odds at which reserves retake a lost town (the 3:1 "
                                       "rule, relaxed: Mearsheimer 1989)"),
 }
