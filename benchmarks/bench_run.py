@@ -29,6 +29,7 @@ import pstats
 import statistics
 import sys
 import time
+import warnings
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
@@ -44,7 +45,11 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import sim  # noqa: E402
+from sim.inputs.scenario import ScenarioWarning  # noqa: E402
 from sim.inputs.synthetic import make_scenario  # noqa: E402
+
+# the synthetic theatres have no off-map rear and no stake on purpose: no warning about it
+warnings.simplefilter("ignore", ScenarioWarning)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import compare  # noqa: E402
