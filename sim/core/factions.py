@@ -1,27 +1,34 @@
 """Faction agents: each day a faction reads the map and orders its units.
 
-Planning, in order (DESIGN.md, step 3):
-1. a `withdraw` phase pulls the faction's units in its region back to a named town;
-2. garrisons whose odds have been hopeless for more than ``redeploy_days`` redeploy to the
-   nearest defensible friendly town;
+Planning, in order (README, "The model", step 3):
+1. a `withdraw` phase pulls the faction's units in its region back to its ``to`` town or
+   the nearest town of its ``line``; the faction does nothing else that day;
+2. garrisons and reserves in towns whose estimated odds have exceeded ``redeploy_ratio`` x
+   the hold limit for more than ``redeploy_days`` days redeploy to the nearest safe
+   friendly town;
 3. (with ``stand_down``) mobile units holding a town that no longer needs them go back
    into reserve; reserves reinforce threatened towns, most valuable first (a town past its
    redeploy odds only from within ``reserve_reach_days``, and only if they could still hold
    it); (with ``rebalance``) reinforcements holding quiet towns go on to the threatened
    towns the reserves could not cover, or back into reserve at the faction's core;
-4. in an offensive phase, frontier targets (towns of the enemies the phase is directed
-   against; all hostile ones by default) are scored (value, pull of the phase objectives,
-   and, when the enemy holding them is breaking, the pull of that enemy's supply: pursuit;
-   estimated defence with intelligence noise and the ground of the approach) and the nearest
-   free units are assigned until the attack ratio is met (with ``beyond_objectives =
+   a faction under a ceasefire stops here;
+4. in an offensive or counteroffensive phase, frontier targets (towns of the enemies the
+   phase is directed against; all hostile ones by default) are scored (value, pull of the
+   phase objectives, and, when the enemy holding them is breaking, the pull of that enemy's
+   supply: pursuit; estimated defence with intelligence noise and the ground of the
+   approach) and the nearest free units (up to the phase's ``commitment`` share of the
+   mobile units) are assigned until the attack ratio is met (with ``beyond_objectives =
    'pursuit'``, a phase that holds all its objectives attacks on only against a breaking
    enemy, and otherwise consolidates as in 5);
-5. otherwise the faction counterattacks: free reserves retake towns it has lost where their
-   estimated odds reach ``counterattack_ratio``.
+5. otherwise the faction counterattacks (unless its ``counterattacks`` is false): free
+   reserves retake towns it has held before, next to its territory, where their estimated
+   odds reach ``counterattack_ratio``.
 Estimates are the faction's view: true strengths times a log-normal error (``intel_noise``);
-its resolve varies from day to day (``decision_noise``, State.resolve). An attacker counts on
-the strength its units will have at the target: after the culmination factor of the target's
-supply depth and the approach factor of the road they come along.
+its resolve varies from day to day (``decision_noise``, State.resolve). They pick the
+threatened towns and the targets; how many reserves a threatened town gets, and whether a
+unit may stand down, are reckoned on the true threat (sim.core.kernels.plan). An attacker
+counts on the strength its units will have at the target: after the culmination factor of
+the target's supply depth and the approach factor of the road they come along.
 """
 
 from __future__ import annotations
@@ -58,8 +65,9 @@ def _faction_set(factions: tuple[int, ...], n: int) -> np.ndarray:
 
 class Doctrine:
     """A faction's standing rules: the force ratio it assembles before attacking, the odds
-    its garrisons face before withdrawing, the share of its strength that garrisons towns.
-    A faction's own value in the scenario overrides the parameter of the same name."""
+    its garrisons face before withdrawing, the odds at which it counterattacks (and whether
+    it does), the share of its strength that garrisons towns. A faction's own value in the
+    scenario overrides the parameter of the same name."""
 
     def __init__(self, spec: FactionSpec, p: Params) -> None:
         self.attack_ratio = spec.attack_ratio or p.attack_ratio
@@ -148,9 +156,10 @@ class Faction(mesa.Agent):
             withdraw(self.state, self.situation, self.index, towns, goal)
 
     def redeploy_threatened(self) -> None:
-        """Garrisons whose estimated odds have exceeded ``redeploy_ratio`` times the hold
-        limit for more than ``redeploy_days`` days pull back ("redeploy") to the nearest
-        defensible town; nearer odds are fought out."""
+        """Garrisons and reserves in towns whose estimated odds have exceeded
+        ``redeploy_ratio`` times the hold limit for more than ``redeploy_days`` days pull back
+        ("redeploy") to the nearest safe town (sim.core.orders.retreat); nearer odds are
+        fought out."""
         s, sit, i = self.state, self.situation, self.index
         f = s.forces
         leaving = plan.hopeless(sit.threat_ratio(i), s.params.redeploy_ratio * self.hold_limit(),
@@ -161,9 +170,10 @@ class Faction(mesa.Agent):
 
     def stand_down(self) -> None:
         """With ``stand_down`` > 0: mobile units holding a town that no longer needs them
-        (out of contact, and under ``stand_down`` x the hold limit without them) go back into
-        reserve, free for new orders: a reinforcement lent to a garrison, not given to it
-        (sim.core.kernels.plan.stand_down). 0 (the default): they stay."""
+        (out of contact, and its true threat under ``stand_down`` x the hold limit times the
+        defence left without them) go back into reserve, free for new orders: a
+        reinforcement lent to a garrison, not given to it (sim.core.kernels.plan.stand_down).
+        0 (the default): they stay."""
         if self.state.params.stand_down <= 0.0:
             return
         s, sit, i = self.state, self.situation, self.index
@@ -173,11 +183,12 @@ class Faction(mesa.Agent):
                         s.defence_mult, s.params.stand_down * self.hold_limit())
 
     def reinforce(self) -> None:
-        """Send free reserves to threatened towns, most valuable first, until each town's
-        estimated ratio is back under half the hold limit. A town past the odds at which its
-        garrison pulls back gets only the reserves within ``reserve_reach_days`` of march,
-        and only if they could bring it within the hold limit; else it is left to its
-        garrison (sim.core.kernels.plan.reinforce)."""
+        """Send free reserves to threatened towns (estimated ratio above half the hold limit),
+        most valuable first, until each town's ratio (true threat over defence) is back
+        under half the hold limit. A town past the odds at which its garrison pulls back
+        gets only the reserves within ``reserve_reach_days`` of march, and only if they
+        could bring it within the hold limit; else it is left to its garrison
+        (sim.core.kernels.plan.reinforce)."""
         s, sit, i = self.state, self.situation, self.index
         f, roads = s.forces, s.roads
         limit = self.hold_limit()
