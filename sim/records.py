@@ -1,8 +1,9 @@
 """The event record: one schema for the model's control changes and for reported ones.
 
-DESIGN.md, "The event record": ``date, place, new_controller, previous_controller, cause,
-source``. A run's table adds ``day`` (days since the scenario's start), a batch's adds
-``run_id`` too. Reported files may leave ``previous_controller`` and ``cause`` empty.
+README, "Files you hand in", Event record: ``date, place, new_controller,
+previous_controller, cause, source``. A run's table adds ``day`` (days since the scenario's
+start), a batch's adds ``run_id`` too. Reported files may leave ``previous_controller`` and
+``cause`` empty.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
-"""Each mechanism of DESIGN.md on a tiny hand-built theatre, with a test that fails without it:
-culmination, river lines, the off-map rear, morale against a stake, endogenous
-counterattacks, pursuit, the redeploy delay, opposed advance, and the two new conditions."""
+"""Each mechanism of the model (README, "The model") on a tiny hand-built theatre, with a test
+that fails without it: culmination, river lines, the off-map rear, morale against a stake,
+endogenous counterattacks, pursuit, the redeploy delay, opposed advance, and the two new
+conditions."""
 
 from __future__ import annotations
 

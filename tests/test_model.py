@@ -21,7 +21,7 @@ STRENGTH, LOSSES, MORALE = SERIES.index("strength"), SERIES.index("losses"), SER
 
 
 class ControlAudit:
-    """Wraps a model's update_control to check, every day, the rule of DESIGN.md step 6:
+    """Wraps a model's update_control to check, every day, the rule of step 6 (README, "The model"):
     a town changes hands only when a hostile faction's units are in it and none of the
     holder's side remain; the cause is 'assault' when fought today, 'encirclement' when its
     garrison surrendered, 'withdrawal' when no fight took place."""

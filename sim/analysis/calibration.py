@@ -3,7 +3,7 @@ quantiles in which "never" ranks last, and the per-report residual table.
 
 The fit itself is the particle filter of :mod:`sim.analysis.assimilation` (it replaced the
 differential-evolution point fit, which gave one parameter set and no spread). A change that
-never happens in a member costs the cap, as in DESIGN.md, "Calibration".
+never happens in a member costs the cap, as in the README, "Calibration and forecasts".
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Control: who holds each town at the end of the day's fighting.
 
-Rule (DESIGN.md, step 6): a town changes hands when a hostile faction's units hold it and
+Rule (README, "The model", step 6): a town changes hands when a hostile faction's units hold it and
 none of the holder's side remain; an unheld town passes to whoever has units in it. Off-map
 places never change hands. The cause
 is encirclement (its garrison surrendered today), assault (fought over today), encirclement

@@ -1,4 +1,4 @@
-"""ConflictModel: the daily step of DESIGN.md as named phases.
+"""ConflictModel: the daily step (README, "The model") as named phases.
 
 What Mesa gives and what it is used for here:
 - ``mesa.Model``: the model object, its ``running`` flag and ``rng`` (Mesa's own stream,
@@ -92,7 +92,7 @@ class ConflictModel(mesa.Model):
 
     # == the daily step ==========================================================================
     def step(self) -> None:
-        """Advance one day. The order is part of the model; see DESIGN.md."""
+        """Advance one day. The order is part of the model (README, "The model")."""
         self.apply_scenario_events()
         self.update_supply()
         self.plan()             # every Faction issues orders

@@ -135,7 +135,8 @@ def give_up(state: State, uid: int) -> None:
 def occupy(state: State, towns: np.ndarray, factions: np.ndarray) -> None:
     """Holding ground costs forces: when mobile units take a town, the strongest of them
     leaves ``occupation_share`` of its strength behind as a garrison (at least
-    ``min_strength``, and only if it can spare twice that; sim.core.kernels.control)."""
+    ``min_strength``, and only if it has twice that plus ``min_strength``;
+    sim.core.kernels.control)."""
     f, p = state.forces, state.params
     uid, share = control.garrisons(towns, factions, state.scenario.theatre.n, f.faction,
                                    f.town, f.strength, f.mobile, p.occupation_share,

@@ -1,6 +1,6 @@
 """Reported control changes: read, validate and match them to a scenario's places and factions.
 
-A reported file uses the shared event schema (DESIGN.md, "The event record"):
+A reported file uses the shared event schema (README, "Files you hand in", Event record):
 ``date, place, new_controller, previous_controller, cause, source`` plus an optional ``note``.
 ``previous_controller`` and ``cause`` may be empty; ``source`` names the report.
 

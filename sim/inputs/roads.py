@@ -5,7 +5,7 @@ lengths as a sparse matrix (supply reach, distances), the travel cost of every r
 sorted CSR matrix (route queries; a search opens only the roads of a territory, see
 sim.core.kernels.routes), the days needed to drive each road, and every town's neighbours.
 
-Travel assumptions (DESIGN.md, "Theatre" and "Obstacles"): a road is driven at
+Travel assumptions (README, "Files you hand in", roads.csv): a road is driven at
 ``speed_highway`` km/day if it is a highway, at ``speed_other_share`` of that otherwise, and
 at ``terrain_speed_share`` of its class speed through mountains (halfway between that and 1
 through hills); a river crossing adds ``crossing_delay_days`` (twice that at a ford). A road's

@@ -1,7 +1,7 @@
 """What factions read off the map, in one compiled pass: effective strength per unit, per
 faction and town, contact, threat and defence (sim.core.situation calls ``assess``).
 
-Assumptions (DESIGN.md, "Strength" and "Planning"): a unit's effective strength is strength x
+Assumptions (README, "The model", steps 3 and 5): a unit's effective strength is strength x
 quality x morale x cohesion x (1 - fatigue) x (1 + air_effect x air + drone_effect x drones);
 a unit on the attack (attack orders, or inside a town its side does not hold) has it scaled by
 1 / (1 + supply depth / supply_range_km), Boulding's (1962) loss-of-strength gradient. The

@@ -2,18 +2,19 @@
 and what the attrition kernel's outcome does to each unit (sim.core.battles calls these
 around ``combat.attrition``, which stays in numpy).
 
-Assumptions (DESIGN.md, step 5): a battle is fought in every town where units of mutually
-hostile factions meet. The holder and its allies defend, with the town's defence multiplier
-(``defence_bonus`` x fortification); when the holder's side is absent, the strongest faction
-present counts as holder, without the multiplier. Factions hostile to it attack; neutrals
-present neither fight nor are fought, but are engaged. A side's kill rate is its
-strength-weighted effective strength per fighter; an attacker that came along a road crossing
-a river or climbing into mountains fights at 1 / the road's approach factor. Each side's
-losses are shared in proportion to strength; units that fought tire, the others rest; a unit
-below ``min_strength`` is spent. Afterwards a unit that has lost more than ``breakpoint`` of
-the strength it brought breaks off (Helmbold's breakpoint; Dupuy 1987 puts it at 10-40%), and
-a defending side whose odds now exceed its lead faction's hold limit withdraws, once the
-battle has lasted ``stand_days`` days.
+Assumptions (README, "The model", step 5): a battle is fought in every town where units of
+mutually hostile factions meet. The holder and its allies defend, with the town's defence
+multiplier (``defence_bonus`` x fortification); when the holder's side is absent, the
+strongest faction present counts as holder, without the multiplier. Factions hostile to it
+attack; neutrals present neither fight nor are fought, but are engaged. A side's kill rate
+is its strength-weighted effective strength per fighter; an attacker that came along a road
+crossing a river or climbing into mountains fights at 1 / the road's approach factor. Each
+side's losses are shared in proportion to strength; units that fought tire, the others rest;
+a unit below ``min_strength`` is spent. Afterwards a unit that has lost more than
+``breakpoint`` of the strength it brought breaks off (Helmbold's breakpoint; Dupuy 1987 puts
+it at 10-40%), and a defending side whose odds now exceed its lead faction's hold limit
+withdraws, once the battle has lasted more than ``stand_days`` days (``urban_stand_days`` in
+towns and cities).
 
 Sums run in the order numpy used (``psum`` is numpy's pairwise sum), so results are
 bit-identical to the numpy version. ``prepare`` calls ``assess.power`` of another module:

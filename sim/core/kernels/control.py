@@ -1,13 +1,14 @@
 """The control rule and the garrisons left in taken towns, compiled with numba (sim.core.control
 and sim.core.orders.occupy call these).
 
-Assumptions (DESIGN.md, step 6): a town changes hands when units of a faction hostile to its
-holder are in it and none of the holder's side remain; an unheld town passes to whoever has
-units in it; the new holder is the faction with the most strength there among those hostile
-to the old holder (the lower index on a tie). Off-map places never change hands. Holding
-ground costs forces: when only mobile units of the new holder are in a taken town, the
-strongest of them (the lower id on a tie) leaves ``occupation_share`` of its strength behind
-as a garrison (at least ``min_strength``, and only if it can spare twice that).
+Assumptions (README, "The model", step 6): a town changes hands when units of a faction
+hostile to its holder are in it and none of the holder's side remain; an unheld town passes
+to whoever has units in it; the new holder is the faction with the most strength there among
+those hostile to the old holder (the lower index on a tie). Off-map places never change
+hands. Holding ground costs forces: when only mobile units of the new holder are in a taken
+town, the strongest of them (the lower id on a tie) leaves ``occupation_share`` of its
+strength behind as a garrison (at least ``min_strength``, and only if it has twice that plus
+``min_strength``).
 """
 
 from __future__ import annotations

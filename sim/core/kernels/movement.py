@@ -1,15 +1,16 @@
 """Movement along road paths for one day, compiled with numba.
 
-Assumptions (DESIGN.md, step 4): a unit crosses a road in the road's travel days (length /
-speed of its class, crossings included: sim.inputs.roads); the road into a town the enemy
-defends (hostile units in it) takes at least its length / ``opposed_speed`` (an advance
-under fire, Dupuy 1987, *Understanding War*). Time left over carries to the next road;
-partial crossings accumulate in ``progress``. A unit stops on entering a town where it is
-blocked (a hostile town, or one with hostile units: contact); only attacking units enter
-such a town, others halt before it (their route was planned through territory that has
-since changed hands). A withdrawing unit at the end of its path joins the town's defence,
-except in its side's off-map rear, where it regroups as a mobile reserve (the rear cannot be
-attacked; it is where an army re-forms the units it pulls out, to commit them again).
+Assumptions (README, "The model", step 4): a unit crosses a road in the road's travel days
+(length / speed of its class, crossings included: sim.inputs.roads); the road into a town
+the enemy defends (hostile units in it whose odds are within their hold limit:
+Situation.defended) takes at least its length / ``opposed_speed`` (an advance under fire,
+Dupuy 1987, *Understanding War*). Time left over carries to the next road; partial crossings
+accumulate in ``progress``. A unit stops on entering a town where it is blocked (a hostile
+town, or one with hostile units: contact); only attacking units enter such a town, others
+halt before it (their route was planned through territory that has since changed hands). A
+withdrawing unit at the end of its path joins the town's defence, except in its side's
+off-map rear, where it regroups as a mobile reserve (the rear cannot be attacked; it is
+where an army re-forms the units it pulls out, to commit them again).
 
 Friction (``tempo_noise``): a faction's units get ``tempo`` days of movement today instead
 of one (sim.core.state.State.next_tempo).

@@ -1,5 +1,5 @@
 """The loops of a faction's daily plan, compiled with numba (sim.core.factions calls these;
-the decisions and their order are described there and in DESIGN.md, step 3).
+the decisions and their order are described there and in the README, "The model", step 3).
 
 Each function is one pass over a faction's units or threatened towns, on arrays the
 assessment produced (sim.core.kernels.assess) and route searches returned
@@ -75,10 +75,10 @@ def stand_down(units: np.ndarray, posture: np.ndarray, mobile: np.ndarray,
                below: float) -> np.ndarray:
     """Of ``units`` (a faction's, by id): the mobile ones holding a town of the faction
     (reserves sent there as reinforcements, or fallen back there) go back into reserve, in
-    place, when the town is out of ``contact`` and its ratio without them would stay under
-    ``below`` (``stand_down`` x the hold limit; at half the limit, the level
-    :func:`reinforcements` restores, none is sent straight back), with some defence left;
-    by unit id. ``below`` <= 0: none. Returns those released."""
+    place, when the town is out of ``contact`` and its ratio without them (true ``threat``
+    over the defence left) would stay under ``below`` (``stand_down`` x the hold limit; at
+    half the limit, the level :func:`reinforcements` restores, none is sent straight back),
+    with some defence left; by unit id. ``below`` <= 0: none. Returns those released."""
     out = np.empty(len(units), dtype=np.int64)
     if below <= 0.0:
         return out[:0]
@@ -107,12 +107,12 @@ def reinforcements(threatened: np.ndarray, reserves: np.ndarray, row: np.ndarray
                    cap: float, limit: float, reach: float) -> np.ndarray:
     """Greedy reinforcement: for each of ``threatened`` (in order), the reserves nearest to it
     (road cost ``dist[row[j]]`` from reserve j's town, then unit id) go, one by one, until
-    the town's estimated ratio is back under ``half_limit``: until their effective strength
-    times the town's defence multiplier covers threat / half_limit - defence. A town whose
-    estimated ``ratio`` is past ``cap`` (its garrison would pull back) is reinforced only by
-    reserves within ``reach`` (road cost; ``reserve_reach_days`` of march), and only if those
-    could bring it within the hold ``limit``; else it is left to its garrison (a lost cause
-    only feeds the enemy).
+    the town's ratio (true ``threat`` over ``defence``) is back under ``half_limit``: until
+    their effective strength times the town's defence multiplier covers
+    ``threat / half_limit - defence``. A town whose estimated ``ratio`` is past ``cap`` (its
+    garrison would pull back) is reinforced only by reserves within ``reach`` (road cost;
+    ``reserve_reach_days`` of march), and only if those could bring it within the hold
+    ``limit``; else it is left to its garrison (a lost cause only feeds the enemy).
     Returns per reserve its destination (-1: stays free)."""
     dest = np.full(len(reserves), -1, dtype=np.int64)
     cost = np.empty(len(reserves))

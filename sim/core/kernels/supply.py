@@ -1,14 +1,14 @@
 """Supply connectivity and depth: pure functions of road graphs (route searches compiled with
 numba, sim.core.kernels.routes).
 
-Assumption (DESIGN.md): a faction's towns are supplied when a chain of towns held by the
-faction or its allies links them by road to one of its supply sources; a town next to a
-supplied town is supplied too (an attacker at a town's edge still has its line behind it).
-Depth is the road distance from the nearest source: the attacker's combat power falls with it
-(Boulding 1962, loss-of-strength gradient). A unit cut off from supply lives on the stocks
-it carries for ``stock_days``; after that it loses ``cutoff_attrition`` of its strength and
-``cutoff_morale`` of its cohesion a day (down to 0.05); a supplied one is restocked and
-regains ``morale_recovery`` of cohesion (up to 1).
+Assumption (README, "The model", step 2): a faction's towns are supplied when a chain of
+towns held by the faction or its allies links them by road to one of its supply sources; a
+town next to a supplied town is supplied too (an attacker at a town's edge still has its
+line behind it). Depth is the road distance from the nearest source: the attacker's combat
+power falls with it (Boulding 1962, loss-of-strength gradient). A unit cut off from supply
+lives on the stocks it carries for ``stock_days``; after that it loses ``cutoff_attrition``
+of its strength and ``cutoff_morale`` of its cohesion a day (down to 0.05); a supplied one
+is restocked and regains ``morale_recovery`` of cohesion (up to 1).
 """
 
 from __future__ import annotations
