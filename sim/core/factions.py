@@ -230,10 +230,6 @@ class Faction(mesa.Agent):
         if len(back):
             f.order_many(back, RESERVE, bflat, boffsets)
 
-    def _free(self, units: np.ndarray) -> np.ndarray:
-        """Those of ``units`` without a path to follow."""
-        return units[~self.state.forces.moving(units)]
-
     def _release(self) -> tuple[np.ndarray, np.ndarray, int]:
         """Free the mobile units whose attack order has lapsed (target no longer hostile, or
         no path left short of it); return every mobile unit on attack or in reserve, those

@@ -127,18 +127,11 @@ class Forces:
     def has_path(self, uid: int) -> bool:
         return bool(self.path_at[uid] < self.path_end[uid])
 
-    def moving(self, ids: np.ndarray) -> np.ndarray:
-        """(len(ids),) bool: which of the units have a path to follow."""
-        return self.path_at[ids] < self.path_end[ids]
-
     def step_on(self, uid: int) -> int:
         """Take the first town off the unit's path and return it."""
         at = int(self.path_at[uid])
         self.path_at[uid] = at + 1
         return int(self.route[at])
-
-    def clear_paths(self, ids: np.ndarray | int) -> None:
-        self.path_at[ids] = self.path_end[ids]
 
 
 class Unit(CellAgent):

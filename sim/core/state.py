@@ -154,10 +154,6 @@ class State:
         self.abandoned[town] = False
         self.log.append((self.day, town, new, old, cause))
 
-    def owner_mask(self) -> np.ndarray:
-        """(F, n) bool: town held by that faction."""
-        return self.owner[None, :] == np.arange(self.n_factions)[:, None]
-
     def hold_limit(self, faction: int) -> float:
         """Enemy/own effective ratio a garrison will face before it withdraws; low morale
         lowers it (hold_ratio * morale**morale_sensitivity), which is how collapses cascade;
