@@ -100,9 +100,3 @@ def check_magnitudes(data: Any, file: Any, path: str = "") -> None:
         if abs(data) > MAX_NUMBER:
             raise InputError(file, path, f"expected a number of size at most {MAX_NUMBER:g}, "
                                          f"got {data:g}")
-
-
-def check_seed(value: int, file: Any, field: str) -> int:
-    if not 0 <= value <= MAX_SEED:
-        raise InputError(file, field, f"expected a seed 0..{MAX_SEED}, got {value}")
-    return value

@@ -95,20 +95,6 @@ class Roads:
         """Index of the road joining towns ``a`` and ``b`` (KeyError if there is none)."""
         return self._road[(a, b)]
 
-    def days_between(self, a: int, b: int) -> float:
-        return self.days[self._road[(a, b)]]
-
-    def cost_between(self, a: int, b: int) -> float:
-        return self.cost[self._road[(a, b)]]
-
-    def approach_between(self, a: int, b: int) -> float:
-        """The defender's multiplier against an attack from ``a`` into ``b``."""
-        return self.approach[self._road[(a, b)]]
-
-    def costs_to(self, towns: np.ndarray, town: int) -> np.ndarray:
-        """Travel cost of the road from each of ``towns`` to ``town``."""
-        return np.array([self.cost[self._road[(int(t), town)]] for t in towns])
-
     def within_days(self, town: int, days: float) -> np.ndarray:
         """(n,) bool: towns from which ``town`` is reached by road within ``days``."""
         d = dijkstra(self.days_graph, directed=True, indices=town, limit=days)
@@ -117,7 +103,3 @@ class Roads:
     def reach(self, towns: np.ndarray) -> np.ndarray:
         """Towns in ``towns`` (bool, n) or next to one."""
         return towns | (self.adjacency @ towns.view(np.int8) > 0)
-
-    def reach_many(self, towns: np.ndarray) -> np.ndarray:
-        """``reach`` for each row of a (k, n) boolean array."""
-        return towns | (self.adjacency @ towns.T.astype(np.int8) > 0).T
