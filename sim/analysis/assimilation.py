@@ -324,7 +324,6 @@ class Ensemble:
     histories: list[set[Change]]
     trace: list[dict[str, float]] = field(default_factory=list)   # per day: ESS, resampled
     chunk: int = 25
-    pack: bool = True
 
     @property
     def params(self) -> np.ndarray:
@@ -382,8 +381,7 @@ def assimilate(scenario: Scenario, record: Reported, origin: int, prior: Prior, 
             logw = np.zeros(n)
         else:
             pending = [None] * n
-    return Ensemble(scenario, prior, origin, payloads, pending, z, histories, trace, chunk,
-                    packed)
+    return Ensemble(scenario, prior, origin, payloads, pending, z, histories, trace, chunk)
 
 
 def continue_members(ens: Ensemble, until: int, mapper: MapLike = map, *,
