@@ -123,10 +123,9 @@ def counterattack(units: np.ndarray, posture: np.ndarray, mobile: np.ndarray,
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """A faction's counterattack plan in one call (sim.core.factions.Faction.counterattack):
     lapsed attack orders released (:func:`~sim.core.kernels.plan.release`, in place), the
-    frontier towns it has held before (``hostile`` and ``near_friendly`` and ``onmap``
-    and ``held_before``), their estimated defence (side strength of the holder x defence
-    multiplier x the faction's ``intel`` error), most valuable first (stable), and
-    :func:`assign_routes` of the free units. Returns the assigned units, their targets and
+    towns of its :func:`frontier` it has held before (``held_before``) with their
+    estimated defence, most valuable first (stable), and :func:`assign_routes` of the free
+    units. Returns the assigned units, their targets and
     routes."""
     none = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64),
             np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64))
@@ -134,19 +133,11 @@ def counterattack(units: np.ndarray, posture: np.ndarray, mobile: np.ndarray,
                          hostile, contact)
     if len(free) == 0:
         return none
-    targets = np.empty(len(hostile), dtype=np.int64)
-    k = 0
-    for t in range(len(hostile)):
-        if hostile[t] and near_friendly[t] and onmap[t] and held_before[t]:
-            targets[k] = t
-            k += 1
-    if k == 0:
+    targets, est = frontier(hostile, near_friendly, onmap, side, owner, defence_mult, intel)
+    ours = held_before[targets]
+    if not ours.any():
         return none
-    targets = targets[:k]
-    est = np.empty(k)
-    for j in range(k):
-        t = targets[j]
-        est[j] = side[owner[t], t] * defence_mult[t] * intel[t]
+    targets, est = targets[ours], est[ours]
     order = np.argsort(-value[targets], kind="mergesort")
     go, tgt, flat, offsets, _ = assign_routes(free, town, friendly, max_km, power, targets,
                                               order, est, ratio, depth, supply_range_km,
