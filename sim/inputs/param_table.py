@@ -155,9 +155,10 @@ TABLE: tuple[Param, ...] = (
     _P("stand_down", 0.0, 0.0, 1.0, "x hold limit",
        "A mobile unit holding a town (a reserve sent there to reinforce it, or fallen back "
        "there) goes back into reserve, free for new orders, when the town is out of contact "
-       "and its estimated odds without the unit would stay under this multiple of the hold "
-       "limit; 0: such units stay in the town's garrison for good (0.5 is the level "
-       "reserves are sent to restore, so none is sent straight back).",
+       "and its odds without the unit (true threat over the defence left) would stay "
+       "under this multiple of the hold limit; 0: such units stay in the town's garrison "
+       "for good (0.5 is the level reserves are sent to restore, so none is sent straight "
+       "back).",
        "Modelling choice: a reinforcement is lent to a garrison, not given to it. 0 by "
        "default: with 0.5, scripts/balance.py --rear --stake 10 keeps the even defender in "
        "0.77 of its places (0.61 with 0) and nearly stops its front (0.12 places lost in the "
@@ -261,16 +262,18 @@ TABLE: tuple[Param, ...] = (
        "Daily share of strength lost by a unit cut off from supply once its stocks are "
        "used up.", "Modelling choice."),
     _P("cutoff_morale", 0.05, 0.0, 0.5, "1/day",
-       "Daily morale loss of a unit cut off from supply.", "Modelling choice."),
+       "Daily cohesion loss (down to 0.05) of a unit cut off from supply once its stocks "
+       "are used up (stock_days).", "Modelling choice."),
     _P("morale_loss", 1.5, 0.0, 10.0, "per stake share",
        "Faction morale lost per share of its stake lost in one day (stake: declared per "
        "faction, else the value of all it holds at the start, off-map places included).",
        "Modelling choice; the fall of a capital city shakes a whole army."),
     _P("morale_recovery", 0.15, 0.0, 0.3, "1/day",
        "Daily recovery of faction morale towards its initial value (0.15: the gap left by "
-       "a defeat halves in about 4.6 days, so an army that stops losing ground rallies "
-       "within a week or two).",
-       "Modelling choice. At 0.02 (a 35-day half-life) the defender of both library wars "
+       "a defeat shrinks by 0.85 a day and halves in about 4.3 days, so an army that stops "
+       "losing ground rallies within a week or two); a supplied unit regains as much "
+       "cohesion a day (up to 1).",
+       "Modelling choice. At 0.02 (a 34-day half-life) the defender of both library wars "
        "of 2014 and 2020 lost every place in 95-100% of runs although the record has its "
        "front stabilise (theatre READMEs); 0.15 keeps NW Syria's 2024 collapse."),
     _P("surrender_morale", 0.25, 0.0, 1.0, "-",

@@ -129,7 +129,7 @@ def load_params_file(path: str | Path) -> dict[str, float | str]:
 
 
 def table_markdown() -> str:
-    """The parameter table as Markdown (used by the README and `frontline params`)."""
+    """The parameter table as Markdown (`frontline params --markdown`)."""
     rows = ["| name | default | bounds | unit | meaning | source |", "|---|---|---|---|---|---|"]
     for p in TABLE:
         bounds = "/".join(p.choices) if p.choices else f"{p.low:g}..{p.high:g}"

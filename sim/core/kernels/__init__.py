@@ -1,5 +1,7 @@
-"""Pure numeric kernels (numpy/scipy): combat attrition, road routes, supply reach. No Mesa,
-no model: functions of arrays, tested against closed forms.
+"""Pure numeric kernels (numpy, most compiled with numba): combat attrition and battle
+bookkeeping, road routes, supply reach, the situation's picture, the planning loops,
+movement, control, air interdiction, the daily series. No Mesa, no model: functions of
+arrays, tested against closed forms.
 
 Some compiled kernels call compiled kernels of another module of this package (a faction's
 plan calls the route searches, say). numba's on-disk cache keys a function on its own
