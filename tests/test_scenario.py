@@ -138,6 +138,15 @@ def test_neutral_factions_neither_fight_nor_ally(tmp_path):
     assert sc.relation[g, s] == sc.relation[s, g] == 0
 
 
+@pytest.mark.parametrize("key", ["attack_ratio", "hold_ratio", "counterattack_ratio"])
+def test_a_factions_own_doctrine_value_is_checked_against_the_parameter_bounds(tmp_path, key):
+    """A faction's own ratio is held to the parameter table's bounds (0.5-6), not only to
+    the schema's wide 0-20."""
+    text = variant('[factions.sna]\n', f'[factions.sna]\n{key} = 12.0\n')
+    err = error(write(tmp_path, text))
+    assert err.field == f"factions.sna.{key}" and "6" in err.message
+
+
 def test_alt_names_are_accepted_in_scenarios(tmp_path):
     sc = load_scenario(write(tmp_path, variant('objectives = ["Echo"]',
                                                'objectives = ["charly", "KAFR HAMRA"]')))

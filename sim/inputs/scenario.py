@@ -31,7 +31,7 @@ from .spec import ScenarioSpec
 from .theatre import Theatre, load_theatre
 
 #: A faction's own values of these parameters override the global ones (same bounds).
-DOCTRINE = ("attack_ratio", "hold_ratio", "garrison_share")
+DOCTRINE = ("attack_ratio", "hold_ratio", "garrison_share", "counterattack_ratio")
 
 
 def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
