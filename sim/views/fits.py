@@ -1,4 +1,4 @@
-"""Pictures of a calibration: reported against simulated change days, loss by generation."""
+"""Pictures of a calibration: reported against simulated change days; saving a figure."""
 
 from __future__ import annotations
 
@@ -36,17 +36,5 @@ def plot_fit(table, horizon: int, title: str = ""):
     ax.set_ylabel("simulated day of change")
     ax.set_title(title or "Reported vs simulated control changes")
     ax.legend(loc="lower right", fontsize=8)
-    fig.tight_layout()
-    return fig
-
-
-def plot_loss(generations: list[tuple[int, float, int]]):
-    plt = _plt()
-    fig, ax = plt.subplots(figsize=(5.5, 3.5))
-    g = [r[0] for r in generations]
-    ax.plot(g, [r[1] for r in generations], "o-")
-    ax.set_xlabel("generation")
-    ax.set_ylabel("best loss (days per reported change)")
-    ax.set_title("Differential evolution")
     fig.tight_layout()
     return fig

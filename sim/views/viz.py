@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
@@ -366,9 +365,3 @@ def charts_figure(model: ConflictModel) -> Figure:
     fig.legend(handles=axes[0, 0].get_lines(), loc="outside upper center", ncols=min(F, 4),
                fontsize=12, frameon=False)
     return fig
-
-
-def series_frame(model: ConflictModel) -> pd.DataFrame:
-    """The series the charts show beyond the start: series.csv's rows of the days run."""
-    s = model.result.series
-    return s[s["day"] < model.day].reset_index(drop=True)
