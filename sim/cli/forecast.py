@@ -183,15 +183,14 @@ def print_forecast(res, spec) -> None:
     print(f"\nby lead time (days after the origin; {s.header}):")
     print(f"{'lead':>4} {'method':15} {'changes':>7} {'CRPS':>6} {'MAE':>6} {'Brier':>6} "
           f"{'right':>6}")
-    lead = res.lead.sort_values(["lead", "method"], kind="stable")
-    with_changes = lead["changes"].fillna(0) > 0
-    for r in lead[with_changes].itertuples():
-        print(f"{int(r.lead):4d} {r.method:15} {int(r.changes):7d} {r.crps:6.2f} "
-              f"{r.mae_uncapped:6.2f} {r.brier:6.3f} {r.right:6.2f}")
-    quiet = lead.loc[~with_changes, "lead"].nunique()
-    if quiet:
-        print(f"({quiet} lead time{'s' if quiet != 1 else ''} without a reported change left "
-              "out here; by_lead.csv has every lead, with its Brier and right share)")
+    def num(v: float) -> str:                  # no change at this lead: no CRPS or MAE
+        return f"{v:6.2f}" if v == v else f"{'-':>6}"
+    for r in res.lead.sort_values(["lead", "method"], kind="stable").itertuples():
+        n = 0 if r.changes != r.changes else int(r.changes)
+        print(f"{int(r.lead):4d} {r.method:15} {n:7d} {num(r.crps)} {num(r.mae_uncapped)} "
+              f"{r.brier:6.3f} {r.right:6.2f}")
+    print("(CRPS and MAE over the changes reported at each lead, '-' where there are none; "
+          "Brier and right over every scored place)")
     print("\nper later change (reported day; model median [10-90%], share of members; "
           "distance-speed):")
     for r in res.changes.itertuples():
