@@ -5,6 +5,7 @@ workers), the nowcast and calibrate commands, and their one-line errors."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import importlib.util
 import os
@@ -50,6 +51,20 @@ def test_as_of_origin_drops_later_events():
     ev = sim.load_scenario(TINY_EVENTS)
     cut, notes = scenario_as_of(ev, 2)
     assert sorted(e.day for e in cut.events) == [1, 2] and len(notes) == 3
+
+
+def test_a_phase_end_on_the_day_after_the_origin_is_not_known_at_the_origin():
+    """Hand-computed: a phase of days 0-3 (end = 4, the first day without it) is under way
+    at origin 3 and its end is dated day 4, after the origin, like an event on day 4 (left
+    out): it runs on. A phase of days 0-2 (end 3) is over by the origin and keeps its end."""
+    sc = sim.load_scenario(TINY_OFFENSIVE)
+    ph = sc.phases[0]
+    for end, kept in ((4, 10), (3, 3)):
+        cut, notes = scenario_as_of(dataclasses.replace(sc, phases=(dataclasses.replace(
+            ph, end=end),)), 3)
+        assert cut.phases[0].end == kept
+        assert (notes == [f"end of phase {sc.factions[ph.faction]} offensive on day {end} "
+                          f"(runs on)"]) == (kept != end)
 
 
 def test_prepare_cuts_the_record_and_states_the_origin():

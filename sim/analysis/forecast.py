@@ -90,7 +90,7 @@ def scenario_as_of(scenario: Scenario, origin: int) -> tuple[Scenario, list[str]
                          ph.start <= origin else
                          f"phase from day {ph.start} ({scenario.date(ph.start)}) {name}")
             continue
-        if ph.when is None and origin + 1 < ph.end < scenario.days:
+        if ph.when is None and origin < ph.end < scenario.days:   # end: first day without it
             notes.append(f"end of phase {name} on day {ph.end} (runs on)")
             ph = dataclasses.replace(ph, end=scenario.days)
         phases.append(ph)
