@@ -50,6 +50,31 @@ def test_pit_of_a_calibrated_forecast_is_flat():
     assert S.pit_flatness(np.full(500, 0.05), bins=5) < 1e-6
 
 
+def test_pit_is_given_the_change_happens_by_the_horizon():
+    """Members [1, 2, never, never] (horizon 10): F(H) = 1/2, so a reported day 2.5 sits
+    at (1/2) / (1/2) = 1, not 1/2; a change no member makes has no PIT."""
+    days = np.array([[1.0, np.inf], [2.0, np.inf], [np.inf, np.inf], [np.inf, np.inf]])
+    v = S.pit(days, np.array([2.5, 3.0]), 10, np.random.default_rng(0))
+    assert v[0] == pytest.approx(1.0) and math.isnan(v[1])
+    one = S.pit(days[:, :1], np.array([1.0]), 10, np.random.default_rng(1))[0]
+    assert 0.0 <= one <= 0.5                              # (0 .. 1/4) / (1/2)
+    assert S.pit_table(v)["count"].sum() == 1            # the undefined one is left out
+
+
+def test_pit_of_a_calibrated_forecast_that_may_never_happen_is_flat():
+    """Truth and members from one law with 60% 'never' mass; only changes that happened are
+    scored (as reports are): the PIT given the change is flat, unconditioned it is not."""
+    rng = np.random.default_rng(7)
+    law = np.concatenate([np.arange(10.0), np.full(15, np.inf)])   # P(never) = 0.6
+    days = rng.choice(law, size=(200, 6000))
+    truth = rng.choice(law, size=6000)
+    seen = np.isfinite(truth)
+    v = S.pit(days[:, seen], truth[seen], 20, rng)
+    assert S.pit_flatness(v, bins=5) > 0.01
+    made = (S.censor(days[:, seen], 20) <= 20).mean(axis=0)
+    assert S.pit_flatness(v * made, bins=5) < 1e-6       # the old, unconditioned PIT
+
+
 def test_spread_error_by_hand():
     days = np.array([[0.0, 4.0], [2.0, 6.0]])          # N = 2, E = 2
     obs = np.array([0.0, 5.0])

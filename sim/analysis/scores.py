@@ -21,8 +21,12 @@ Conventions (every one is stated where the tables are written):
   for every method (an ensemble frequency of 0, or a wrong deterministic forecast, scores
   ``-ln floor``; 4.6 for the default 0.01);
 - right controller: the most probable controller (ties: the first faction) is the record's;
-- PIT: randomised for discrete days (Czado, Gneiting & Held 2009): ``F(y-1) + U (F(y) -
-  F(y-1))``; flat when the forecast is calibrated;
+- PIT: randomised for discrete days (Czado, Gneiting & Held 2009), given that the change
+  happens within the horizon: ``(F(y-1) + U (F(y) - F(y-1))) / F(H)``. Only changes that
+  were reported (so happened) are scored; unconditioned, a calibrated ensemble that gives a
+  change some chance of never happening would put every PIT below ``F(H)`` and read as
+  biased late. Flat when the timing is calibrated; undefined (NaN) for a change no member
+  makes within the horizon (whether it happens is the Brier and log scores' job);
 - spread-to-error: ``sqrt((N+1)/N * mean ensemble variance) / RMSE of the ensemble mean``
   (Fortin et al. 2014); 1 for a calibrated ensemble, < 1 overconfident; undefined (NaN) for
   deterministic forecasts.
@@ -68,12 +72,16 @@ def abs_errors(days: np.ndarray, obs: np.ndarray, horizon: int, cap: float
 
 def pit(days: np.ndarray, obs: np.ndarray, horizon: int, rng: np.random.Generator
         ) -> np.ndarray:
-    """(E,) randomised PIT of each reported day under the ensemble."""
+    """(E,) randomised PIT of each reported day under the ensemble, given that the change
+    happens within the horizon (see the module docstring); NaN where no member makes it."""
     x = censor(days, horizon)
     obs = np.asarray(obs, float)
     below = (x < obs[None, :]).mean(axis=0)
     at_or_below = (x <= obs[None, :]).mean(axis=0)
-    return below + rng.uniform(size=len(obs)) * (at_or_below - below)
+    made = (x <= horizon).mean(axis=0)
+    u = rng.uniform(size=len(obs))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(made > 0, (below + u * (at_or_below - below)) / made, np.nan)
 
 
 def spread_error(days: np.ndarray, obs: np.ndarray, horizon: int) -> dict[str, float]:
@@ -137,14 +145,19 @@ def reliability_table(probs: np.ndarray, truth: np.ndarray, bins: int = 10) -> p
 
 
 def pit_table(values: np.ndarray, bins: int = 10) -> pd.DataFrame:
-    """PIT histogram data: counts in equal bins of [0, 1] and the expected count."""
-    counts, edges = np.histogram(np.asarray(values, float), bins=bins, range=(0.0, 1.0))
+    """PIT histogram data: counts in equal bins of [0, 1] and the expected count, over the
+    changes that have a PIT (not those no member makes within the horizon)."""
+    values = np.asarray(values, float)
+    values = values[np.isfinite(values)]
+    counts, edges = np.histogram(values, bins=bins, range=(0.0, 1.0))
     return pd.DataFrame({"bin_low": edges[:-1], "bin_high": edges[1:], "count": counts,
                          "expected": len(values) / bins})
 
 
 def pit_flatness(values: np.ndarray, bins: int = 5) -> float:
-    """p-value of a chi-square test that the PIT values are uniform on [0, 1]."""
+    """p-value of a chi-square test that the PIT values (the defined ones) are uniform on
+    [0, 1]."""
     from scipy import stats  # here: scipy.stats takes a second to load; only tests use it
-    counts, _ = np.histogram(np.asarray(values, float), bins=bins, range=(0.0, 1.0))
+    values = np.asarray(values, float)
+    counts, _ = np.histogram(values[np.isfinite(values)], bins=bins, range=(0.0, 1.0))
     return float(stats.chisquare(counts).pvalue)

@@ -77,14 +77,17 @@ def plot_pit(values: np.ndarray, header: str, bins: int = 10):
     plt = _plt()
     fig, ax = plt.subplots(figsize=(5.5, 3.8))
     values = np.asarray(values, float)
+    none = int((~np.isfinite(values)).sum())
     values = values[np.isfinite(values)]
     ax.hist(values, bins=bins, range=(0, 1), color=COLOURS["model"], alpha=0.8,
             edgecolor="white")
     ax.axhline(len(values) / bins, color="k", ls="--", lw=1, label="calibrated")
-    ax.set_xlabel("PIT of the reported day (randomised; 'never' censored at horizon + 1)")
+    ax.set_xlabel("PIT of the reported day, given the change happens by the horizon "
+                  "(randomised)", fontsize=8)
     ax.set_ylabel("changes")
     ax.legend(fontsize=8)
-    _title(fig, header, f"PIT histogram ({len(values)} reported changes)")
+    left = f"; {none} that no member makes by the horizon left out" if none else ""
+    _title(fig, header, f"PIT histogram ({len(values)} reported changes{left})")
     fig.tight_layout()
     return fig
 
