@@ -45,10 +45,13 @@ def server_command(host: str, port: int) -> list[str]:
             "--no-check-version"]
 
 
-#: Environment for the server: no usage telemetry (a network call at start), and no
-#: developer warnings in the teacher's terminal: Solara's check of the hooks in Mesa's
-#: SolaraViz code (a block of text at start) is off.
-QUIET_ENV = {"SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False", "SOLARA_CHECK_HOOKS": "off"}
+#: Environment for the server: no usage telemetry (a network call at start), no developer
+#: warnings in the teacher's terminal (Solara's check of the hooks in Mesa's SolaraViz code,
+#: a block of text at start), and no "runs on Solara" banner, which Solara pins over the
+#: bottom right of the page, on the levers of a 1024x768 projector (Solara's own option; the
+#: README credits Mesa's SolaraViz and Solara).
+QUIET_ENV = {"SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False", "SOLARA_CHECK_HOOKS": "off",
+             "SOLARA_THEME_SHOW_BANNER": "False"}
 
 #: Warnings the server would print on the first page load over plain http (its cookie falls
 #: back to SameSite=Lax, which is what a classroom on http needs): ignored.
