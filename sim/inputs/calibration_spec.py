@@ -199,7 +199,7 @@ STARTER_PRIORS: dict[str, tuple[float, float, str]] = {
     "opposed_speed": (5.0, 60.0, "km/day into towns whose defenders stand (Dupuy 1987: "
                                  "1-6 for divisions against prepared defence)"),
     "hold_ratio": (0.8, 5.0, "odds a garrison at full morale stands"),
-    "redeploy_ratio": (1.0, 10.0, "x hold limit: a garrison not yet attacked pulls back"),
+    "redeploy_ratio": (1.0, 10.0, "x hold limit past which a garrison pulls back"),
     "morale_loss": (0.2, 10.0, "morale lost per share of the stake lost in a day"),
     "supply_range_km": (100.0, 1000.0, "culmination: the reach of supply from the rear"),
     "fatigue_per_day": (0.0, 0.15, "culmination: fighting wears units down"),

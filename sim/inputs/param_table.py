@@ -87,8 +87,9 @@ TABLE: tuple[Param, ...] = (
        "-37.2 -> -36.8, Karabakh to 15 Oct 2020 -7.8 -> -7.7 (1000 members; "
        "scripts/evidence.py)."),
     _P("redeploy_ratio", 3.0, 1.0, 10.0, "x hold limit",
-       "A garrison not yet attacked pulls back when the odds it faces exceed this multiple "
-       "of its hold limit ('redeployment').",
+       "A garrison (and any reserve in its town) pulls back, attacked or not, once the "
+       "estimated odds it faces have exceeded this multiple of its hold limit for more than "
+       "redeploy_days ('redeployment').",
        "Modelling choice; the army's 'redeployment' of 29-30 Nov 2024 (seed report)."),
     _P("morale_sensitivity", 1.5, 0.0, 5.0, "-",
        "How steeply low morale lowers the hold ratio: hold_ratio * morale**sensitivity.",
@@ -184,9 +185,10 @@ TABLE: tuple[Param, ...] = (
        "ends with three places or fewer in 227 (283 with 0), which the rule fixed beforehand "
        "did not allow (measured 30 Nov 2026). Set it for a defender that held."),
     _P("redeploy_days", 1.0, 0.0, 10.0, "days",
-       "Days a garrison's odds must stay hopeless before it pulls back unattacked (orders "
-       "take time to be given).", "Modelling choice; the army's 'redeployment' came on the "
-       "third day of the 2024 offensive (seed report)."),
+       "Days a garrison's odds must stay past redeploy_ratio x its hold limit before it "
+       "pulls back (orders take time to be given).",
+       "Modelling choice; the army's 'redeployment' came on the third day of the 2024 "
+       "offensive (seed report)."),
     _P("decision_noise", 0.2, 0.0, 1.0, "log-sd",
        "Day-to-day variation of each faction's resolve: its attack and hold thresholds are "
        "multiplied by a log-normal factor each day.", "Modelling choice: decisions are not "
