@@ -434,3 +434,11 @@ def test_map_ticks_name_their_hemisphere():
     assert _degrees(-30.75, "E", "W") == "30.75°W"
     assert _degrees(-12.5, "N", "S") == "12.5°S"
     assert _degrees(1e-9, "E", "W") == "0°"
+    import matplotlib
+    matplotlib.use("Agg")
+    from sim.views.maps import draw_theatre, map_figure
+    sc = sim.load_scenario(BUILTIN)
+    fig, ax, _ = map_figure(sc.theatre, pyplot=False)
+    draw_theatre(ax, sc.theatre, sc.initial_owner, ["#000000"] * len(sc.factions))
+    assert ax.xaxis.get_major_formatter()(36.5, 0) == "36.5°E"     # the map uses it
+    assert ax.yaxis.get_major_formatter()(-12.5, 0) == "12.5°S"
