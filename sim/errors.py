@@ -47,13 +47,16 @@ def _shown(name: str) -> str:
     return repr(name) if not name.strip() or name != name.strip() else name
 
 
-def did_you_mean(name: str, candidates, n: int = 3) -> str:
+def did_you_mean(name: str, candidates, n: int = 3, cutoff: float = 0.6) -> str:
     """``" (did you mean 'A' or 'B'?)"`` for the closest of ``candidates`` to ``name``
-    (difflib's ratio, case-insensitive), or ``""`` when none is close."""
+    (difflib's ratio, case-insensitive), or ``""`` when none is close. ``candidates`` may
+    be a mapping: its keys are matched, its values suggested."""
     import difflib  # here: only error paths need it
 
-    cands = {str(c).lower(): str(c) for c in candidates}
-    close = difflib.get_close_matches(str(name).lower(), list(cands), n=n, cutoff=0.6)
+    pairs = candidates.items() if isinstance(candidates, dict) else \
+        ((c, c) for c in candidates)
+    cands = {str(k).lower(): str(v) for k, v in pairs}
+    close = difflib.get_close_matches(str(name).lower(), list(cands), n=n, cutoff=cutoff)
     if not close:
         return ""
     quoted = [repr(cands[c]) for c in close]

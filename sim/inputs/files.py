@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..errors import InputError
+from ..errors import InputError, did_you_mean
 from .limits import MAX_CELL, MAX_FILE_BYTES, MAX_NESTING
 
 
@@ -28,8 +28,6 @@ def _near(p: Path, limit: int = 400) -> str:
     """``" (did you mean 'NAME'?)"`` for a file that is not there: the closest name among the
     files beside it and one folder down (``scenarios/x.toml`` for ``x`` typed in the project's
     folder), or ``""``. At most ``limit`` names per folder are looked at."""
-    import difflib  # here: only this error path needs it
-
     shown: dict[str, str] = {}              # a file's name (lower case) -> as suggested
     try:
         for i, c in enumerate(sorted(p.parent.iterdir())):
@@ -47,8 +45,7 @@ def _near(p: Path, limit: int = 400) -> str:
         return ""
     if p.suffix:                            # a .toml stays a .toml, a .csv a .csv
         shown = {k: v for k, v in shown.items() if k.endswith(p.suffix.lower())}
-    close = difflib.get_close_matches(p.name.lower(), list(shown), n=1, cutoff=0.8)
-    return f" (did you mean {shown[close[0]]!r}?)" if close else ""
+    return did_you_mean(p.name, shown, n=1, cutoff=0.8)
 
 
 def _text(p: Path, what: str) -> str:
