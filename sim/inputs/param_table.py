@@ -73,19 +73,21 @@ TABLE: tuple[Param, ...] = (
        "Days of battle a garrison fights before it may withdraw because it is outmatched "
        "(a unit that breaks leaves at once).",
        "Modelling choice, off by default: with 1 day the particle filter's log evidence of "
-       "NW Syria's reports up to 30 Nov 2024 fell from -50.5 to -54.9 (1000 members; the "
-       "record has five places taken on the first day). Saraqib's garrison withdrew after "
-       "two days of clashes (AFP/SOHR, 29 Nov 2024): set it for such a what-if."),
+       "NW Syria's reports up to 30 Nov 2024 falls from -31.00 to -34.37 (the record has "
+       "five places taken on the first day); Karabakh to 15 Oct 2020 -7.00 -> -7.05, Iraq "
+       "to 15 Jun 2014 -28.05 -> -27.95 (1000 members; scripts/evidence.py, re-measured 30 "
+       "Nov 2026). Saraqib's garrison withdrew after two days of clashes (AFP/SOHR, 29 Nov "
+       "2024): set it for such a what-if."),
     _P("urban_stand_days", 0.0, 0.0, 5.0, "days",
        "Days of battle the garrison of a town or city (kinds 'town' and 'city') fights before "
        "it may withdraw because it is outmatched; the larger of this and stand_days applies "
        "there (villages, bases and crossings: stand_days).",
        "Modelling choice, off by default: built-up areas take longer to clear (urban terrain; "
        "Saraqib's garrison withdrew after two days of clashes, AFP/SOHR 29 Nov 2024), but "
-       "with 1 day the log evidence of NW Syria's reports up to 30 Nov 2024 fell from -41.0 "
-       "to -46.0 (Aleppo and Khan Shaykhun fell within days there); Iraq to 15 Jun 2014 "
-       "-37.2 -> -36.8, Karabakh to 15 Oct 2020 -7.8 -> -7.7 (1000 members; "
-       "scripts/evidence.py)."),
+       "with 1 day the log evidence of NW Syria's reports up to 30 Nov 2024 falls from "
+       "-31.00 to -33.57 (Aleppo and Khan Shaykhun fell within days there); Iraq to 15 Jun "
+       "2014 -28.05 -> -27.90, Karabakh to 15 Oct 2020 -7.00 -> -6.89 (1000 members; "
+       "scripts/evidence.py, re-measured 30 Nov 2026)."),
     _P("redeploy_ratio", 3.0, 1.0, 10.0, "x hold limit",
        "A garrison (and any reserve in its town) pulls back, attacked or not, once the "
        "estimated odds it faces have exceeded this multiple of its hold limit for more than "
