@@ -47,15 +47,16 @@ def _shown(name: str) -> str:
     return repr(name) if not name.strip() or name != name.strip() else name
 
 
-def did_you_mean(name: str, candidates, n: int = 3, cutoff: float = 0.6) -> str:
+def did_you_mean(name: str, candidates, n: int = 3, cutoff: float = 0.6, *,
+                 shown: dict[str, str] | None = None) -> str:
     """``" (did you mean 'A' or 'B'?)"`` for the closest of ``candidates`` to ``name``
-    (difflib's ratio, case-insensitive), or ``""`` when none is close. ``candidates`` may
-    be a mapping: its keys are matched, its values suggested."""
+    (difflib's ratio, case-insensitive), or ``""`` when none is close. A mapping's keys are
+    its candidates (the parameter table, a scenario's factions: never its values); ``shown``
+    maps a candidate to the text suggested for it (a file's name to its path)."""
     import difflib  # here: only error paths need it
 
-    pairs = candidates.items() if isinstance(candidates, dict) else \
-        ((c, c) for c in candidates)
-    cands = {str(k).lower(): str(v) for k, v in pairs}
+    shown = shown or {}
+    cands = {str(c).lower(): str(shown.get(c, c)) for c in candidates}
     close = difflib.get_close_matches(str(name).lower(), list(cands), n=n, cutoff=cutoff)
     if not close:
         return ""

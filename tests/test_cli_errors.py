@@ -395,3 +395,22 @@ def test_run_out_never_overwrites_files_a_run_did_not_write(tmp_path, capsys):
         assert main(["run", str(TINY_OFFENSIVE), "--quiet", "--out", str(other)]) == 0
     assert (other / "notes.txt").read_text(encoding="utf-8") == "kept\n"
     assert (other / "meta.json").is_file()
+
+
+@pytest.mark.parametrize("args, hint", [
+    (["params", "atack_ratio"], "(did you mean 'attack_ratio' or 'counterattack_ratio'?)"),
+    (["run", str(TINY_OFFENSIVE), "--params", "{params}"],
+     "(did you mean 'attack_ratio' or 'counterattack_ratio'?)"),
+    (["run", str(TINY_OFFENSIVE), "--set", "factions.oposition.stake=100"],
+     "(did you mean 'opposition'?)"),
+])
+def test_a_misspelt_parameter_or_faction_suggests_its_name_not_its_table_entry(
+        tmp_path, capsys, args, hint):
+    """The parameter table and a scenario's factions are mappings: their names are suggested,
+    never the Param record or the faction's table (a new user's review, 30 Nov 2026)."""
+    from sim.cli import main
+    params = tmp_path / "fitted.toml"
+    params.write_text("[params]\natack_ratio = 2\n", encoding="utf-8")
+    assert main([a.replace("{params}", str(params)) for a in args]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and hint in err and "Param(" not in err and "{'" not in err, err

@@ -45,7 +45,7 @@ def _near(p: Path, limit: int = 400) -> str:
         return ""
     if p.suffix:                            # a .toml stays a .toml, a .csv a .csv
         shown = {k: v for k, v in shown.items() if k.endswith(p.suffix.lower())}
-    return did_you_mean(p.name, shown, n=1, cutoff=0.8)
+    return did_you_mean(p.name, list(shown), n=1, cutoff=0.8, shown=shown)
 
 
 def _text(p: Path, what: str) -> str:
