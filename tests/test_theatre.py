@@ -176,6 +176,25 @@ def test_missing_columns(theatre_copy, fname):
     assert drop in exc.value.message and "missing" in exc.value.message
 
 
+@pytest.mark.parametrize(("change", "said"), [
+    (lambda h: h.replace("controller", "controler"), "controller (found 'controler')"),
+    (lambda h: h.replace("name", "Name").replace("lat", "Lat"),
+     "missing column(s) name (found 'Name'), lat (found 'Lat');"),
+    (lambda h: h.replace(",", ";"), "(the header is one column split by semicolons: "),
+    (lambda h: h.replace(",", "\t"), "(the header is one column split by tabs: "),
+])
+def test_a_missing_column_names_the_column_it_looks_like(theatre_copy, change, said):
+    """A misspelt or capitalised column, or a file split by semicolons or tabs (a
+    spreadsheet's export), is named beside the column it lacks (a new user's review: the
+    message said columns were missing that the file plainly had)."""
+    lines = tiny_text(T).splitlines()
+    sep = ";" if "semicolons" in said else "\t" if "tabs" in said else ","
+    text = "\n".join([change(lines[0]), *(ln.replace(",", sep) for ln in lines[1:])]) + "\n"
+    with pytest.raises(InputError) as exc:
+        load_theatre(theatre_copy(towns=text))
+    assert exc.value.field == "header" and said in exc.value.message, exc.value.message
+
+
 @pytest.mark.parametrize("fname", [T, R])
 @pytest.mark.parametrize(("content", "what"), [
     ("", "empty"),

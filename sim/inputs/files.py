@@ -172,7 +172,8 @@ def _read_rows(p: Path, reader: csv.DictReader, required: list[str], optional: l
     missing = [c for c in required if c not in header]
     if missing:
         opt = f" (optional: {', '.join(optional)})" if optional else ""
-        raise InputError(p, "header", f"missing column(s) {', '.join(missing)}; {what} needs "
+        said = _missing(missing, header, [*required, *optional])
+        raise InputError(p, "header", f"missing column(s) {said}; {what} needs "
                                       f"{', '.join(required)}{opt}")
     twice = [c for c in (*required, *optional) if header.count(c) > 1]
     if twice:
@@ -187,6 +188,26 @@ def _read_rows(p: Path, reader: csv.DictReader, required: list[str], optional: l
     if not rows and not allow_empty:
         raise InputError(p, "-", "no rows")
     return header, rows
+
+
+def _missing(missing: list[str], header: list[str], known: list[str]) -> str:
+    """The missing columns, each with the header's column it looks like (``name (found
+    'Name')``, ``controller (found 'controler')``), and a note when the whole header is one
+    column split by semicolons or tabs (a spreadsheet's export in some locales)."""
+    import difflib  # here: only this error path needs it
+
+    lower = {h.lower(): h for h in header}
+    said = []
+    for c in missing:
+        near = c if c in lower else next(iter(difflib.get_close_matches(
+            c, list(lower), n=1, cutoff=0.8)), None)
+        said.append(f"{c} (found {lower[near]!r})" if near is not None and
+                    lower[near] not in known else c)
+    seps = [name for sep, name in ((";", "semicolons"), ("\t", "tabs"))
+            if len(header) == 1 and sep in header[0]]
+    split = (f" (the header is one column split by {seps[0]}: columns are separated by "
+             "commas)") if seps else ""
+    return ", ".join(said) + split
 
 
 def field_path(loc: Iterable[Any]) -> str:
