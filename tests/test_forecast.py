@@ -279,12 +279,27 @@ def test_starter_spec_is_written_for_your_own_record_and_runs(tiny_spec, tmp_pat
     assert spec.reported == new.parent / Path(os.path.relpath(tiny_spec.parent / "reported.csv",
                                                               new.parent))
     assert "reports up to" in capsys.readouterr().out
+    text = new.read_text()      # what a user with a complete record, or one that held, needs
+    assert "unreported_penalty = 0.1" in text and "morale_loss` / stake" in text
     assert main(["calibrate", str(new), "--members", "8", "--quiet", "--out",
                  str(tmp_path / "fit")]) == 0
     assert (tmp_path / "fit" / "posterior.csv").is_file()
     before = new.read_bytes()
     assert main(argv) == 2 and new.read_bytes() == before      # never written over
     assert "exists" in capsys.readouterr().err
+
+
+def test_a_prior_on_a_scenario_field_says_what_to_fit_instead(tiny_spec, tmp_path, capsys):
+    """A stake is the scenario's, not a model parameter: a prior on it says so and names the
+    parameter that stands in for it, in one line with exit status 2."""
+    spec = tmp_path / "stake.toml"
+    spec.write_text(tiny_spec.read_text().replace(
+        "[params]\n", '[params]\n"factions.red.stake" = [10.0, 100.0]\n').replace(
+        'reported = "reported.csv"', f'reported = "{tiny_spec.parent / "reported.csv"}"'))
+    assert main(["calibrate", str(spec), "--members", "8"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert "params.factions.red.stake" in err and "morale_loss" in err
 
 
 @pytest.mark.parametrize("extra, field", [

@@ -161,6 +161,11 @@ def load_spec(path: str | Path) -> CalibrationSpec:
     for name, (lo, hi) in f.params.items():
         if name not in PARAMS or PARAMS[name].choices:
             numeric = [k for k, v in PARAMS.items() if not v.choices]
+            if "." in name:         # factions.X.stake and the like: the scenario's, not fitted
+                raise InputError(p, f"params.{name}", "a scenario field, which is not fitted: "
+                                 "priors are for the model's numeric parameters (`frontline "
+                                 "params`); for a faction's stake, give `morale_loss` a prior "
+                                 "(morale reads morale_loss / stake)")
             raise InputError(p, f"params.{name}", "not a numeric parameter"
                              f"{did_you_mean(name, numeric)}; see `frontline params`")
         lo, hi = (coerce(name, v, file=p, field=f"params.{name}") for v in (lo, hi))
@@ -246,7 +251,14 @@ seed = 1                  # the one seed: priors, members' seeds, resampling, ji
 members = 1000            # ensemble members (particles)
 date_tolerance_days = 2   # a report dated d matches a simulated change on d-2 .. d+2
 miss_probability = 0.25   # a report no member matches: likelihood 0.25 (0.75 if matched)
+unreported_penalty = 0.1  # log-likelihood lost per simulated change no report names: raise it
+                          # (e.g. 1.0) if your record lists every change, so members that
+                          # take places the record never says were lost are weighted down
 insert_reported_map = true # the forecast starts from the reported map at its origin
+
+# A faction's stake (its value beyond the map; scenario `factions.X.stake`) is not fitted
+# here: `morale_loss` / stake is what morale reads, so the `morale_loss` prior above stands
+# in for it. A defender that held needs a low one (or a declared stake): README, "stake".
 
 [loss]
 cap_days = 10.0           # the capped MAE: an error (or a 'never') costs at most 10 days

@@ -149,8 +149,9 @@ TABLE: tuple[Param, ...] = (
        "limit), if the reserves within that reach could bring it within the hold limit; "
        "0: such a town is never reinforced (the garrison is left to pull back).",
        "Modelling choice: reserves are committed where they can still decide the fight, not "
-       "to lost causes. 0 by default: with 2, scripts/balance.py's even defender keeps 0.80 "
-       "of its places (0.50 with 0) and loses everything in 4% of runs (27%), but the NW "
+       "to lost causes. 0 by default: with 2, scripts/balance.py --rear --stake 10's even "
+       "defender keeps 0.67 of its places (0.61 with 0) and loses everything in 1% of runs "
+       "(3%), the favoured one 0.27 (0.16) and 14% (27%; README, 30 Nov 2026), but the NW "
        "Syria record up to 30 Nov 2024 is less likely (log evidence -42.97 with a prior "
        "U[0, 3] against -40.90, 4000 members), and so is Iraq's up to 5 Aug 2014 (-73.84 "
        "at 2 against -71.44 at 0), which the rule fixed beforehand did not allow. Set it for "
