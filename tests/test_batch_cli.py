@@ -70,6 +70,7 @@ def test_batch_summary_says_from_when_days_count(batch, tmp_path, capsys):
                  "--out", str(tmp_path / "o"), "--no-progress"]) == 0
     out = capsys.readouterr().out
     assert "capture_day" in out and "(day 0 = 2024-11-27, the scenario's first day)" in out
+    assert "missing" in out and "('missing': the share of runs where the metric" in out
 
 
 @pytest.mark.parametrize("kind, extra", [

@@ -79,6 +79,7 @@ def test_unknown_faction_key_names_the_table(tmp_path):
     err = error(write(tmp_path, variant("[factions.sna]\n", "[factions.sna]\nmoral = 0.5\n")))
     assert err.field == "factions.sna.moral"
     assert "'moral'" in err.message and "morale" in err.message and "strength" in err.message
+    assert "did you mean 'morale'?" in err.message      # the nearest key, before the list
 
 
 def test_unknown_deployment_key(tmp_path):

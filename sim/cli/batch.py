@@ -86,11 +86,13 @@ def run(args: argparse.Namespace) -> int:
         summary.to_csv(exp.out / "summary.csv", index=False)
         if many:
             print(f"summary over all {len(exp.runs)} runs (per design point: "
-                  f"{exp.out / 'summary.csv'}; 'missing': share of runs where the metric is "
-                  "undefined, e.g. never captured)")
+                  f"{exp.out / 'summary.csv'})")
             summary = summarise(exp.runs, exp.metrics)
         cols = [c for c in summary.columns if summary[c].notna().any()]
         print(summary[cols].to_string(index=False))
+        if "missing" in cols:
+            print("('missing': the share of runs where the metric is undefined, e.g. a town "
+                  "never captured; the other columns are over the runs where it is defined)")
         if "unit" in summary and summary["unit"].astype(str).str.startswith("day").any():
             print(f"(day 0 = {exp.scenario.start}, the scenario's first day)")
         if d.kind in ("sobol", "morris"):

@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ..errors import did_you_mean
+
 PHASE_KINDS = ("offensive", "counteroffensive", "defend", "withdraw")
 EVENT_KINDS = ("reinforcement", "withdrawal", "handover", "support", "ceasefire")
 
@@ -27,8 +29,9 @@ class Strict(BaseModel):
         if isinstance(data, Mapping):
             unknown = [k for k in data if k not in cls.model_fields]
             if unknown:
-                raise ValueError(f"unknown key {unknown[0]!r}; valid: "
-                                 f"{', '.join(cls.model_fields)}")
+                raise ValueError(f"unknown key {unknown[0]!r}"
+                                 f"{did_you_mean(unknown[0], cls.model_fields, n=1)}; "
+                                 f"valid: {', '.join(cls.model_fields)}")
         return data
 
 
