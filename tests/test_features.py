@@ -101,6 +101,8 @@ def test_label_rule_keeps_cities_and_scenario_towns():
     cities = {t for t in range(th.n) if th.kind[t] == "city"}
     assert cities <= labels and named_towns(sc) <= labels
     assert th.id_of("Aleppo") in labels and len(labels) <= 36
+    for name in ("Sarmin", "Darat Izza", "Bab al-Salameh"):   # a deployment, a supply source
+        assert th.id_of(name) in named_towns(sc) and th.id_of(name) in labels
     small = sim.load_theatre(REPO / "scenarios/theatres/riverland")
     assert sorted(label_towns(small)) == list(range(small.n))      # small theatres: all
     assert np.all(np.isfinite(th.value))

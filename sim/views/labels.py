@@ -1,10 +1,12 @@
 """Town labels on maps: which towns get one, and where they go.
 
 - **Which**: every town when the theatre has at most :data:`LABEL_ALL` towns; otherwise
-  cities, the towns a scenario names (phase objectives and targets, event towns), and the
-  top :data:`LABEL_TOP` by value, never more than :data:`LABEL_MAX`.
+  cities, the towns a scenario names (supply sources, deployments, phase objectives and
+  targets, event towns), and the top :data:`LABEL_TOP` by value, never more than
+  :data:`LABEL_MAX`.
 - **Where**: adjustText (a kept library) moves labels apart; where two still overlap, the
-  less valuable town's label is dropped, so no label hides under another.
+  less valuable town's label is dropped (an off-map place's first), so no label hides under
+  another.
 """
 
 from __future__ import annotations
@@ -27,10 +29,14 @@ LABEL_MAX = 36
 
 # -- which towns get a label ------------------------------------------------------------------
 def named_towns(scenario: Scenario | None) -> set[int]:
-    """Towns a scenario names: phase objectives and targets, towns of its events."""
+    """Towns a scenario names: supply sources, deployments, phase objectives and targets,
+    towns of its events."""
     if scenario is None:
         return set()
     th, out = scenario.theatre, set()
+    for src in scenario.supply_sources:
+        out.update(int(t) for t in src)
+    out.update(d.town for d in scenario.deployments)
     for ph in scenario.phases:
         out.update(ph.objectives)
         if ph.to is not None:
@@ -61,7 +67,8 @@ _LABEL_CACHE: dict[tuple, list[tuple[float, float, str] | None]] = {}
 def place_labels(ax, theatre: Theatre, towns: Sequence[int], fontsize: float = 7.5) -> list:
     """Labels for ``towns``, moved apart by adjustText, with a thin leader line to a label
     moved away from its town; where two still overlap (a crowded corner at a small size),
-    the less valuable town's label is dropped, so none is hidden under another. The
+    the less valuable town's label is dropped (an off-map place's before any town on the map),
+    so none is hidden under another. The
     placement depends only on the theatre, the towns, the font and the axes' size, so it is
     computed once and reused (animation frames and the browser view redraw the same map many
     times)."""
@@ -83,7 +90,10 @@ def place_labels(ax, theatre: Theatre, towns: Sequence[int], fontsize: float = 7
                 warnings.simplefilter("ignore", DeprecationWarning)
                 adjust_text(texts, x=theatre.lon, y=theatre.lat, ax=ax, iter_lim=500,
                             expand=(1.15, 1.35), ensure_inside_axes=True)
-        kept = _unhidden(texts, theatre.value[np.asarray(towns, dtype=np.int64)])
+        ids = np.asarray(towns, dtype=np.int64)
+        value = theatre.value[ids]        # off-map places give way to any town on the map
+        kept = _unhidden(texts, np.where(theatre.onmap[ids], value,
+                                         value - theatre.value.max() - 1.0))
         cached = [(*t.get_position(), t.get_ha()) if k else None
                   for t, k in zip(texts, kept, strict=True)]
         for t, k in zip(texts, kept, strict=True):
