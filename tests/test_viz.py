@@ -162,6 +162,20 @@ def test_map_picture_shows_all_of_its_legend_and_labels(name):
         assert f"{faction} ({n} towns)" in texts, texts
 
 
+def test_map_picture_keeps_its_size_from_the_first_picture_on():
+    """The first picture of a map (where adjustText places the labels) has the size of every
+    later one (where the placement is reused): the browser view's map grew by 4 px on its
+    first Step when a label sat at the map's top edge."""
+    from sim.views import labels
+    labels._LABEL_CACHE.clear()
+    m = VizModel(scenario_path=str(BUILTIN), seed=1)
+    sizes = []
+    for _ in range(3):
+        fig, places = map_picture(m)
+        sizes.append((tuple(fig.get_size_inches()), places))
+    assert sizes[0] == sizes[1] == sizes[2]
+
+
 def test_town_inspection_and_export():
     m = VizModel(scenario_path=str(BUILTIN), seed=1)
     for _ in range(3):

@@ -96,17 +96,17 @@ def place_labels(ax, theatre: Theatre, towns: Sequence[int], fontsize: float = 7
                                          value - theatre.value.max() - 1.0))
         cached = [(*t.get_position(), t.get_ha()) if k else None
                   for t, k in zip(texts, kept, strict=True)]
-        for t, k in zip(texts, kept, strict=True):
-            if not k:
-                t.remove()
-        texts = [t for t, k in zip(texts, kept, strict=True) if k]
+        # adjustText's own texts are dropped and every call draws the placement afresh, so
+        # the first figure is the same as every later one (the browser view's map grew by
+        # 4 px on its first Step when a label sat at the top edge)
+        for t in texts:
+            t.remove()
         if len(_LABEL_CACHE) > 64:
             _LABEL_CACHE.pop(next(iter(_LABEL_CACHE)))
         _LABEL_CACHE[key] = cached
-    else:
-        texts = [ax.text(c[0], c[1], theatre.names[t], fontsize=fontsize, zorder=6,
-                         va="bottom", ha=c[2], bbox=box)
-                 for t, c in zip(towns, cached, strict=True) if c is not None]
+    texts = [ax.text(c[0], c[1], theatre.names[t], fontsize=fontsize, zorder=6,
+                     va="bottom", ha=c[2], bbox=box)
+             for t, c in zip(towns, cached, strict=True) if c is not None]
     span = np.hypot(x1 - x0, np.subtract(*ax.get_ylim()))
     leaders = [((theatre.lon[t], theatre.lat[t]), (c[0], c[1]))
                for t, c in zip(towns, cached, strict=True)
