@@ -232,3 +232,17 @@ def test_run_with_out_warns_once(tmp_path, capsys):
     assert main(["run", str(SCENARIO), "--out", str(tmp_path / "r")]) == 0
     err = [ln for ln in capsys.readouterr().err.splitlines() if "warning" in ln]
     assert len(err) == 1 and "no off-map rear and no stake" in err[0]
+
+
+def test_run_says_when_a_faction_loses_every_place_and_what_that_rests_on(capsys):
+    """`frontline run` ends with one line per faction that lost every place it held on the
+    map (how many runs of --seeds), naming its rear and stake, and none when none did."""
+    from sim.cli import main
+    tiny = DATA / "tiny_offensive.toml"
+    assert main(["run", str(tiny), "--seeds", "0-4"]) == 0
+    notes = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("note:")]
+    assert notes == ["note: government lost every place it held on the map in 5 of 5 runs "
+                     "(no off-map rear, no stake declared); if the war you model says it "
+                     "held, see the README, \"Off-map rear and stake\""]
+    assert main(["run", str(tiny), "--quiet", "--days", "1"]) == 0
+    assert "note:" not in capsys.readouterr().out

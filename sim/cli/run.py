@@ -8,10 +8,16 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import InputError
 from ..inputs.files import check_out_dir
 from .args import int_arg, seed_arg, show_warnings
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from ..inputs.scenario import Scenario
 
 CAUSES = ("assault", "withdrawal", "encirclement", "handover")
 #: the files `frontline run --out DIR` writes (and so overwrites)
@@ -76,6 +82,8 @@ def check_run_out(out: Path) -> Path:
 
 def run(args: argparse.Namespace) -> int:
     # imported here, not at the top: keeps `frontline --help` and bad flags fast
+    import numpy as np
+
     from ..core.model import ConflictModel
     from ..inputs.overrides import parse_set
     from ..inputs.params import load_params_file
@@ -96,11 +104,14 @@ def run(args: argparse.Namespace) -> int:
     show_warnings()                           # every input is good: now warn
     if args.seeds:
         print(f"{sc.name}: {sc.start} + {sc.days} days, theatre {sc.theatre.name}")
+        wiped = np.zeros(len(sc.factions), dtype=int)
         for seed in seeds:
             r = ConflictModel(sc, seed=seed, agents=False).run()
             held = ", ".join(f"{f} {int(n)}" for f, n in
                              zip(r.factions, r.series_array[-1, :, 0], strict=True))
             print(f"seed {seed}: {by_cause(r)}; towns at the end: {held}")
+            wiped += r.series_array[-1, :, 0] == 0
+        print(wipe_note(sc, wiped, len(seeds)), end="")
         return 0
     result = ConflictModel(sc, seed=args.seed, agents=False).run()
     print(f"{sc.name}: {sc.start} + {sc.days} days, theatre {sc.theatre.name} "
@@ -127,8 +138,28 @@ def run(args: argparse.Namespace) -> int:
                   f"{row.date:%Y-%m-%d} (day {row.day}, {row.cause})")
     print()
     print(result.summary().to_string(index=False))
+    print(wipe_note(sc, (result.series_array[-1, :, 0] == 0).astype(int), 1), end="")
     if args.out:
         out = result.save(args.out)
         save_map(result, out / "map.png")
         print(f"\nwrote {out}/events.csv, control.csv, series.csv, meta.json, map.png")
     return 0
+
+
+def wipe_note(sc: Scenario, wiped: np.ndarray, runs: int) -> str:
+    """One line per faction that held places on the map at the start and lost every one of
+    them in some of the ``runs`` (``wiped``: per faction, in how many): the usual cause, on
+    a theatre of one's own, is a map that is all the faction has (README, "Off-map rear and
+    stake"), so the line says what it stands on. Empty when no faction was wiped out."""
+    lines = []
+    for i, name in enumerate(sc.factions):
+        if not wiped[i] or not ((sc.initial_owner == i) & sc.theatre.onmap).any():
+            continue
+        spec = sc.spec.factions[name]
+        rear = bool(((sc.initial_owner == i) & ~sc.theatre.onmap).any())
+        stake = "a declared stake" if spec.stake is not None else "no stake declared"
+        share = "in every run" if runs == 1 else f"in {int(wiped[i])} of {runs} runs"
+        lines.append(f"note: {name} lost every place it held on the map {share} "
+                     f"({'an' if rear else 'no'} off-map rear, {stake}); if the war you model "
+                     "says it held, see the README, \"Off-map rear and stake\"\n")
+    return ("\n" if lines else "") + "".join(lines)
