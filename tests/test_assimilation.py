@@ -335,6 +335,18 @@ def test_set_control_hands_places_over_and_units_of_the_old_holder_fall_back():
     assert m.day == day + 1 and m.result.control_array[day][t] in (gov, opp)
 
 
+def test_set_control_on_day_0_changes_the_starting_map_not_the_last_day():
+    """On day 0 no day has been recorded yet: the new map is the run's starting map (row -1
+    of the daily record, the last day's, was written before)."""
+    sc = sim.load_scenario(SLOW)
+    m = ConflictModel(sc, seed=2, agents=False)
+    gov, opp = sc.factions.index("government"), sc.factions.index("opposition")
+    t = next(t for t in range(sc.theatre.n) if m.state.owner[t] == gov)
+    assert m.set_control([(t, opp)]) == 1
+    assert (m.result.control_array == -1).all()           # nothing recorded yet
+    assert m.result.initial[t] == opp and sc.initial_owner[t] == gov
+
+
 def test_members_continue_from_the_inserted_map():
     """With the analysis the origin's map is the reported one in every member; without it,
     members that lag the record keep their own; the ensemble itself is not changed."""

@@ -199,9 +199,9 @@ class ConflictModel(mesa.Model):
         """The analysis step of a forecast (sim.analysis.assimilation): before today's step,
         each ``(town, faction)`` of ``control`` passes to that faction, as in a handover
         (units of sides not allied to it fall back, or give themselves up with nowhere to
-        go), and the map recorded for yesterday becomes the new one, the state the forecast
-        starts from. Morale counts the changes with today's gains and losses. Returns
-        how many places changed hands."""
+        go), and the map recorded for yesterday (on day 0: the starting map) becomes the new
+        one, the state the forecast starts from. Morale counts the changes with today's gains
+        and losses. Returns how many places changed hands."""
         s = self.state
         self.situation.forget_routes()
         changed = sum(hand_over(s, self.situation, int(t), int(g), Cause.HANDOVER)
@@ -209,7 +209,10 @@ class ConflictModel(mesa.Model):
         if changed:
             self.situation.forget_routes()
             self.situation.assess()
-            self.result.control_array[s.day - 1] = s.owner
+            if s.day > 0:
+                self.result.control_array[s.day - 1] = s.owner
+            else:       # no day recorded yet: row -1 would be the last day's
+                self.result.initial = s.owner.copy()
         return changed
 
     def set_params(self, **changes: float | str) -> None:
