@@ -1,5 +1,6 @@
 """Air power beyond the battlefield: interdiction of enemy units attacking into a faction's
-territory (close support in battle is a modifier of effective strength, sim.core.state)."""
+territory (close support in battle is a modifier of effective strength,
+sim.core.kernels.assess.power)."""
 
 from __future__ import annotations
 

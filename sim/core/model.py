@@ -50,8 +50,9 @@ class ConflictModel(mesa.Model):
     """Factions contesting the towns of a road graph, one step per day.
 
     ``seed`` feeds one ``numpy.random.SeedSequence``; it spawns an independent stream for
-    each random process (planning estimates, combat, Mesa's own generator), so a run is a
-    pure function of scenario and seed. The bound scenario is ``model.setup`` (Mesa 3.5
+    each random process (Mesa's own generator; the day's intelligence errors and decision
+    noise; combat; the drawn force strengths; friction), so a run is a pure function of
+    scenario and seed. The bound scenario is ``model.setup`` (Mesa 3.5
     reserves ``Model.scenario`` for its own experimental scenarios).
     """
 
@@ -151,8 +152,9 @@ class ConflictModel(mesa.Model):
         self.situation.assess()
 
     def resolve_combat(self) -> None:
-        """Air interdiction of hostile units near each faction's territory, then stochastic
-        Lanchester combat in every town where hostile units meet (sim.core.battles)."""
+        """Air interdiction of hostile units near each faction's territory, then a day of
+        stochastic attrition (Helmbold's form by default, ``combat_law``) in every town where
+        hostile units meet (sim.core.battles)."""
         interdict(self.state)
         resolve(self.state, self.situation, self.rng_combat)
 
@@ -183,7 +185,10 @@ class ConflictModel(mesa.Model):
     def fork(self, seed: int | None = None) -> ConflictModel:
         """A copy of this run as it stands (at the start of ``day``). With ``seed`` the copy's
         future random draws come from new streams spawned from it, so copies of one state
-        diverge (ensembles, particle filters); without, it repeats this run's future exactly.
+        diverge (ensembles, particle filters; its planning and combat streams are those a
+        fresh run with that seed would use, its friction stream is not: the fourth child of
+        ``seed``'s SeedSequence, where a fresh run's is the fifth); without, it repeats this
+        run's future exactly.
         The scenario, theatre and roads are shared, not copied (they never change)."""
         sc = self.setup
         shared = (sc, sc.theatre, sc.params, sc.phases, sc.events, self.state.roads)

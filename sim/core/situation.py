@@ -3,9 +3,11 @@
 Recomputed after every change of the map or of the forces (``assess``): which towns are
 friendly or hostile to each faction, the effective strength of each faction in each town,
 where hostile units are in contact, the threat each town faces (hostile strength in it and
-mobile hostile strength next to it) and its defence. Derived queries (threat ratios,
-frontier, estimated defences, safe retreat routes, territory graphs, supply) are cached
-until the next assessment or until the map changes.
+mobile hostile strength next to it) and its defence. Threat ratios, the frontier and
+estimated defences are computed from that picture when asked; safe retreat routes are kept
+until the day's routes are forgotten (``forget_routes``), and supply and the objectives' pull
+for as long as the territory they were computed on is unchanged (``forget_all`` drops them,
+as a change of parameters must).
 
 Estimates are each faction's view: true strengths times the day's log-normal error
 (``State.intel``, sd ``intel_noise``).

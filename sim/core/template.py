@@ -1,10 +1,10 @@
 """What is the same for every run of a scenario, built once per process and kept.
 
-A batch runs one scenario with many seeds; its deployment plan (which towns each faction
-garrisons, in what proportion, where its brigades stage), its metadata, and (when Mesa agents
-are on) its town graph do not depend on the seed. ``of(scenario)`` returns a dictionary that
-lives as long as the scenario object does (scenarios are immutable; a changed parameter makes
-a new one), so each part is computed on the first run and reused by the next.
+A batch runs one scenario with many seeds, and parts of a run's set-up do not depend on the
+seed. ``of(scenario)`` returns a dictionary that lives as long as the scenario object does
+(scenarios are immutable; a changed parameter makes a new one), so such a part is computed on
+the first run and reused by the next. One part uses it today: the deployment plan (which
+towns each faction garrisons, in what proportion, where its brigades stage; sim.core.deploy).
 """
 
 from __future__ import annotations

@@ -34,7 +34,8 @@ TABLE: tuple[Param, ...] = (
        "(NW Syria -50.3 vs -50.5) or better (Iraq -42.2 vs -39.5).",
        choices=("square", "linear", "mixed", "helmbold")),
     _P("kill_rate", 0.06, 0.005, 0.3, "1/day",
-       "Square-law attrition coefficient: fighters disabled per effective enemy fighter per day.",
+       "Attrition coefficient of every combat law but the linear one: fighters disabled per "
+       "effective enemy fighter per day (the square law's a and b; Helmbold's scale).",
        "Order of Engel (1954) Iwo Jima fit (a=0.0106, b=0.0544/day); set for brigade battles."),
     _P("linear_rate", 0.06, 0.005, 0.3, "1/day per 1000 fighters",
        "Linear-law coefficient, per 1000 effective enemy fighters (area fire).",
@@ -105,10 +106,12 @@ TABLE: tuple[Param, ...] = (
     _P("objective_weight", 4.0, 0.0, 20.0, "-",
        "Extra score of a target on the way to a phase objective.", "Modelling choice."),
     _P("objective_range_km", 40.0, 5.0, 200.0, "km",
-       "Distance over which an objective attracts the attack (exponential decay).",
+       "Distance over which an objective attracts the attack (exponential decay), in km of "
+       "ordinary road (route cost: a highway km counts speed_other_share km).",
        "Modelling choice."),
     _P("max_attack_km", 60.0, 5.0, 300.0, "km",
-       "Furthest a unit is sent to join an attack in one order.", "Modelling choice."),
+       "Furthest a unit is sent to join an attack in one order, in km of ordinary road (route "
+       "cost: a highway km counts speed_other_share km).", "Modelling choice."),
     _P("garrison_focus", 2.0, 0.0, 4.0, "-",
        "Garrisons are spread in proportion to town value to this power (0: evenly).",
        "Modelling choice: cities and bases hold most of a garrison army."),
@@ -248,8 +251,9 @@ TABLE: tuple[Param, ...] = (
        "(hills: its square root).", "Dupuy (1987) terrain factors: rugged/mountain 1.4-1.6x."),
     # --- supply, culmination and morale --------------------------------------------------
     _P("supply_range_km", 150.0, 20.0, 2000.0, "km",
-       "Road distance from its supply at which an attacking unit's combat power is halved "
-       "(power x 1 / (1 + depth / supply_range_km)).",
+       "Distance by road from its supply at which an attacking unit's combat power is halved "
+       "(power x 1 / (1 + depth / supply_range_km)); depth is route cost in km of ordinary "
+       "road (a highway km counts speed_other_share km; crossings add their delay).",
        "Boulding (1962) loss-of-strength gradient; Clausewitz's culminating point."),
     _P("fatigue_per_day", 0.08, 0.0, 0.5, "1/day",
        "Fatigue a unit gains each day it fights (power x (1 - fatigue), at most 0.9).",
@@ -282,5 +286,6 @@ TABLE: tuple[Param, ...] = (
        "of 2014 and 2020 lost every place in 95-100% of runs although the record has its "
        "front stabilise (theatre READMEs); 0.15 keeps NW Syria's 2024 collapse."),
     _P("surrender_morale", 0.25, 0.0, 1.0, "-",
-       "A cut-off unit with morale below this surrenders when attacked.", "Modelling choice."),
+       "A cut-off unit whose morale x cohesion is below this surrenders when it must leave a "
+       "battle (broken or outmatched) rather than fall back.", "Modelling choice."),
 )

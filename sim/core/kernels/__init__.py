@@ -1,7 +1,9 @@
-"""Pure numeric kernels (numpy, most compiled with numba): combat attrition and battle
+"""Numeric kernels (numpy, most compiled with numba): combat attrition and battle
 bookkeeping, road routes, supply reach, the situation's picture, the planning loops,
-movement, control, air interdiction, the daily series. No Mesa, no model: functions of
-arrays, tested against closed forms.
+movement, control, air interdiction, the daily series. No Mesa, no model objects: functions
+of arrays (some update the arrays they are given in place: movement, battle settlement,
+cut-off attrition, interdiction), tested on hand-built cases and, where one exists (the
+attrition laws, route lengths), against a closed form.
 
 Some compiled kernels call compiled kernels of another module of this package (a faction's
 plan calls the route searches, say). numba's on-disk cache keys a function on its own

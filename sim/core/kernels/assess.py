@@ -3,7 +3,8 @@ faction and town, contact, threat and defence (sim.core.situation calls ``assess
 
 Assumptions (README, "The model", steps 3 and 5): a unit's effective strength is strength x
 quality x morale x cohesion x (1 - fatigue) x (1 + air_effect x air + drone_effect x drones);
-a unit on the attack (attack orders, or inside a town its side does not hold) has it scaled by
+a unit on the attack (attack orders, or inside a town held by a faction not allied to it) has
+it scaled by
 1 / (1 + supply depth / supply_range_km), Boulding's (1962) loss-of-strength gradient. The
 threat to a town is the hostile strength in it plus the mobile hostile strength (attacking or
 in reserve) next to it, each neighbour's weighted by 1 / the approach factor of the road
