@@ -17,6 +17,17 @@ def test_plan_depends_on_routes_and_assign_on_both() -> None:
     assert deps["routes"] == set()
 
 
+def test_both_forms_of_a_sibling_import_are_read(tmp_path: Path) -> None:
+    """``from . import routes`` makes a dependency as ``from .routes import x`` does (numba
+    would otherwise keep the old callee's machine code in the caller's cache)."""
+    (tmp_path / "a.py").write_text("from . import routes\nfrom .supply import cut_off\n")
+    (tmp_path / "routes.py").write_text("import numpy as np\n")
+    (tmp_path / "supply.py").write_text("from . import routes as r\n")
+    deps = kernels._depends(tmp_path)
+    assert deps["a"] == {"routes", "supply"} and deps["supply"] == {"routes"}
+    assert deps["routes"] == set()
+
+
 def test_a_cache_older_than_a_module_it_calls_is_dropped(tmp_path: Path) -> None:
     routes = Path(kernels.__file__).parent / "routes.py"
     old = routes.stat().st_mtime - 100

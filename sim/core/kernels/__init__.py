@@ -15,17 +15,27 @@ has changed since they were written, and numba compiles that module's kernels af
 
 from __future__ import annotations
 
-import re
+import ast
 from pathlib import Path
 
 _HERE = Path(__file__).resolve().parent
-_IMPORT = re.compile(r"^from \.(\w+) import", re.M)
 
 
-def _depends() -> dict[str, set[str]]:
+def _imports(source: str) -> set[str]:
+    """The sibling modules a kernel module's source imports, in either form: ``from .routes
+    import x`` and ``from . import routes``."""
+    out = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            out |= ({node.module.split(".")[0]} if node.module
+                    else {a.name for a in node.names})
+    return out
+
+
+def _depends(here: Path = _HERE) -> dict[str, set[str]]:
     """Per kernel module: the kernel modules it imports, directly or through others."""
-    direct = {p.stem: set(_IMPORT.findall(p.read_text(encoding="utf-8")))
-              for p in _HERE.glob("*.py") if p.stem != "__init__"}
+    direct = {p.stem: _imports(p.read_text(encoding="utf-8"))
+              for p in here.glob("*.py") if p.stem != "__init__"}
     out = {}
     for mod in direct:
         seen, todo = set(), list(direct[mod])
