@@ -12,7 +12,7 @@ import pytest
 from mechanics_kit import QUIET, furthest, line, runs, scenario, theatre
 
 import sim
-from sim.core.forces import POSTURES
+from sim.core.kernels.postures import POSTURES
 
 CORRIDOR = """days = 24
 [params]
@@ -848,7 +848,7 @@ def test_a_town_whose_garrison_surrendered_falls_by_encirclement_even_a_day_late
     """X's garrison surrenders (today) and nobody of its side is left there; an enemy unit
     walks in only the next day. The town fell by encirclement, not by withdrawal, unless a
     unit of its side had come back in between (then the surrender no longer decides it)."""
-    from sim.core.forces import HOLD
+    from sim.core.kernels.postures import HOLD
     from sim.core.model import ConflictModel
     th = theatre(tmp_path / "s", [("W", 0, 0, "town", "red"), ("X", 1, 0, "town", "blue"),
                                   ("R", 9, 0, "town", "blue")],
@@ -949,7 +949,7 @@ def _shifted_reserve(tmp_path, text: str, threat_at_y: bool):
     then red at W is gone (A is quiet) and, if ``threat_at_y``, 2,000 red stand at Y, next
     to D (500), with no free blue reserve left to send. One more day; returns the model, the
     reserve's id and the theatre's ids."""
-    from sim.core.forces import RESERVE
+    from sim.core.kernels.postures import RESERVE
     from sim.core.model import ConflictModel
     th = theatre(tmp_path / "r", [("W", 0, 0, "town", "red"), ("A", 1, 0, "town", "blue"),
                                   ("B", 2, 0, "town", "blue"), ("D", 3, 0, "town", "blue"),

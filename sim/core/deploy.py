@@ -9,7 +9,7 @@ import numpy as np
 
 from ..errors import InputError
 from . import template
-from .forces import HOLD, POSTURES, RESERVE
+from .kernels.postures import HOLD, POSTURES, RESERVE
 from .state import State
 
 

@@ -14,7 +14,7 @@ import operator
 from ..inputs.conditions import Node
 from ..inputs.scenario import Phase, Scenario, ScheduledEvent
 from ..records import Cause
-from .forces import RESERVE
+from .kernels.postures import RESERVE
 from .orders import (
     add_unit,
     cease_fire,

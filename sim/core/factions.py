@@ -43,9 +43,9 @@ from ..inputs.params import Params
 from ..inputs.scenario import Phase
 from ..inputs.spec import FactionSpec
 from .events import Timetable
-from .forces import ATTACK, HOLD, POSTURES, RESERVE
 from .kernels import plan
 from .kernels.assign import attack, counterattack, frontier
+from .kernels.postures import ATTACK, HOLD, POSTURES, RESERVE
 from .orders import retreat, withdraw
 from .situation import Situation
 from .state import State

@@ -19,9 +19,7 @@ from mesa.discrete_space import CellAgent
 
 from ..inputs.roads import Roads
 from .kernels.movement import advance as _advance
-
-ATTACK, HOLD, RESERVE, WITHDRAW = 0, 1, 2, 3
-POSTURES = ("attack", "hold", "reserve", "withdraw")
+from .kernels.postures import POSTURES
 
 
 class Forces:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .forces import ATTACK, HOLD, RESERVE, WITHDRAW
 from .kernels import control
 from .kernels.movement import arrive
+from .kernels.postures import ATTACK, HOLD, RESERVE, WITHDRAW
 from .kernels.routes import follow, from_sources, nearest_of
 from .situation import Situation
 from .state import State

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-ATTACK = 0          # as sim.core.forces.POSTURES
+from .postures import ATTACK
 
 
 @njit(cache=True)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-ATTACK, HOLD, RESERVE, WITHDRAW = 0, 1, 2, 3       # as sim.core.forces.POSTURES
+from .postures import ATTACK, RESERVE
 
 
 @njit(cache=True, error_model="numpy")

@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-ATTACK, HOLD, RESERVE, WITHDRAW = 0, 1, 2, 3       # as sim.core.forces.POSTURES
+from .postures import ATTACK, HOLD, RESERVE, WITHDRAW
 
 
 @njit(cache=True)

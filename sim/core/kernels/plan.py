@@ -11,9 +11,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .postures import ATTACK, HOLD, RESERVE
 from .routes import _from_units, _nearest, walks
-
-ATTACK, HOLD, RESERVE, WITHDRAW = 0, 1, 2, 3       # as sim.core.forces.POSTURES
 
 
 @njit(cache=True)
