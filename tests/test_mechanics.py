@@ -1,7 +1,11 @@
 """Each mechanism of the model (README, "The model") on a tiny hand-built theatre, with a test
-that fails without it: culmination, river lines, the off-map rear, morale against a stake,
-endogenous counterattacks, pursuit, the redeploy delay, opposed advance, and the two new
-conditions."""
+that fails without it: culmination; river lines and crossings; the off-map rear (exit,
+source, regrouping); morale against a stake; endogenous counterattacks; pursuit beyond the
+objectives; the redeploy delay; opposed advance; the conditions `threatened` and `lost`;
+decision and intelligence noise; look-alike columns; pockets (falling back inside, stocks,
+encirclement); garrisons that stand (`stand_days`, `urban_stand_days`); offensives against
+one enemy; reserves sent within reach (`reserve_reach_days`), lent (`stand_down`) and shifted
+(`rebalance`)."""
 
 from __future__ import annotations
 
