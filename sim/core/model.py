@@ -123,7 +123,9 @@ class ConflictModel(mesa.Model):
     def update_supply(self) -> None:
         """Which towns each faction reaches from its (and its allies') supply sources; units
         cut off for longer than the stocks they carry last lose strength and cohesion,
-        supplied ones are restocked and recover."""
+        supplied ones are restocked and recover; the depth of each town behind its supply
+        weakens attackers there (Boulding's 1962 loss-of-strength gradient;
+        sim.core.kernels.supply)."""
         s, p = self.state, self.setup.params
         f = s.forces
         for i in range(s.n_factions):
@@ -133,7 +135,8 @@ class ConflictModel(mesa.Model):
                 p.morale_recovery)
 
     def plan(self) -> None:
-        """Every faction reads the map and orders its units (see sim.core.factions)."""
+        """Every faction reads the map, as its estimates show it, and orders its units: the
+        plan's order and each step's assumption are in sim.core.factions."""
         self.situation.assess()
         self.factions.do("plan")
 
@@ -166,7 +169,9 @@ class ConflictModel(mesa.Model):
 
     def update_morale(self) -> None:
         """Morale falls with the value of towns lost today (relative to the faction's stake,
-        State.stake), rises half as much with gains, and recovers slowly towards its start."""
+        State.stake), rises half as much with gains, and recovers slowly towards its start
+        (a modelling choice: a loss shakes an army in proportion to what it fights for;
+        ``frontline params morale_loss``)."""
         s, p = self.state, self.setup.params
         v0 = np.maximum(s.stake, 1e-9)
         s.morale += (-p.morale_loss * s.value_lost + 0.5 * p.morale_loss
