@@ -277,3 +277,33 @@ def test_whatif_plot_does_not_colour_a_shift_without_an_interval(batch, monkeypa
     assert "no interval" in legend
     assert "not paired by seed" not in fig.axes[0].get_xlabel()
     plt.close(fig)
+
+
+def _small_batch(tmp: Path, name: str, metrics: str) -> Path:
+    (tmp / f"{name}.toml").write_text(f'scenario = "{BUILTIN}"\nreplicates = 2\nseed = 3\n'
+                                      f'[overrides]\ndays = 4\n{metrics}')
+    out = tmp / name
+    assert main(["batch", str(tmp / f"{name}.toml"), "--workers", "1", "--out", str(out),
+                 "--no-progress"]) == 0
+    return out
+
+
+def test_whatif_against_a_base_compares_only_metrics_that_mean_the_same(tmp_path, capsys):
+    """`plot whatif A --base B` with no metric in common was a traceback (a figure of no
+    panels); a metric of one name measuring different things in the two batches (another
+    town, another day) was drawn as a shift. Both are one line naming the base's field."""
+    share = '[[metrics]]\nname = "m"\nkind = "territory_share"\nfaction = "government"\n'
+    a = _small_batch(tmp_path, "a", share)
+    same = _small_batch(tmp_path, "same", share)
+    other_day = _small_batch(tmp_path, "other_day", share + "day = 1\n")
+    other_name = _small_batch(tmp_path, "other_name", share.replace('"m"', '"n"'))
+    capsys.readouterr()
+    assert main(["plot", "whatif", str(a), "--base", str(same), "--out",
+                 str(tmp_path / "ok")]) == 0
+    for base, field in ((other_day, "metrics.m"), (other_name, "metrics")):
+        capsys.readouterr()
+        assert main(["plot", "whatif", str(a), "--base", str(base), "--out",
+                     str(tmp_path / "w")]) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.startswith(f"frontline: error: {base}: {field}: "), err
+        assert "\n" not in err and "Traceback" not in err

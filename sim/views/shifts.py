@@ -37,6 +37,8 @@ def whatif_shift(exp: Experiment, point: int, base_point: int = 0,
     (the module's convention for "never") with a 95% normal interval. Runs are paired by
     seed (common random numbers) when both sides share seeds and the metric is defined in
     every run; otherwise compared as independent samples (Welch)."""
+    if base is not None:
+        _check_same_metrics(exp, base)
     base = base or exp
     a = exp.runs[exp.runs["point"] == point].set_index("seed")
     b = base.runs[base.runs["point"] == base_point].set_index("seed")
@@ -62,6 +64,42 @@ def whatif_shift(exp: Experiment, point: int, base_point: int = 0,
     return pd.DataFrame(rows, columns=["metric", "unit", "base_mean", "mean", "shift", "low95",
                                        "high95", "base_never", "never", "paired", "base_n",
                                        "n"])
+
+
+def _meaning(exp: Experiment, m) -> str:
+    """What a bound metric measures, in words that do not depend on its scenario's indices."""
+    sc = exp.scenario
+    names = sc.theatre.names
+    parts = [m.kind]
+    if m.town >= 0:
+        parts.append(names[m.town])
+    if m.towns:
+        parts.append("+".join(names[t] for t in m.towns))
+    if m.faction >= 0:
+        parts.append(("by " if m.kind == "capture_day" else "") + sc.factions[m.faction])
+    if m.kind not in ("capture_day", "first_day_all"):
+        parts.append("on the last day" if m.day < 0 else f"on {sc.date(m.day)}")
+    return " ".join(parts)
+
+
+def _check_same_metrics(exp: Experiment, base: Experiment) -> None:
+    """A batch compared with another (``--base``) shares numeric metrics with it, and a
+    metric of one name measures the same thing in both: otherwise the 'shift' would be that
+    of the metrics' definitions, not of the what-if."""
+    theirs = {m.name: m for m in base.metrics if m.numeric}
+    common = [m for m in exp.metrics if m.numeric and m.name in theirs]
+    if not common:
+        raise InputError(base.out, "metrics", "no numeric metric in common with "
+                         f"{exp.out} (it records {', '.join(theirs) or 'none'}; "
+                         f"{exp.out.name} records "
+                         f"{', '.join(m.name for m in exp.metrics if m.numeric) or 'none'}); "
+                         "compare batches that record the same metrics")
+    for m in common:
+        mine, other = _meaning(exp, m), _meaning(base, theirs[m.name])
+        if mine != other:
+            raise InputError(base.out, f"metrics.{m.name}", f"measures {other} here but "
+                             f"{mine} in {exp.out}; compare batches whose metrics of one "
+                             "name measure the same thing")
 
 
 def whatif_plot(exp: Experiment, point: int, base_point: int = 0,
