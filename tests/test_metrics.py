@@ -118,6 +118,24 @@ def test_bad_metric_names_file_and_field(builtin_scenario, spec, field):
     assert e.value.field == field
 
 
+@pytest.mark.parametrize("spec, field, hint", [
+    ({"kind": "capture_day", "town": "Aleppo", "faction": "opposition"}, "faction", "'by'"),
+    ({"kind": "capture_day", "town": "Aleppo", "by": "opposition", "day": 3}, "day",
+     "whole run"),
+    ({"kind": "territory_share", "faction": "sdf", "by": "sdf"}, "by", "'faction'"),
+    ({"kind": "front_length", "town": "Hama"}, "town", "uses 'day'"),
+    ({"kind": "first_day_all", "faction": "sna", "towns": ["Idlib"], "day": 2}, "day", "run"),
+])
+def test_a_field_its_kind_does_not_read_is_refused(builtin_scenario, spec, field, hint):
+    """A capture_day with 'faction' (not 'by') measured a capture by anyone under a name
+    saying the faction; a 'day' on a capture_day was dropped: one line, not a silent
+    different metric."""
+    with pytest.raises(InputError) as e:
+        bind_metrics([spec], builtin_scenario, "exp.toml")
+    assert (e.value.file, e.value.field) == ("exp.toml", f"metrics[0].{field}")
+    assert "does not use" in e.value.message and hint in e.value.message
+
+
 def test_duplicate_names_are_refused(builtin_scenario):
     with pytest.raises(InputError, match="duplicate"):
         bind_metrics([{"kind": "front_length"}, {"kind": "front_length"}], builtin_scenario)

@@ -128,6 +128,14 @@ class MetricSpec(Strict):
 NEEDS = {"capture_day": ("town",), "holder": ("town",), "holds": ("town", "faction"),
          "territory_share": ("faction",), "population_share": ("faction",),
          "losses": ("faction",), "front_length": (), "first_day_all": ("faction", "towns")}
+#: the fields each kind reads (any other one set would be silently ignored, so it is refused)
+USES = {"capture_day": ("town", "by"), "holder": ("town", "day"),
+        "holds": ("town", "faction", "day"), "territory_share": ("faction", "day"),
+        "population_share": ("faction", "day"), "losses": ("faction", "day"),
+        "front_length": ("day",), "first_day_all": ("faction", "towns")}
+_UNUSED_HINT = {("capture_day", "faction"): "; the capturing faction is 'by'",
+                ("capture_day", "day"): "; it is the first day of capture in the whole run",
+                ("first_day_all", "day"): "; it is the first such day in the whole run"}
 
 
 def _slug(text: str) -> str:
@@ -221,6 +229,13 @@ def bind_metrics(specs: Sequence[Mapping[str, Any]] | None, scenario: Scenario,
         for need in NEEDS[s.kind]:
             if not getattr(s, need):
                 raise InputError(file, f"{loc}.{need}", f"a {s.kind} metric needs {need!r}")
+        for key in ("town", "towns", "faction", "by", "day"):
+            if getattr(s, key) not in (None, []) and key not in USES[s.kind]:
+                hint = _UNUSED_HINT.get((s.kind, key), "; the faction is 'faction'"
+                                        if key == "by" else "")
+                raise InputError(file, f"{loc}.{key}", f"a {s.kind} metric does not use "
+                                 f"{key!r} (it uses {', '.join(map(repr, USES[s.kind]))})"
+                                 f"{hint}")
 
         def fac(name: str | None, key: str, _loc: str = loc) -> int:
             if name is None:
