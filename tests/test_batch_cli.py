@@ -279,9 +279,9 @@ def test_whatif_plot_does_not_colour_a_shift_without_an_interval(batch, monkeypa
     plt.close(fig)
 
 
-def _small_batch(tmp: Path, name: str, metrics: str) -> Path:
+def _small_batch(tmp: Path, name: str, metrics: str, top: str = "") -> Path:
     (tmp / f"{name}.toml").write_text(f'scenario = "{BUILTIN}"\nreplicates = 2\nseed = 3\n'
-                                      f'[overrides]\ndays = 4\n{metrics}')
+                                      f'{top}[overrides]\ndays = 4\n{metrics}')
     out = tmp / name
     assert main(["batch", str(tmp / f"{name}.toml"), "--workers", "1", "--out", str(out),
                  "--no-progress"]) == 0
@@ -307,3 +307,20 @@ def test_whatif_against_a_base_compares_only_metrics_that_mean_the_same(tmp_path
         err = capsys.readouterr().err.strip()
         assert err.startswith(f"frontline: error: {base}: {field}: "), err
         assert "\n" not in err and "Traceback" not in err
+
+
+def test_a_batch_without_events_or_series_says_so(tmp_path, capsys):
+    """With events = false and series = false the batch said it wrote events.parquet and
+    series.parquet, and a plot needing them said to run the experiment first (which would
+    write them no more): the closing line lists what was written, the plot says why not."""
+    out = _small_batch(tmp_path, "lean", '[[metrics]]\nkind = "front_length"\n',
+                       top="events = false\nseries = false\n")
+    err = capsys.readouterr().err
+    wrote = [ln for ln in err.splitlines() if ln.startswith("wrote ")]
+    assert wrote and "events.parquet" not in wrote[0] and "series.parquet" not in wrote[0]
+    for args, table in ((["fan", "--faction", "government"], "series"),
+                        (["capture", "--town", "Aleppo"], "events")):
+        assert main(["plot", args[0], str(out), *args[1:]]) == 2
+        msg = capsys.readouterr().err.strip()
+        assert msg.startswith(f"frontline: error: {out}: {table}: this batch recorded no")
+        assert f"{table} = false" in msg and "run the experiment first" not in msg

@@ -252,6 +252,9 @@ class Experiment:
                          for n, m in ((m.name, m) for m in self.metrics)})
             cols.update({n: "any" for n in self.names})
         path = self.out / f"{name}.parquet"
+        if name in ("events", "series") and not getattr(self.spec, name):
+            raise InputError(self.out, name, f"this batch recorded no {name} ({name} = false "
+                             f"in {self.file}); set {name} = true to record them (a new --out)")
         again = f"frontline batch {self.file} --out {self.out}"
         recorded = ((self.manifest or {}).get("tables") or {}).get(name)
         if recorded and path.is_file() and file_digest(path) != (recorded["sha256"],

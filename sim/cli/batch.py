@@ -104,7 +104,8 @@ def run(args: argparse.Namespace) -> int:
             warning = sensitivity_warning(sens, len(exp.points))
             if warning:
                 print(f"frontline: warning: {warning}", file=sys.stderr)
-    extra = ", sensitivity.csv" if d.kind in ("sobol", "morris") else ""
-    print(f"\nwrote {exp.out}/runs.parquet, events.parquet, series.parquet, summary.csv"
-          f"{extra}, manifest.json", file=sys.stderr)
+    wrote = ["runs.parquet", *(f"{t}.parquet" for t in ("events", "series")
+                               if getattr(exp.spec, t)), "summary.csv",
+             *(["sensitivity.csv"] if d.kind in ("sobol", "morris") else []), "manifest.json"]
+    print(f"\nwrote {exp.out}/{', '.join(wrote)}", file=sys.stderr)
     return 0
