@@ -324,3 +324,17 @@ def test_a_batch_without_events_or_series_says_so(tmp_path, capsys):
         msg = capsys.readouterr().err.strip()
         assert msg.startswith(f"frontline: error: {out}: {table}: this batch recorded no")
         assert f"{table} = false" in msg and "run the experiment first" not in msg
+
+
+def test_a_swept_quantity_also_set_is_warned_about(tmp_path, capsys):
+    """`--set NAME=V` on a quantity the design sweeps was silently ignored (each run takes
+    the design's value): one warning line says so."""
+    (tmp_path / "e.toml").write_text(SPEC.replace("replicates = 5", "replicates = 1"))
+    assert main(["batch", str(tmp_path / "e.toml"), "--workers", "1", "--out",
+                 str(tmp_path / "o"), "--set", "factions.government.air=0.5",
+                 "--no-progress"]) == 0
+    err = capsys.readouterr().err
+    assert "frontline: warning: factions.government.air: swept by the design and also set" \
+        in err
+    runs = pd.read_parquet(tmp_path / "o" / "runs.parquet")
+    assert sorted(runs["factions.government.air"]) == [0.0, 1.0]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from pathlib import Path
 
 from ..inputs.files import check_out_dir
@@ -63,6 +64,11 @@ def run(args: argparse.Namespace) -> int:
                                replicates=args.replicates)
     check_out_dir(exp.out)
     d = exp.spec.design
+    clash = [n for n in exp.names if n in exp.spec.overrides]
+    if clash:
+        warnings.warn(f"{', '.join(clash)}: swept by the design and also set (--set, --params "
+                      "or the experiment's overrides); every run uses the design's values",
+                      stacklevel=2)
     heading = (f"{exp.name}: scenario {exp.scenario.name!r}, {d.kind} design, "
                f"{len(exp.points)} point(s) x {exp.spec.replicates} replicate(s) = "
                f"{exp.n_runs} runs -> {exp.out}")
