@@ -296,3 +296,16 @@ def test_a_misspelt_swept_name_is_blamed_on_the_name_with_a_suggestion(tmp_path)
     assert exc.value.message.startswith("not a parameter or scenario field (did you mean "
                                         "'air_effect'")
     assert len(exc.value.message) < 200            # no list of every parameter
+
+
+@pytest.mark.parametrize("name, values", [("days", "[3, 8]"), ("start", '["2024-11-28"]')])
+def test_the_horizon_is_not_swept(tmp_path, name, values):
+    """A design over `days` started, then failed in a worker ('<experiment>: metrics[0].day')
+    when a point was shorter than a metric's day; one that ran longer wrote series its own
+    plots refused as 'changed or copied from another batch' and captures the capture plot
+    dropped. The horizon is refused before any work, naming the file and field."""
+    text = SPEC.replace('air_effect = [0.2, 1.5]', f'{name} = {values}')
+    with pytest.raises(InputError) as e:
+        make(tmp_path, text)
+    assert (Path(e.value.file).name, e.value.field) == ("t.toml", f"design.parameters.{name}")
+    assert "--set" in e.value.message and not (tmp_path / "out").exists()

@@ -44,6 +44,9 @@ from .tables import COLUMNS, RESERVED, check_values
 
 __all__ = ["Experiment", "ExperimentSpec", "execute", "run_seed"]
 
+#: scenario fields that set the run's horizon: one per batch, so not swept
+HORIZON = ("days", "start")
+
 
 class ExperimentSpec(Strict):
     name: str = ""
@@ -86,6 +89,11 @@ class Experiment:
                                  f"of every batch ({', '.join(RESERVED)}); it cannot be swept"
                                  + (" (each run's seed comes from the experiment's seed)"
                                     if name == "seed" else ""))
+            if name in HORIZON:
+                raise InputError(file, f"design.parameters.{name}", f"{name!r} cannot be "
+                                 "swept: a batch has one run length and start date (its "
+                                 "metrics' days, tables and plots are read against them); run "
+                                 f"one batch per value with --set {name}=VALUE and its own --out")
         for k, m in enumerate(self.metrics.metrics):
             if m.name in RESERVED or m.name in spec.design.parameters:
                 what = "a column of every batch" if m.name in RESERVED else "a swept parameter"
