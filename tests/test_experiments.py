@@ -218,6 +218,13 @@ def test_morris_sensitivity(tmp_path):
     labels = {t.get_text() for ax in fig.axes if ax.get_legend()
               for t in ax.get_legend().get_texts()}
     assert "mu*: mean absolute elementary effect" in labels      # the legend says what it is
+    # sigma has no interval: its bars carry no error bar (a cap of length 0 read as "exact")
+    for ax in fig.axes:
+        if ax.get_legend() is None:
+            continue
+        bars = {c.get_label(): c for c in ax.containers if hasattr(c, "errorbar")}
+        assert bars["sigma: spread (non-linearity, interactions)"].errorbar is None
+        assert bars["mu*: mean absolute elementary effect"].errorbar is not None
     paths = save(fig, tmp_path / "sens")
     assert all(p.stat().st_size > 1000 for p in paths)
     # Sobol indices with intervals too wide to use: the figure carries the batch's caution

@@ -212,7 +212,9 @@ def sensitivity_bars(exp: Experiment, table: pd.DataFrame | None = None):
         w = 0.8 / len(kinds)
         for k, kind in enumerate(kinds):
             tk = tm[tm["index"] == kind].set_index("parameter").reindex(params)
-            ax.bar(np.arange(len(params)) + k * w, tk["value"], w, yerr=tk["conf95"].fillna(0),
+            conf = tk["conf95"]        # none for Morris' sigma: no bar, not one of length 0
+            ax.bar(np.arange(len(params)) + k * w, tk["value"], w,
+                   yerr=None if conf.isna().all() else conf.fillna(0),
                    capsize=3, label=INDEX_NAMES.get(kind, kind),
                    color=("#4c72b0", "#dd8452")[k % 2])
         ax.set_xticks(np.arange(len(params)) + w * (len(kinds) - 1) / 2, params, fontsize=8)
@@ -222,7 +224,8 @@ def sensitivity_bars(exp: Experiment, table: pd.DataFrame | None = None):
         ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
     caveat = sensitivity_warning(t, len(exp.points))
     fig.suptitle(f"{exp.scenario.name}: {exp.spec.design.kind} sensitivity "
-                 f"({len(exp.runs)} runs; bars ± 95% interval)"
+                 f"({len(exp.runs)} runs; bars ± 95% interval"
+                 f"{'' if exp.spec.design.kind == 'sobol' else ' (none for sigma)'})"
                  + ("\n" + textwrap.fill(f"caution: {caveat}", 110) if caveat else ""),
                  fontsize=10, color="k" if not caveat else "#a00000")
     fig.tight_layout()
