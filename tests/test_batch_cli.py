@@ -338,3 +338,17 @@ def test_a_swept_quantity_also_set_is_warned_about(tmp_path, capsys):
         in err
     runs = pd.read_parquet(tmp_path / "o" / "runs.parquet")
     assert sorted(runs["factions.government.air"]) == [0.0, 1.0]
+
+
+def test_sweeping_a_doctrine_a_faction_sets_for_itself_is_warned_about(tmp_path, capsys):
+    """A faction's own attack_ratio overrides the global one, so a sweep of the global one
+    does not reach it: one warning line names the faction and what to sweep instead."""
+    (tmp_path / "e.toml").write_text(
+        SPEC.replace("replicates = 5", "replicates = 1").replace("days = 6", "days = 2")
+        .replace('"factions.government.air" = [0.0, 1.0]', "attack_ratio = [1.5, 2.5]"))
+    assert main(["batch", str(tmp_path / "e.toml"), "--workers", "1", "--out",
+                 str(tmp_path / "o"), "--no-progress"]) == 0
+    err = capsys.readouterr().err
+    assert ("frontline: warning: attack_ratio: swept, but opposition sets its own value in the "
+            "scenario, which the sweep does not change (sweep "
+            "factions.opposition.attack_ratio for it)") in err

@@ -56,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
     from ..analysis.experiments import Experiment
     from ..inputs.overrides import parse_set
     from ..inputs.params import load_params_file
+    from ..inputs.scenario import DOCTRINE
     if args.out:
         check_out_dir(args.out)
     params = {**(load_params_file(args.params) if args.params else {}),
@@ -69,6 +70,15 @@ def run(args: argparse.Namespace) -> int:
         warnings.warn(f"{', '.join(clash)}: swept by the design and also set (--set, --params "
                       "or the experiment's overrides); every run uses the design's values",
                       stacklevel=2)
+    for name in (n for n in exp.names if n in DOCTRINE):
+        own = [f for f, spec in exp.scenario.spec.factions.items()
+               if getattr(spec, name) is not None]
+        if own:
+            warnings.warn(f"{name}: swept, but {', '.join(own)} set{'s' if len(own) == 1 else ''}"
+                          f" {'its' if len(own) == 1 else 'their'} own value in the scenario, "
+                          "which the sweep does not change (sweep "
+                          f"factions.{own[0]}.{name} for {'it' if len(own) == 1 else 'one'})",
+                          stacklevel=2)
     heading = (f"{exp.name}: scenario {exp.scenario.name!r}, {d.kind} design, "
                f"{len(exp.points)} point(s) x {exp.spec.replicates} replicate(s) = "
                f"{exp.n_runs} runs -> {exp.out}")
