@@ -250,7 +250,8 @@ def fan_chart(exp: Experiment, faction: str | None = None, measure: str = "terri
     faction = faction or sc.factions[0]
     sc.faction_index(faction, "--faction", "faction")
     if measure not in MEASURES:
-        raise InputError("--measure", measure, f"expected one of {', '.join(MEASURES)}")
+        raise InputError("command line", "--measure", f"{measure!r}: expected one of "
+                         f"{', '.join(MEASURES)}")
     s = exp.series
     s = s[s["faction"] == faction]
     runs = exp.runs
