@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import BUILTIN
+from conftest import BUILTIN, DATA
 
 from sim.cli import main
 
@@ -354,3 +354,27 @@ def test_sweeping_a_doctrine_a_faction_sets_for_itself_is_warned_about(tmp_path,
     assert ("frontline: warning: attack_ratio: swept, but opposition sets its own value in the "
             "scenario, which the sweep does not change (sweep "
             "factions.opposition.attack_ratio for it)") in err
+
+
+def test_plot_warns_when_the_scenario_changed_since_the_batch(tmp_path, capsys):
+    """A plot reads the scenario file as it is now: after an edit it says so in one warning
+    line (and not when nothing changed)."""
+    import shutil
+    shutil.copytree(DATA / "tiny", tmp_path / "tiny")
+    scen = tmp_path / "s.toml"
+    scen.write_text((DATA / "tiny_offensive.toml").read_text(encoding="utf-8"),
+                    encoding="utf-8")
+    (tmp_path / "e.toml").write_text(
+        'scenario = "s.toml"\nreplicates = 2\nseed = 1\n[overrides]\ndays = 3\n'
+        '[[metrics]]\nkind = "territory_share"\nfaction = "government"\n')
+    out = tmp_path / "o"
+    assert main(["batch", str(tmp_path / "e.toml"), "--workers", "1", "--out", str(out),
+                 "--no-progress"]) == 0
+    capsys.readouterr()
+    assert main(["plot", "fan", str(out), "--faction", "government"]) == 0
+    assert "changed since this batch ran" not in capsys.readouterr().err
+    text = scen.read_text(encoding="utf-8")
+    scen.write_text(text.replace("morale = 1.0", "morale = 0.8", 1), encoding="utf-8")
+    assert main(["plot", "fan", str(out), "--faction", "government"]) == 0
+    err = capsys.readouterr().err
+    assert err.count("changed since this batch ran; the plot reads them as they are now") == 1

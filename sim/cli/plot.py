@@ -114,6 +114,8 @@ def run(args: argparse.Namespace) -> int:
             check_out_file(args.out.with_suffix(f".{f}"))       # before any work
     paths = args.results if isinstance(args.results, list) else [args.results]
     exps = [Experiment.from_results(p) for p in paths]
+    for e in exps:
+        _warn_if_changed(e)
     exp = exps[0]
     plots = exp.out / "plots"
     if not args.out:
@@ -131,6 +133,8 @@ def run(args: argparse.Namespace) -> int:
                                  f"{args.measure}")
     elif args.kind == "whatif":
         base = Experiment.from_results(args.base) if args.base else None
+        if base is not None:
+            _warn_if_changed(base)
         point = len(exp.points) - 1 if args.point is None else _point(exp, args.point)
         _point(base or exp, args.base_point, "--base-point")
         if base is None and len(exp.points) == 1:
@@ -148,3 +152,13 @@ def run(args: argparse.Namespace) -> int:
     for p in bp.save(fig, args.out or stem, formats):
         print(p)
     return 0
+
+
+def _warn_if_changed(exp) -> None:
+    """One warning line when the scenario file, its theatre or the model code is not what
+    the batch ran with (its manifest's digest): a plot reads the scenario as it is now."""
+    recorded = (exp.manifest or {}).get("spec_hash")
+    if recorded and recorded != exp.digest():
+        print(f"frontline: warning: {exp.out}: the scenario ({exp.scenario_file}), its theatre "
+              "or the model code changed since this batch ran; the plot reads them as they "
+              "are now (run the batch again into a new folder to match)", file=sys.stderr)
