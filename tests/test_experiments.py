@@ -95,6 +95,8 @@ def test_sampled_designs(tmp_path):
     (("replicates = 4", "replicas = 4"), "replicas"),
     (("air_effect = [0.2, 1.5]", "air_effect = [0.2, 9.0]"), "design.parameters.air_effect"),
     (("air_effect = [0.2, 1.5]", "bogus = [1, 2]"), "design.parameters.bogus"),
+    (("air_effect = [0.2, 1.5]", "air_effect = {values = [0.2], low = 0, high = 1, num = 3}"),
+     "design.parameters.air_effect"),           # values and a range: which one was meant?
     (('kind = "grid"', 'kind = "sobol"\nsamples = 10'), "design.samples"),
     (('kind = "grid"', 'kind = "lhs"'), "design.parameters.air_effect"),
     (('town = "Saraqib"\nby', 'town = "Atlantis"\nby'), "metrics[0].town"),

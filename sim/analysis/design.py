@@ -77,6 +77,11 @@ class Design:
         if not names:
             raise InputError(self.file, "design.parameters", f"a {d.kind} design needs at "
                              "least one parameter")
+        for n, r in d.parameters.items():    # the values won, the range was ignored
+            if isinstance(r, ParamRange) and r.values is not None and \
+                    (r.low, r.high, r.num) != (None, None, None):
+                raise InputError(self.file, self._field(n), "give 'values' or "
+                                 "'low'/'high'/'num', not both")
         if d.kind == "grid":
             axes = [self._grid_values(n, r) for n, r in d.parameters.items()]
             size = math.prod(len(a) for a in axes)
