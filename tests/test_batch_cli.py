@@ -95,7 +95,8 @@ def test_plots_write_png_and_svg(batch, kind, extra, capsys):
     (["plot", "fan", "{out}", "--faction", "sna", "--measure", "territory"],
      "command line: --measure: 'territory': expected one of territory_share"),
     (["plot", "control", "{out}", "--faction", "sna", "--day", "40"], "--day"),
-    (["plot", "sensitivity", "{out}"], "design.kind"),
+    (["plot", "sensitivity", "{out}"], "out: design.kind: sensitivity indices need a sobol or "
+                                        "morris design; this batch's is 'grid'"),
     (["plot", "fan", "{tmp}"], "manifest.json"),
 ])
 def test_errors_are_one_line_exit_2(batch, args, needle, capsys):

@@ -299,7 +299,8 @@ class Experiment:
     def sensitivity(self) -> pd.DataFrame:
         """Sobol (S1, ST) or Morris (mu_star, sigma) indices with 95% intervals per metric."""
         if self.problem is None or self.spec.design.kind not in SALIB_KINDS:
-            raise InputError(self.file, "design.kind", "sensitivity indices need a sobol or "
-                             "morris design")
+            raise InputError(self.out if self.manifest else self.file, "design.kind",
+                             f"sensitivity indices need a sobol or morris design; this "
+                             f"batch's is {self.spec.design.kind!r} ({self.file})")
         return sensitivity(self.problem, self.spec.design, self.metrics, self.runs,
                            self.spec.seed)

@@ -257,8 +257,8 @@ def fan_chart(exp: Experiment, faction: str | None = None, measure: str = "terri
     runs = exp.runs
     pts = [point] if point is not None else sorted(runs["point"].unique())
     if len(pts) > 6:
-        raise InputError("--point", "-", f"{len(pts)} design points; choose one with "
-                         f"--point 0..{len(pts) - 1}")
+        raise InputError(exp.out, "--point", f"{len(pts)} design points; choose one with "
+                         f"--point 0..{len(pts) - 1} (point= in Python)")
     fig = ax.figure if ax is not None else plt.subplots(figsize=(10, 5))[1].figure
     ax = ax or fig.axes[0]
     counts = []
