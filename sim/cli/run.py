@@ -158,7 +158,7 @@ def wipe_note(sc: Scenario, wiped: np.ndarray, runs: int) -> str:
         spec = sc.spec.factions[name]
         rear = bool(((sc.initial_owner == i) & ~sc.theatre.onmap).any())
         stake = "a declared stake" if spec.stake is not None else "no stake declared"
-        share = "in every run" if runs == 1 else f"in {int(wiped[i])} of {runs} runs"
+        share = "in this run" if runs == 1 else f"in {int(wiped[i])} of {runs} runs"
         lines.append(f"note: {name} lost every place it held on the map {share} "
                      f"({'an' if rear else 'no'} off-map rear, {stake}); if the war you model "
                      "says it held, see the README, \"Off-map rear and stake\"\n")
