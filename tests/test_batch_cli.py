@@ -379,3 +379,7 @@ def test_plot_warns_when_the_scenario_changed_since_the_batch(tmp_path, capsys):
     assert main(["plot", "fan", str(out), "--faction", "government"]) == 0
     err = capsys.readouterr().err
     assert err.count("changed since this batch ran; the plot reads them as they are now") == 1
+    # and the batch itself will not resume into the folder, saying what changed
+    assert main(["batch", str(tmp_path / "e.toml"), "--workers", "1", "--out", str(out),
+                 "--no-progress"]) == 2
+    assert "different experiment (the scenario file changed since)" in capsys.readouterr().err

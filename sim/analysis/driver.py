@@ -56,16 +56,27 @@ def _chunk_size(n: int, workers: int) -> int:
     return max(1, min(25, -(-n // (8 * max(workers, 1)))))
 
 
-def refuse_mixing(out: Path, old: dict[str, Any], digest: str) -> None:
+#: how a refused resume names a part of the digest that changed
+_PARTS = {"experiment": "the experiment file", "scenario": "the scenario file",
+          "theatre": "the theatre's towns.csv or roads.csv", "code": "the model code"}
+
+
+def refuse_mixing(out: Path, old: dict[str, Any], digest: str,
+                  parts: dict[str, str] | None = None) -> None:
+    """Refuse to resume into results made by other code or of another experiment, naming
+    what changed where the manifest recorded the parts (``digest_parts``)."""
     code = code_fingerprint()
     if old.get("code") != code:
         raise InputError(out, "manifest.json", "these results were made by different model "
                          f"code (fingerprint {old.get('code')}, now {code}); choose "
                          "another --out or delete the folder")
     if old.get("spec_hash") != digest:
+        was = old["parts"] if isinstance(old.get("parts"), dict) else {}
+        changed = [_PARTS[k] for k in _PARTS if parts and k in was and was[k] != parts.get(k)]
+        why = f" ({' and '.join(changed)} changed since)" if changed else ""
         raise InputError(out, "manifest.json", "this folder holds results of a different "
-                         f"experiment (spec hash {old.get('spec_hash')}, this one {digest}); "
-                         "choose another --out or delete the folder")
+                         f"experiment{why} (spec hash {old.get('spec_hash')}, this one "
+                         f"{digest}); choose another --out or delete the folder")
 
 
 def execute(exp: Batch, ex: Executor, progress: bool = True,
@@ -80,9 +91,10 @@ def execute(exp: Batch, ex: Executor, progress: bool = True,
             return execute(exp, ex, progress, announce, opened)
     out = exp.out
     digest = exp.digest()
+    parts = exp.digest_parts() if hasattr(exp, "digest_parts") else None
     old = store.manifest
     if old is not None:
-        refuse_mixing(out, old, digest)
+        refuse_mixing(out, old, digest, parts)
     if callable(announce):
         announce()
     elif announce:
@@ -91,17 +103,17 @@ def execute(exp: Batch, ex: Executor, progress: bool = True,
         store.cleanup()
         print(f"{exp.name}: all {exp.n_runs} runs already done -> {out}", file=sys.stderr)
         return old
-    return _run(exp, ex, store, digest, progress)
+    return _run(exp, ex, store, digest, parts, progress)
 
 
 def _run(exp: Batch, ex: Executor, store: Store, digest: str,
-         progress: bool) -> dict[str, Any]:
+         parts: dict[str, str] | None, progress: bool) -> dict[str, Any]:
     out = exp.out
     total = exp.n_runs
     status = np.array(["pending"] * total, dtype=object)
     manifest: dict[str, Any] = {
         "experiment": exp.name, "file": str(Path(exp.file).resolve()), "spec": exp.raw,
-        "spec_hash": digest, "code": code_fingerprint(),
+        "spec_hash": digest, **({"parts": parts} if parts else {}), "code": code_fingerprint(),
         "scenario_file": str(exp.scenario_file), "scenario": exp.scenario.name,
         "runs_total": total, "metrics": exp.metrics.names, "parameters": exp.names,
         "versions": versions(), "backend": ex.describe()}

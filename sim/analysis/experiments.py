@@ -187,22 +187,40 @@ class Experiment:
             df[n] = [self.X[p][j] for p in df["point"]]
         return df
 
+    def _inputs(self) -> dict[str, list[bytes]]:
+        """What the results depend on, by part, in the order the digest reads them: the
+        experiment spec, the resolved scenario data, the package's code, the theatre files."""
+        scen = load_raw(self.scenario_file)
+        scen.pop("__file__", None)
+        scen.pop("__theatre_base__", None)
+        src = self.scenario.theatre.source_dir
+        return {"experiment": [json.dumps(self.raw, sort_keys=True, default=str).encode()],
+                "scenario": [json.dumps(scen, sort_keys=True, default=str).encode()],
+                "code": [code_fingerprint().encode()],
+                "theatre": [(Path(src) / name).read_bytes()
+                            for name in ("towns.csv", "roads.csv")
+                            if src is not None and (Path(src) / name).is_file()]}
+
     def digest(self) -> str:
         """Hash of everything the results depend on: the spec, the resolved scenario data, the
         theatre files and the package's code. A different digest means results on disk cannot
         be resumed into (the batch refuses rather than mix them)."""
         h = hashlib.sha256()
-        h.update(json.dumps(self.raw, sort_keys=True, default=str).encode())
-        scen = load_raw(self.scenario_file)
-        scen.pop("__file__", None)
-        scen.pop("__theatre_base__", None)
-        h.update(json.dumps(scen, sort_keys=True, default=str).encode())
-        h.update(code_fingerprint().encode())          # the code a run's outcome depends on
-        src = self.scenario.theatre.source_dir
-        for name in ("towns.csv", "roads.csv"):
-            if src is not None and (Path(src) / name).is_file():
-                h.update((Path(src) / name).read_bytes())
+        for chunks in self._inputs().values():
+            for chunk in chunks:
+                h.update(chunk)
         return h.hexdigest()[:16]
+
+    def digest_parts(self) -> dict[str, str]:
+        """A hash per part of :meth:`digest`'s inputs, kept in the manifest, so a refused
+        resume can say which part changed."""
+        out = {}
+        for part, chunks in self._inputs().items():
+            h = hashlib.sha256()
+            for chunk in chunks:
+                h.update(chunk)
+            out[part] = h.hexdigest()[:16]
+        return out
 
     # -- running ------------------------------------------------------------------------------
     def run(self, workers: int = 1, scheduler: str | None = None,
@@ -219,7 +237,7 @@ class Experiment:
             require_main_guard("worker processes")   # before the folder is made or locked
         with Store(self.out) as store:      # lock and check the folder before any work
             if store.manifest is not None:
-                refuse_mixing(self.out, store.manifest, self.digest())
+                refuse_mixing(self.out, store.manifest, self.digest(), self.digest_parts())
             own = executor is None
             ex = make_executor(workers, scheduler, dask_local) if own else executor
             try:
