@@ -373,12 +373,13 @@ def test_plot_warns_when_the_scenario_changed_since_the_batch(tmp_path, capsys):
                  "--no-progress"]) == 0
     capsys.readouterr()
     assert main(["plot", "fan", str(out), "--faction", "government"]) == 0
-    assert "changed since this batch ran" not in capsys.readouterr().err
+    assert "changed since" not in capsys.readouterr().err
     text = scen.read_text(encoding="utf-8")
     scen.write_text(text.replace("morale = 1.0", "morale = 0.8", 1), encoding="utf-8")
     assert main(["plot", "fan", str(out), "--faction", "government"]) == 0
     err = capsys.readouterr().err
-    assert err.count("changed since this batch ran; the plot reads them as they are now") == 1
+    assert err.count("the scenario file changed since this batch ran") == 1
+    assert "the plot reads the scenario and theatre as they are now" in err
     # and the batch itself will not resume into the folder, saying what changed
     assert main(["batch", str(tmp_path / "e.toml"), "--workers", "1", "--out", str(out),
                  "--no-progress"]) == 2

@@ -56,9 +56,16 @@ def _chunk_size(n: int, workers: int) -> int:
     return max(1, min(25, -(-n // (8 * max(workers, 1)))))
 
 
-#: how a refused resume names a part of the digest that changed
+#: how a part of the digest that changed is named
 _PARTS = {"experiment": "the experiment file", "scenario": "the scenario file",
           "theatre": "the theatre's towns.csv or roads.csv", "code": "the model code"}
+
+
+def changed_parts(old: dict[str, Any], parts: dict[str, str] | None) -> list[str]:
+    """The inputs (named as a user knows them) whose hash differs from the one a batch's
+    manifest recorded; empty when the manifest recorded none (made before it kept them)."""
+    was = old["parts"] if isinstance(old.get("parts"), dict) else {}
+    return [_PARTS[k] for k in _PARTS if parts and k in was and was[k] != parts.get(k)]
 
 
 def refuse_mixing(out: Path, old: dict[str, Any], digest: str,
@@ -71,8 +78,7 @@ def refuse_mixing(out: Path, old: dict[str, Any], digest: str,
                          f"code (fingerprint {old.get('code')}, now {code}); choose "
                          "another --out or delete the folder")
     if old.get("spec_hash") != digest:
-        was = old["parts"] if isinstance(old.get("parts"), dict) else {}
-        changed = [_PARTS[k] for k in _PARTS if parts and k in was and was[k] != parts.get(k)]
+        changed = changed_parts(old, parts)
         why = f" ({' and '.join(changed)} changed since)" if changed else ""
         raise InputError(out, "manifest.json", "this folder holds results of a different "
                          f"experiment{why} (spec hash {old.get('spec_hash')}, this one "

@@ -156,9 +156,14 @@ def run(args: argparse.Namespace) -> int:
 
 def _warn_if_changed(exp) -> None:
     """One warning line when the scenario file, its theatre or the model code is not what
-    the batch ran with (its manifest's digest): a plot reads the scenario as it is now."""
-    recorded = (exp.manifest or {}).get("spec_hash")
-    if recorded and recorded != exp.digest():
-        print(f"frontline: warning: {exp.out}: the scenario ({exp.scenario_file}), its theatre "
-              "or the model code changed since this batch ran; the plot reads them as they "
-              "are now (run the batch again into a new folder to match)", file=sys.stderr)
+    the batch ran with (its manifest's digest), naming what changed where the manifest
+    kept a hash per input: a plot reads the scenario and theatre as they are now."""
+    from ..analysis.driver import changed_parts  # here: keeps `frontline --help` fast
+    m = exp.manifest or {}
+    if not m.get("spec_hash") or m["spec_hash"] == exp.digest():
+        return
+    what = " and ".join(changed_parts(m, exp.digest_parts())) or \
+        "the scenario, its theatre or the model code"
+    print(f"frontline: warning: {exp.out}: {what} changed since this batch ran "
+          f"({exp.scenario_file}); the plot reads the scenario and theatre as they are now "
+          "(run the batch again into a new folder to match)", file=sys.stderr)
