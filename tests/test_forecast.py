@@ -21,10 +21,12 @@ import sim
 from sim.analysis.baselines import distance_speed, fit_pace, persistence, road_km_from
 from sim.analysis.executors import make_executor
 from sim.analysis.forecast import (
+    Targets,
     already_made,
     forecast,
     member_days,
     prepare,
+    report_dates,
     ruler_forecast,
     scenario_as_of,
     targets,
@@ -154,6 +156,78 @@ def tiny_spec(tmp_path_factory):
         'kill_rate = [0.02, 0.15]\n[assimilation]\nmembers = 24\nchunk = 5\n'
         '[forecast]\norigins = [2024-01-04]\nhorizon_days = 5\n')
     return d / "spec.toml"
+
+
+class _Shifts:
+    """A stand-in generator whose draws are written by hand."""
+
+    def __init__(self, shift: np.ndarray) -> None:
+        self.shift, self.asked = shift, None
+
+    def integers(self, low: int, high: int, size: tuple[int, int]) -> np.ndarray:
+        self.asked = (low, high, size)
+        return self.shift
+
+
+def _targets(keys, places, days) -> Targets:
+    return Targets(tuple(keys), np.zeros(len(keys)), tuple(places), tuple(days),
+                   np.zeros((len(places), len(days)), dtype=np.int64))
+
+
+def test_report_dates_shift_each_members_days_and_map_by_its_draw():
+    """Hand-computed: two members, two places (towns 4 and 9), three scored days after
+    origin 10 (days 11, 12, 13). Member 0's place 4 is reported a day later (shift +1),
+    member 1's a day sooner (-1); place 9 is unshifted in member 0, +1 in member 1."""
+    tg = _targets(keys=((4, 1, 1), (9, 1, 1), (4, 0, 1)), places=(4, 9), days=(11, 12, 13))
+    days = np.array([[12.0, np.inf, 13.0],
+                     [11.0, 12.0, np.inf]])
+    control = np.array([[[0, 1, 0], [0, 0, 0]],            # member 0: place 4 to 1 on day 12
+                        [[1, 1, 1], [0, 1, 1]]])           # member 1: place 9 to 1 on day 12
+    first = np.array([[0, 0], [0, 0]])                     # controllers at the origin
+    rng = _Shifts(np.array([[1, 0], [-1, 1]]))
+    moved, shifted = report_dates(days, control, first, tg, 1, rng)
+    assert rng.asked == (-1, 2, (2, 2))
+    assert np.array_equal(moved, [[13.0, np.inf, 14.0], [10.0, 13.0, np.inf]])
+    # member 0, place 4 (+1): day 11 reads the origin, 12 reads 11, 13 reads 12
+    # member 1, place 4 (-1): 11 reads 12, 12 reads 13, 13 reads 13 (the last day)
+    # member 1, place 9 (+1): 11 reads the origin (0), 12 reads 11 (0), 13 reads 12 (1)
+    assert shifted.tolist() == [[[0, 0, 1], [0, 0, 0]], [[1, 1, 1], [0, 0, 1]]]
+    same = report_dates(days, control, first, tg, 0, rng)
+    assert same[0] is days and same[1] is control
+
+
+def test_report_dates_are_uniform_within_the_tolerance_and_widen_the_spread():
+    """Every member changes a place on day 5: with tolerance 2 the forecast report days are
+    uniform on 3..7 (chi-square over 4000 members), the map changes on the same shifted
+    day, and an ensemble with no spread of its own gets the date error's, sqrt(2) days."""
+    from scipy import stats
+    tg = _targets(keys=((0, 1, 1),), places=(0,), days=tuple(range(1, 11)))
+    n = 4000
+    days = np.full((n, 1), 5.0)
+    control = np.zeros((n, 1, 10), dtype=np.int64)
+    control[:, 0, 4:] = 1                                  # index 4 = day 5
+    moved, shifted = report_dates(days, control, np.zeros((n, 1), np.int64), tg, 2,
+                                  np.random.default_rng(3))
+    counts = np.bincount(moved[:, 0].astype(int) - 3)
+    assert len(counts) == 5 and stats.chisquare(counts).pvalue > 0.001
+    first_day = 1 + shifted[:, 0, :].argmax(axis=1)
+    assert np.array_equal(first_day, moved[:, 0].astype(int))
+    assert abs(moved.std() - np.sqrt(2)) < 0.05
+
+
+def test_report_date_noise_changes_the_models_scores_only(tiny_spec):
+    spec = load_spec(tiny_spec)
+    noisy = spec.with_(assimilation=spec.assimilation.model_copy(
+        update={"report_date_noise": True, "date_tolerance_days": 2}))
+    plain = spec.with_(assimilation=spec.assimilation.model_copy(
+        update={"date_tolerance_days": 2}))
+    a, b = forecast(plain, dt.date(2024, 1, 4)), forecast(noisy, dt.date(2024, 1, 4))
+    assert a.rows == b.rows and np.array_equal(a.control, b.control)
+    rulers = a.summary.method != "model"
+    pd.testing.assert_frame_equal(a.summary[rulers], b.summary[rulers])
+    assert b.summary.spread_error[0] > a.summary.spread_error[0]
+    again = forecast(noisy, dt.date(2024, 1, 4))
+    pd.testing.assert_frame_equal(b.summary, again.summary)
 
 
 @pytest.mark.parametrize("insert", [False, True], ids=["members", "reported-map"])

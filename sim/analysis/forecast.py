@@ -245,6 +245,28 @@ def member_days(rows: list[list], keys, early: np.ndarray | None = None) -> np.n
     return out
 
 
+def report_dates(days: np.ndarray, control: np.ndarray, first: np.ndarray, tg: Targets,
+                 tolerance: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """The members' forecast of what the reports will say (``report_date_noise``): each
+    member's change days ``days`` (N, E) and controllers ``control`` (N, P, D) shifted by a
+    date error drawn uniformly from ``-tolerance .. tolerance`` per member and place, the
+    date uncertainty the filter's observation model assumes (:class:`Observation`). A forecast
+    verified against observations must carry their error too, or its spread reads as
+    overconfident however good the model (Saetra et al. 2004; Candille & Talagrand 2008).
+    ``first`` (N, P): each member's controllers at the origin, read where a shift reaches
+    back past it; a shift past the horizon reads the last day."""
+    if tolerance == 0 or not len(tg.places):
+        return days, control
+    shift = rng.integers(-tolerance, tolerance + 1, size=(days.shape[0], len(tg.places)))
+    column = {p: j for j, p in enumerate(tg.places)}
+    key_place = np.array([column[t] for t, _f, _k in tg.keys], dtype=np.int64)
+    moved = days + shift[:, key_place]
+    d = control.shape[2]
+    ext = np.concatenate([first[:, :, None], control], axis=2)        # index 0: the origin
+    idx = np.clip(np.arange(1, d + 1)[None, None, :] - shift[:, :, None], 0, d)
+    return moved, np.take_along_axis(ext, idx, axis=2)
+
+
 def ruler_forecast(r: Ruler, tg: Targets) -> tuple[np.ndarray, np.ndarray]:
     """A ruler's change days (1, E) (after the horizon: not within it, inf, as for a member)
     and controllers (1, P, D)."""
@@ -329,6 +351,11 @@ def forecast(spec: CalibrationSpec, origin: dt.date, *, mapper: MapLike = map,
                          tg.keys, setup.origin)
     fc = {"model": (member_days(rows, tg.keys, early),
                     control[:, :, places].transpose(0, 2, 1))}
+    if spec.assimilation.report_date_noise:
+        fc["model"] = report_dates(*fc["model"], at_origin[:, places], tg,
+                                   spec.assimilation.date_tolerance_days,
+                                   np.random.default_rng(np.random.SeedSequence(
+                                       spec.seed, spawn_key=(5,))))
     rulers = [persistence(setup.fit, setup.scenario, setup.origin),
               distance_speed(setup.fit, setup.scenario, setup.origin)]
     for r in rulers:

@@ -172,6 +172,10 @@ def print_forecast(res, spec) -> None:
               f"scores are nan); ensemble_events.parquet keeps the forecast for later reports")
     print(f"\nscores ({s.header}; MAE capped at {spec.cap_days:g} days; never = horizon + 1 "
           f"= day {s.horizon + 1} when uncapped):")
+    if spec.assimilation.report_date_noise:
+        print(f"(the model forecasts report dates: each member's change days and map carry a "
+              f"date error of up to {spec.assimilation.date_tolerance_days} days either way, "
+              f"report_date_noise; ensemble_events.parquet keeps the members' own days)")
     print(f"{'method':15} {'MAE cap':>7} {'MAE':>6} {'CRPS':>6} {'Brier':>6} {'log':>6} "
           f"{'right all':>9} {'right end':>9} {'spread/err':>10}")
     for r in res.summary.itertuples():

@@ -80,6 +80,10 @@ class AssimilationSpec(Strict):
         True, description="at the origin, every place a report up to the origin names "
                            "passes in every member to its last reported controller (direct "
                            "insertion), so the forecast starts from the reported map")
+    report_date_noise: bool = Field(
+        False, description="forecast the dates reports will give: each member's change day "
+                           "and map shifted by a date error uniform on -tol..tol "
+                           "(date_tolerance_days), drawn per member and place")
 
 
 class ForecastSpec(Strict):
