@@ -185,6 +185,8 @@ def summary(sc, chain: list[str]) -> str:
             where = e.town or ", ".join(e.towns) or (e.region or "")
             extra = f" {e.strength:,.0f} fighters" if e.strength else ""
             extra += f" to {e.to}" if e.to else ""
+            extra += " " + ", ".join(f"{k} = {v:g}" if isinstance(v, float) else f"{k} = {v}"
+                                     for k, v in e.set.items()) if e.set else ""
             note = f" ({e.note})" if e.note else ""
             out.append(para(f"{i}. {when}: {e.kind} {who}{extra}"
                             f"{' at ' + where if where else ''}{note}"))

@@ -70,6 +70,8 @@ class ConflictModel(mesa.Model):
         self.state = State.start(sc, tuple(d.hold_ratio for d in doctrines))
         self.situation = Situation(self.state)
         self.timetable = Timetable(sc)
+        #: the values the scenario's params events have set so far (they hold from then on)
+        self.event_params: dict[str, float | str] = {}
         self.factions = AgentSet(
             [Faction(self, i, name, spec, doctrines[i], self.state, self.situation,
                      self.timetable)
@@ -112,11 +114,15 @@ class ConflictModel(mesa.Model):
     def apply_scenario_events(self) -> None:
         """Scenario events of the day: phases whose condition now holds begin; dated events
         and events whose condition now holds fire (reinforcements, withdrawals, handovers,
-        support switched on or off, ceasefires)."""
+        support switched on or off, ceasefires, parameters changed from today on)."""
         self.timetable.begin_phases(self.state)
         today = self.timetable.due(self.state)
         for e in today:
-            events.apply(e, self.state, self.situation)
+            if e.kind == "params":
+                self.event_params.update(e.params)
+                self._use(self.setup.with_params(**dict(e.params)))
+            else:
+                events.apply(e, self.state, self.situation)
         if today:
             self.situation.assess()
 
@@ -226,16 +232,24 @@ class ConflictModel(mesa.Model):
         return changed
 
     def set_params(self, **changes: float | str) -> None:
-        """Change parameters from today on (checked against the table); everything derived
-        from them (road times, defence multipliers, doctrines, cached routes) follows."""
-        sc = self.setup = self.setup.with_params(**changes)
+        """Change the run's parameters from today on (checked against the table; a fork's
+        new parameters in a particle filter), and record them in the run's metadata. A
+        scenario's params events that have already fired keep their values: an event's value
+        holds from its day on, whatever the run started with."""
+        run = self.setup.with_params(**changes)
+        self._use(run.with_params(**self.event_params) if self.event_params else run)
+        self.result.meta["params"] = run.params.as_dict()
+
+    def _use(self, sc: Scenario) -> None:
+        """Run on with ``sc``'s parameters: everything derived from them (road times,
+        defence multipliers, doctrines, cached routes) follows."""
+        self.setup = sc
         doctrines = [Doctrine(spec, sc.params) for spec in sc.spec.factions.values()]
         self.state.use(sc, tuple(d.hold_ratio for d in doctrines))
         for fac, d in zip(self.factions, doctrines, strict=True):
             fac.doctrine, fac.attack_ratio = d, d.attack_ratio
         self.situation.forget_all()
         self.situation.assess()
-        self.result.meta["params"] = sc.params.as_dict()
 
 
     def run(self) -> RunResult:

@@ -130,6 +130,24 @@ class ScheduledEvent:
     when: Condition | None = None
     line: tuple[int, ...] = ()
     factions: tuple[int, ...] = ()
+    #: kind "params": (name, value) pairs, checked against the parameter table
+    params: tuple[tuple[str, float | str], ...] = ()
+
+
+#: Parameters read once, when the armies deploy on day 0: a params event cannot change them.
+SETUP_ONLY = ("force_uncertainty", "garrison_share", "brigade_size")
+
+
+def event_params(table: dict[str, Any], file: Path, field: str
+                 ) -> tuple[tuple[str, float | str], ...]:
+    """A params event's ``set`` table, each value checked against the parameter table."""
+    out = []
+    for name, raw in table.items():
+        if name in SETUP_ONLY:
+            raise InputError(file, f"{field}.{name}", "read once, when the armies deploy on "
+                             "day 0: an event cannot change it (set it under [params])")
+        out.append((name, coerce(name, raw, file=file, field=f"{field}.{name}")))
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -367,7 +385,8 @@ def bind(spec: ScenarioSpec, theatre: Theatre, file: Path,
             e.day, e.kind, fac, towns, to, e.strength or 0.0, e.quality, e.units, e.air,
             e.drones, e.note, condition(e.when, f"events[{k}].when"),
             tuple(town(t, f"events[{k}].line") for t in e.line),
-            tuple(faction(x, f"events[{k}].factions") for x in e.factions))
+            tuple(faction(x, f"events[{k}].factions") for x in e.factions),
+            event_params(e.set, file, f"events[{k}].set"))
         offmap = [theatre.names[t] for t in towns if not theatre.onmap[t]]
         if e.kind == "handover" and offmap:
             raise InputError(file, f"events[{k}].towns", f"{offmap[0]!r} is off-map (kind "

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from ..errors import did_you_mean
 
 PHASE_KINDS = ("offensive", "counteroffensive", "defend", "withdraw")
-EVENT_KINDS = ("reinforcement", "withdrawal", "handover", "support", "ceasefire")
+EVENT_KINDS = ("reinforcement", "withdrawal", "handover", "support", "ceasefire", "params")
 
 
 class Strict(BaseModel):
@@ -94,7 +94,8 @@ class PhaseSpec(Strict):
 class EventSpec(Strict):
     day: int | None = Field(None, ge=0)
     when: str | None = None
-    kind: Literal["reinforcement", "withdrawal", "handover", "support", "ceasefire"]
+    kind: Literal["reinforcement", "withdrawal", "handover", "support", "ceasefire",
+                  "params"]
     faction: str | None = None
     factions: list[str] = []
     town: str | None = None
@@ -107,6 +108,8 @@ class EventSpec(Strict):
     units: int = Field(1, ge=1, le=100)
     air: float | None = Field(None, ge=0, le=1)
     drones: float | None = Field(None, ge=0, le=1)
+    #: kind "params": parameters (``frontline params``) changed from the event's day on
+    set: dict[str, float | str] = {}
     note: str = ""
 
     @model_validator(mode="after")
@@ -117,7 +120,8 @@ class EventSpec(Strict):
                 "withdrawal": ("faction",),
                 "handover": ("to",),
                 "support": ("faction",),
-                "ceasefire": ()}[self.kind]
+                "ceasefire": (),
+                "params": ()}[self.kind]
         for key in need:
             if getattr(self, key) is None:
                 raise ValueError(f"a {self.kind} event needs {key!r}")
@@ -129,6 +133,12 @@ class EventSpec(Strict):
             raise ValueError("a withdrawal goes 'to' a town or to a 'line', not both")
         if self.kind == "support" and self.air is None and self.drones is None:
             raise ValueError("a support event needs 'air' and/or 'drones'")
+        if (self.kind == "params") != bool(self.set):
+            raise ValueError("a params event needs 'set' (a table of parameters and values), "
+                             "and only a params event takes one")
+        if self.kind == "params" and self.faction is not None:
+            raise ValueError("a params event changes parameters for every faction; a "
+                             "faction's own doctrine values are set under [factions.NAME]")
         return self
 
 

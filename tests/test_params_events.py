@@ -1,0 +1,106 @@
+"""Scenario events of kind "params": parameters changed from a day on (rain on the roads, a
+doctrine relaxed), checked when the scenario loads, carried out by the daily step, and kept
+through a particle filter's fork."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import TINY, TINY_OFFENSIVE
+
+import sim
+from sim.core.model import ConflictModel
+from sim.errors import InputError
+
+
+def _scenario(tmp_path, events: str, params: str = "") -> sim.Scenario:
+    text = TINY_OFFENSIVE.read_text(encoding="utf-8").replace('theatre = "tiny"',
+                                                              f'theatre = "{TINY}"')
+    text = text.replace("[params]\n", f"[params]\n{params}", 1) + "\n" + events
+    path = tmp_path / "scenario.toml"
+    path.write_text(text, encoding="utf-8")
+    return sim.load_scenario(path)
+
+
+def _event(day: int, table: str, extra: str = "") -> str:
+    return f'[[events]]\nday = {day}\nkind = "params"\nset = {{ {table} }}\n{extra}'
+
+
+def test_a_params_event_on_day_0_runs_as_the_same_value_in_params(tmp_path):
+    """Nothing random is drawn with a parameter's value before day 0's step, so the value
+    set by an event on day 0 and the same value under [params] give the same run."""
+    by_event = _scenario(tmp_path, _event(0, "speed_highway = 12.0, kill_rate = 0.12"))
+    by_params = _scenario(tmp_path, "", params="speed_highway = 12.0\nkill_rate = 0.12\n")
+    a = ConflictModel(by_event, agents=False).run()
+    b = ConflictModel(by_params, agents=False).run()
+    assert np.array_equal(a.control_array, b.control_array)
+    assert a.events.equals(b.events)
+
+
+def test_a_params_event_changes_the_run_from_its_day_on(tmp_path):
+    """Roads turned to mud on day 2 (every speed at its floor): the first two days are the
+    plain run's; afterwards the offensive is slower, so it holds less by the last day."""
+    plain = ConflictModel(_scenario(tmp_path, ""), agents=False).run()
+    mud = _scenario(tmp_path, _event(2, "speed_highway = 5.0, speed_other_share = 0.1"))
+    model = ConflictModel(mud, agents=False)
+    for _ in range(2):
+        model.step()
+    assert model.setup.params.speed_highway != 5.0
+    model.step()
+    assert model.setup.params.speed_highway == 5.0 and model.state.params.speed_highway == 5.0
+    slow = model.run()
+    assert np.array_equal(slow.control_array[:2], plain.control_array[:2])
+    opp = 0
+    taken = [(r.control_array[-1] == opp).sum() for r in (plain, slow)]
+    assert taken[1] < taken[0], taken
+    assert slow.meta["params"]["speed_highway"] == plain.meta["params"]["speed_highway"]
+
+
+def test_a_fork_keeps_the_value_an_event_has_set(tmp_path):
+    """A particle filter's fork gives a member new parameters (set_params); an event that has
+    already fired keeps its value, the others take the member's; the run's metadata records
+    the member's."""
+    model = ConflictModel(_scenario(tmp_path, _event(1, "speed_highway = 7.0")), agents=False)
+    model.step()
+    model.step()
+    twin = model.fork(seed=11)
+    twin.set_params(speed_highway=40.0, kill_rate=0.09)
+    assert twin.setup.params.speed_highway == 7.0 and twin.setup.params.kill_rate == 0.09
+    assert twin.result.meta["params"]["speed_highway"] == 40.0
+    early = ConflictModel(_scenario(tmp_path, _event(5, "speed_highway = 7.0")),
+                          agents=False)
+    early.set_params(speed_highway=40.0)
+    assert early.setup.params.speed_highway == 40.0
+
+
+@pytest.mark.parametrize(("table", "field", "expected"), [
+    ("speed_higway = 5.0", "events[0].set.speed_higway", "did you mean 'speed_highway'"),
+    ("speed_highway = -5.0", "events[0].set.speed_highway", "expected"),
+    ("combat_law = 'cubic'", "events[0].set.combat_law", "expected one of"),
+    ("force_uncertainty = 0.2", "events[0].set.force_uncertainty", "read once"),
+    ("garrison_share = 0.2", "events[0].set.garrison_share", "read once"),
+])
+def test_a_bad_params_event_gets_one_line_naming_the_field(tmp_path, table, field, expected):
+    with pytest.raises(InputError) as err:
+        _scenario(tmp_path, _event(1, table))
+    line = str(err.value)
+    assert "\n" not in line and "scenario.toml" in line and field in line, line
+    assert expected in line, line
+
+
+@pytest.mark.parametrize(("events", "expected"), [
+    ('[[events]]\nday = 1\nkind = "params"\n', "needs 'set'"),
+    ('[[events]]\nday = 1\nkind = "ceasefire"\nset = { kill_rate = 0.1 }\n', "needs 'set'"),
+    (_event(1, "kill_rate = 0.1", 'faction = "government"\n'), "every faction"),
+])
+def test_a_params_event_is_checked_as_a_whole(tmp_path, events, expected):
+    with pytest.raises(InputError) as err:
+        _scenario(tmp_path, events)
+    assert expected in str(err.value) and "\n" not in str(err.value)
+
+
+def test_scenarios_show_lists_what_a_params_event_sets(tmp_path, capsys):
+    from sim.cli import main
+    _scenario(tmp_path, _event(3, "speed_highway = 12.0", 'note = "rain"\n'))
+    assert main(["scenarios", "show", str(tmp_path / "scenario.toml")]) == 0
+    assert "day 3: params speed_highway = 12 (rain)" in capsys.readouterr().out
