@@ -523,6 +523,16 @@ def test_a_nowcast_date_outside_the_scenario_names_date_and_is_the_only_line(tin
     assert len(err) == 1 and err[0].startswith("frontline: error: command line: --date: ")
 
 
+def test_a_bad_nowcast_date_is_one_line_even_without_quiet(tiny_spec, capsys):
+    """A new user's review: without --quiet the nowcast printed its 'nowcast for DATE + N
+    days' line before finding the date outside the scenario (or before the first report),
+    so the error was not the only line. The date is checked before any line is printed."""
+    assert main(["nowcast", str(tiny_spec), "--date", "2030-01-01", "--members", "2"]) == 2
+    printed, err = capsys.readouterr()
+    assert printed == "" and len(err.splitlines()) == 1, err
+    assert err.startswith("frontline: error: command line: --date: 2030-01-01 is outside")
+
+
 def test_a_forecast_with_no_later_report_says_there_is_nothing_to_score(tiny_spec, tmp_path,
                                                                           capsys):
     """The record ends on day 9: from day 11 on, the forecast is made (and its ensemble

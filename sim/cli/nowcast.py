@@ -8,7 +8,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .args import executor, executor_options, int_arg
+from .args import executor, executor_options, int_arg, show_warnings
 
 SHOWN = 20      # likely changes listed on the screen; all of them are in changes.csv
 
@@ -29,6 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # imported here, not at the top: keeps `frontline --help` and bad flags fast
+    from ..analysis.forecast import prepare
     from ..analysis.nowcast import nowcast
     from ..inputs.calibration_spec import load_spec
     from ..inputs.files import check_out_dir
@@ -39,6 +40,8 @@ def run(args: argparse.Namespace) -> int:
     spec = with_members(load_spec(args.spec), args.members)
     date = parse_date(args.date, "command line", "--date")
     out = check_out_dir(args.out or spec.file.parent / "nowcast" / f"{spec.file.stem}_{date}")
+    prepare(spec, date, horizon_days=args.days, named=("command line", "--date"))  # before
+    show_warnings()                    # any work or line: a bad date or record is one line
     progress = None if args.quiet else (lambda m: print(m, file=sys.stderr, flush=True))
     with executor(args) as (mapper, described):
         if not args.quiet:
