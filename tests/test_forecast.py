@@ -306,6 +306,23 @@ def test_a_nowcast_list_cut_short_says_how_many_more_are_in_the_file(tiny_spec, 
     assert lines[head + 2] == f"  ... and {n - 1} more in {out / 'changes.csv'}"
 
 
+def test_rolling_means_say_which_origins_had_nothing_to_score(tiny_spec, tmp_path, capsys):
+    """A new user's review: with origins past the record's last report the rolling table
+    said 'mean over 3 origins' while the origins with nothing to score (their scores nan)
+    were left out of the means. The record's last report is dated 2024-01-08: from that day
+    on there is nothing to score, so the means are over 1 of the 3 origins, and the table
+    gives the log score as the single-origin table does."""
+    assert main(["forecast", str(tiny_spec), "--origins", "2024-01-07..2024-01-09",
+                 "--members", "4", "--out", str(tmp_path / "roll"), "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    rolling = printed[printed.index("rolling origins"):]
+    head = rolling.splitlines()[0]
+    assert "mean over 1 of 3 origins; 2024-01-08, 2024-01-09 had no later report" in head
+    assert "log_score" in rolling.splitlines()[1]
+    top = pd.read_csv(tmp_path / "roll" / "scores.csv")
+    assert top[top.origin == "2024-01-08"].crps.isna().all()
+
+
 @pytest.mark.parametrize("argv, field", [
     (["--origin", "2030-01-01"], "--origin"),
     (["--origins", "2024-01-04"], "--origins"),

@@ -238,13 +238,18 @@ def run(args: argparse.Namespace) -> int:
         scores.round(4).to_csv(out / "scores.csv", index=False)
         lead.round(4).to_csv(out / "by_lead.csv", index=False)
         sc = results[0].setup.scenario
-        header = f"day 0 = {sc.start}; origins = {tag} (mean over {len(results)} origins)"
+        empty = [str(r.setup.scenario.date(r.setup.origin)) for r in results
+                 if not len(r.setup.later)]       # nothing to score: nan, left out of means
+        mean = f"mean over {len(results) - len(empty)} of {len(results)} origins"
+        if empty:
+            mean += f"; {', '.join(empty)} had no later report to score"
+        header = f"day 0 = {sc.start}; origins {tag} ({mean})"
         files = [out / "scores.csv", out / "by_lead.csv",
                  save_figure(plot_lead(lead, header), out / "lead_time.png")]
-        print(f"\nrolling origins {tag} ({header}):")
+        print(f"\nrolling origins ({header}):")
         print(scores.groupby("method", sort=False)[["mae_capped", "mae_uncapped", "crps",
-                                                   "brier", "right_all", "right_end",
-                                                   "spread_error"]].mean().round(3)
-              .to_string())
+                                                   "brier", "log_score", "right_all",
+                                                   "right_end", "spread_error"]]
+              .mean().round(3).to_string())
     print("\nwrote " + ", ".join(str(f) for f in files))
     return 0
