@@ -42,6 +42,9 @@ def _spec(tmp_path: Path, body: str) -> Path:
     ("replicates = 0\n[params]\nkill_rate = [0.01, 0.1]\n", "replicates"),
     ("[params]\nkill_rate = [0.01, 0.1]\n[loss]\ncap = 3\n", "loss.cap"),
     ("until = \"30/11/2024\"\n[params]\nkill_rate = [0.01, 0.1]\n", "until"),
+    # a new user's review: fitted and fixed at once was accepted, and the params.toml that
+    # `calibrate` wrote held the name twice, which `--params` then refused as invalid TOML
+    ("[params]\nkill_rate = [0.01, 0.1]\n[fixed]\nkill_rate = 0.05\n", "fixed.kill_rate"),
 ])
 def test_bad_specs_name_the_field(tmp_path, body, field):
     with pytest.raises(InputError) as exc:

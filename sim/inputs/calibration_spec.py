@@ -177,6 +177,10 @@ def load_spec(path: str | Path) -> CalibrationSpec:
             raise InputError(p, f"params.{name}", f"expected low < high, got [{lo}, {hi}]")
         bounds[name] = (float(lo), float(hi))
     fixed = {k: coerce(k, v, file=p, field=f"fixed.{k}") for k, v in f.fixed.items()}
+    both = [k for k in fixed if k in bounds]   # fitted and held: params.toml got it twice
+    if both:
+        raise InputError(p, f"fixed.{both[0]}", "also given a prior in [params]: a parameter "
+                         "is either fitted (a prior) or held fixed, not both; drop one")
     runs = (f.optimiser.popsize * len(bounds) * (f.optimiser.maxiter + 1) + 1) * f.replicates
     if runs > MAX_FIT_RUNS:
         raise InputError(p, "optimiser", f"a budget of {runs:,} runs (popsize x parameters x "
