@@ -337,6 +337,27 @@ def test_bad_flags_are_one_line(tiny_spec, argv, field, capsys):
     assert len(errors) == 1 and field in errors[0] and "Traceback" not in "".join(err)
 
 
+def test_a_horizon_past_the_spec_bound_blames_the_flag_not_a_set(tiny_spec, capsys):
+    """A new user's review: `--horizon-days 100000` was refused as '--set: days: Input should
+    be less than or equal to 3650' (no --set was given); the flag takes the spec's bound."""
+    assert main(["forecast", str(tiny_spec), "--horizon-days", "100000"]) == 2
+    err = capsys.readouterr().err
+    assert err == ("frontline: error: command line: --horizon-days: expected an integer <= "
+                   "365, got 100000\n"), err
+
+
+@pytest.mark.parametrize("command", ["forecast", "nowcast", "calibrate"])
+def test_members_on_the_command_line_take_the_spec_bound(tiny_spec, command):
+    """A new user's review: the spec refuses more than 1,000,000 members, `--members` took
+    any number (100,000,000 started a filter that would run for days)."""
+    from sim.cli.main import parse
+    from sim.errors import InputError
+    extra = ["--date", "2024-01-03"] if command == "nowcast" else []
+    with pytest.raises(InputError) as exc:
+        parse([command, str(tiny_spec), *extra, "--members", "1000001"])
+    assert exc.value.field == "--members" and "<= 1000000" in str(exc.value)
+
+
 @pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux /proc")
 @pytest.mark.parametrize("argv", [["forecast", "--origin", "2024-01-04"],
                                   ["nowcast", "--date", "2024-01-03"], ["calibrate"]],

@@ -18,7 +18,7 @@ from .args import executor, executor_options, int_arg, show_warnings
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("spec", type=Path, help="calibration TOML (see calibration/*.toml)")
-    parser.add_argument("--members", type=int_arg("--members", 2), metavar="N",
+    parser.add_argument("--members", type=int_arg("--members", 2, 1_000_000), metavar="N",
                         help="ensemble members (default: the spec's [assimilation] members)")
     executor_options(parser)
     parser.add_argument("--out", type=Path,

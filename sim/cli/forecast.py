@@ -24,9 +24,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--origins", metavar="A..B", help="rolling origins: every day from A to B")
     parser.add_argument("--reported", type=Path, help="reported changes CSV (default: the "
                                                       "spec's)")
-    parser.add_argument("--members", type=int_arg("--members", 2), metavar="N",
+    parser.add_argument("--members", type=int_arg("--members", 2, 1_000_000), metavar="N",
                         help="ensemble members (default: the spec's [assimilation] members)")
-    parser.add_argument("--horizon-days", type=int_arg("--horizon-days", 1), metavar="N",
+    parser.add_argument("--horizon-days", type=int_arg("--horizon-days", 1, 365), metavar="N",
                         help="days after the origin (default: the spec's, else the "
                              "scenario's end)")
     executor_options(parser)

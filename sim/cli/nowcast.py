@@ -19,7 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="now: reports dated up to here are assimilated")
     parser.add_argument("--days", type=int_arg("--days", 1, 365), default=3, metavar="N",
                         help="days ahead (default 3)")
-    parser.add_argument("--members", type=int_arg("--members", 2), metavar="N",
+    parser.add_argument("--members", type=int_arg("--members", 2, 1_000_000), metavar="N",
                         help="ensemble members (default: the spec's [assimilation] members)")
     executor_options(parser)
     parser.add_argument("--out", type=Path, help="output folder (default: "
