@@ -416,6 +416,22 @@ def test_a_bad_start_date_names_its_line_or_field_and_the_format(tmp_path, start
     assert "YYYY-MM-DD" in err.message
 
 
+@pytest.mark.parametrize("holder", ["red", ""])
+def test_an_off_map_supply_source_the_faction_does_not_hold_is_refused(tmp_path, holder):
+    """A new user's review: an off-map rear held by the enemy (or by nobody) named as a
+    supply source got the warning 'supplies blue only once blue or an ally holds it', which
+    is false: off-map places never change hands, so it would never supply. One line."""
+    from mechanics_kit import scenario, theatre
+    folder = theatre(tmp_path / "th", [("W", 0, 0, "town", "red"), ("X", 1, 0, "town", "blue"),
+                                       ("R", 2, 0, "offmap", holder)], [("W", "X"), ("X", "R")])
+    p = scenario(folder, 'days = 3\n[factions.red]\nstrength = 1000\nsupply = ["W"]\n'
+                         '[factions.blue]\nstrength = 1000\nsupply = ["X", "R"]\n')
+    err = error(p)
+    assert err.field == "factions.blue.supply"
+    assert err.message.startswith(f"'R' is an off-map place held by {holder or 'nobody'}; "
+                                  "off-map places never change hands")
+
+
 def test_a_supply_source_held_by_an_enemy_gets_a_warning(tmp_path):
     """Naming the enemy's town (or nobody's) as a supply source is allowed (it supplies once
     retaken) but said, in one line naming the field."""

@@ -291,6 +291,12 @@ def bind(spec: ScenarioSpec, theatre: Theatre, file: Path,
             holder = int(owner[ids[-1]])
             if holder < 0 or rel[fidx[nm], holder] != 1:
                 by = names[holder] if holder >= 0 else "nobody"
+                if not theatre.onmap[ids[-1]]:     # never changes hands: never a source
+                    raise InputError(file, f"factions.{nm}.supply", f"{t!r} is an off-map "
+                                     f"place held by {by}; off-map places never change "
+                                     f"hands, so it would never supply {nm} (give it {nm}'s "
+                                     "or an ally's controller in towns.csv, or name another "
+                                     "source)")
                 warnings.warn(f"{file}: factions.{nm}.supply: {theatre.names[ids[-1]]!r} is "
                               f"held by {by} at the start, so it supplies {nm} only once {nm} "
                               "or an ally holds it", ScenarioWarning, stacklevel=2)
