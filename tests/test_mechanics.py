@@ -998,3 +998,50 @@ def test_a_reinforcement_nothing_needs_goes_back_into_reserve_at_the_core(tmp_pa
     f = m.forces
     assert POSTURES[f.posture[reserve]] == "reserve"
     assert f.town[reserve] == ids["C"] or f.path(reserve)[-1] == ids["C"]
+
+
+BREAKOUT = "days = 8\n" + QUIET + """[factions.red]
+strength = {red}
+supply = ["W"]
+garrison_share = 1.0
+stake = 100.0
+[factions.blue]
+strength = 3000
+supply = ["E"]
+garrison_share = 0.0
+counterattacks = false
+stake = 100.0
+[[deployments]]
+faction = "blue"
+town = "P"
+strength = 3000
+posture = "reserve"
+[[phases]]
+faction = "red"
+kind = "defend"
+"""
+
+
+@pytest.mark.parametrize("ratio", [0.0, 2.0])
+def test_a_pocket_breaks_out_when_its_odds_allow(tmp_path, ratio):
+    """Blue's reserve of 3,000 in P is cut off from its source E by red's R (a garrison of
+    150). With ``breakout_ratio`` 2 it attacks R, the first hostile town on the road home,
+    takes it and is supplied again; with 0 (the default) it holds P and wastes away cut
+    off. Against a garrison of 3,000 in R (odds under 2) it does not try, whatever the
+    seed."""
+    th = theatre(tmp_path / "b", [("W", 0, 0, "town", "red"), ("P", 1, 0, "town", "blue"),
+                                  ("R", 2, 0, "town", "red"), ("E", 3, 0, "town", "blue")],
+                 [("W", "P"), ("P", "R"), ("R", "E")])
+    weak = scenario(th, BREAKOUT.format(red=300), "weak.toml")
+    strong = scenario(th, BREAKOUT.format(red=6000), "strong.toml")
+    for r in runs(weak, range(6), breakout_ratio=ratio):
+        r_id = r.theatre.id_of("R")
+        blue = r.series[r.series.faction == "blue"]
+        if ratio > 0:
+            assert r.holder(r_id, r.days - 1) == "blue"
+            assert blue.strength.iloc[-1] > 2000          # supplied again: no more wasting
+        else:
+            assert r.holder(r_id, r.days - 1) == "red"
+            assert blue.strength.iloc[-1] < 0.8 * 3000    # cut off for eight days
+    for r in runs(strong, range(6), breakout_ratio=2.0):
+        assert not r.log_rows                             # nobody attacked anything

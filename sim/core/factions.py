@@ -5,7 +5,8 @@ Planning, in order (README, "The model", step 3):
    the nearest town of its ``line``; the faction does nothing else that day;
 2. garrisons and reserves in towns whose estimated odds have exceeded ``redeploy_ratio`` x
    the hold limit for more than ``redeploy_days`` days redeploy to the nearest safe
-   friendly town;
+   friendly town; (with ``breakout_ratio``) idle mobile units in a pocket cut off from
+   supply attack out towards the faction's supplied territory when their odds allow;
 3. (with ``stand_down``) mobile units holding a town that no longer needs them go back
    into reserve; reserves reinforce threatened towns, most valuable first (a town past its
    redeploy odds only from within ``reserve_reach_days``, and only if they could still hold
@@ -46,6 +47,7 @@ from .events import Timetable
 from .kernels import plan
 from .kernels.assign import attack, counterattack, frontier
 from .kernels.postures import ATTACK, HOLD, POSTURES, RESERVE
+from .kernels.routes import follow, nearest_of
 from .orders import retreat, withdraw
 from .situation import Situation
 from .state import State
@@ -125,6 +127,7 @@ class Faction(mesa.Agent):
             self.withdraw_region(phase)
             return
         self.redeploy_threatened()
+        self.break_out()
         self.stand_down()
         self.reinforce()
         self.rebalance()
@@ -167,6 +170,42 @@ class Faction(mesa.Agent):
                                 f.posture, f.town)
         for uid in leaving.tolist():
             retreat(s, sit, uid)
+
+    def break_out(self) -> None:
+        """With ``breakout_ratio`` > 0: the idle mobile units in each pocket town (held, out
+        of contact, not reached by the faction's supply) attack the first hostile town on
+        the shortest road to its supplied territory, when their strength against its
+        estimated defence reaches ``breakout_ratio`` (an encircled force fights its way
+        back to its lines rather than wait to be reduced; US Army FM 3-90). 0 (the
+        default): they hold where they are."""
+        s, sit, i = self.state, self.situation, self.index
+        ratio = s.params.breakout_ratio
+        if ratio <= 0.0 or i in s.ceasefire:
+            return
+        f, th = s.forces, s.scenario.theatre
+        units = self._units(HOLD, RESERVE, mobile=True)
+        units = units[f.path_at[units] >= f.path_end[units]]
+        where = f.town[units]
+        cut = sit.friendly[i, where] & ~s.supplied[i, where] & ~sit.contact[i, where] \
+            & th.onmap[where]
+        units, where = units[cut], where[cut]
+        home = np.flatnonzero(sit.friendly[i] & s.supplied[i])
+        if units.size == 0 or home.size == 0:
+            return
+        _, nxt = nearest_of(s.roads.full, s.roads.everywhere, home)
+        targets, est = frontier(sit.hostile_town[i], sit.near_friendly[i], th.onmap, sit.side,
+                                s.owner, s.defence_mult, s.intel[i])
+        defence = dict(zip(targets.tolist(), est.tolist(), strict=True))
+        for town in np.unique(where).tolist():
+            path = follow(nxt, town)
+            k = next((k for k, t in enumerate(path) if sit.hostile_town[i, t]), None)
+            if k is None or path[k] not in defence:
+                continue
+            going = units[where == town]
+            if sit.power[going].sum() < ratio * defence[path[k]] / s.resolve[i]:
+                continue
+            for uid in going.tolist():
+                f.order(uid, ATTACK, path[:k + 1], path[k])
 
     def stand_down(self) -> None:
         """With ``stand_down`` > 0: mobile units holding a town that no longer needs them
