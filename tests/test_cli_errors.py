@@ -397,10 +397,12 @@ def test_run_out_never_overwrites_files_a_run_did_not_write(tmp_path, capsys):
     assert (other / "meta.json").is_file()
 
 
+HINT = "(did you mean 'attack_ratio' or 'counterattack_ratio' or 'breakout_ratio'?)"
+
+
 @pytest.mark.parametrize("args, hint", [
-    (["params", "atack_ratio"], "(did you mean 'attack_ratio' or 'counterattack_ratio'?)"),
-    (["run", str(TINY_OFFENSIVE), "--params", "{params}"],
-     "(did you mean 'attack_ratio' or 'counterattack_ratio'?)"),
+    (["params", "atack_ratio"], HINT),
+    (["run", str(TINY_OFFENSIVE), "--params", "{params}"], HINT),
     (["run", str(TINY_OFFENSIVE), "--set", "factions.oposition.stake=100"],
      "(did you mean 'opposition'?)"),
 ])

@@ -18,6 +18,7 @@ import pytest
 from conftest import BUILTIN, DATA, REPO, TINY_EVENTS, TINY_OFFENSIVE
 
 import sim
+from sim.analysis.as_of import scenario_as_of
 from sim.analysis.baselines import distance_speed, fit_pace, persistence, road_km_from
 from sim.analysis.executors import make_executor
 from sim.analysis.forecast import (
@@ -28,7 +29,6 @@ from sim.analysis.forecast import (
     prepare,
     report_dates,
     ruler_forecast,
-    scenario_as_of,
     targets,
 )
 from sim.cli import main

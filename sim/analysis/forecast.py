@@ -23,7 +23,6 @@ What is scored (every table states its day origin):
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import time
 from collections.abc import Callable
@@ -39,6 +38,7 @@ from ..inputs.reported import Reported, read_reported
 from ..inputs.scenario import Scenario, load_scenario
 from ..records import BATCH_COLUMNS, MODEL_SOURCE, NOBODY
 from . import scores as S
+from .as_of import scenario_as_of
 from .assimilation import (
     Ensemble,
     Observation,
@@ -50,51 +50,6 @@ from .calibration import MapLike, quantiles, residual_table
 from .posterior import Prior
 
 METHODS = ("model", "persistence", "distance-speed")
-
-
-def _dated_after(when, origin: int) -> bool:
-    """Does a condition require a day after the origin (``day>=9`` with origin 3)?"""
-    if when is None:
-        return False
-
-    def walk(node) -> bool:
-        if node[0] == "day":
-            op, v = node[1], node[2]
-            return (op in (">=", "==") and v > origin) or (op == ">" and v >= origin)
-        return any(walk(x) for x in node[1:] if isinstance(x, tuple))
-    return walk(when.tree)
-
-
-def scenario_as_of(scenario: Scenario, origin: int) -> tuple[Scenario, list[str]]:
-    """The scenario as an analyst had it at the end of day ``origin``: scheduled events on a
-    later day (or whose condition needs a later day) and phases starting later are left out;
-    a phase under way whose end is dated later runs on to the end of the run. Returns it and
-    a description of each change. (Other conditional events and phases, ``when``, are rules
-    written in advance and are kept.)"""
-    events, phases, notes = [], [], []
-    for e in scenario.events:
-        if (e.day is not None and e.day > origin) or _dated_after(e.when, origin):
-            if e.day is None:
-                notes.append(f"event {e.kind} when '{e.when.text}'"
-                             + (f" '{e.note}'" if e.note else ""))
-                continue
-            who = f" {scenario.factions[e.faction]}" if e.faction is not None else ""
-            notes.append(f"event day {e.day} ({scenario.date(e.day)}) {e.kind}{who}"
-                         + (f" '{e.note}'" if e.note else ""))
-        else:
-            events.append(e)
-    for ph in scenario.phases:
-        name = f"{scenario.factions[ph.faction]} {ph.kind}"
-        if ph.start > origin or _dated_after(ph.when, origin):
-            notes.append(f"phase {name} when '{ph.when.text}'" if ph.when is not None and
-                         ph.start <= origin else
-                         f"phase from day {ph.start} ({scenario.date(ph.start)}) {name}")
-            continue
-        if ph.when is None and origin < ph.end < scenario.days:   # end: first day without it
-            notes.append(f"end of phase {name} on day {ph.end} (runs on)")
-            ph = dataclasses.replace(ph, end=scenario.days)
-        phases.append(ph)
-    return dataclasses.replace(scenario, events=tuple(events), phases=tuple(phases)), notes
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ from __future__ import annotations
 import operator
 
 from ..inputs.conditions import Node
-from ..inputs.scenario import Phase, Scenario, ScheduledEvent
+from ..inputs.scenario import Scenario
+from ..inputs.scenario_parts import Phase, ScheduledEvent
 from ..records import Cause
 from .kernels.postures import RESERVE
 from .orders import (

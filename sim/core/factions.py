@@ -41,7 +41,7 @@ import mesa
 import numpy as np
 
 from ..inputs.params import Params
-from ..inputs.scenario import Phase
+from ..inputs.scenario_parts import Phase
 from ..inputs.spec import FactionSpec
 from .events import Timetable
 from .kernels import plan

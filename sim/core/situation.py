@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..inputs.scenario import Phase
+from ..inputs.scenario_parts import Phase
 from .kernels.assess import assess_all, defended, threat_ratio
 from .kernels.plan import safe_routes
 from .kernels.routes import nearest_of

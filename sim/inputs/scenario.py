@@ -27,6 +27,7 @@ from .files import check_nesting, validation_error
 from .limits import check_magnitudes, check_span
 from .overrides import apply_overrides, load_raw
 from .params import PARAMS, Params, coerce
+from .scenario_parts import Deployment, Phase, ScheduledEvent, event_params
 from .spec import ScenarioSpec
 from .theatre import Theatre, load_theatre
 
@@ -93,71 +94,6 @@ def resolve_theatre(name: str, scenario_file: Path) -> Path:
 # -- binding -----------------------------------------------------------------------------------
 class ScenarioWarning(UserWarning):
     """Something a scenario leaves to defaults that often surprise (no off-map rear)."""
-
-
-@dataclass(frozen=True)
-class Phase:
-    faction: int
-    kind: str
-    objectives: tuple[int, ...]
-    start: int                 # first day (for a 'when' phase: the earliest day it may start)
-    end: int                   # first day after the phase (for 'when': start + duration)
-    commitment: float
-    to: int | None
-    line: tuple[int, ...] = ()
-    when: Condition | None = None
-    duration: int | None = None
-    #: the enemies whose towns the offensive targets (empty: every hostile faction)
-    against: tuple[int, ...] = ()
-
-
-@dataclass(frozen=True)
-class ScheduledEvent:
-    """A scenario event (reinforcement, withdrawal, handover, support, ceasefire) bound to
-    the theatre: on a ``day``, or the first day its ``when`` condition holds."""
-
-    day: int | None         # None: fires the first day ``when`` holds
-    kind: str
-    faction: int | None
-    towns: tuple[int, ...]
-    to: int | None          # faction (handover) or town (withdrawal target)
-    strength: float
-    quality: float | None
-    units: int
-    air: float | None
-    drones: float | None
-    note: str
-    when: Condition | None = None
-    line: tuple[int, ...] = ()
-    factions: tuple[int, ...] = ()
-    #: kind "params": (name, value) pairs, checked against the parameter table
-    params: tuple[tuple[str, float | str], ...] = ()
-
-
-#: Parameters read once, when the armies deploy on day 0: a params event cannot change them.
-SETUP_ONLY = ("force_uncertainty", "garrison_share", "brigade_size")
-
-
-def event_params(table: dict[str, Any], file: Path, field: str
-                 ) -> tuple[tuple[str, float | str], ...]:
-    """A params event's ``set`` table, each value checked against the parameter table."""
-    out = []
-    for name, raw in table.items():
-        if name in SETUP_ONLY:
-            raise InputError(file, f"{field}.{name}", "read once, when the armies deploy on "
-                             "day 0: an event cannot change it (set it under [params])")
-        out.append((name, coerce(name, raw, file=file, field=f"{field}.{name}")))
-    return tuple(out)
-
-
-@dataclass(frozen=True)
-class Deployment:
-    faction: int
-    town: int
-    strength: float
-    quality: float | None
-    units: int
-    posture: str
 
 
 @dataclass(frozen=True)
