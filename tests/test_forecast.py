@@ -187,13 +187,29 @@ def test_report_dates_shift_each_members_days_and_map_by_its_draw():
     rng = _Shifts(np.array([[1, 0], [-1, 1]]))
     moved, shifted = report_dates(days, control, first, tg, 1, rng)
     assert rng.asked == (-1, 2, (2, 2))
-    assert np.array_equal(moved, [[13.0, np.inf, 14.0], [10.0, 13.0, np.inf]])
+    # member 0's change of place 4 on day 13 (+1) is reported after the horizon: not within it
+    assert np.array_equal(moved, [[13.0, np.inf, np.inf], [10.0, 13.0, np.inf]])
     # member 0, place 4 (+1): day 11 reads the origin, 12 reads 11, 13 reads 12
     # member 1, place 4 (-1): 11 reads 12, 12 reads 13, 13 reads 13 (the last day)
     # member 1, place 9 (+1): 11 reads the origin (0), 12 reads 11 (0), 13 reads 12 (1)
     assert shifted.tolist() == [[[0, 0, 1], [0, 0, 0]], [[1, 1, 1], [0, 0, 1]]]
     same = report_dates(days, control, first, tg, 0, rng)
     assert same[0] is days and same[1] is control
+
+
+def test_report_dates_moved_past_the_horizon_are_not_within_it():
+    """A member's change on the horizon's last days, reported later than the horizon, is
+    not forecast within it (inf), like a change the member makes after the horizon and a
+    ruler's day past it: its shifted map does not show it either, and the change table
+    does not count it as happening. It was kept as day 12 or 13 with the horizon at 11."""
+    tg = _targets(keys=((0, 1, 1),), places=(0,), days=(9, 10, 11))
+    days = np.array([[10.0], [11.0], [11.0], [9.0]])
+    control = np.array([[[0, 1, 1]], [[0, 0, 1]], [[0, 0, 1]], [[1, 1, 1]]])
+    rng = _Shifts(np.array([[2], [1], [-1], [2]]))
+    moved, shifted = report_dates(days, control, np.zeros((4, 1), np.int64), tg, 2, rng)
+    assert np.array_equal(moved, [[np.inf], [np.inf], [10.0], [11.0]])
+    assert shifted[:2, 0, -1].tolist() == [0, 0]            # not held by faction 1 by day 11
+    assert np.isfinite(moved).mean() == 0.5
 
 
 def test_report_dates_are_uniform_within_the_tolerance_and_widen_the_spread():

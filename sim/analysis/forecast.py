@@ -209,13 +209,16 @@ def report_dates(days: np.ndarray, control: np.ndarray, first: np.ndarray, tg: T
     verified against observations must carry their error too, or its spread reads as
     overconfident however good the model (Saetra et al. 2004; Candille & Talagrand 2008).
     ``first`` (N, P): each member's controllers at the origin, read where a shift reaches
-    back past it; a shift past the horizon reads the last day."""
+    back past it; a shift past the horizon reads the last day. A change day moved past the
+    horizon is not reported within it (inf, as a member's change after the horizon and a
+    ruler's), as the shifted map shows."""
     if tolerance == 0 or not len(tg.places):
         return days, control
     shift = rng.integers(-tolerance, tolerance + 1, size=(days.shape[0], len(tg.places)))
     column = {p: j for j, p in enumerate(tg.places)}
     key_place = np.array([column[t] for t, _f, _k in tg.keys], dtype=np.int64)
     moved = days + shift[:, key_place]
+    moved[moved > max(tg.days, default=0)] = np.inf
     d = control.shape[2]
     ext = np.concatenate([first[:, :, None], control], axis=2)        # index 0: the origin
     idx = np.clip(np.arange(1, d + 1)[None, None, :] - shift[:, :, None], 0, d)
