@@ -79,6 +79,8 @@ def test_a_fork_keeps_the_value_an_event_has_set(tmp_path):
     ("combat_law = 'cubic'", "events[0].set.combat_law", "expected one of"),
     ("force_uncertainty = 0.2", "events[0].set.force_uncertainty", "read once"),
     ("garrison_share = 0.2", "events[0].set.garrison_share", "read once"),
+    # spreads the garrisons at deployment only: an event's value was silently ignored
+    ("garrison_focus = 0.5", "events[0].set.garrison_focus", "read once"),
 ])
 def test_a_bad_params_event_gets_one_line_naming_the_field(tmp_path, table, field, expected):
     with pytest.raises(InputError) as err:

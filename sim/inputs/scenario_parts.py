@@ -53,7 +53,7 @@ class ScheduledEvent:
 
 
 #: Parameters read once, when the armies deploy on day 0: a params event cannot change them.
-SETUP_ONLY = ("force_uncertainty", "garrison_share", "brigade_size")
+SETUP_ONLY = ("force_uncertainty", "garrison_share", "garrison_focus", "brigade_size")
 
 
 def event_params(table: dict[str, Any], file: Path, field: str
