@@ -37,6 +37,35 @@ def test_a_params_event_on_day_0_runs_as_the_same_value_in_params(tmp_path):
     assert a.events.equals(b.events)
 
 
+@pytest.mark.parametrize(("name", "value", "drawn", "z"), [
+    ("intel_noise", 0.6, "intel", "intel_z"), ("decision_noise", 0.5, "resolve", "resolve_z"),
+    ("tempo_noise", 0.5, "tempo", "tempo_z")])
+def test_a_params_event_sets_the_noise_of_its_own_day(tmp_path, name, value, drawn, z):
+    """The day's intelligence errors, resolve and tempo are drawn the evening before: an
+    event changing their spread on day 0 gives the same draws (and run) as the value under
+    [params], and one on day 2 gives day 2's draws that spread. They were drawn with the
+    old value, so the event took effect a day late."""
+    by_event = _scenario(tmp_path, _event(0, f"{name} = {value}"))
+    by_params = _scenario(tmp_path, "").with_params(**{name: value})
+    a = ConflictModel(by_event, agents=False)
+    b = ConflictModel(by_params, agents=False)
+    a.apply_scenario_events()
+    for x in ("intel", "resolve", "tempo"):
+        assert np.array_equal(getattr(a.state, x), getattr(b.state, x)), x
+    ra = ConflictModel(by_event, agents=False).run()
+    rb = ConflictModel(by_params, agents=False).run()
+    assert np.array_equal(ra.control_array, rb.control_array) and ra.events.equals(rb.events)
+    assert np.array_equal(ra.series_array, rb.series_array)
+    later = ConflictModel(_scenario(tmp_path, _event(2, f"{name} = {value}")), agents=False)
+    for _ in range(2):
+        later.step()
+    later.apply_scenario_events()
+    log = np.log(getattr(later.state, drawn))
+    shift = value * value / 2 if drawn == "tempo" else 0.0
+    assert np.allclose(log, value * getattr(later.state, z) - shift)
+    assert np.abs(log).max() > 0.0
+
+
 def test_a_params_event_changes_the_run_from_its_day_on(tmp_path):
     """Roads turned to mud on day 2 (every speed at its floor): the first two days are the
     plain run's; afterwards the offensive is slower, so it holds less by the last day."""

@@ -121,6 +121,7 @@ class ConflictModel(mesa.Model):
             if e.kind == "params":
                 self.event_params.update(e.params)
                 self._use(self.setup.with_params(**dict(e.params)))
+                self.state.rescale_today()      # today's noise draws take the new values
             else:
                 events.apply(e, self.state, self.situation)
         if today:

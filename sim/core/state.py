@@ -105,8 +105,24 @@ class State:
         self.surrendered = np.zeros(n, dtype=bool)
         self.value_lost = np.zeros(F)
         self.value_gained = np.zeros(F)
-        self.intel = np.exp(rng.normal(0.0, self.params.intel_noise, size=(F, n)))
-        self.resolve = np.exp(rng.normal(0.0, self.params.decision_noise, size=F))
+        #: today's standard normal draws behind ``intel`` and ``resolve`` (kept so that a
+        #: params event today scales them with its values: State.rescale_today)
+        self.intel_z = rng.standard_normal((F, n))
+        self.resolve_z = rng.standard_normal(F)
+        self.intel = np.exp(self.params.intel_noise * self.intel_z)
+        self.resolve = np.exp(self.params.decision_noise * self.resolve_z)
+
+    def rescale_today(self) -> None:
+        """Today's intelligence errors, resolve and tempo from today's draws, with the
+        current ``intel_noise``, ``decision_noise`` and ``tempo_noise``: a scenario's params
+        event changes them from its own day on (the day's draws are made the evening before,
+        with the values then in force). The same values as drawing them afresh with these
+        parameters: ``normal(0, s)`` is ``s`` times a standard normal draw."""
+        p = self.params
+        self.intel = np.exp(p.intel_noise * self.intel_z)
+        self.resolve = np.exp(p.decision_noise * self.resolve_z)
+        s = p.tempo_noise
+        self.tempo = np.exp(s * self.tempo_z - 0.5 * s * s)
 
     def _still_abandoned(self, n: int) -> np.ndarray:
         """Towns whose garrison surrendered on an earlier day and that their holder's side
