@@ -96,6 +96,17 @@ def test_a_fork_keeps_the_value_an_event_has_set(tmp_path):
     twin.set_params(speed_highway=40.0, kill_rate=0.09)
     assert twin.setup.params.speed_highway == 7.0 and twin.setup.params.kill_rate == 0.09
     assert twin.result.meta["params"]["speed_highway"] == 40.0
+    assert twin.result.meta["params"]["kill_rate"] == 0.09
+    # a parameter the fork leaves alone: the run's own value, not the event's (it was 7.0)
+    other = ConflictModel(_scenario(tmp_path, _event(1, "speed_highway = 7.0")), agents=False)
+    start = other.result.meta["params"]["speed_highway"]
+    for _ in range(2):
+        other.step()
+    other = other.fork(seed=12)
+    other.set_params(kill_rate=0.09)
+    assert other.setup.params.speed_highway == 7.0
+    assert other.result.meta["params"]["speed_highway"] == start != 7.0
+    assert other.result.meta["params"]["kill_rate"] == 0.09
     early = ConflictModel(_scenario(tmp_path, _event(5, "speed_highway = 7.0")),
                           agents=False)
     early.set_params(speed_highway=40.0)

@@ -239,7 +239,9 @@ class ConflictModel(mesa.Model):
         holds from its day on, whatever the run started with."""
         run = self.setup.with_params(**changes)
         self._use(run.with_params(**self.event_params) if self.event_params else run)
-        self.result.meta["params"] = run.params.as_dict()
+        new = run.params.as_dict()      # the metadata keeps the run's own values, not the
+        self.result.meta["params"] = {  # events' (self.setup holds those once they fire)
+            **self.result.meta["params"], **{k: new[k] for k in changes}}
 
     def _use(self, sc: Scenario) -> None:
         """Run on with ``sc``'s parameters: everything derived from them (road times,
