@@ -141,6 +141,21 @@ def test_a_params_event_is_checked_as_a_whole(tmp_path, events, expected):
     assert expected in str(err.value) and "\n" not in str(err.value)
 
 
+@pytest.mark.parametrize(("value", "expected"), [
+    ("abc", "expected a number, got 'abc'"), ("-3", "expected 0.0 <= value <= 5.0")])
+def test_a_bad_value_given_by_set_to_a_params_event_names_set(tmp_path, capsys, value,
+                                                               expected):
+    """--set events[K].set.NAME=VALUE: a bad value is the flag's, not the file's (the
+    file was named, though it holds no such value)."""
+    from sim.cli import main
+    _scenario(tmp_path, _event(3, "speed_highway = 12.0"))
+    assert main(["run", str(tmp_path / "scenario.toml"), "--quiet",
+                 "--set", f"events[0].set.urban_stand_days={value}"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("frontline: error: --set: events[0].set.urban_stand_days: "), err
+    assert expected in err and "\n" not in err and "scenario.toml" not in err, err
+
+
 def test_scenarios_show_lists_what_a_params_event_sets(tmp_path, capsys):
     from sim.cli import main
     _scenario(tmp_path, _event(3, "speed_highway = 12.0", 'note = "rain"\n'))

@@ -56,8 +56,14 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
         raise err from None
     theatre_dir = resolve_theatre(spec.theatre, theatre_base)
     shortened = isinstance(file_days, int) and spec.days < file_days
-    return bind(spec, load_theatre(theatre_dir), file,
-                file_days=file_days if shortened else None, params_from_set=from_set)
+    theatre = load_theatre(theatre_dir)
+    try:
+        return bind(spec, theatre, file, file_days=file_days if shortened else None,
+                    params_from_set=from_set)
+    except InputError as err:
+        if overrides and err.field in overrides:     # e.g. --set events[2].set.NAME=VALUE
+            raise InputError("--set", err.field, err.message) from None
+        raise
 
 
 def check_limits(spec: ScenarioSpec, file: Path) -> None:
