@@ -130,6 +130,21 @@ def test_a_bad_params_event_gets_one_line_naming_the_field(tmp_path, table, fiel
     assert expected in line, line
 
 
+@pytest.mark.parametrize(("table", "field", "expected"), [
+    ("urban_stand_days = true", "events[0].set.urban_stand_days", "expected a number, got True"),
+    ("kill_rate = [1, 2]", "events[0].set.kill_rate", "expected a number, got [1, 2]"),
+    ("kill_rate = nan", "events[0].set.kill_rate", "expected a finite number, got nan"),
+])
+def test_a_params_event_value_is_checked_as_under_params(tmp_path, table, field, expected):
+    """A value in ``set`` gets the check and the message a value under [params] gets: true
+    was taken as 1 (urban_stand_days = true ran as 1 day), and a list or nan was named
+    'events[0].set.NAME.float' with pydantic's words."""
+    with pytest.raises(InputError) as err:
+        _scenario(tmp_path, _event(1, table))
+    line = str(err.value)
+    assert f"{field}: {expected}" in line and "\n" not in line, line
+
+
 @pytest.mark.parametrize(("events", "expected"), [
     ('[[events]]\nday = 1\nkind = "params"\n', "needs 'set'"),
     ('[[events]]\nday = 1\nkind = "ceasefire"\nset = { kill_rate = 0.1 }\n', "needs 'set'"),

@@ -109,7 +109,7 @@ class EventSpec(Strict):
     air: float | None = Field(None, ge=0, le=1)
     drones: float | None = Field(None, ge=0, le=1)
     #: kind "params": parameters (``frontline params``) changed from the event's day on
-    set: dict[str, float | str] = {}
+    set: dict[str, Any] = {}
     note: str = ""
 
     @model_validator(mode="after")
