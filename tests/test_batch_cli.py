@@ -384,3 +384,23 @@ def test_plot_warns_when_the_scenario_changed_since_the_batch(tmp_path, capsys):
     assert main(["batch", str(tmp_path / "e.toml"), "--workers", "1", "--out", str(out),
                  "--no-progress"]) == 2
     assert "different experiment (the scenario file changed since)" in capsys.readouterr().err
+
+
+def test_sweeping_a_parameter_a_params_event_sets_is_warned_about(tmp_path, capsys):
+    """A params event's value replaces the swept one from its day on: one warning line
+    says when (a teacher's review, 1 Dec 2026)."""
+    import shutil
+    shutil.copytree(DATA / "tiny", tmp_path / "tiny")
+    text = (DATA / "tiny_offensive.toml").read_text(encoding="utf-8")
+    (tmp_path / "s.toml").write_text(
+        text + '\n[[events]]\nday = 1\nkind = "params"\nset = { kill_rate = 0.2 }\n',
+        encoding="utf-8")
+    (tmp_path / "e.toml").write_text(
+        'scenario = "s.toml"\nreplicates = 1\nseed = 1\n[overrides]\ndays = 2\n'
+        '[design]\nkind = "grid"\n[design.parameters]\nkill_rate = [0.05, 0.1]\n'
+        '[[metrics]]\nkind = "territory_share"\nfaction = "government"\n')
+    assert main(["batch", str(tmp_path / "e.toml"), "--workers", "1", "--out",
+                 str(tmp_path / "o"), "--no-progress"]) == 0
+    assert ("frontline: warning: kill_rate: swept, but a params event of the scenario sets "
+            "it (day 1); from then on every run uses the event's value") \
+        in capsys.readouterr().err

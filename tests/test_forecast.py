@@ -649,3 +649,31 @@ def test_forecast_lead_table_marks_leads_without_a_reported_change(tiny_spec, tm
     quiet = [r for r in rows if int(r[2]) == 0]
     assert quiet and all(r[3] == r[4] == "-" for r in quiet)
     assert all(r[3] != "-" for r in rows if int(r[2]) > 0)
+
+
+@pytest.mark.parametrize("day, warned", [(2, True), (6, False)])
+def test_fitting_a_parameter_a_params_event_sets_is_warned_about(tiny_spec, tmp_path, day,
+                                                                  warned):
+    """A params event up to the origin sets a fitted parameter from its day on, so the reports
+    after it say nothing of the prior's value: one warning names the spec's field and the
+    day. An event after the origin is left out of the forecast and is not warned about."""
+    import warnings
+    (tmp_path / "s.toml").write_text(
+        f'extends = "{DATA / "tiny_slow.toml"}"\n[[add_events]]\nday = {day}\n'
+        'kind = "params"\nset = { kill_rate = 0.2 }\n', encoding="utf-8")
+    text = tiny_spec.read_text(encoding="utf-8").replace(str(DATA / "tiny_slow.toml"),
+                                                         str(tmp_path / "s.toml"))
+    (tmp_path / "spec.toml").write_text(text.replace('"reported.csv"',
+                                                     f'"{tiny_spec.parent / "reported.csv"}"'),
+                                        encoding="utf-8")
+    spec = load_spec(tmp_path / "spec.toml")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        prepare(spec, dt.date(2024, 1, 4))
+    said = [str(w.message) for w in caught if "params.kill_rate: fitted" in str(w.message)]
+    if warned:
+        assert said == [f"{spec.file}: params.kill_rate: fitted, but a params event of the "
+                        f"scenario sets it (day {day}); from then on the members run with the "
+                        "event's value, so only the reports before say anything of it"]
+    else:
+        assert not said

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -116,6 +117,13 @@ def prepare(spec: CalibrationSpec, origin: dt.date, horizon_days: int | None = N
     if not len(fit):
         raise InputError(record.file, "date", f"no reported changes on or before {origin}; "
                                               f"nothing to assimilate")
+    for name in spec.bounds:
+        where = sc.set_by_events(name)
+        if where:
+            warnings.warn(f"{spec.file}: params.{name}: fitted, but a params event of the "
+                          f"scenario sets it ({', '.join(where)}); from then on the members "
+                          "run with the event's value, so only the reports before say "
+                          "anything of it", stacklevel=2)
     return Setup(spec, sc, record, fit, later, o, h, tuple(notes))
 
 

@@ -79,6 +79,12 @@ def run(args: argparse.Namespace) -> int:
                           "which the sweep does not change (sweep "
                           f"factions.{own[0]}.{name} for {'it' if len(own) == 1 else 'one'})",
                           stacklevel=2)
+    for name in exp.names:
+        where = exp.scenario.set_by_events(name)
+        if where:
+            warnings.warn(f"{name}: swept, but a params event of the scenario sets it "
+                          f"({', '.join(where)}); from then on every run uses the event's "
+                          "value", stacklevel=2)
     heading = (f"{exp.name}: scenario {exp.scenario.name!r}, {d.kind} design, "
                f"{len(exp.points)} point(s) x {exp.spec.replicates} replicate(s) = "
                f"{exp.n_runs} runs -> {exp.out}")

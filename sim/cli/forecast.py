@@ -172,7 +172,7 @@ def print_forecast(res, spec) -> None:
               f"scores are nan); ensemble_events.parquet keeps the forecast for later reports")
     print(f"\nscores ({s.header}; MAE capped at {spec.cap_days:g} days; never = horizon + 1 "
           f"= day {s.horizon + 1} when uncapped):")
-    if spec.assimilation.report_date_noise:
+    if spec.assimilation.report_date_noise and spec.assimilation.date_tolerance_days > 0:
         print(f"(the model forecasts report dates: each member's change days and map carry a "
               f"date error of up to {spec.assimilation.date_tolerance_days} days either way, "
               f"report_date_noise; ensemble_events.parquet keeps the members' own days)")

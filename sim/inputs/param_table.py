@@ -127,10 +127,11 @@ TABLE: tuple[Param, ...] = (
        "Modelling choice; local counterattacks follow the same force-ratio logic as attacks "
        "(Mearsheimer 1989)."),
     _P("breakout_ratio", 0.0, 0.0, 6.0, "own/enemy",
-       "Estimated effective ratio at which a faction's idle mobile units in a pocket (towns it "
-       "holds that its supply no longer reaches, out of contact) attack the first hostile "
-       "town on the shortest road back to its supplied territory; 0 (the default): they "
-       "hold where they are, cut off, until they are reduced.",
+       "Estimated effective ratio at which a faction's idle mobile units in a pocket (towns its "
+       "side holds that its supply no longer reaches, out of contact) attack the first "
+       "hostile town on the shortest road back to its supplied territory (if that town is on "
+       "the map and next to friendly ground); 0 (the default): they hold where they are, cut "
+       "off, until they are reduced.",
        "Modelling choice; the breakout from encirclement, a defined tactical task (US Army "
        "FM 3-90, Tactics: an encircled force attacks to regain contact with friendly forces "
        "before it is reduced). Off by default: with 2 the evidence of the three records is "

@@ -152,6 +152,12 @@ class Scenario:
         table)."""
         return replace(self, params=self.params.replace(**changes))
 
+    def set_by_events(self, name: str) -> list[str]:
+        """When the scenario's params events set parameter ``name``: 'day D' or 'when
+        CONDITION', one per event (empty: no event sets it)."""
+        return [f"day {e.day}" if e.day is not None else f"when {e.when.text}"
+                for e in self.events if e.kind == "params" and name in dict(e.params)]
+
     def with_seed(self, seed: int) -> Scenario:
         return replace(self, spec=self.spec.model_copy(update={"seed": int(seed)}))
 
