@@ -176,3 +176,22 @@ def test_scenarios_show_lists_what_a_params_event_sets(tmp_path, capsys):
     _scenario(tmp_path, _event(3, "speed_highway = 12.0", 'note = "rain"\n'))
     assert main(["scenarios", "show", str(tmp_path / "scenario.toml")]) == 0
     assert "day 3: params speed_highway = 12 (rain)" in capsys.readouterr().out
+
+
+def test_a_forecast_says_what_a_params_event_it_leaves_out_would_have_set(tmp_path):
+    from sim.analysis.as_of import scenario_as_of
+    sc = _scenario(tmp_path, _event(5, "speed_highway = 12.0", 'note = "rain"\n')
+                   + _event(1, "kill_rate = 0.1"))
+    cut, notes = scenario_as_of(sc, 3)
+    assert notes == ["event day 5 (2024-01-06) params speed_highway = 12 'rain'"]
+    assert [e.day for e in cut.events] == [1]
+
+
+def test_the_classroom_view_says_when_an_event_replaces_a_lever(tmp_path):
+    from sim.views.viz import VizModel
+    _scenario(tmp_path, _event(2, "air_effect = 0.0"))
+    model = VizModel(str(tmp_path / "scenario.toml"), seed=1, air_effect=0.9)
+    assert model.lever_values["air_effect"] == 0.9
+    assert model.lever_values["then set by an event"] == "air_effect (day 2)"
+    plain = VizModel(str(TINY_OFFENSIVE), seed=1)
+    assert "then set by an event" not in plain.lever_values

@@ -8,6 +8,12 @@ import dataclasses
 from ..inputs.scenario import Scenario
 
 
+def _sets(e) -> str:
+    """What a params event sets, for a note (' kill_rate = 0.2'); '' for other events."""
+    return "".join(f" {k} = {v:g}" if isinstance(v, float) else f" {k} = {v}"
+                   for k, v in e.params)
+
+
 def _dated_after(when, origin: int) -> bool:
     """Does a condition require a day after the origin (``day>=9`` with origin 3)?"""
     if when is None:
@@ -31,10 +37,11 @@ def scenario_as_of(scenario: Scenario, origin: int) -> tuple[Scenario, list[str]
     for e in scenario.events:
         if (e.day is not None and e.day > origin) or _dated_after(e.when, origin):
             if e.day is None:
-                notes.append(f"event {e.kind} when '{e.when.text}'"
+                notes.append(f"event {e.kind}{_sets(e)} when '{e.when.text}'"
                              + (f" '{e.note}'" if e.note else ""))
                 continue
             who = f" {scenario.factions[e.faction]}" if e.faction is not None else ""
+            who += _sets(e)
             notes.append(f"event day {e.day} ({scenario.date(e.day)}) {e.kind}{who}"
                          + (f" '{e.note}'" if e.note else ""))
         else:

@@ -129,6 +129,11 @@ class VizModel(ConflictModel):
                              f"attack_ratio ({lv.attacker or 'all'})": lv.attack_ratio,
                              "reinforcements": f"x{reinforcement:g}, "
                                                f"{int(reinforcement_shift):+d} d"}
+        overridden = [f"{name} ({', '.join(when)})" for name in
+                      ("air_effect", "morale_sensitivity", "attack_ratio")
+                      if (when := self.setup.set_by_events(name))]
+        if overridden:      # a params event replaces the lever's value from its day on
+            self.lever_values["then set by an event"] = "; ".join(overridden)
 
 
 def model_params(path: str | Path, seed: int = 1) -> dict[str, Any]:
