@@ -137,3 +137,28 @@ def test_no_label_hides_under_another_on_a_small_map():
     assert all(not a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
     names = {t.get_text() for t in texts}
     assert "Aleppo" in names and len(names) < len(label_towns(th, sc))   # some were dropped
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": '
+     '{"kind": "river", "name": "x", "source": "s"}, "geometry": {"type": "LineString", '
+     '"coordinates": [[NaN, 45.0], [10.1, 45.1]]}}]}', "NaN or infinity"),
+    ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+])
+def test_nan_coordinates_and_deep_nesting_are_one_line_errors(tmp_path, text, words):
+    """A NaN coordinate was taken with a shapely warning that named no file; an array nested
+    100,000 deep escaped as a RecursionError."""
+    p = tmp_path / "features.geojson"
+    p.write_text(text)
+    with pytest.raises(InputError, match=words) as exc:
+        read_features(p)
+    assert str(p) in str(exc.value) and "\n" not in str(exc.value)
+
+
+def test_a_features_geojson_that_is_not_a_file_is_refused(tmp_path):
+    """A folder named features.geojson was silently taken as no features at all."""
+    (tmp_path / "features.geojson").mkdir()
+    with pytest.raises(InputError, match="not a file") as exc:
+        load_features(tmp_path)
+    assert "features.geojson" in str(exc.value)
+    assert load_features(tmp_path / "none") is None

@@ -13,15 +13,19 @@ Features are drawing (and, later, terrain) data: they do not change any run.
 from __future__ import annotations
 
 import json
+import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 from ..errors import InputError, did_you_mean
+from .files import check_nesting
+from .limits import MAX_NESTING
 
 FILE = "features.geojson"
 KINDS = ("river", "coast", "border", "lake")
@@ -65,13 +69,18 @@ def _check_geometry(path: Path, field: str, kind: str, raw: object) -> BaseGeome
         raise InputError(path, f"{field}.type", f"a {kind} must be a {' or '.join(want)}, "
                                                 f"got {raw['type']!r}")
     try:
-        geom = shape(raw)
+        with warnings.catch_warnings():     # NaN coordinates: refused below, not warned of
+            warnings.simplefilter("ignore", RuntimeWarning)
+            geom = shape(raw)
     except (ValueError, TypeError, AttributeError, IndexError, KeyError,
             shapely.errors.GEOSException) as exc:
         raise InputError(path, f"{field}.coordinates", f"not valid coordinates: {exc}") \
             from None
     if geom.is_empty:
         raise InputError(path, f"{field}.coordinates", "empty geometry")
+    if not np.isfinite(shapely.get_coordinates(geom)).all():
+        raise InputError(path, f"{field}.coordinates", "expected finite numbers [lon, lat], "
+                                                       "got NaN or infinity")
     x0, y0, x1, y1 = geom.bounds
     if not (-180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90):
         raise InputError(path, f"{field}.coordinates",
@@ -93,6 +102,10 @@ def read_features(path: str | Path) -> Features:
         raise InputError(p, "-", f"not UTF-8 text ({exc.reason}); expected GeoJSON") from None
     except json.JSONDecodeError as exc:
         raise InputError(p, f"line {exc.lineno}", f"not valid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise InputError(p, "-", f"nested too deeply; expected a GeoJSON FeatureCollection "
+                                 f"(at most {MAX_NESTING} levels)") from None
+    check_nesting(data, p)
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
         raise InputError(p, "type", "expected a GeoJSON FeatureCollection")
     raw = data.get("features")
@@ -126,8 +139,10 @@ def load_features(theatre_dir: str | Path | None) -> Features | None:
     if theatre_dir is None:
         return None
     p = Path(theatre_dir) / FILE
-    if not p.is_file():
+    if not p.exists() and not p.is_symlink():
         return None
+    if not p.is_file():                     # a folder, a broken or looping link: refused
+        raise InputError(p, "-", "not a file; expected a GeoJSON FeatureCollection")
     return _cached(p.resolve(), p.stat().st_mtime_ns)
 
 
