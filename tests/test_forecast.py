@@ -389,6 +389,31 @@ def test_an_out_folder_that_cannot_be_created_is_refused_before_the_work(tiny_sp
     assert err.startswith(f"frontline: error: {out}: --out: cannot create folder"), err
 
 
+@pytest.mark.parametrize(("argv", "names"), [
+    (["calibrate"], ["posterior.csv", "fit.png"]),
+    (["forecast", "--origin", "2024-01-04"], ["scores.csv", "fit/params.toml"]),
+    (["nowcast", "--date", "2024-01-03"], ["control.csv", "changes.png"])],
+    ids=["calibrate", "forecast", "nowcast"])
+def test_out_never_overwrites_files_the_command_did_not_write(tiny_spec, tmp_path, argv,
+                                                             names, capsys):
+    """A user's own posterior.csv or control.csv in the --out folder was written over
+    (`frontline run` refused such a folder; these three did not): the folder is refused
+    before the work, untouched, and a folder the command wrote itself is written over."""
+    user = tmp_path / "mine"
+    for n in names:
+        (user / n).parent.mkdir(parents=True, exist_ok=True)
+        (user / n).write_text("my own notes\n")
+    run = [argv[0], str(tiny_spec), *argv[1:], "--members", "4", "--quiet"]
+    assert main([*run, "--out", str(user)]) == 2
+    printed, err = capsys.readouterr()
+    assert len(err.splitlines()) == 1 and f"{user}: --out: holds {names[0]}" in err, err
+    assert f"not written by `frontline {argv[0]}`" in err
+    assert all((user / n).read_text() == "my own notes\n" for n in names)
+    ours = tmp_path / "ours"
+    assert main([*run, "--out", str(ours)]) == 0
+    assert main([*run, "--out", str(ours)]) == 0          # its own folder: written over
+
+
 def test_starter_spec_is_written_for_your_own_record_and_runs(tiny_spec, tmp_path, capsys):
     """`calibrate SPEC --new`: a spec for a scenario and record of one's own, with the starter
     priors, origin at the date by which half the reports are in, paths relative to it; it

@@ -46,13 +46,14 @@ def run(args: argparse.Namespace) -> int:
 
     from ..analysis.forecast import prepare, run_filter
     from ..inputs.calibration_spec import load_spec
-    from ..inputs.files import check_out_dir
-    from .forecast import print_posterior, with_members, write_fit
+    from ..inputs.files import check_owned_out
+    from .forecast import FIT_FILES, FIT_MARKS, print_posterior, with_members, write_fit
     if args.new or args.scenario or args.reported or args.until:
         return write_starter(args)
     t0 = time.perf_counter()
     spec = with_members(load_spec(args.spec), args.members)
-    out = check_out_dir(args.out or default_out(spec.file))     # before any work
+    out = check_owned_out(args.out or default_out(spec.file), "calibrate", FIT_FILES,
+                          FIT_MARKS)                       # before any work
     progress = None if args.quiet else (lambda s: print(s, file=sys.stderr, flush=True))
     base_until = spec.until
     with executor(args) as (mapper, described):

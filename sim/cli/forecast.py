@@ -59,6 +59,32 @@ def origins_of(args: argparse.Namespace, spec) -> tuple[list[dt.date], tuple[obj
                                          "[forecast] origins in the spec")
 
 
+#: what `frontline calibrate` writes (and `forecast` under fit/), and how its files start
+FIT_FILES = ("params.toml", "posterior_samples.csv", "posterior.csv", "residuals.csv",
+             "filter.csv", "fit.png", "posterior.png")
+FIT_MARKS = {"params.toml": "# Posterior of the particle filter (`frontline calibrate`)",
+             "filter.csv": "day0,origin,origin_day,day,"}
+#: what `frontline forecast` writes for one origin
+FORECAST_FILES = ("scores.csv", "by_lead.csv", "changes.csv", "pairs.csv", "reliability.csv",
+                  "pit.csv", "ensemble_events.parquet", "lead_time.png", "reliability.png",
+                  "pit.png", *(f"fit/{f}" for f in FIT_FILES))
+SCORES_MARK = "day0,origin,origin_day,method,"
+
+
+def check_forecast_out(out: Path, origins: list) -> Path:
+    """``--out`` of a forecast: a new or empty folder, or one a forecast wrote (its
+    scores.csv says so); a user's own scores.csv or pit.png is never overwritten."""
+    from ..inputs.files import check_owned_out  # here: keeps `frontline --help` fast
+    if len(origins) == 1:
+        names, marks = FORECAST_FILES, {"scores.csv": SCORES_MARK,
+                                        **{f"fit/{k}": v for k, v in FIT_MARKS.items()}}
+    else:
+        names = ("scores.csv", "by_lead.csv", "lead_time.png",
+                 *(f"{o}/{f}" for o in origins for f in FORECAST_FILES))
+        marks = {f: SCORES_MARK for f in ("scores.csv", *(f"{o}/scores.csv" for o in origins))}
+    return check_owned_out(out, "forecast", names, marks)
+
+
 def with_members(spec, members: int | None):
     if members is None:
         return spec
@@ -210,13 +236,13 @@ def run(args: argparse.Namespace) -> int:
 
     from ..analysis.forecast import forecast, prepare
     from ..inputs.calibration_spec import load_spec
-    from ..inputs.files import check_out_dir
     from ..views.fits import save_figure
     from ..views.forecast_plots import plot_lead
     spec = with_members(load_spec(args.spec), args.members)
     origins, named = origins_of(args, spec)
     tag = f"{origins[0]}" if len(origins) == 1 else f"{origins[0]}..{origins[-1]}"
-    out = check_out_dir(args.out or spec.file.parent / "forecast" / f"{spec.file.stem}_{tag}")
+    out = check_forecast_out(args.out or spec.file.parent / "forecast" /
+                             f"{spec.file.stem}_{tag}", origins)
     for o in origins:              # every origin checked before any work starts
         prepare(spec, o, args.horizon_days, args.reported, named=named)
     show_warnings()

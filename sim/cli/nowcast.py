@@ -27,19 +27,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no per-day progress")
 
 
+#: what `frontline nowcast` writes (its control.csv starts "day0,origin,origin_day,place,")
+NOWCAST_FILES = ("control.csv", "changes.csv", "control_now.png", "control_end.png",
+                 "changes.png")
+NOWCAST_MARK = "day0,origin,origin_day,place,"
+
+
 def run(args: argparse.Namespace) -> int:
     # imported here, not at the top: keeps `frontline --help` and bad flags fast
     from ..analysis.forecast import prepare
     from ..analysis.nowcast import nowcast
     from ..inputs.calibration_spec import load_spec
-    from ..inputs.files import check_out_dir
+    from ..inputs.files import check_owned_out
     from ..inputs.reported import parse_date
     from ..views.fits import save_figure
     from ..views.forecast_plots import plot_capture_days, plot_probability_map
     from .forecast import stamp, with_members
     spec = with_members(load_spec(args.spec), args.members)
     date = parse_date(args.date, "command line", "--date")
-    out = check_out_dir(args.out or spec.file.parent / "nowcast" / f"{spec.file.stem}_{date}")
+    out = check_owned_out(args.out or spec.file.parent / "nowcast" / f"{spec.file.stem}_{date}",
+                          "nowcast", NOWCAST_FILES, {"control.csv": NOWCAST_MARK})
     prepare(spec, date, horizon_days=args.days, named=("command line", "--date"))  # before
     show_warnings()                    # any work or line: a bad date or record is one line
     progress = None if args.quiet else (lambda m: print(m, file=sys.stderr, flush=True))

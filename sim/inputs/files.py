@@ -252,6 +252,32 @@ def check_out_dir(path: str | Path, flag: str = "--out") -> Path:
     return p
 
 
+def check_owned_out(path: str | Path, command: str, names: Iterable[str],
+                    marks: dict[str, str], flag: str = "--out") -> Path:
+    """A folder :func:`check_out_dir` accepts, whose files of the ``names`` ``command``
+    writes (paths relative to it) are its own: when any of them is there, one of ``marks``
+    (a relative path and the text that file of ``command``'s starts with) must say so.
+    A user's own ``posterior.csv`` or ``control.csv`` is never overwritten: such a folder is
+    refused before any work, untouched; an earlier output folder of ``command`` is written
+    over."""
+    p = check_out_dir(path, flag)
+    taken = [n for n in names if (p / n).exists()]
+    if not taken:
+        return p
+    for mark, start in marks.items():
+        try:
+            with (p / mark).open("rb") as fh:
+                head = fh.read(len(start.encode()))
+        except OSError:
+            continue
+        if head == start.encode():
+            return p                  # an earlier output folder of the command: written over
+    shown = ", ".join(taken[:6]) + (f" and {len(taken) - 6} more" if len(taken) > 6 else "")
+    raise InputError(p, flag, f"holds {shown} not written by `frontline {command}`, which it "
+                              f"would overwrite; choose a new or empty folder or one "
+                              f"`frontline {command}` wrote")
+
+
 def _try_to_create(p: Path, flag: str) -> None:
     """Create ``p`` and its missing parents, then remove what was created (a system that
     refuses, such as ``/proc``, says so here rather than after the work)."""
