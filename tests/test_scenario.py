@@ -439,3 +439,18 @@ def test_a_supply_source_held_by_an_enemy_gets_a_warning(tmp_path):
     with pytest.warns(ScenarioWarning, match=r"factions\.opposition\.supply: 'Echo' is "
                       r"held by government at the start"):
         sim.load_scenario(p)
+
+
+@pytest.mark.parametrize("morale", ["0", "1e-300"])
+def test_a_starting_morale_of_zero_is_refused_not_a_crash(morale, capsys):
+    """morale = 0 (or one so small its power underflows) passed validation, then made the
+    hold limit 0 and the first day's planning raised ZeroDivisionError; the model keeps
+    morale at 0.05 or more every day, and a starting morale must be at least that."""
+    from sim.cli import main
+    argv = ["run", str(TINY_OFFENSIVE), "--days", "2", "--quiet",
+            "--set", f"factions.government.morale={morale}"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1
+    assert "--set: factions.government.morale:" in err and "0.05" in err
+    assert main([*argv[:-1], "factions.government.morale=0.05"]) == 0

@@ -40,7 +40,9 @@ class FactionSpec(Strict):
     colour: str = "#888888"
     strength: float = Field(gt=0, description="fighters under command at day 0")
     quality: float = Field(1.0, gt=0, le=3)
-    morale: float = Field(0.7, ge=0, le=1)
+    # at least the floor the model keeps morale at every day (ConflictModel.update_morale):
+    # a morale of 0 made the hold limit 0 and the first day's planning divided by it
+    morale: float = Field(0.7, ge=0.05, le=1)
     allies: list[str] = []
     neutral: list[str] = []
     supply: list[str] = Field([], description="supply-source towns (border crossings, bases)")
