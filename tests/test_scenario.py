@@ -454,3 +454,15 @@ def test_a_starting_morale_of_zero_is_refused_not_a_crash(morale, capsys):
     assert len(err.splitlines()) == 1
     assert "--set: factions.government.morale:" in err and "0.05" in err
     assert main([*argv[:-1], "factions.government.morale=0.05"]) == 0
+
+
+@pytest.mark.parametrize("start", ["0", "86400", "1699920000"])
+def test_a_number_as_the_start_date_is_refused_not_read_as_seconds_since_1970(tmp_path,
+                                                                                 start):
+    """`start = 0` was read as 1970-01-01 (pydantic takes a number of whole days in Unix
+    seconds as a date; 1699920000 is 2023-11-14): a run of the wrong dates, silently."""
+    p = write(tmp_path, variant("start = 2024-01-01", f"start = {start}"))
+    exc = error(p)
+    assert exc.field == "start" and "expected a date written YYYY-MM-DD" in exc.message
+    exc = error(write(tmp_path, BASE), {"start": float(start)})
+    assert exc.field == "start" and "expected a date" in exc.message

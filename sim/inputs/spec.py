@@ -7,10 +7,12 @@ against the theatre and the factions later, in :func:`sim.scenario.bind`.
 from __future__ import annotations
 
 import datetime as dt
+import types
+import typing
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..errors import did_you_mean
 
@@ -33,6 +35,36 @@ class Strict(BaseModel):
                                  f"{did_you_mean(unknown[0], cls.model_fields, n=1)}; "
                                  f"valid: {', '.join(cls.model_fields)}")
         return data
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_number_as_date(cls, value: Any, info: Any) -> Any:
+        """A number where a date is expected is refused: pydantic would read ``start = 0``
+        as 1970-01-01 (seconds since the Unix epoch), a silently wrong date."""
+        ann = cls.model_fields[info.field_name].annotation
+        _no_date_from_number(value, _plain_types(ann))
+        if typing.get_origin(ann) is list and isinstance(value, list):
+            for v in value:
+                _no_date_from_number(v, _plain_types(typing.get_args(ann)[0]))
+        return value
+
+
+def _plain_types(ann: Any) -> set:
+    """The plain types a field's annotation takes, through Optional, unions and Annotated
+    (``object`` for anything else: Any, Literal, containers)."""
+    origin = typing.get_origin(ann)
+    if origin is typing.Annotated:
+        return _plain_types(typing.get_args(ann)[0])
+    if origin in (typing.Union, types.UnionType):
+        return set().union(*(_plain_types(a) for a in typing.get_args(ann)))
+    return {ann} if isinstance(ann, type) else {object}
+
+
+def _no_date_from_number(value: Any, kinds: set) -> None:
+    if (isinstance(value, int | float) and not isinstance(value, bool)
+            and dt.date in kinds and not kinds & {int, float, object}):
+        raise ValueError(f"expected a date written YYYY-MM-DD (unquoted, e.g. 2024-11-27), "
+                         f"got the number {value!r}")
 
 
 class FactionSpec(Strict):
