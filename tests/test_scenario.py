@@ -466,3 +466,16 @@ def test_a_number_as_the_start_date_is_refused_not_read_as_seconds_since_1970(tm
     assert exc.field == "start" and "expected a date written YYYY-MM-DD" in exc.message
     exc = error(write(tmp_path, BASE), {"start": float(start)})
     assert exc.field == "start" and "expected a date" in exc.message
+
+
+@pytest.mark.parametrize(("key", "old", "new"), [
+    ("days", "days = 10", "days = true"),
+    ("factions.opposition.quality", "quality = 1.0", "quality = true"),
+])
+def test_true_or_false_where_a_number_is_expected_is_refused(tmp_path, key, old, new):
+    """`days = true` ran one day and `quality = false` was 0 (pydantic's lax mode takes a
+    boolean as a number); `--params` refused the same value ('expected a number')."""
+    exc = error(write(tmp_path, variant(old, new)))
+    assert exc.field == key and exc.message == "expected a number, got true"
+    sc = load_scenario(write(tmp_path, BASE), {"factions.opposition.counterattacks": False})
+    assert sc.spec.factions["opposition"].counterattacks is False   # a boolean field: fine

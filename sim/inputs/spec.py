@@ -38,14 +38,15 @@ class Strict(BaseModel):
 
     @field_validator("*", mode="before")
     @classmethod
-    def _no_number_as_date(cls, value: Any, info: Any) -> Any:
+    def _no_silent_coercion(cls, value: Any, info: Any) -> Any:
         """A number where a date is expected is refused: pydantic would read ``start = 0``
-        as 1970-01-01 (seconds since the Unix epoch), a silently wrong date."""
+        as 1970-01-01 (seconds since the Unix epoch), a silently wrong date; so is true or
+        false where a number is (``days = true`` was one day, as ``--params`` refuses)."""
         ann = cls.model_fields[info.field_name].annotation
-        _no_date_from_number(value, _plain_types(ann))
+        _no_coercion(value, _plain_types(ann))
         if typing.get_origin(ann) is list and isinstance(value, list):
             for v in value:
-                _no_date_from_number(v, _plain_types(typing.get_args(ann)[0]))
+                _no_coercion(v, _plain_types(typing.get_args(ann)[0]))
         return value
 
 
@@ -60,7 +61,9 @@ def _plain_types(ann: Any) -> set:
     return {ann} if isinstance(ann, type) else {object}
 
 
-def _no_date_from_number(value: Any, kinds: set) -> None:
+def _no_coercion(value: Any, kinds: set) -> None:
+    if isinstance(value, bool) and kinds & {int, float} and not kinds & {bool, object}:
+        raise ValueError(f"expected a number, got {str(value).lower()}")
     if (isinstance(value, int | float) and not isinstance(value, bool)
             and dt.date in kinds and not kinds & {int, float, object}):
         raise ValueError(f"expected a date written YYYY-MM-DD (unquoted, e.g. 2024-11-27), "
