@@ -65,6 +65,21 @@ def test_cli_writes_a_reported_file_the_reader_accepts(tmp_path, capsys):
     assert len(read_reported(out, sc)) == 2
 
 
+def test_out_naming_an_input_is_refused_and_the_input_kept(tmp_path, capsys):
+    """`--out EXPORT.csv` wrote the reported CSV over the ACLED export it was made from."""
+    export, actors = tmp_path / "export.csv", tmp_path / "actors.toml"
+    export.write_bytes(SAMPLE.read_bytes())
+    actors.write_bytes(ACTORS.read_bytes())
+    for out, what in ((export, "the ACLED export"), (actors, "the actor map")):
+        before = out.read_bytes()
+        code = main(["import", "acled", str(export), "--theatre", str(NW_SYRIA), "--actors",
+                     str(actors), "--out", str(out)])
+        err = capsys.readouterr().err
+        assert code == 2 and len(err.splitlines()) == 1, err
+        assert f"{out}: --out: is {what} this command reads" in err
+        assert out.read_bytes() == before
+
+
 def test_bad_inputs(tmp_path):
     theatre = sim.load_theatre(NW_SYRIA)
     (tmp_path / "x.csv").write_text("date,place\n2024-11-29,Saraqib\n")

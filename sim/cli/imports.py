@@ -30,6 +30,7 @@ def run(args: argparse.Namespace) -> int:
     from ..inputs.theatre import load_theatre
     if args.out:
         check_out_file(args.out)             # before any work
+        _not_an_input(args)
     theatre = load_theatre(args.theatre)
     rows, bad = import_acled(args.export, theatre, read_actor_map(args.actors), args.max_km)
     if args.out:
@@ -46,3 +47,21 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {args.export}: row {b.row}: {b.date} {b.location!r}: {b.reason}",
                   file=sys.stderr)
     return 0
+
+
+def _not_an_input(args: argparse.Namespace) -> None:
+    """``--out`` is none of the files the import reads: the export was written over with
+    the reported CSV made from it (and lost) when ``--out`` named it."""
+    from ..errors import InputError  # here: keeps `frontline --help` fast
+    if not args.out.exists():
+        return
+    for what, p in (("the ACLED export", args.export), ("the actor map", args.actors),
+                    ("the theatre's towns.csv", args.theatre / "towns.csv"),
+                    ("the theatre's roads.csv", args.theatre / "roads.csv")):
+        try:
+            same = p.exists() and args.out.samefile(p)
+        except OSError:
+            continue
+        if same:
+            raise InputError(args.out, "--out", f"is {what} this command reads; give "
+                                                "another file name")
