@@ -323,6 +323,22 @@ def test_run_refuses_an_out_folder_that_cannot_be_created_before_the_run(capsys)
     assert err.startswith(f"frontline: error: {UNCREATABLE / 'x'}: --out: cannot create"), err
 
 
+@pytest.mark.parametrize("argv", [["run", str(TINY_OFFENSIVE), "--days", "2", "--quiet"],
+                                  ["calibrate", "spec.toml"], ["batch", "exp.toml"]],
+                         ids=lambda a: a[0])
+def test_an_empty_out_is_refused_not_taken_as_the_current_folder(tmp_path, monkeypatch,
+                                                                 capsys, argv):
+    """`--out ""` (an unset variable in `--out "$OUT"`) ran and wrote its files into the
+    current folder."""
+    from sim.cli import main
+    monkeypatch.chdir(tmp_path)
+    assert main([*argv, "--out", ""]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err == ("frontline: error: command line: --out: empty (''); "
+                                 "expected a folder or file name\n")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_the_out_folder_check_leaves_nothing_behind(tmp_path):
     from sim.inputs.files import check_out_dir
     check_out_dir(tmp_path / "a" / "b" / "c")

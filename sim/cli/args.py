@@ -7,6 +7,7 @@ import argparse
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
@@ -60,6 +61,15 @@ def scheduler_arg(text: str) -> str:
         raise InputError("command line", "--scheduler", f"expected an address such as "
                          f"tcp://host:8786, got {text!r}")
     return text.strip()
+
+
+def out_arg(text: str) -> Path:
+    """An argparse type for ``--out``: a path, not an empty one (an unset shell variable,
+    ``--out "$OUT"``, would otherwise mean the current folder)."""
+    if not text.strip():
+        raise InputError("command line", "--out", f"empty ({text!r}); expected a folder or "
+                                                  "file name")
+    return Path(text)
 
 
 #: The seed flag: a seed is stored as a 64-bit integer.

@@ -18,7 +18,7 @@ import warnings
 from pathlib import Path
 
 from ..inputs.files import check_out_dir
-from .args import int_arg, scheduler_arg, show_warnings
+from .args import int_arg, out_arg, scheduler_arg, show_warnings
 
 MAX_POINTS_ON_SCREEN = 12      # more design points: the per-point table goes to the file only
 
@@ -45,7 +45,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    "every run, after --params (repeatable)")
     p.add_argument("--replicates", type=int_arg("--replicates", 1), metavar="N",
                    help="replicates per design point (default: the experiment's)")
-    p.add_argument("--out", type=Path, help="results folder (default: runs/<experiment>)")
+    p.add_argument("--out", type=out_arg, help="results folder (default: runs/<experiment>)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 

@@ -13,7 +13,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from .args import executor, executor_options, int_arg, show_warnings
+from .args import executor, executor_options, int_arg, out_arg, show_warnings
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -21,7 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--members", type=int_arg("--members", 2, 1_000_000), metavar="N",
                         help="ensemble members (default: the spec's [assimilation] members)")
     executor_options(parser)
-    parser.add_argument("--out", type=Path,
+    parser.add_argument("--out", type=out_arg,
                         help="output folder (default: fitted/<spec name> in the spec's "
                              "folder)")
     parser.add_argument("--quiet", action="store_true", help="no per-day progress")

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from ..errors import InputError
-from .args import executor, executor_options, int_arg, show_warnings
+from .args import executor, executor_options, int_arg, out_arg, show_warnings
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -30,7 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="days after the origin (default: the spec's, else the "
                              "scenario's end)")
     executor_options(parser)
-    parser.add_argument("--out", type=Path, help="output folder (default: "
+    parser.add_argument("--out", type=out_arg, help="output folder (default: "
                         "forecast/<spec>_<origin> in the spec's folder)")
     parser.add_argument("--quiet", action="store_true", help="no per-day progress")
 

@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .args import float_arg
+from .args import float_arg, out_arg
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -20,7 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     a.add_argument("--max-km", type=float_arg("--max-km", 0.0, 1000.0, lo_open=True),
                    default=10.0, help="match an event to the nearest town within this "
                    "distance (km, at most 1000; default 10)")
-    a.add_argument("--out", type=Path, help="write the reported CSV here (default: stdout)")
+    a.add_argument("--out", type=out_arg, help="write the reported CSV here (default: stdout)")
 
 
 def run(args: argparse.Namespace) -> int:

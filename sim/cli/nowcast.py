@@ -8,7 +8,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .args import executor, executor_options, int_arg, show_warnings
+from .args import executor, executor_options, int_arg, out_arg, show_warnings
 
 SHOWN = 20      # likely changes listed on the screen; all of them are in changes.csv
 
@@ -22,7 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--members", type=int_arg("--members", 2, 1_000_000), metavar="N",
                         help="ensemble members (default: the spec's [assimilation] members)")
     executor_options(parser)
-    parser.add_argument("--out", type=Path, help="output folder (default: "
+    parser.add_argument("--out", type=out_arg, help="output folder (default: "
                         "nowcast/<spec>_<D> in the spec's folder)")
     parser.add_argument("--quiet", action="store_true", help="no per-day progress")
 

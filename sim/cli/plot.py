@@ -22,7 +22,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..inputs.files import check_out_file, safe_name
-from .args import Parser, float_arg
+from .args import Parser, float_arg, out_arg
 
 KINDS = ("capture", "control", "fan", "whatif", "sensitivity", "animate")
 
@@ -30,7 +30,7 @@ KINDS = ("capture", "control", "fan", "whatif", "sensitivity", "animate")
 def add_arguments(p: argparse.ArgumentParser) -> None:
     sub = p.add_subparsers(dest="kind", required=True, parser_class=Parser)
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--out", type=Path, help="output file stem (writes .png and .svg)")
+    common.add_argument("--out", type=out_arg, help="output file stem (writes .png and .svg)")
     common.add_argument("--format", default="png,svg", help="comma-separated: png, svg, pdf")
     c = sub.add_parser("capture", parents=[common], help="capture-day histogram and ECDF")
     c.add_argument("results", nargs="+", type=Path, help="batch results folders to overlay")
@@ -58,7 +58,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     s.add_argument("results", type=Path)
     a = sub.add_parser("animate", help="animated map of one run (GIF, and MP4 with ffmpeg)")
     a.add_argument("run_dir", type=Path, help="folder written by `frontline run --out DIR`")
-    a.add_argument("--out", type=Path, help="GIF file (default RUN_DIR/animation.gif)")
+    a.add_argument("--out", type=out_arg, help="GIF file (default RUN_DIR/animation.gif)")
     a.add_argument("--fps", type=float_arg("--fps", 0.1, 50.0), default=1.5,
                    help="frames (days) per second (0.1..50; default 1.5)")
 

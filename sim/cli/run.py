@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import InputError
 from ..inputs.files import check_out_dir
-from .args import int_arg, seed_arg, show_warnings
+from .args import int_arg, out_arg, seed_arg, show_warnings
 
 if TYPE_CHECKING:
     import numpy as np
@@ -34,7 +34,7 @@ def add_arguments(r: argparse.ArgumentParser) -> None:
                    help="override a parameter or scenario field (repeatable)")
     r.add_argument("--params", type=Path, metavar="FILE",
                    help="parameter values from a TOML [params] table (e.g. a fitted file)")
-    r.add_argument("--out", type=Path, help="write events, control, series, meta and map here")
+    r.add_argument("--out", type=out_arg, help="write events, control, series, meta and map here")
     r.add_argument("--quiet", action="store_true", help="print no list of changes")
     r.add_argument("--cause", choices=CAUSES, help="list only the changes of this cause")
     r.add_argument("--town", action="append", default=[], metavar="NAME",
