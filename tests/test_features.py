@@ -144,10 +144,11 @@ def test_no_label_hides_under_another_on_a_small_map():
      '{"kind": "river", "name": "x", "source": "s"}, "geometry": {"type": "LineString", '
      '"coordinates": [[NaN, 45.0], [10.1, 45.1]]}}]}', "NaN or infinity"),
     ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    ('{"type": "FeatureCollection", "features": [' + "1" * 5000 + "]}", "4,300 digits"),
 ])
 def test_nan_coordinates_and_deep_nesting_are_one_line_errors(tmp_path, text, words):
     """A NaN coordinate was taken with a shapely warning that named no file; an array nested
-    100,000 deep escaped as a RecursionError."""
+    100,000 deep escaped as a RecursionError, a 5,000-digit number as a ValueError."""
     p = tmp_path / "features.geojson"
     p.write_text(text)
     with pytest.raises(InputError, match=words) as exc:

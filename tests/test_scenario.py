@@ -479,3 +479,18 @@ def test_true_or_false_where_a_number_is_expected_is_refused(tmp_path, key, old,
     assert exc.field == key and exc.message == "expected a number, got true"
     sc = load_scenario(write(tmp_path, BASE), {"factions.opposition.counterattacks": False})
     assert sc.spec.factions["opposition"].counterattacks is False   # a boolean field: fine
+
+
+def test_a_number_of_5000_digits_is_one_line_not_a_traceback(tmp_path, capsys):
+    """Python converts at most 4,300 digits to an integer: such a number in any TOML file
+    or a --set value escaped as a ValueError traceback."""
+    from sim.cli import main
+    huge = "1" * 5000
+    p = write(tmp_path, variant("days = 10", f"days = {huge}"))
+    exc = error(p)
+    assert exc.field == f"line {BASE[:BASE.index('days = 10')].count(chr(10)) + 1}"
+    assert "4300 digits" in exc.message and "\n" not in str(exc)
+    assert main(["run", str(TINY_OFFENSIVE), "--quiet", "--set", f"kill_rate={huge}"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("frontline: error: --set: kill_rate: a number of more than 4,300 "
+                          "digits") and len(err.splitlines()) == 1

@@ -102,6 +102,9 @@ def read_features(path: str | Path) -> Features:
         raise InputError(p, "-", f"not UTF-8 text ({exc.reason}); expected GeoJSON") from None
     except json.JSONDecodeError as exc:
         raise InputError(p, f"line {exc.lineno}", f"not valid JSON: {exc.msg}") from None
+    except ValueError:                      # an integer of more digits than Python converts
+        raise InputError(p, "-", "a number of more than 4,300 digits; expected a GeoJSON "
+                                 "FeatureCollection of ordinary coordinates") from None
     except RecursionError:
         raise InputError(p, "-", f"nested too deeply; expected a GeoJSON FeatureCollection "
                                  f"(at most {MAX_NESTING} levels)") from None

@@ -96,6 +96,13 @@ def _toml_error(message: str, text: str) -> tuple[str, str]:
     return field, f"invalid TOML: {message[:m.start()]}{hint}"
 
 
+def _long_number_line(text: str) -> str:
+    """``line N`` of the first run of more than 4,300 digits in ``text`` (Python's limit on
+    converting a string to an integer), or ``-``."""
+    m = re.search(r"\d{4301,}", text)
+    return f"line {text.count(chr(10), 0, m.start()) + 1}" if m else "-"
+
+
 def read_toml(path: str | Path) -> dict[str, Any]:
     """Read a TOML file; a missing, binary, empty or malformed file is an InputError."""
     p = Path(path)
@@ -106,6 +113,9 @@ def read_toml(path: str | Path) -> dict[str, Any]:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(p, *_toml_error(str(exc), text)) from None
+    except ValueError as exc:              # an integer of more digits than Python converts
+        raise InputError(p, _long_number_line(text), f"invalid TOML: {exc}".split(";")[0]
+                         + "; expected a number of ordinary size") from None
     except RecursionError:
         raise InputError(p, "-", f"tables or arrays nested too deeply (at most {MAX_NESTING} "
                                  "levels)") from None

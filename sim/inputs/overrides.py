@@ -35,6 +35,9 @@ def parse_set(items: Iterable[str]) -> dict[str, Any]:
             out[key] = tomllib.loads(f"v = {text}")["v"]
         except tomllib.TOMLDecodeError:
             out[key] = text
+        except ValueError:             # an integer of more digits than Python converts
+            raise InputError("--set", key, "a number of more than 4,300 digits; expected a "
+                                           "number of ordinary size") from None
         except RecursionError:
             raise InputError("--set", key, "value nested too deeply") from None
         check_nesting(out[key], "--set")
