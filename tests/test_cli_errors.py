@@ -432,3 +432,12 @@ def test_a_misspelt_parameter_or_faction_suggests_its_name_not_its_table_entry(
     assert main([a.replace("{params}", str(params)) for a in args]) == 2
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and hint in err and "Param(" not in err and "{'" not in err, err
+
+
+def test_an_empty_seeds_is_refused_not_a_run_of_the_scenario_seed(capsys):
+    """`--seeds ""` was taken as no --seeds at all: one run of the scenario's seed."""
+    from sim.cli import main
+    assert main(["run", str(TINY_OFFENSIVE), "--days", "2", "--quiet", "--seeds", ""]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err == ("frontline: error: command line: --seeds: expected A-B "
+                                 "(e.g. 1-6), got ''\n")

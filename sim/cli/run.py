@@ -97,12 +97,12 @@ def run(args: argparse.Namespace) -> int:
         over["days"] = args.days
     sc = load_scenario(args.scenario, over)
     towns = [sc.theatre.id_of(t, file="command line", field="--town") for t in args.town]
-    if args.seeds:
+    if args.seeds is not None:                # (an empty --seeds is refused, not ignored)
         if args.seed is not None or args.out:
             raise InputError("command line", "--seeds", "give --seeds or --seed/--out, not both")
         seeds = _seed_range(args.seeds)       # checked before anything is printed
     show_warnings()                           # every input is good: now warn
-    if args.seeds:
+    if args.seeds is not None:
         print(f"{sc.name}: {sc.start} + {sc.days} days, theatre {sc.theatre.name}")
         wiped = np.zeros(len(sc.factions), dtype=int)
         for seed in seeds:
