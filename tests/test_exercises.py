@@ -144,6 +144,21 @@ def test_cli_bad_input_is_one_line(bad, capsys, monkeypatch):
     assert err.startswith("frontline: error: ") and err.count("\n") == 1
 
 
+@pytest.mark.parametrize(("argv", "which"), [(["list"], "sheet"), (["show", "1"], "sheet"),
+                                             (["show", "1", "--answers"], "answers")])
+def test_a_worksheet_that_is_not_utf8_is_one_line(tmp_path, capsys, argv, which):
+    """A worksheet or answer key saved in Latin-1 escaped as a UnicodeDecodeError."""
+    (tmp_path / "answers").mkdir()
+    sheet, key = tmp_path / "01-x.md", tmp_path / "answers" / "01-x.md"
+    sheet.write_text("# 1. Ok\n", encoding="utf-8")
+    key.write_text("# Key\n", encoding="utf-8")
+    bad = sheet if which == "sheet" else key
+    bad.write_bytes("# 1. Título\n".encode("latin-1"))
+    assert main(["exercises", *argv, "--folder", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"frontline: error: {bad}: -: not UTF-8 text") and err.count("\n") == 1
+
+
 @pytest.mark.parametrize("sheet", SHEETS, ids=[w.path.stem for w in SHEETS])
 def test_every_command_runs(sheet, tmp_path):
     """Each command, in order, from a scratch folder with the repository's input folders

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from ..errors import InputError
-from .worksheets import get, worksheets
+from .worksheets import get, read_markdown, worksheets
 
 
 def _number(text: str) -> int:
@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     if args.answers:
         if not w.answers.is_file():
             raise InputError(w.answers, "-", "no answer key for this worksheet")
-        print(w.answers.read_text(encoding="utf-8"), end="")
+        print(read_markdown(w.answers), end="")
     else:
         print(w.text, end="")
     return 0

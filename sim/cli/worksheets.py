@@ -39,7 +39,7 @@ class Worksheet:
 
     @property
     def text(self) -> str:
-        return self.path.read_text(encoding="utf-8")
+        return read_markdown(self.path)
 
     @property
     def title(self) -> str:
@@ -49,6 +49,15 @@ class Worksheet:
     @property
     def answers(self) -> Path:
         return self.path.parent / "answers" / self.path.name
+
+
+def read_markdown(path: Path) -> str:
+    """A worksheet or answer key as text; a file that is not UTF-8 is a one-line error."""
+    try:
+        return path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(path, "-", f"not UTF-8 text ({exc.reason} at byte {exc.start}); "
+                                    "expected a worksheet in Markdown") from None
 
 
 def worksheets(folder: str | Path | None = None) -> list[Worksheet]:
