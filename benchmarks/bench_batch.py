@@ -31,6 +31,10 @@ ROOT = Path(__file__).resolve().parent.parent
 BUILTIN_REL = "scenarios/deter_aggression_2024.toml"
 SCENARIO = ROOT / BUILTIN_REL
 sys.path.insert(0, str(Path(__file__).resolve().parent))     # compare.py beside this file
+sys.path.insert(0, str(ROOT))
+
+from sim.cli.args import Parser  # noqa: E402
+from sim.errors import run_script  # noqa: E402
 
 
 def spec(runs: int, path: Path) -> Path:
@@ -96,8 +100,13 @@ def big(runs: int, workers: int) -> None:
                       "output_mb": round(size, 1)}))
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
+def main(argv: list[str] | None = None) -> int:
+    """A bad flag is one line ``bench_batch.py: error: ...``, status 2."""
+    return run_script("bench_batch.py", lambda: bench(argv))
+
+
+def bench(argv: list[str] | None) -> None:
+    ap = Parser()
     ap.add_argument("--runs", type=int, default=400)
     ap.add_argument("--big", type=int, default=10_000)
     ap.add_argument("--big-only", action="store_true", help=argparse.SUPPRESS)
@@ -105,7 +114,7 @@ def main() -> None:
                     help="also compare 2-worker batches with this source tree (an earlier "
                          "version with its own .venv), alternating whole commands")
     ap.add_argument("--rounds", type=int, default=3, help="rounds of the --baseline comparison")
-    a = ap.parse_args()
+    a = ap.parse_args(argv)
     if a.baseline is not None and not (a.baseline / BUILTIN_REL).is_file():
         ap.error(f"--baseline: {a.baseline} has no {BUILTIN_REL}")
     if a.rounds < 1:
@@ -142,4 +151,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

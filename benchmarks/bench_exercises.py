@@ -12,7 +12,6 @@ the target. Wall-clock figures swing with whatever else the machine is doing.
 
 from __future__ import annotations
 
-import argparse
 import os
 import subprocess
 import sys
@@ -23,13 +22,20 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from sim.cli.args import Parser  # noqa: E402
 from sim.cli.worksheets import steps, worksheets  # noqa: E402
+from sim.errors import run_script  # noqa: E402
 
 TARGET_S = 60.0
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    """A bad flag is one line ``bench_exercises.py: error: ...``, status 2."""
+    return run_script("bench_exercises.py", lambda: bench(argv))
+
+
+def bench(argv: list[str] | None) -> int:
+    ap = Parser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--only", type=int, nargs="+", metavar="N", help="worksheet numbers")
     args = ap.parse_args(argv)
     sheets = [w for w in worksheets(REPO / "experiments" / "exercises")

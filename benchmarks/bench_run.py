@@ -20,7 +20,6 @@ agent-step at 100 towns.
 
 from __future__ import annotations
 
-import argparse
 import cProfile
 import inspect
 import os
@@ -45,6 +44,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import sim  # noqa: E402
+from sim.cli.args import Parser  # noqa: E402
+from sim.errors import run_script  # noqa: E402
 from sim.inputs.scenario import ScenarioWarning  # noqa: E402
 from sim.inputs.synthetic import make_scenario  # noqa: E402
 
@@ -255,7 +256,12 @@ def same_machine(baseline: Path, quick: bool, count: bool) -> dict[str, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    """A bad flag is one line ``bench_run.py: error: ...``, status 2."""
+    return run_script("bench_run.py", lambda: bench(argv))
+
+
+def bench(argv: list[str] | None) -> int:
+    ap = Parser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="fewer seeds and repetitions")
     ap.add_argument("--wall", action="store_true",
                     help="time with wall-clock instead of process CPU time (an idle machine)")

@@ -33,8 +33,9 @@ sys.path.insert(0, str(ROOT))
 
 from sim.analysis.executors import make_executor  # noqa: E402
 from sim.analysis.forecast import forecast  # noqa: E402
+from sim.cli.args import Parser  # noqa: E402
 from sim.cli.forecast import with_members  # noqa: E402
-from sim.errors import InputError  # noqa: E402
+from sim.errors import InputError, run_script  # noqa: E402
 from sim.inputs.calibration_spec import load_spec  # noqa: E402
 
 COLUMNS = ["mae_capped", "mae_uncapped", "crps", "brier", "right_end", "spread_error"]
@@ -135,7 +136,13 @@ def markdown(t: pd.DataFrame) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    """The tables; a bad flag or spec is one line ``forecast_suite.py: error: ...``, status
+    2 (argparse printed its usage first)."""
+    return run_script("forecast_suite.py", lambda: suite(argv))
+
+
+def suite(argv: list[str] | None) -> int:
+    ap = Parser(description=__doc__.splitlines()[0])
     add_spec_options(ap)
     ap.add_argument("--csv", type=Path, help="write the per-origin table here")
     ap.add_argument("--markdown", action="store_true", help="print tables as Markdown")

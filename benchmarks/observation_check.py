@@ -42,8 +42,9 @@ from forecast_suite import add_spec_options, chosen_specs, markdown  # noqa: E40
 
 from sim.analysis.executors import make_executor  # noqa: E402
 from sim.analysis.forecast import forecast  # noqa: E402
+from sim.cli.args import Parser  # noqa: E402
 from sim.cli.forecast import with_members  # noqa: E402
-from sim.errors import InputError  # noqa: E402
+from sim.errors import InputError, run_script  # noqa: E402
 from sim.inputs.calibration_spec import AssimilationSpec  # noqa: E402
 from sim.inputs.params import PARAMS, coerce  # noqa: E402
 from sim.inputs.reported import read_reported  # noqa: E402
@@ -121,7 +122,13 @@ def check_origins(spec) -> list:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    """The tables; a bad flag or spec is one line ``observation_check.py: error: ...``,
+    status 2 (argparse printed its usage first)."""
+    return run_script("observation_check.py", lambda: check(argv))
+
+
+def check(argv: list[str] | None) -> int:
+    ap = Parser(description=__doc__.splitlines()[0])
     ap.add_argument("--setting", action="append", type=setting, required=True,
                     metavar="SETTING", help="a setting to compare: as-is, NAME=VALUE "
                     "([assimilation]), prior.PARAM=LOW..HIGH or fixed.PARAM=VALUE")

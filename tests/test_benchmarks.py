@@ -29,7 +29,8 @@ def test_bench_batch_refuses_a_baseline_without_the_scenario(tmp_path):
     out = subprocess.run([sys.executable, str(REPO / "benchmarks" / "bench_batch.py"),
                           "--baseline", str(tmp_path)], capture_output=True, text=True)
     assert out.returncode == 2
-    assert out.stderr.strip().splitlines()[-1].startswith("bench_batch.py: error: --baseline")
+    assert out.stderr.strip().splitlines()[-1].startswith("bench_batch.py: error: command line: "
+                                                          "--baseline: ")
 
 
 @pytest.mark.parametrize("script,args,says", [
@@ -38,10 +39,14 @@ def test_bench_batch_refuses_a_baseline_without_the_scenario(tmp_path):
     ("bench_run.py", ["--instructions"], "needs --baseline"),
     ("bench_batch.py", ["--runs", "0"], "--runs"),
     ("bench_exercises.py", ["--only", "99"], "no worksheet numbered 99"),
+    ("forecast_suite.py", ["--members", "1"], "--members: expected an integer >= 2"),
+    ("observation_check.py", ["--setting", "x=1"], "argument --setting: x: expected"),
 ])
 def test_benchmark_flags_are_checked(script, args, says):
+    """One line, as every script says a mistake (argparse printed its usage first)."""
     out = subprocess.run([sys.executable, str(REPO / "benchmarks" / script), *args],
                          capture_output=True, text=True)
     assert out.returncode == 2
+    assert len(out.stderr.strip().splitlines()) == 1, out.stderr
     last = out.stderr.strip().splitlines()[-1]
-    assert last.startswith(f"{script}: error: ") and says in last
+    assert last.startswith(f"{script}: error: command line: ") and says in last

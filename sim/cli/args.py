@@ -18,6 +18,9 @@ class Parser(argparse.ArgumentParser):
     print the usage too)."""
 
     def error(self, message: str) -> None:
+        flag = re.match(r"(--[a-z][\w-]*(?:/--[a-z][\w-]*)*): (.+)$", message, re.S)
+        if flag:                       # a script's own check, ``ap.error("--flag: ...")``
+            raise InputError("command line", flag.group(1), flag.group(2))
         raise InputError("command line", self.prog.split(" ", 1)[-1], message)
 
 
