@@ -37,6 +37,7 @@ from sim.cli.args import Parser  # noqa: E402
 from sim.cli.forecast import with_members  # noqa: E402
 from sim.errors import InputError, run_script  # noqa: E402
 from sim.inputs.calibration_spec import load_spec  # noqa: E402
+from sim.inputs.files import check_out_file  # noqa: E402
 
 COLUMNS = ["mae_capped", "mae_uncapped", "crps", "brier", "right_end", "spread_error"]
 
@@ -148,6 +149,8 @@ def suite(argv: list[str] | None) -> int:
     ap.add_argument("--markdown", action="store_true", help="print tables as Markdown")
     a = ap.parse_args(argv)
     specs = chosen_specs(ap, a)
+    if a.csv is not None:
+        check_out_file(a.csv, "--csv")      # before the suite's minutes of work, not after
     t0 = time.perf_counter()
     df = run_suite(specs, a.members, a.workers)
     wall = time.perf_counter() - t0
