@@ -42,7 +42,7 @@ import scipy.sparse as sp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))   # run from a checkout without installing
 
-from sim.cli.args import Parser  # noqa: E402
+from sim.cli.args import Parser, float_arg  # noqa: E402
 from sim.errors import InputError, run_script  # noqa: E402
 from sim.inputs.files import read_toml  # noqa: E402
 from sim.inputs.overrides import load_raw  # noqa: E402
@@ -208,26 +208,44 @@ def main(argv: list[str] | None = None) -> int:
     return run_script("check_theatre_data.py", lambda: cli(argv))
 
 
+def _bbox(text: str) -> tuple[float, float, float, float]:
+    """``S,N,W,E``: four numbers, south below north and west below east, in range (a box
+    the wrong way round put every place outside it, as problems of the data)."""
+    try:
+        box = tuple(float(x) for x in text.split(","))
+    except ValueError:
+        box = ()
+    if len(box) != 4:
+        raise InputError("command line", "--bbox", f"expected four numbers S,N,W,E, got {text!r}")
+    s, n, w, e = box
+    if not (-90 <= s < n <= 90 and -180 <= w < e <= 180):
+        raise InputError("command line", "--bbox", f"expected S < N in -90..90 and W < E in "
+                                                   f"-180..180 (S,N,W,E), got {text!r}")
+    return box
+
+
 def cli(argv: list[str] | None) -> int:
     ap = Parser(description=__doc__.splitlines()[0])
     ap.add_argument("theatre", nargs="?", help="theatre folder (towns.csv, roads.csv)")
     ap.add_argument("--reported", action="append", default=[], help="reported changes CSV")
     ap.add_argument("--all", action="store_true", help="every theatre of the library")
     ap.add_argument("--bbox", help="S,N,W,E in degrees (default: derived from the places)")
-    ap.add_argument("--isolation-km", type=float, default=None)
-    ap.add_argument("--margin", type=float, default=0.25, help="degrees added to the box")
-    ap.add_argument("--offmap-margin", type=float, default=1.5,
-                    help="further degrees allowed for off-map places")
+    ap.add_argument("--isolation-km", type=float_arg("--isolation-km", 0.0, 20_000.0,
+                                                     lo_open=True), default=None)
+    ap.add_argument("--margin", type=float_arg("--margin", 0.0, 90.0), default=0.25,
+                    help="degrees added to the box")
+    ap.add_argument("--offmap-margin", type=float_arg("--offmap-margin", 0.0, 180.0),
+                    default=1.5, help="further degrees allowed for off-map places")
     args = ap.parse_args(argv)
-    try:
-        bbox = tuple(float(x) for x in args.bbox.split(",")) if args.bbox else None
-    except ValueError:
-        bbox = ()
-    if bbox is not None and len(bbox) != 4:
-        raise InputError("command line", "--bbox",
-                         f"expected four numbers S,N,W,E, got {args.bbox!r}")
+    bbox = _bbox(args.bbox) if args.bbox is not None else None
+    if args.theatre and args.all:
+        raise InputError("command line", "--all", "give a theatre folder or --all, not both")
     if args.theatre and not Path(args.theatre).is_dir():
         raise InputError(args.theatre, "-", "theatre folder not found")
+    for r in args.reported:                  # a file the user names: refused, not a PROBLEM
+        if not Path(r).is_file():
+            raise InputError(r, "--reported", "file not found" if not Path(r).exists()
+                             else "not a file; expected a reported changes CSV")
     if args.all:
         jobs = library()
     elif args.theatre:

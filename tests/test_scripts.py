@@ -267,3 +267,22 @@ def test_build_features_answers_in_one_line_and_keeps_a_hand_drawn_file(tmp_path
         assert err.startswith("build_features.py: error: ") and err.count("\n") == 1, err
         assert says in err, err
     assert (hand / "features.geojson").read_bytes() == before
+
+
+@pytest.mark.parametrize(("argv", "says"), [
+    (["--bbox", "50,40,0,10"], "command line: --bbox: expected S < N"),
+    (["--bbox", "nan,nan,nan,nan"], "command line: --bbox: expected S < N"),
+    (["--margin", "nan"], "command line: --margin: expected a number"),
+    (["--isolation-km", "-1"], "command line: --isolation-km: expected a number"),
+    (["--reported", "no_such.csv"], "no_such.csv: --reported: file not found"),
+    (["--all"], "command line: --all: give a theatre folder or --all, not both"),
+])
+def test_check_theatre_data_refuses_bad_flags_instead_of_reporting_problems(argv, says,
+                                                                             capsys):
+    """A box the wrong way round, a NaN margin or a missing --reported file were taken, and
+    every place (or the file) was then listed as a PROBLEM of the data, status 1."""
+    checker = load("check_theatre_data")
+    assert checker.main([str(REPO / "scenarios/theatres/riverland"), *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("check_theatre_data.py: error: ") and err.count("\n") == 1, err
+    assert says in err, err
