@@ -16,7 +16,6 @@ difference of a nat or two.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from pathlib import Path
@@ -25,9 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sim.analysis.executors import make_executor  # noqa: E402
 from sim.analysis.forecast import prepare, run_filter  # noqa: E402
-from sim.cli.args import int_arg  # noqa: E402
+from sim.cli.args import Parser, int_arg  # noqa: E402
 from sim.cli.forecast import with_members  # noqa: E402
-from sim.errors import InputError  # noqa: E402
+from sim.errors import InputError, run_script  # noqa: E402
 from sim.inputs.calibration_spec import load_spec  # noqa: E402
 from sim.inputs.params import coerce  # noqa: E402
 
@@ -44,31 +43,33 @@ def parse_setting(text: str) -> dict[str, object]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    """The table; a bad flag, spec or setting is one line, status 2, and warnings are one
+    line each at the end (as the CLI shows them)."""
+    return run_script("evidence.py", lambda: evidence(argv))
+
+
+def evidence(argv: list[str] | None) -> int:
+    ap = Parser(description=__doc__.split("\n\n")[0])
     ap.add_argument("spec", type=Path)
     ap.add_argument("--setting", action="append", default=[], metavar="'NAME=VALUE ...'")
     ap.add_argument("--members", type=int_arg("--members", 2))
     ap.add_argument("--workers", type=int_arg("--workers", 1), default=1)
-    try:
-        args = ap.parse_args(argv)
-        spec = with_members(load_spec(args.spec), args.members)
-        settings = [parse_setting(s) for s in args.setting] or [{}]
-        if spec.until is None:
-            raise InputError(spec.file, "until", "the spec names no origin (`until`)")
-        print(f"{spec.file.name}: reports up to {spec.until}; "
-              f"{spec.assimilation.members} members")
-        with make_executor(workers=args.workers) as ex:
-            for fixed in settings:
-                t0 = time.perf_counter()
-                setup = prepare(spec.with_(fixed={**spec.fixed, **fixed}), spec.until,
-                                horizon_days=1)
-                ens = run_filter(setup, mapper=ex.map)
-                label = " ".join(f"{k}={v}" for k, v in fixed.items()) or "(defaults)"
-                print(f"  {label:44s} log evidence {ens.trace[-1]['log_evidence']:9.2f}"
-                      f"   ({time.perf_counter() - t0:.0f} s)", flush=True)
-    except InputError as e:
-        print(f"evidence.py: error: {e}", file=sys.stderr)
-        return 2
+    args = ap.parse_args(argv)
+    spec = with_members(load_spec(args.spec), args.members)
+    settings = [parse_setting(s) for s in args.setting] or [{}]
+    if spec.until is None:
+        raise InputError(spec.file, "until", "the spec names no origin (`until`)")
+    print(f"{spec.file.name}: reports up to {spec.until}; "
+          f"{spec.assimilation.members} members")
+    with make_executor(workers=args.workers) as ex:
+        for fixed in settings:
+            t0 = time.perf_counter()
+            setup = prepare(spec.with_(fixed={**spec.fixed, **fixed}), spec.until,
+                            horizon_days=1)
+            ens = run_filter(setup, mapper=ex.map)
+            label = " ".join(f"{k}={v}" for k, v in fixed.items()) or "(defaults)"
+            print(f"  {label:44s} log evidence {ens.trace[-1]['log_evidence']:9.2f}"
+                  f"   ({time.perf_counter() - t0:.0f} s)", flush=True)
     return 0
 
 

@@ -286,3 +286,27 @@ def test_check_theatre_data_refuses_bad_flags_instead_of_reporting_problems(argv
     err = capsys.readouterr().err
     assert err.startswith("check_theatre_data.py: error: ") and err.count("\n") == 1, err
     assert says in err, err
+
+
+def test_evidence_warnings_and_bad_flags_are_one_line_each(tmp_path, capsys):
+    """evidence.py printed Python's two-line warning (the message, then the source line
+    `return bind(...)`) and argparse's usage before an unknown flag's error."""
+    import csv as _csv
+    sc = sim.load_scenario(SCENARIO)
+    rows = sim.ConflictModel(sc, seed=0, agents=False).run().log_rows
+    with (tmp_path / "rep.csv").open("w", newline="") as fh:
+        w = _csv.writer(fh)
+        w.writerow(["date", "place", "new_controller", "source"])
+        for day, t, new, _o, _c in rows[:3]:
+            w.writerow([sc.date(day), sc.theatre.names[t], sc.factions[new], "the model"])
+    spec = tmp_path / "spec.toml"
+    spec.write_text(f'scenario = "{SCENARIO}"\nreported = "rep.csv"\n'
+                    f'until = {sc.date(rows[2][0])}\n[params]\nkill_rate = [0.02, 0.15]\n'
+                    '[assimilation]\nmembers = 4\n')
+    ev = load("evidence")
+    assert ev.main([str(spec)]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err and all(line.startswith("evidence.py: warning: ") for line in err), err
+    assert ev.main([str(spec), "--bogus"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("evidence.py: error: command line: ") and err.count("\n") == 1, err
