@@ -93,8 +93,13 @@ def report(argv: list[str] | None) -> None:
         if v < least[flag]:
             raise InputError(flag, str(v), f"expected a whole number of at least {least[flag]}"
                              + (" (the last ten days are scored)" if flag == "--days" else ""))
-    if a.stake is not None and not a.stake > 0:
-        raise InputError("--stake", str(a.stake), "expected a positive multiple")
+    most = {"--towns": 10_000, "--days": 3650}      # a scenario runs at most 3650 days
+    for flag, v in (("--towns", a.towns), ("--days", a.days)):
+        if v > most[flag]:
+            raise InputError(flag, str(v), f"expected a whole number of at most {most[flag]:,}")
+    if a.stake is not None and not 0 < a.stake <= 1e6:
+        raise InputError("--stake", str(a.stake), "expected a positive multiple (at most "
+                                                  "1,000,000)")
     overrides = parse_set(a.overrides)
     print(f"{a.theatres} synthetic theatres of {a.towns} towns x {a.seeds} seeds, {a.days} "
           f"days; stake: {f'{a.stake:g} x on-map value' if a.stake else 'none declared'}; "

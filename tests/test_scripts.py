@@ -179,6 +179,10 @@ def test_the_even_match_up_loses_less_than_the_favoured_one(balance):
     (["--days", "5"], "--days: 5: expected a whole number of at least 11"),
     (["--stake", "0"], "--stake: 0.0: expected a positive multiple"),
     (["--set", "kill_rate=9"], "kill_rate"),
+    # named a temporary scenario.toml the user never saw, deleted by then (or ran for ever)
+    (["--stake", "inf"], "--stake: inf: expected a positive multiple"),
+    (["--days", "99999"], "--days: 99999: expected a whole number of at most 3,650"),
+    (["--towns", "100000000"], "--towns: 100000000: expected a whole number of at most"),
 ])
 def test_balance_bad_input_is_one_line_and_status_2(balance, capsys, args, says):
     assert balance.main(["--towns", "8", "--theatres", "1", "--seeds", "1", *args]) == 2
