@@ -19,6 +19,7 @@ from sim.analysis.metrics import capture_day, holder
 from sim.cli.args import Parser
 from sim.errors import InputError, run_script
 from sim.inputs.files import read_toml
+from sim.inputs.limits import MAX_RUNS
 
 TOWNS = ("Aleppo", "Hama", "Aleppo International Airport")
 
@@ -56,8 +57,8 @@ def cli(argv: list[str] | None) -> None:
     ap.add_argument("files", nargs="*", type=Path)
     ap.add_argument("--seeds", type=int, default=100)
     args = ap.parse_args(argv)
-    if args.seeds < 1:
-        ap.error("--seeds: expected an integer >= 1")
+    if not 1 <= args.seeds <= MAX_RUNS:             # (a typo of 20 digits ran for ever)
+        ap.error(f"--seeds: expected an integer in 1..{MAX_RUNS:,}, got {args.seeds}")
     compare(args.files, args.seeds)
 
 

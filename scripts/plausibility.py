@@ -34,6 +34,7 @@ import numpy as np
 import sim
 from sim.cli.args import Parser
 from sim.errors import InputError, run_script
+from sim.inputs.limits import MAX_RUNS
 from sim.inputs.overrides import parse_set
 from sim.inputs.params import load_params_file
 from sim.inputs.reported import Reported, parse_date, read_reported, read_rows
@@ -184,8 +185,8 @@ def report(argv: list[str] | None) -> None:
     ap.add_argument("--params", help="a TOML [params] table (e.g. a fitted file)")
     ap.add_argument("--markdown", action="store_true", help="the table as Markdown")
     args = ap.parse_args(argv)
-    if args.seeds < 1:
-        ap.error("--seeds: expected an integer >= 1")
+    if not 1 <= args.seeds <= MAX_RUNS:             # (a typo of 20 digits ran for ever)
+        ap.error(f"--seeds: expected an integer in 1..{MAX_RUNS:,}, got {args.seeds}")
     if args.reported is None and "deter_aggression" in args.scenario:
         args.reported = BUILTIN_RECORD
     over = load_params_file(args.params) if args.params else {}

@@ -88,6 +88,7 @@ def test_a_faction_that_never_held_a_town_has_not_lost_every_town(script):
     (["--towns", "Atlantis"], "--towns: unknown town 'Atlantis'"),
     (["--reported", "no_such.csv"], "file not found"),
     (["--set", "kill_rate=9"], "kill_rate"),
+    (["--seeds", "99999999999999999999"], "--seeds: expected an integer in 1..1,000,000"),
 ])
 def test_bad_input_is_one_line_and_status_2(script, capsys, args, says):
     assert script.main([str(SCENARIO), "--seeds", "1", *args]) == 2
