@@ -494,3 +494,10 @@ def test_a_number_of_5000_digits_is_one_line_not_a_traceback(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith("frontline: error: --set: kill_rate: a number of more than 4,300 "
                           "digits") and len(err.splitlines()) == 1
+
+
+def test_a_number_where_true_or_false_is_expected_is_refused(tmp_path):
+    """`counterattacks = 0` was taken as false (and 2 as true) by pydantic's lax mode."""
+    exc = error(write(tmp_path, BASE), {"factions.opposition.counterattacks": 0})
+    assert exc.field == "factions.opposition.counterattacks"
+    assert exc.message == "expected true or false, got 0"

@@ -41,7 +41,8 @@ class Strict(BaseModel):
     def _no_silent_coercion(cls, value: Any, info: Any) -> Any:
         """A number where a date is expected is refused: pydantic would read ``start = 0``
         as 1970-01-01 (seconds since the Unix epoch), a silently wrong date; so is true or
-        false where a number is (``days = true`` was one day, as ``--params`` refuses)."""
+        false where a number is (``days = true`` was one day, as ``--params`` refuses), and a
+        number where true or false is (``counterattacks = 0``)."""
         ann = cls.model_fields[info.field_name].annotation
         _no_coercion(value, _plain_types(ann))
         if typing.get_origin(ann) is list and isinstance(value, list):
@@ -64,6 +65,9 @@ def _plain_types(ann: Any) -> set:
 def _no_coercion(value: Any, kinds: set) -> None:
     if isinstance(value, bool) and kinds & {int, float} and not kinds & {bool, object}:
         raise ValueError(f"expected a number, got {str(value).lower()}")
+    if (isinstance(value, int | float) and not isinstance(value, bool) and bool in kinds
+            and not kinds & {int, float, object}):
+        raise ValueError(f"expected true or false, got {value!r}")
     if (isinstance(value, int | float) and not isinstance(value, bool)
             and dt.date in kinds and not kinds & {int, float, object}):
         raise ValueError(f"expected a date written YYYY-MM-DD (unquoted, e.g. 2024-11-27), "
