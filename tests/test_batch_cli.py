@@ -95,6 +95,9 @@ def test_plots_write_png_and_svg(batch, kind, extra, capsys):
     (["plot", "fan", "{out}", "--faction", "sna", "--measure", "territory"],
      "command line: --measure: 'territory': expected one of territory_share"),
     (["plot", "control", "{out}", "--faction", "sna", "--day", "40"], "--day"),
+    # the day before the start was day -1, read as the last day (a date is not counted back)
+    (["plot", "control", "{out}", "--faction", "sna", "--day", "2024-11-26"],
+     "--day: outside the run"),
     (["plot", "sensitivity", "{out}"], "out: design.kind: sensitivity indices need a sobol or "
                                         "morris design; this batch's is 'grid'"),
     (["plot", "fan", "{tmp}"], "manifest.json"),

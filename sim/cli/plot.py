@@ -65,12 +65,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def _day(text: str, exp) -> int:
     sc = exp.scenario
+    is_date = "-" in text[1:]
     try:
-        d = (dt.date.fromisoformat(text) - sc.start).days if "-" in text[1:] else int(text)
+        d = (dt.date.fromisoformat(text) - sc.start).days if is_date else int(text)
     except ValueError:
         raise InputError("command line", "--day", f"expected a day number or a date "
                          f"(YYYY-MM-DD), got {text!r}") from None
-    d = d if d >= 0 else sc.days + d
+    if d < 0 and not is_date:      # -1 is the last day; a date before the start is not
+        d = sc.days + d
     if not 0 <= d < sc.days:
         raise InputError("command line", "--day", f"outside the run ({sc.start}.."
                          f"{sc.date(sc.days - 1)}, days 0..{sc.days - 1})")
