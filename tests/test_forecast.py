@@ -414,6 +414,18 @@ def test_out_never_overwrites_files_the_command_did_not_write(tiny_spec, tmp_pat
     assert main([*run, "--out", str(ours)]) == 0          # its own folder: written over
 
 
+@pytest.mark.parametrize(("flag", "says"), [("--origin", "expected a date"),
+                                          ("--origins", "expected A..B")])
+def test_an_empty_origin_is_refused_not_the_specs_origin(tiny_spec, tmp_path, capsys, flag,
+                                                         says):
+    """`--origin ""` was taken as no --origin: a forecast from the spec's own origin."""
+    assert main(["forecast", str(tiny_spec), flag, "", "--members", "2",
+                 "--out", str(tmp_path / "f")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"frontline: error: command line: {flag}: {says}")
+    assert err.count("\n") == 1 and not (tmp_path / "f").exists()
+
+
 def test_starter_spec_is_written_for_your_own_record_and_runs(tiny_spec, tmp_path, capsys):
     """`calibrate SPEC --new`: a spec for a scenario and record of one's own, with the starter
     priors, origin at the date by which half the reports are in, paths relative to it; it

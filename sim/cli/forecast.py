@@ -39,7 +39,7 @@ def origins_of(args: argparse.Namespace, spec) -> tuple[list[dt.date], tuple[obj
     """The origins to forecast from, and the (file, field) they came from: an origin outside
     the scenario is blamed on that."""
     from ..inputs.reported import parse_date  # here: keeps `frontline --help` fast
-    if args.origins:
+    if args.origins is not None:           # (an empty one is refused, not ignored)
         a, sep, b = args.origins.partition("..")
         if not sep:
             raise InputError("command line", "--origins", f"expected A..B, got "
@@ -49,7 +49,7 @@ def origins_of(args: argparse.Namespace, spec) -> tuple[list[dt.date], tuple[obj
             raise InputError("command line", "--origins", f"{end} is before {start}")
         return ([start + dt.timedelta(days=k) for k in range((end - start).days + 1)],
                 ("command line", "--origins"))
-    if args.origin:
+    if args.origin is not None:
         return [parse_date(args.origin, "command line", "--origin")], ("command line", "--origin")
     if spec.origins:
         return list(spec.origins), (spec.file, "forecast.origins")

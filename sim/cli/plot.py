@@ -91,6 +91,8 @@ def run(args: argparse.Namespace) -> int:
     from ..analysis.experiments import Experiment
     from ..views import batchplots as bp
     from ..views import shifts
+    if getattr(args, "faction", None) is not None and not args.faction.strip():
+        raise InputError("command line", "--faction", "empty; expected a faction's name")
     if getattr(args, "out", None) is not None and not args.out.name:
         raise InputError("command line", "--out", f"expected a file name, got {str(args.out)!r}")
     if args.kind == "animate":
