@@ -161,6 +161,8 @@ def test_set_and_replicates_change_the_batch_and_its_folder_guard(batch, tmp_pat
                  str(batch / "out"), "--no-progress", "--set", "days=4"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("frontline: error: ") and "\n" not in err
+    # the file did not change: the message said it had
+    assert "(the experiment file or its --set, --params or --replicates changed since)" in err
     assert main(["batch", str(batch / "e.toml"), "--set", "no_such_param=1"]) == 2
     assert "no_such_param" in capsys.readouterr().err
 

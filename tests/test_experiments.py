@@ -199,8 +199,8 @@ def test_changed_experiment_refuses_to_mix(tmp_path, reference):
     exp = make(tmp_path)
     exp.run(progress=False)
     other = make(tmp_path, SPEC.replace("seed = 5", "seed = 6"), "t2.toml")
-    with pytest.raises(InputError, match=r"different experiment \(the experiment file changed "
-                                         r"since\)"):
+    with pytest.raises(InputError, match=r"different experiment \(the experiment file or its "
+                                         r"--set, --params or --replicates changed since\)"):
         other.run(progress=False)
 
 

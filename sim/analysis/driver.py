@@ -78,7 +78,10 @@ def refuse_mixing(out: Path, old: dict[str, Any], digest: str,
                          f"code (fingerprint {old.get('code')}, now {code}); choose "
                          "another --out or delete the folder")
     if old.get("spec_hash") != digest:
-        changed = changed_parts(old, parts)
+        # the experiment's part hashes the file with the command's --set, --params and
+        # --replicates: the same file run without them is 'changed' too
+        changed = [c.replace(_PARTS["experiment"], f"{_PARTS['experiment']} or its --set, "
+                             "--params or --replicates") for c in changed_parts(old, parts)]
         why = f" ({' and '.join(changed)} changed since)" if changed else ""
         raise InputError(out, "manifest.json", "this folder holds results of a different "
                          f"experiment{why} (spec hash {old.get('spec_hash')}, this one "
