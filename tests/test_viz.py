@@ -7,7 +7,7 @@ import inspect
 
 import numpy as np
 import pytest
-from conftest import BUILTIN, REPO
+from conftest import BUILTIN, DATA, REPO, tiny_text
 
 import sim
 from sim.cli import main
@@ -241,3 +241,33 @@ def test_slider_bounds_come_from_the_parameter_table():
     mp = model_params(BUILTIN)
     for name in ("air_effect", "morale_sensitivity", "attack_ratio"):
         assert (mp[name]["min"], mp[name]["max"]) == (PARAMS[name].low, PARAMS[name].high)
+
+
+def test_map_picture_longitude_ticks_do_not_run_together(theatre_copy, tmp_path):
+    """The classroom map is narrow: on a theatre 1.6 degrees wide west of Greenwich its
+    longitude ticks ('40.8°W', every 0.2 degrees) ran into one another; they are spaced by
+    the room their labels need."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    rows = tiny_text("towns.csv").splitlines()
+    head = rows[0].split(",")
+    la, lo = head.index("lat"), head.index("lon")
+    moved = [rows[0]]
+    for row in rows[1:]:
+        cells = row.split(",")
+        cells[la] = f"{44.4 + (float(cells[la]) - 36.0) * 5:.3f}"
+        cells[lo] = f"{-40.8 + (float(cells[lo]) - 36.8) * 3.2:.3f}"
+        moved.append(",".join(cells))
+    theatre = theatre_copy(towns="\n".join(moved) + "\n", name="west")
+    text = (DATA / "tiny_offensive.toml").read_text(encoding="utf-8")
+    scenario = tmp_path / "west.toml"
+    scenario.write_text(text.replace('theatre = "tiny"', f'theatre = "{theatre.as_posix()}"'),
+                        encoding="utf-8")
+    fig, _places = map_picture(VizModel(scenario_path=str(scenario), seed=1))
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    r = canvas.get_renderer()
+    ticks = [t for t in fig.axes[0].get_xticklabels() if t.get_visible() and t.get_text()]
+    assert len(ticks) >= 2 and ticks[0].get_text().endswith("°W")
+    boxes = [t.get_window_extent(r) for t in ticks]
+    assert not any(a.overlaps(b) for a, b in zip(boxes, boxes[1:], strict=False)), \
+        [t.get_text() for t in ticks]

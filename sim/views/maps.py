@@ -29,7 +29,7 @@ from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Polygon as MplPolygon
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 
 from ..inputs.features import Features, load_features
@@ -216,11 +216,24 @@ def draw_theatre(ax, theatre: Theatre, owner: np.ndarray, colours: Sequence[str]
         scale_bar(ax, theatre, fontsize)
     ax.set_xlabel("longitude", fontsize=fontsize + 0.5)
     ax.set_ylabel("latitude", fontsize=fontsize + 0.5)
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=_lon_ticks(ax, fontsize),
+                                           steps=[1, 2, 2.5, 5, 10]))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _degrees(v, "E", "W")))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _degrees(v, "N", "S")))
     ax.tick_params(labelsize=fontsize)
     return {"features": kinds, "front": fc, "labels": texts, "towns": towns,
             "front_lines": front_lines, "offmap": bool((~on).any())}
+
+
+def _lon_ticks(ax, fontsize: float) -> int:
+    """How many longitude ticks fit side by side: labels such as '40.8°W' (about 0.6 em a
+    character, with room between them) across the axes' width, and never more than
+    matplotlib's own choice (a narrow map of a western theatre ran them together)."""
+    x0, x1 = ax.get_xlim()
+    chars = len(f"{max(abs(x0), abs(x1)):.2f}°W")
+    width = ax.get_position().width * ax.figure.get_figwidth()
+    fit = int(width / (1.5 * chars * 0.6 * fontsize / 72))
+    return max(2, min(fit, ax.xaxis.get_tick_space()))
 
 
 def _degrees(v: float, pos: str, neg: str) -> str:
