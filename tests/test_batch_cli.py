@@ -91,8 +91,11 @@ def test_plots_write_png_and_svg(batch, kind, extra, capsys):
     (["batch", "missing.toml"], "missing.toml: -: file not found"),
     (["batch", "{bad}", "--workers", "-1"], "--workers"),
     (["batch", "{bad}", "--scheduler", "tcp://x:1", "--dask-local", "2"], "not allowed"),
-    (["plot", "fan", "{out}", "--faction", "isis"], "unknown faction 'isis'"),
+    (["plot", "fan", "{out}", "--faction", "isis"],
+     "command line: --faction: unknown faction 'isis'"),
     (["plot", "fan", "{out}", "--faction", ""], "--faction: empty"),    # was the first faction
+    (["plot", "control", "{out}", "--faction", "Opposition", "--day", "3"],
+     "command line: --faction: unknown faction 'Opposition' (did you mean 'opposition'?)"),
     (["plot", "fan", "{out}", "--faction", "sna", "--measure", "territory"],
      "command line: --measure: 'territory': expected one of territory_share"),
     (["plot", "control", "{out}", "--faction", "sna", "--day", "40"], "--day"),

@@ -188,7 +188,7 @@ def control_shares(exp: Experiment, day: int, faction: str,
     """(n,) share of runs in which ``faction`` holds each town at the end of ``day``:
     the initial controller, replaced by the last control change up to that day."""
     sc = exp.scenario
-    f = sc.faction_index(faction, "--faction", "faction")
+    f = sc.faction_index(faction, "command line", "--faction")
     runs = exp.runs if point is None else exp.runs[exp.runs["point"] == point]
     ev = exp.events
     ev = ev[(ev["day"] <= day) & ev["run_id"].isin(runs["run_id"])]
@@ -248,7 +248,7 @@ def fan_chart(exp: Experiment, faction: str | None = None, measure: str = "terri
     plt = _plt()
     sc = exp.scenario
     faction = faction or sc.factions[0]
-    sc.faction_index(faction, "--faction", "faction")
+    sc.faction_index(faction, "command line", "--faction")
     if measure not in MEASURES:
         raise InputError("command line", "--measure", f"{measure!r}: expected one of "
                          f"{', '.join(MEASURES)}")
