@@ -421,6 +421,9 @@ HINT = "(did you mean 'attack_ratio' or 'counterattack_ratio' or 'breakout_ratio
     (["run", str(TINY_OFFENSIVE), "--params", "{params}"], HINT),
     (["run", str(TINY_OFFENSIVE), "--set", "factions.oposition.stake=100"],
      "(did you mean 'opposition'?)"),
+    (["run", str(TINY_OFFENSIVE), "--set", "factions.x.air=1"],
+     "--set: factions.x.air: no faction 'x' in the scenario; factions: opposition, government, "
+     "sna"),
 ])
 def test_a_misspelt_parameter_or_faction_suggests_its_name_not_its_table_entry(
         tmp_path, capsys, args, hint):

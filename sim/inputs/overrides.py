@@ -79,6 +79,12 @@ def apply_overrides(data: dict[str, Any], overrides: Mapping[str, Any]) -> dict[
                     raise InputError("--set", key, f"no faction {part!r} in the scenario"
                                      f"{did_you_mean(part, node)}; factions: "
                                      f"{', '.join(node)}")
+                if i == 1 and parts[0] == "factions" and part not in node and not last \
+                        and f"factions.{part}.strength" not in overrides:
+                    # a new faction needs its strength; without it the scenario file was
+                    # blamed ('FILE: factions.x.strength: required field is missing')
+                    raise InputError("--set", key, f"no faction {part!r} in the scenario; "
+                                     f"factions: {', '.join(node)}")
                 if last:
                     node[part] = value
                 elif parts[i + 1].startswith("[") and not isinstance(node.get(part), list):
