@@ -315,3 +315,22 @@ def test_evidence_warnings_and_bad_flags_are_one_line_each(tmp_path, capsys):
     assert ev.main([str(spec), "--bogus"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("evidence.py: error: command line: ") and err.count("\n") == 1, err
+
+
+def test_compare_whatifs_on_another_theatre(capsys):
+    """compare_whatifs.py reported on north-western Syria only: a what-if of another theatre
+    ended in a traceback ('tuple.index(x): x not in tuple'). Without --by/--town it is one
+    line naming the flag; with them, the table for those towns."""
+    script = load("compare_whatifs")
+    river = REPO / "scenarios" / "riverland_counteroffensive.toml"
+    assert script.main(["--seeds", "2", str(river)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--by: unknown faction 'opposition'" in err, err
+    assert script.main(["--seeds", "2", "--by", "league", "--town", "Valmra", str(river)]) == 2
+    err = capsys.readouterr().err
+    assert "--town: unknown town 'Valmra'" in err and "did you mean 'Valmora'" in err, err
+    assert script.main(["--seeds", "2", "--by", "republic", "--town", "San Pietro",
+                        "--town", "Castelmonte", str(river)]) == 0
+    out = capsys.readouterr().out
+    assert "| San Pietro taken |" in out and "| Castelmonte held by |" in out
+    assert "Aleppo" not in out
