@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import dataclasses
 
+from ..inputs.params import settings_text
 from ..inputs.scenario import Scenario
 
 
 def _sets(e) -> str:
     """What a params event sets, for a note (' kill_rate = 0.2'); '' for other events."""
-    return "".join(f" {k} = {v:g}" if isinstance(v, float) else f" {k} = {v}"
-                   for k, v in e.params)
+    return f" {settings_text(e.params)}" if e.params else ""
 
 
 def _dated_after(when, origin: int) -> bool:

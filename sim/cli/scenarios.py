@@ -124,7 +124,7 @@ def _validate(files: list[Path], load_scenario) -> int:
 def summary(sc, chain: list[str]) -> str:
     """A scenario on one screen: what, where, when, who, the plan and the changed
     parameters (the defaults are in `frontline params`)."""
-    from ..inputs.params import PARAMS  # here: keeps `frontline --help` fast
+    from ..inputs.params import PARAMS, settings_text  # here: keeps `frontline --help` fast
     width = min(shutil.get_terminal_size((100, 24)).columns, 100)
 
     def para(text: str, indent: str = "  ") -> str:
@@ -185,15 +185,13 @@ def summary(sc, chain: list[str]) -> str:
             where = e.town or ", ".join(e.towns) or (e.region or "")
             extra = f" {e.strength:,.0f} fighters" if e.strength else ""
             extra += f" to {e.to}" if e.to else ""
-            extra += " " + ", ".join(f"{k} = {v:g}" if isinstance(v, float) else f"{k} = {v}"
-                                     for k, v in e.set.items()) if e.set else ""
+            extra += " " + settings_text(e.set.items()) if e.set else ""
             note = f" ({e.note})" if e.note else ""
             out.append(para(f"{i}. {when}: {e.kind} {who}{extra}"
                             f"{' at ' + where if where else ''}{note}"))
     changed = {k: v for k, v in sc.params.as_dict().items() if v != PARAMS[k].default}
     out.append("\nparameters changed from the defaults (`frontline params`)")
-    out.append(para(", ".join(f"{k} = {v:g}" if isinstance(v, float) else f"{k} = {v}"
-                              for k, v in changed.items()) or "none"))
+    out.append(para(settings_text(changed.items()) or "none"))
     if sp.sources:
         out.append("\nsources")
         out += [para(s) for s in sp.sources]

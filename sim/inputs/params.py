@@ -8,7 +8,7 @@ categorical ones), resolved once per run into a :class:`Params` object.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +89,11 @@ class Params(Mapping[str, Any]):
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self._values)
+
+
+def settings_text(pairs: Iterable[tuple[str, Any]]) -> str:
+    """``name = value`` pairs for a line of text (``speed_highway = 12, combat_law = square``)."""
+    return ", ".join(f"{k} = {v:g}" if isinstance(v, float) else f"{k} = {v}" for k, v in pairs)
 
 
 def coerce(name: str, raw: Any, *, file: str | Path = "--set", field: str | None = None
