@@ -31,8 +31,8 @@ class Phase:
 
 @dataclass(frozen=True)
 class ScheduledEvent:
-    """A scenario event (reinforcement, withdrawal, handover, support, ceasefire) bound to
-    the theatre: on a ``day``, or the first day its ``when`` condition holds."""
+    """A scenario event (reinforcement, withdrawal, handover, support, ceasefire, params)
+    bound to the theatre: on a ``day``, or the first day its ``when`` condition holds."""
 
     day: int | None         # None: fires the first day ``when`` holds
     kind: str
