@@ -143,21 +143,21 @@ TABLE: tuple[Param, ...] = (
        "An enemy whose morale has fallen below this share of its starting morale is breaking: "
        "attackers pursue beyond their objectives, towards its supply and its valuable towns.",
        "Modelling choice; exploitation of a collapse (Clausewitz, On War, book 4 ch. 12)."),
-    _P("beyond_objectives", "always", None, None, "-",
-       "What an offensive phase with objectives does once it holds them all: 'always' goes "
-       "on attacking the best frontier targets while it can meet its attack ratio; "
-       "'pursuit' goes on only against an enemy that is breaking (pursuit_morale) and "
-       "otherwise consolidates (it holds and counterattacks, as when defending).",
+    _P("beyond_objectives", "pursuit", None, None, "-",
+       "What an offensive phase with objectives does once it holds them all: 'pursuit' "
+       "goes on only against an enemy that is breaking (pursuit_morale) and otherwise "
+       "consolidates (it holds and counterattacks, as when defending); 'always' goes on "
+       "attacking the best frontier targets while it can meet its attack ratio. A phase "
+       "without objectives always goes on.",
        "Modelling choice: limited-aim offensives stop at their objectives unless the enemy "
-       "collapses (Clausewitz, On War, book 7: the culminating point of victory). Not the "
-       "default: the filter's log evidence of every spec's reports before its origins is "
-       "the same with 'pursuit' (NW -40.95, Iraq -37.08 and -71.33 against -71.35, "
-       "Karabakh -7.76), it keeps defenders in being on synthetic theatres "
-       "(scripts/balance.py --rear --stake 10: the favoured defender loses everything in 1% "
-       "of runs against 27%), and Iraq's whole-war replay comes closer to the record (ISIS "
-       "ends with 32 places, record 31, against 24), but Armenia loses every place in 1 of "
-       "100 Karabakh runs (none with 'always'; record: it kept 12), which the rule fixed "
-       "beforehand did not allow (measured 30 Nov 2026).",
+       "collapses (Clausewitz, On War, book 7: the culminating point of victory). The "
+       "default since 1 Dec 2026, under a rule written before the check: the filter's log "
+       "evidence of every spec's reports before its first origin is the same (NW -31.00, "
+       "Karabakh -7.00, Iraq -28.05, 1000 members), Armenia loses every place in 5 of "
+       "karabakh_2020's seeds 0-999 against 21 with 'always' (record: it kept 12), and on "
+       "synthetic theatres (scripts/balance.py --rear --stake 10) the favoured defender "
+       "loses everything in 1% of runs against 27%, the even one in 0% against 3% (README, "
+       "'Offensives that stop at their objectives').",
        choices=("always", "pursuit")),
     _P("reserve_reach_days", 0.0, 0.0, 5.0, "days",
        "How far (days of march on ordinary roads) a faction sends its free reserves to a "
