@@ -397,14 +397,16 @@ def test_pursuit_carries_an_offensive_towards_a_breaking_enemys_supply(tmp_path)
     """Red's objective is T2; from there the road forks: on to T3..T5, or up a side road to
     blue's supply at S2 (all villages alike). Once blue is breaking, red pursues towards S2
     and takes it first; if blue never counts as breaking (pursuit_morale 0), red takes the
-    fork's towns in file order and S2 later."""
+    fork's towns in file order and S2 later. Both with ``beyond_objectives = 'always'``, so
+    that the offensive goes on past T2 either way and only the direction differs."""
     p = _fork(tmp_path)
     seeds = range(4)
 
     def day(results, town):
         return np.mean([r.capture_day(town) if r.capture_day(town) is not None else r.days
                         for r in results])
-    chase, no_chase = runs(p, seeds, pursuit_morale=1.0), runs(p, seeds, pursuit_morale=0.0)
+    chase = runs(p, seeds, pursuit_morale=1.0, beyond_objectives="always")
+    no_chase = runs(p, seeds, pursuit_morale=0.0, beyond_objectives="always")
     assert day(chase, "S2") < day(chase, "T5")
     assert day(no_chase, "S2") > day(no_chase, "T3")
     assert day(chase, "S2") < day(no_chase, "S2")
@@ -412,7 +414,7 @@ def test_pursuit_carries_an_offensive_towards_a_breaking_enemys_supply(tmp_path)
 
 def test_an_offensive_stops_at_its_objectives_unless_the_enemy_breaks(tmp_path):
     """The pursuit theatre again, red's objective T2. With ``beyond_objectives = 'pursuit'``
-    and blue never breaking, red holds T2 and goes no further; with 'always' (the default)
+    (the default) and blue never breaking, red holds T2 and goes no further; with 'always'
     it attacks on; with 'pursuit' and blue breaking it pursues beyond T2."""
     p = _fork(tmp_path)
     seeds = range(4)
@@ -423,6 +425,8 @@ def test_an_offensive_stops_at_its_objectives_unless_the_enemy_breaks(tmp_path):
                     for t in ("T3", "T4", "T5", "S1", "S2")) for r in results]
     stop = runs(p, seeds, beyond_objectives="pursuit", pursuit_morale=0.0)
     assert all(furthest(r, "red") == 2 for r in stop) and beyond(stop) == [0] * len(seeds)
+    default = runs(p, seeds, pursuit_morale=0.0)              # the default is 'pursuit'
+    assert [r.control_array.tolist() for r in default] == [r.control_array.tolist() for r in stop]
     assert min(beyond(runs(p, seeds, beyond_objectives="always", pursuit_morale=0.0))) >= 2
     assert min(beyond(runs(p, seeds, beyond_objectives="pursuit", pursuit_morale=1.0))) >= 2
 

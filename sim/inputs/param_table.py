@@ -138,7 +138,8 @@ TABLE: tuple[Param, ...] = (
        "unchanged, but "
        "Armenia loses every place in 28 of 1000 Karabakh runs against 21 and the even "
        "defender of scripts/balance.py --rear --stake 10 in 8% of runs against 3% (README, "
-       "'Pockets that break out')."),
+       "'Pockets that break out'; measured 1 Dec 2026, when beyond_objectives defaulted "
+       "to 'always')."),
     _P("pursuit_morale", 0.7, 0.0, 1.0, "share of start",
        "An enemy whose morale has fallen below this share of its starting morale is breaking: "
        "attackers pursue beyond their objectives, towards its supply and its valuable towns.",
@@ -188,7 +189,8 @@ TABLE: tuple[Param, ...] = (
        "against -75.23, Karabakh -7.73 against -7.61); but Armenia loses every place in 2 "
        "of 100 Karabakh runs (none with 0; record: it kept 12), which the rule fixed "
        "beforehand did not allow, and over seeds 100-499 in 23 of 400 against 11 with 0 "
-       "(measured 30 Nov 2026). Set it for a defender that held."),
+       "(measured 30 Nov 2026, when beyond_objectives defaulted to 'always'). Set it for a "
+       "defender that held."),
     _P("rebalance", 0.0, 0.0, 0.5, "x hold limit",
        "Each day a reinforcement holding a town goes where the reserves could not cover a "
        "threat, or back into reserve at the faction's core, if the town's odds without it "
@@ -202,7 +204,8 @@ TABLE: tuple[Param, ...] = (
        "-7.02 against -7.00, Iraq -27.95 against -28.05); but Armenia loses every place in "
        "2 of 100 Karabakh runs (none with 0) and in 50 of seeds 0-999 (21 with 0), though it "
        "ends with three places or fewer in 227 (283 with 0), which the rule fixed beforehand "
-       "did not allow (measured 30 Nov 2026). Set it for a defender that held."),
+       "did not allow (measured 30 Nov 2026, when beyond_objectives defaulted to 'always'). "
+       "Set it for a defender that held."),
     _P("redeploy_days", 1.0, 0.0, 10.0, "days",
        "Days a garrison's odds must stay past redeploy_ratio x its hold limit before it "
        "pulls back (orders take time to be given).",
