@@ -72,6 +72,29 @@ def test_lever_overrides_reach_the_model():
         lever_overrides(BUILTIN, reinforcement=-1)
 
 
+def test_every_attacking_faction_has_its_own_attack_ratio_lever():
+    """November 2024 has two attackers, the opposition and the SNA: the attack-ratio lever
+    went to the opposition only (the first), and the class could not change the SNA's. Each
+    has a slider now, named after it, at its own value, and each acts on its faction only."""
+    lv = levers(sim.load_scenario(BUILTIN))
+    assert lv.attack_ratios == {"opposition": 1.5, "sna": 2.0}
+    params = model_params(BUILTIN)
+    assert params["attack_ratio"]["label"] == "Attack ratio (opposition)"
+    assert params["attack_ratio_sna"]["label"] == "Attack ratio (sna)"
+    assert params["attack_ratio_sna"]["value"] == 2.0
+    assert lever_overrides(BUILTIN, attack_ratio=1.5, attack_ratio_sna=2.0) == {}
+    assert lever_overrides(BUILTIN, attack_ratio_sna=3.0) == {"factions.sna.attack_ratio": 3.0}
+    m = VizModel(scenario_path=str(BUILTIN), seed=1, attack_ratio_sna=3.0)
+    ratio = {f.name: f.attack_ratio for f in m.factions}
+    assert ratio["sna"] == 3.0 and ratio["opposition"] == 1.5
+    assert m.lever_values["attack_ratio (sna)"] == 3.0
+    assert m.lever_values["attack_ratio (opposition)"] == 1.5
+    assert "the opposition, the sna, one slider each" in about_markdown(m.setup)
+    with pytest.raises(InputError, match="attack_ratio_sdf: expected an attack ratio lever "
+                       "of the scenario: attack_ratio [(]opposition[)], attack_ratio_sna"):
+        VizModel(scenario_path=str(BUILTIN), attack_ratio_sdf=3.0)
+
+
 def test_air_lever_changes_outcomes_over_seeds():
     """Statistical, not one lucky run: over 12 seeds, removing the air effect changes the
     run in some seeds (the lever is wired to the combat, not ignored)."""
@@ -210,7 +233,9 @@ def test_information_panel_names_the_scenario_and_every_lever():
 def test_model_params_match_the_model_signature():
     params = model_params(BUILTIN, seed=4)
     sig = inspect.signature(VizModel.__init__).parameters
-    assert set(params) <= set(sig)
+    extra = set(params) - set(sig)              # the other attackers' ratios, by keyword
+    assert extra == {"attack_ratio_sna"}
+    assert sig["attack_ratios"].kind == inspect.Parameter.VAR_KEYWORD
     assert params["seed"]["value"] == 4 and params["seed"]["type"] == "InputInt"
     assert params["attack_ratio"]["value"] == 1.5
     kwargs = {k: (v["value"] if isinstance(v, dict) else v) for k, v in params.items()}

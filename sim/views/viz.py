@@ -7,8 +7,10 @@ the page counts days as the command line does: after k steps the page shows the 
 k-1* (``series.csv``'s row ``day = k-1``), and before the first step the *start*.
 
 The levers (all applied through the same overrides as ``--set``; texts in :data:`LEVERS`):
-``air_effect`` and ``morale_sensitivity`` (model parameters), ``attack_ratio`` of the
-attacker (the first faction with an offensive phase), ``reinforcement`` (multiplier on every
+``air_effect`` and ``morale_sensitivity`` (model parameters), the attack ratio of each
+attacking faction (each faction with an offensive or counteroffensive phase has its own
+slider, named after it: ``attack_ratio`` for the first, ``attack_ratio_FACTION`` for the
+others; the global parameter when none attacks), ``reinforcement`` (multiplier on every
 scheduled reinforcement's strength, 0 drops them) and ``reinforcement_shift`` (days added to
 their arrival).
 """
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -61,27 +63,40 @@ class Levers:
     attack_ratio: float
     attacker: str | None
     reinforcements: int
+    #: every attacking faction (the order of their first offensive or counteroffensive
+    #: phase; ``attacker`` is the first) and its own attack ratio
+    attack_ratios: dict[str, float] = field(default_factory=dict)
+
+    def key(self, faction: str | None) -> str:
+        """The lever (VizModel keyword) of ``faction``'s attack ratio: ``attack_ratio`` for the
+        first attacker (or nobody: the global parameter), ``attack_ratio_FACTION`` for others."""
+        return "attack_ratio" if faction == self.attacker else f"attack_ratio_{faction}"
 
 
 def levers(scenario: Scenario) -> Levers:
     """Default lever values of a loaded scenario."""
     p = scenario.params
-    attacker = next((scenario.factions[ph.faction] for ph in scenario.phases
-                     if ph.kind in ("offensive", "counteroffensive")), None)
-    ratio = p.attack_ratio
-    if attacker is not None:
-        ratio = scenario.spec.factions[attacker].attack_ratio or p.attack_ratio
+    ratios: dict[str, float] = {}
+    for ph in scenario.phases:
+        name = scenario.factions[ph.faction]
+        if ph.kind in ("offensive", "counteroffensive") and name not in ratios:
+            ratios[name] = float(scenario.spec.factions[name].attack_ratio or p.attack_ratio)
+    attacker = next(iter(ratios), None)
+    ratio = ratios[attacker] if attacker is not None else float(p.attack_ratio)
     n_reinf = sum(1 for e in scenario.spec.events if e.kind == "reinforcement")
-    return Levers(float(p.air_effect), float(p.morale_sensitivity), float(ratio), attacker,
-                  n_reinf)
+    return Levers(float(p.air_effect), float(p.morale_sensitivity), ratio, attacker,
+                  n_reinf, ratios)
 
 
 def lever_overrides(path: str | Path, *, air_effect: float | None = None,
                     morale_sensitivity: float | None = None,
                     attack_ratio: float | None = None, reinforcement: float = 1.0,
-                    reinforcement_shift: int = 0) -> dict[str, Any]:
+                    reinforcement_shift: int = 0, **attack_ratios: float | None
+                    ) -> dict[str, Any]:
     """``--set``-style overrides that apply the levers to the scenario file at ``path``.
-    Levers left at None / 1.0 / 0 change nothing."""
+    ``attack_ratio`` is the first attacker's, ``attack_ratio_FACTION=`` another attacking
+    faction's (Levers.key). Levers left at None / their scenario value / 1.0 / 0 change
+    nothing."""
     base = load_scenario(path)
     lv = levers(base)
     over: dict[str, Any] = {}
@@ -89,9 +104,16 @@ def lever_overrides(path: str | Path, *, air_effect: float | None = None,
         over["air_effect"] = float(air_effect)
     if morale_sensitivity is not None and morale_sensitivity != lv.morale_sensitivity:
         over["morale_sensitivity"] = float(morale_sensitivity)
-    if attack_ratio is not None and attack_ratio != lv.attack_ratio:
-        key = (f"factions.{lv.attacker}.attack_ratio" if lv.attacker else "attack_ratio")
-        over[key] = float(attack_ratio)
+    keys = {lv.key(name): name for name in lv.attack_ratios}
+    for key in sorted(set(attack_ratios) - set(keys)):
+        known = ", ".join(f"{k} ({n})" for k, n in keys.items()) or "attack_ratio"
+        raise InputError("viz", key, f"expected an attack ratio lever of the scenario: {known}")
+    chosen = {**attack_ratios, "attack_ratio": attack_ratio}
+    for key, name in (keys.items() if keys else [("attack_ratio", None)]):
+        value = chosen.get(key)
+        own = lv.attack_ratios[name] if name is not None else lv.attack_ratio
+        if value is not None and value != own:
+            over[f"factions.{name}.attack_ratio" if name else "attack_ratio"] = float(value)
     if reinforcement != 1.0 or reinforcement_shift != 0:
         if reinforcement < 0:
             raise InputError("viz", "reinforcement", f"expected >= 0, got {reinforcement}")
@@ -114,19 +136,22 @@ class VizModel(ConflictModel):
 
     def __init__(self, scenario_path: str = "", seed: int = 1, air_effect: float | None = None,
                  morale_sensitivity: float | None = None, attack_ratio: float | None = None,
-                 reinforcement: float = 1.0, reinforcement_shift: int = 0) -> None:
+                 reinforcement: float = 1.0, reinforcement_shift: int = 0,
+                 **attack_ratios: float | None) -> None:
         if not scenario_path:
             scenario_path = os.environ.get(ENV_SCENARIO, "")
         over = lever_overrides(scenario_path, air_effect=air_effect,
                                morale_sensitivity=morale_sensitivity, attack_ratio=attack_ratio,
                                reinforcement=reinforcement,
-                               reinforcement_shift=int(reinforcement_shift))
+                               reinforcement_shift=int(reinforcement_shift), **attack_ratios)
         super().__init__(load_scenario(scenario_path, over), seed=max(0, int(seed or 0)))
         lv = levers(self.setup)
+        ratios = lv.attack_ratios or {"all": lv.attack_ratio}
         #: the lever values in effect for this run (shown on the page)
         self.lever_values = {"seed": self.seed, "air_effect": lv.air_effect,
                              "morale_sensitivity": lv.morale_sensitivity,
-                             f"attack_ratio ({lv.attacker or 'all'})": lv.attack_ratio,
+                             **{f"attack_ratio ({name})": value
+                                for name, value in ratios.items()},
                              "reinforcements": f"x{reinforcement:g}, "
                                                f"{int(reinforcement_shift):+d} d"}
         overridden = [f"{name} ({', '.join(when)})" for name in
@@ -140,7 +165,6 @@ def model_params(path: str | Path, seed: int = 1) -> dict[str, Any]:
     """The page's inputs: the scenario file and seed, the levers as sliders whose bounds come
     from the parameter table (sim.inputs.params.PARAMS)."""
     lv = levers(load_scenario(path))
-    who = f" ({lv.attacker})" if lv.attacker else ""
 
     def slider(name: str, value: float, step: float, label: str) -> dict[str, Any]:
         p = PARAMS[name]
@@ -154,8 +178,10 @@ def model_params(path: str | Path, seed: int = 1) -> dict[str, Any]:
         "air_effect": slider("air_effect", lv.air_effect, 0.1, "Air support effect"),
         "morale_sensitivity": slider("morale_sensitivity", lv.morale_sensitivity, 0.25,
                                      "Morale sensitivity"),
-        "attack_ratio": slider("attack_ratio", lv.attack_ratio, 0.25, f"Attack ratio{who}"),
     }
+    for name, ratio in (lv.attack_ratios or {None: lv.attack_ratio}).items():
+        params[lv.key(name)] = slider("attack_ratio", ratio, 0.25,
+                                      f"Attack ratio ({name})" if name else "Attack ratio")
     if lv.reinforcements:
         params["reinforcement"] = {"type": "SliderFloat", "value": 1.0, "min": 0.0,
                                    "max": 3.0, "step": 0.25, "label": "Reinforcements (x planned)",
@@ -196,7 +222,8 @@ def about_markdown(scenario: Scenario) -> str:
             parts.append(f"**{title}:** {' '.join(body.split()) if '- ' not in body else body}")
     lv = levers(sc)
     parts.append("**The levers** (they take effect on **Reset**):")
-    who = f" (here: the {lv.attacker})" if lv.attacker else ""
+    who = f" (here: {', '.join(f'the {a}' for a in lv.attack_ratios)}, one slider each)" \
+        if len(lv.attack_ratios) > 1 else f" (here: the {lv.attacker})" if lv.attacker else ""
     for key, label in (("seed", "Seed"), ("air_effect", "Air support effect"),
                        ("morale_sensitivity", "Morale sensitivity"),
                        ("attack_ratio", f"Attack ratio{who}"),
