@@ -334,3 +334,41 @@ def test_compare_whatifs_on_another_theatre(capsys):
     out = capsys.readouterr().out
     assert "| San Pietro taken |" in out and "| Castelmonte held by |" in out
     assert "Aleppo" not in out
+
+
+def test_compare_whatifs_and_a_batch_say_which_seeds_they_ran(tmp_path, capsys):
+    """'100 seeds' were other runs in compare_whatifs.py (seeds 0-99, as `frontline run
+    --seeds 0-99`) than in `frontline batch` (seeds spawned from the experiment's seed), and
+    neither said so. Both name their seeds now, and compare_whatifs.py --batch-seed S runs a
+    batch's: the share of runs of the base scenario in which the League holds Ponte Est at
+    the end is the batch's 'holds' metric (75%; 100% on seeds 0-3)."""
+    from sim.cli import main as frontline
+    river = REPO / "scenarios" / "riverland_counteroffensive.toml"
+    base = REPO / "scenarios" / "riverland_offensive.toml"        # what river extends
+    (tmp_path / "e.toml").write_text(
+        f'scenario = "{base.as_posix()}"\nreplicates = 4\nseed = 7\n[[metrics]]\n'
+        'name = "league_holds"\nkind = "holds"\ntown = "Ponte Est"\nfaction = "league"\n')
+    assert frontline(["batch", str(tmp_path / "e.toml"), "--workers", "1", "--out",
+                      str(tmp_path / "out"), "--no-progress"]) == 0
+    err = capsys.readouterr().err
+    assert ("seeds: spawned from the experiment's seed 7 (replicate r of every point runs "
+            "seed run_seed(7, r), column 'seed' of runs.parquet), not seed r as in frontline "
+            "run --seeds; scripts/compare_whatifs.py --batch-seed 7 runs these") in err, err
+    import pandas as pd
+    runs = pd.read_parquet(tmp_path / "out" / "runs.parquet")
+    script = load("compare_whatifs")
+    assert script.run_seeds(4) == [0, 1, 2, 3]
+    assert script.run_seeds(4, 7) == runs.sort_values("run_id")["seed"].tolist()
+
+    def base_held(*extra: str) -> tuple[str, str]:
+        assert script.main(["--seeds", "4", "--by", "league", "--town", "Ponte Est",
+                            *extra, str(river)]) == 0
+        out = capsys.readouterr().out
+        held = next(ln for ln in out.splitlines() if ln.startswith("| Ponte Est held by |"))
+        return out, held.split("|")[2].strip()
+
+    out, held = base_held()
+    assert "seeds 0-3, as frontline run FILE --seeds 0-3;" in out and held == "league 100%"
+    out, held = base_held("--batch-seed", "7")
+    assert "4 seeds: those of replicates 0-3 of a frontline batch with seed = 7;" in out
+    assert runs["league_holds"].mean() == 0.75 and held == "league 75%, republic 25%"

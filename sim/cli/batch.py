@@ -29,6 +29,18 @@ def _fmt(x: float) -> str:
     return num(x)
 
 
+def seeds_line(seed: int, common: bool, points: int) -> str:
+    """Which seeds a batch runs: spawned from the experiment's seed (sim.analysis.experiments),
+    not the seeds 0, 1, ... that ``frontline run --seeds`` and scripts/compare_whatifs.py
+    run by default (compare_whatifs.py's ``--batch-seed`` runs the batch's replicates)."""
+    who = "replicate r of every point" if common else "run r"
+    same = (f"; scripts/compare_whatifs.py --batch-seed {seed} runs these"
+            if common or points == 1 else "")
+    return (f"seeds: spawned from the experiment's seed {seed} ({who} runs seed "
+            f"run_seed({seed}, r), column 'seed' of runs.parquet), not seed r as in "
+            f"frontline run --seeds{same}")
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("experiment", type=Path, help="experiment TOML file")
     p.add_argument("--workers", type=int_arg("--workers", 0), default=0,
@@ -92,6 +104,8 @@ def run(args: argparse.Namespace) -> int:
     def announce() -> None:         # the folder is locked and checked: now warn, then start
         show_warnings()
         print(heading, file=sys.stderr)
+        print(seeds_line(exp.spec.seed, exp.spec.common_random_numbers, len(exp.points)),
+              file=sys.stderr)
 
     exp.run(workers=args.workers, scheduler=args.scheduler, dask_local=args.dask_local,
             progress=not args.no_progress, announce=announce)
