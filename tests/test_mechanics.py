@@ -1049,3 +1049,35 @@ def test_a_pocket_breaks_out_when_its_odds_allow(tmp_path, ratio):
             assert blue.strength.iloc[-1] < 0.8 * 3000    # cut off for eight days
     for r in runs(strong, range(6), breakout_ratio=2.0):
         assert not r.log_rows                             # nobody attacked anything
+
+
+def _broke_out(path: Path, days: int = 4) -> bool:
+    """Whether any of blue's units got an attack order in the first ``days`` days of a run
+    with ``breakout_ratio`` 2 (blue never attacks otherwise: no offensive, no
+    counterattacks)."""
+    m = sim.ConflictModel(sim.load_scenario(path).with_params(breakout_ratio=2.0), seed=0,
+                          agents=False)
+    blue = m.setup.factions.index("blue")
+    for _ in range(days):
+        m.step()
+        f = m.forces
+        mine = np.flatnonzero((f.faction[:f.size] == blue) & (f.strength[:f.size] > 0))
+        if any(POSTURES[f.posture[u]] == "attack" for u in mine):
+            return True
+    return False
+
+
+@pytest.mark.parametrize("source_km", [15, 1350])
+def test_a_pocket_counts_on_the_strength_it_will_have_at_the_target(tmp_path, source_km):
+    """The pocket of test_a_pocket_breaks_out_when_its_odds_allow (3,000 in P against a
+    garrison of 150 in R), with blue's source S behind E: 15 km behind, blue's
+    odds against R at R's supply depth (30 km) are about 9 and it breaks out; 1350 km
+    behind, its combat power at R falls to a tenth (the culmination factor the battle
+    applies, as an attack's or a counterattack's odds count it), its odds to about 1.1,
+    and it holds (it counted on its full strength and went)."""
+    th = theatre(tmp_path / "b", [("W", 0, 0, "town", "red"), ("P", 1, 0, "town", "blue"),
+                                  ("R", 2, 0, "town", "red"), ("E", 3, 0, "town", "blue"),
+                                  ("S", 4, 0, "town", "blue")],
+                 [("W", "P"), ("P", "R"), ("R", "E"), ("E", "S", "", "plain", source_km)])
+    path = scenario(th, BREAKOUT.format(red=300).replace('supply = ["E"]', 'supply = ["S"]'))
+    assert _broke_out(path) == (source_km == 15)

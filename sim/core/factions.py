@@ -46,6 +46,7 @@ from ..inputs.spec import FactionSpec
 from .events import Timetable
 from .kernels import plan
 from .kernels.assign import attack, counterattack, frontier
+from .kernels.movement import entry
 from .kernels.postures import ATTACK, HOLD, POSTURES, RESERVE
 from .kernels.routes import follow, nearest_of
 from .orders import retreat, withdraw
@@ -174,15 +175,17 @@ class Faction(mesa.Agent):
     def break_out(self) -> None:
         """With ``breakout_ratio`` > 0: the idle mobile units in each pocket town (held, out
         of contact, not reached by the faction's supply) attack the first hostile town on
-        the shortest road to its supplied territory, when their strength against its
-        estimated defence reaches ``breakout_ratio`` (an encircled force fights its way
-        back to its lines rather than wait to be reduced; US Army FM 3-90). 0 (the
-        default): they hold where they are."""
+        the shortest road to its supplied territory, when the strength they will bring there
+        reaches ``breakout_ratio`` times its estimated defence, counted as an attack's and a
+        counterattack's are (sim.core.kernels.assign.assign: their power times the
+        culmination factor of the target's supply depth, over the approach factor of the
+        road they enter by): an encircled force fights its way back to its lines rather than
+        wait to be reduced (US Army FM 3-90). 0 (the default): they hold where they are."""
         s, sit, i = self.state, self.situation, self.index
         ratio = s.params.breakout_ratio
         if ratio <= 0.0 or i in s.ceasefire:
             return
-        f, th = s.forces, s.scenario.theatre
+        f, th, roads = s.forces, s.scenario.theatre, s.roads
         units = self._units(HOLD, RESERVE, mobile=True)
         units = units[f.path_at[units] >= f.path_end[units]]
         where = f.town[units]
@@ -192,7 +195,7 @@ class Faction(mesa.Agent):
         home = np.flatnonzero(sit.friendly[i] & s.supplied[i])
         if units.size == 0 or home.size == 0:
             return
-        _, nxt = nearest_of(s.roads.full, s.roads.everywhere, home)
+        _, nxt = nearest_of(roads.full, roads.everywhere, home)
         targets, est = frontier(sit.hostile_town[i], sit.near_friendly[i], th.onmap, sit.side,
                                 s.owner, s.defence_mult, s.intel[i])
         defence = dict(zip(targets.tolist(), est.tolist(), strict=True))
@@ -201,11 +204,14 @@ class Faction(mesa.Agent):
             k = next((k for k, t in enumerate(path) if sit.hostile_town[i, t]), None)
             if k is None or path[k] not in defence:
                 continue
+            target, via = path[k], (path[k - 1] if k else town)
+            reach = 1.0 / (1.0 + s.depth[i, target] / s.params.supply_range_km)
+            approach = roads.entry_approach[entry(roads.indptr, roads.indices, via, target)]
             going = units[where == town]
-            if sit.power[going].sum() < ratio * defence[path[k]] / s.resolve[i]:
+            if sit.power[going].sum() * reach / approach < ratio / s.resolve[i] * defence[target]:
                 continue
             for uid in going.tolist():
-                f.order(uid, ATTACK, path[:k + 1], path[k])
+                f.order(uid, ATTACK, path[:k + 1], target)
 
     def stand_down(self) -> None:
         """With ``stand_down`` > 0: mobile units holding a town that no longer needs them
