@@ -1067,6 +1067,21 @@ def _broke_out(path: Path, days: int = 4) -> bool:
     return False
 
 
+def test_a_pocket_breaks_out_round_a_hostile_place_off_the_map(tmp_path):
+    """The shortest road from blue's pocket P home to E runs through X, a red place off the
+    map, which can never be taken; the longer one through Q and R (a garrison of 100) is
+    open. Blue breaks out through R (it gave up when the first hostile place on the
+    shortest road was off the map)."""
+    th = theatre(tmp_path / "x", [("W", 0, 0, "town", "red"), ("P", 1, 0, "town", "blue"),
+                                  ("X", 2, 0, "offmap", "red"), ("E", 3, 0, "town", "blue"),
+                                  ("Q", 1, 1, "town", "blue"), ("R", 2, 1, "town", "red")],
+                 [("W", "P"), ("P", "X"), ("X", "E"), ("P", "Q"), ("Q", "R"), ("R", "E")])
+    path = scenario(th, BREAKOUT.format(red=200))
+    assert _broke_out(path)
+    r = runs(path, [0], breakout_ratio=2.0)[0]
+    assert r.holder(r.theatre.id_of("R"), r.days - 1) == "blue"
+
+
 @pytest.mark.parametrize("source_km", [15, 1350])
 def test_a_pocket_counts_on_the_strength_it_will_have_at_the_target(tmp_path, source_km):
     """The pocket of test_a_pocket_breaks_out_when_its_odds_allow (3,000 in P against a

@@ -174,9 +174,14 @@ class Faction(mesa.Agent):
 
     def break_out(self) -> None:
         """With ``breakout_ratio`` > 0: the idle mobile units in each pocket town (held, out
-        of contact, not reached by the faction's supply) attack the first hostile town on
-        the shortest road to its supplied territory, when the strength they will bring there
-        reaches ``breakout_ratio`` times its estimated defence, counted as an attack's and a
+        of contact, not reached by the faction's supply) attack out along the shortest road
+        back to its supplied territory that they can fight their way along: through towns of
+        its side and towns of its :func:`frontier` next to that territory (where an attacker
+        has a supply depth); they attack the first hostile town on it, whose capture joins
+        the pocket to its lines again. A hostile place off the map (never taken) or a town
+        deeper in enemy ground is no way out, so the road may be a longer one; with no such
+        road they stay. They go when the strength they will bring there reaches
+        ``breakout_ratio`` times its estimated defence, counted as an attack's and a
         counterattack's are (sim.core.kernels.assign.assign: their power times the
         culmination factor of the target's supply depth, over the approach factor of the
         road they enter by): an encircled force fights its way back to its lines rather than
@@ -195,14 +200,18 @@ class Faction(mesa.Agent):
         home = np.flatnonzero(sit.friendly[i] & s.supplied[i])
         if units.size == 0 or home.size == 0:
             return
-        _, nxt = nearest_of(roads.full, roads.everywhere, home)
         targets, est = frontier(sit.hostile_town[i], sit.near_friendly[i], th.onmap, sit.side,
                                 s.owner, s.defence_mult, s.intel[i])
+        gate = np.isfinite(s.depth[i, targets])
+        targets, est = targets[gate], est[gate]
+        way = sit.friendly[i].copy()
+        way[targets] = True
+        _, nxt = nearest_of(roads.full, way, home)
         defence = dict(zip(targets.tolist(), est.tolist(), strict=True))
         for town in np.unique(where).tolist():
             path = follow(nxt, town)
-            k = next((k for k, t in enumerate(path) if sit.hostile_town[i, t]), None)
-            if k is None or path[k] not in defence:
+            k = next((k for k, t in enumerate(path) if t in defence), None)
+            if k is None:
                 continue
             target, via = path[k], (path[k - 1] if k else town)
             reach = 1.0 / (1.0 + s.depth[i, target] / s.params.supply_range_km)

@@ -128,18 +128,21 @@ TABLE: tuple[Param, ...] = (
        "(Mearsheimer 1989)."),
     _P("breakout_ratio", 0.0, 0.0, 6.0, "own/enemy",
        "Estimated effective ratio at which a faction's idle mobile units in a pocket (towns its "
-       "side holds that its supply no longer reaches, out of contact) attack the first "
-       "hostile town on the shortest road back to its supplied territory (if that town is on "
-       "the map and next to friendly ground); 0 (the default): they hold where they are, cut "
-       "off, until they are reduced.",
+       "side holds that its supply no longer reaches, out of contact) attack the first hostile "
+       "town on the shortest road back to its supplied territory whose hostile towns are on "
+       "the map and next to that territory (round a hostile off-map place); their strength "
+       "there is counted as an attack's (culmination at the target's supply depth, approach "
+       "of the road in); 0 (the default): they hold where they are, cut off, until they are "
+       "reduced.",
        "Modelling choice; the breakout from encirclement, a defined tactical task (US Army "
        "FM 3-90, Tactics: an encircled force attacks to regain contact with friendly forces "
-       "before it is reduced). Off by default: with 2 the evidence of the three records is "
+       "before it is reduced). Off by default: with 2 the evidence of the three records was "
        "unchanged, but "
-       "Armenia loses every place in 28 of 1000 Karabakh runs against 21 and the even "
-       "defender of scripts/balance.py --rear --stake 10 in 8% of runs against 3% (README, "
-       "'Pockets that break out'; measured 1 Dec 2026, when beyond_objectives defaulted "
-       "to 'always')."),
+       "Armenia lost every place in 28 of 1000 Karabakh runs against 21 and the even "
+       "defender of scripts/balance.py --rear --stake 10 in 8% of runs against 3%; those were "
+       "the first version's figures (after the fix of 1 Dec 2026: 22 and 2%; README, "
+       "'Pockets that break out'; both measured when beyond_objectives defaulted to "
+       "'always')."),
     _P("pursuit_morale", 0.7, 0.0, 1.0, "share of start",
        "An enemy whose morale has fallen below this share of its starting morale is breaking: "
        "attackers pursue beyond their objectives, towards its supply and its valuable towns.",
