@@ -244,6 +244,37 @@ def test_plot_capture_says_when_the_record_has_no_capture_of_the_town(batch, tmp
     assert not any(t.startswith("no reported") for t in labels)
 
 
+def test_capture_plot_title_counts_the_runs_of_each_scenario(batch, tmp_path):
+    """Overlaid batches: the title summed every batch's runs after the scenario names
+    ('Deter Aggression 2024 vs Campaign 2024 (6 runs)' for two curves of 3 runs each, and
+    'Deter Aggression 2024 (13 runs)' for curves of 10 and 3). It counts the runs of each
+    scenario now, and says when a batch pools design points (the fixture's two)."""
+    from sim.analysis.experiments import Experiment
+    from sim.views.batchplots import capture_plot
+    campaign = BUILTIN.parent / "campaign_2024.toml"
+    exps = {}
+    for name, scen in (("da", BUILTIN), ("camp", campaign)):
+        (tmp_path / f"{name}.toml").write_text(
+            f'scenario = "{scen.as_posix()}"\nreplicates = 3\n[overrides]\ndays = 4\n'
+            '[[metrics]]\nkind = "holds"\ntown = "Saraqib"\nfaction = "government"\n')
+        assert main(["batch", str(tmp_path / f"{name}.toml"), "--workers", "1", "--out",
+                     str(tmp_path / name), "--no-progress"]) == 0
+        exps[name] = Experiment.from_results(tmp_path / name)
+    pooled = Experiment.from_results(batch / "out")            # 2 points x 5 replicates
+
+    def title(*es) -> str:
+        return capture_plot(list(es), "Saraqib", "opposition")._suptitle.get_text()
+
+    assert title(exps["da"], exps["camp"]) == ("Capture of Saraqib by opposition: Deter "
+                                               "Aggression 2024 (3 runs) vs Campaign 2024 "
+                                               "(3 runs)")
+    assert title(pooled) == ("Capture of Saraqib by opposition: Deter Aggression 2024 (10 "
+                             "runs, 2 design points pooled)")
+    assert title(pooled, exps["da"], exps["camp"]) == (
+        "Capture of Saraqib by opposition: Deter Aggression 2024 (2 batches, 10 and 3 runs, "
+        "design points pooled) vs Campaign 2024 (3 runs)")
+
+
 def test_a_sweep_of_a_scenario_field_warns_once_on_any_number_of_workers(tmp_path):
     """A scenario warning (here: factions with neither rear nor stake) is one
     `frontline: warning:` line, also when pool workers rebuild the scenario for each swept

@@ -118,28 +118,45 @@ def reported_days(path: str | Path, exp: Experiment, town: str,
     return out
 
 
+def _runs_said(counts: Sequence[int], points: Sequence[int]) -> str:
+    """How many runs the curves of one scenario were drawn from: ``counts`` runs per batch
+    (curve), each pooling ``points`` design points."""
+    if len(counts) == 1:
+        said = f"{counts[0]} runs"
+    else:
+        ns = [str(n) for n in counts]
+        said = f"{len(ns)} batches, {', '.join(ns[:-1])} and {ns[-1]} runs"
+    if max(points) > 1:
+        said += (f", {points[0]} design points pooled" if len(points) == 1
+                 else ", design points pooled")
+    return said
+
+
 def capture_plot(exps: Sequence[Experiment], town: str, by: str | None = None,
                  labels: Sequence[str] | None = None, reported: str | Path | None = None):
     """Histogram (share of runs per day, and a "never" bar for runs where the town did not
     fall) and ECDF (share captured by the end of each day) of the capture day of ``town``,
-    one colour per batch, as outlines. Runs where the town is never captured are counted in
-    the denominators, so an ECDF may end below 1. With ``reported`` (a reported-events CSV),
-    the reported capture day is marked on both panels."""
+    one colour per batch (its runs of every design point together), as outlines. The title
+    says per scenario how many runs its curves were drawn from. Runs where the town is never
+    captured are counted in the denominators, so an ECDF may end below 1. With ``reported``
+    (a reported-events CSV), the reported capture day is marked on both panels."""
     plt = _plt()
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(13, 5))
     days = max(e.scenario.days for e in exps)
     never = days + 0.5                 # the "never" bar's position, right of the last day
-    total = 0
+    per_scenario: dict[str, tuple[list[int], list[int]]] = {}
     handles = []
     width = 0.8 / len(exps)
     for k, e in enumerate(exps):
         x = capture_days(e, town, by)
         n = len(x)
-        total += n
+        counts, points = per_scenario.setdefault(e.scenario.name, ([], []))
+        counts.append(n)
+        points.append(len(e.points))
         ok = x[~np.isnan(x)]
         c, ls = OVERLAY[k % len(OVERLAY)], DASHES[k % len(DASHES)]
         label = (labels[k] if labels else f"{e.name}: {e.scenario.name}") + \
-            f" ({n} runs; {len(ok) / max(n, 1):.0%} captured)"
+            f" ({_runs_said([n], [len(e.points)])}; {len(ok) / max(n, 1):.0%} captured)"
         w = np.full(len(ok), 1 / max(n, 1))
         ax1.hist(ok, bins=np.arange(-0.5, days + 0.5), weights=w, histtype="step", lw=2,
                  color=c, ls=ls)
@@ -175,8 +192,9 @@ def capture_plot(exps: Sequence[Experiment], town: str, by: str | None = None,
     ax1.set_ylabel("share of runs")
     ax2.set_ylabel("share of runs captured by the end of the day")
     ax2.set_ylim(0, 1.02)
-    names = " vs ".join(dict.fromkeys(e.scenario.name for e in exps))
-    fig.suptitle(f"Capture of {town}{who}: {names} ({total} runs)")
+    names = " vs ".join(f"{name} ({_runs_said(*curves)})"
+                        for name, curves in per_scenario.items())
+    fig.suptitle(f"Capture of {town}{who}: {names}")
     fig.legend(handles=handles, loc="lower center", ncols=min(len(handles), 2), fontsize=9,
                frameon=False, bbox_to_anchor=(0.5, -0.02))
     fig.tight_layout(rect=(0, 0.06 + 0.035 * ((len(handles) - 1) // 2), 1, 1))
