@@ -6,7 +6,10 @@ at each origin: assimilate the reports dated up to the origin with the particle 
 the members on to the horizon, and score them on the later reports only, beside the two
 rulers (persistence: nothing changes; distance-speed: a town falls when an attacker moving at
 the speed fitted on the reports before the origin reaches it by road). Prints one leaderboard
-(per spec and origin, and the mean over each spec's origins) and writes it as CSV.
+(per spec and origin, and the mean over each spec's origins) and writes it as CSV. A spec
+that cannot be run (it, its scenario or its reported file does not load) is named in one
+warning line and under the leaderboard; with ``--only`` naming it, the run stops there
+(status 2).
 
     python benchmarks/forecast_suite.py                      # all specs, 2 workers
     python benchmarks/forecast_suite.py --members 200 --workers 2 --markdown
@@ -24,6 +27,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -35,27 +39,56 @@ from sim.analysis.executors import make_executor  # noqa: E402
 from sim.analysis.forecast import forecast  # noqa: E402
 from sim.cli.args import Parser  # noqa: E402
 from sim.cli.forecast import with_members  # noqa: E402
-from sim.errors import InputError, run_script  # noqa: E402
+from sim.errors import InputError, did_you_mean, run_script  # noqa: E402
 from sim.inputs.calibration_spec import load_spec  # noqa: E402
-from sim.inputs.files import check_out_file  # noqa: E402
+from sim.inputs.files import check_out_file, read_toml  # noqa: E402
+from sim.inputs.reported import read_reported  # noqa: E402
+from sim.inputs.scenario import load_scenario  # noqa: E402
 
 COLUMNS = ["mae_capped", "mae_uncapped", "crps", "brier", "right_end", "spread_error"]
 
 
-def suite_specs(folder: Path, only: list[str] | None) -> list:
-    """The specs with a reported file and forecast origins (sorted by name)."""
-    specs = []
-    for path in sorted(folder.glob("*.toml")):
-        try:
-            spec = load_spec(path)
-        except InputError:
-            continue                  # not a calibration spec (e.g. an ACLED actor map)
-        if not spec.origins or not Path(spec.reported).is_file():
+def suite_specs(folder: Path, only: list[str] | None) -> tuple[list, dict[str, str]]:
+    """The specs with a reported file and forecast origins (sorted by name), and the
+    calibration specs left out because they cannot be run (name -> why: the spec, its
+    scenario or its reported file does not load; checked here, before minutes of work).
+    A TOML without ``scenario`` is no calibration spec (an ACLED actor map) and a spec
+    without ``[forecast] origins`` no forecast one: neither is in the suite, and neither is
+    missing from it. A spec named in ``only`` that is not in ``folder`` or cannot be run is
+    an InputError (one line, status 2)."""
+    paths = {p.stem: p for p in sorted(folder.glob("*.toml"))}
+    for name in only or ():
+        if name not in paths:
+            raise InputError("command line", "--only", f"no calibration spec {name!r} in "
+                             f"{folder}{did_you_mean(name, paths)}")
+    specs, missing = [], {}
+    for name, path in paths.items():
+        if only and name not in only:
             continue
-        if only and path.stem not in only:
+        try:
+            if "scenario" not in read_toml(path) and not only:
+                continue              # not a calibration spec (e.g. an ACLED actor map)
+            spec = load_spec(path)
+            read_reported(spec.reported, load_scenario(spec.scenario))   # both load
+        except InputError as exc:
+            if only:
+                raise
+            missing[name] = str(exc)
+            warnings.warn(f"{name} left out of the suite: {exc}", stacklevel=2)
+            continue
+        if not spec.origins:
+            if only:
+                raise InputError(path, "forecast.origins", "none: not a forecast spec, so "
+                                 "not in the suite")
             continue
         specs.append(spec)
-    return specs
+    return specs, missing
+
+
+def missing_note(missing: dict[str, str]) -> str:
+    """The line under a table that says which specs are not in it, and why."""
+    return "missing (could not be run): " + "; ".join(f"{name} ({why})"
+                                                       for name, why in missing.items())
 
 
 def add_spec_options(ap: argparse.ArgumentParser) -> None:
@@ -67,18 +100,19 @@ def add_spec_options(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--workers", type=int, default=2)
 
 
-def chosen_specs(ap: argparse.ArgumentParser, a: argparse.Namespace) -> list:
+def chosen_specs(ap: argparse.ArgumentParser, a: argparse.Namespace
+                 ) -> tuple[list, dict[str, str]]:
     """The specs the options of :func:`add_spec_options` name, checked (argparse errors:
-    one line, status 2)."""
+    one line, status 2), and those left out (:func:`suite_specs`)."""
     if a.members is not None and a.members < 2:
         ap.error("--members: expected an integer >= 2")
     if a.workers < 1:
         ap.error("--workers: expected an integer >= 1")
-    specs = suite_specs(a.folder, a.only)
+    specs, missing = suite_specs(a.folder, a.only)
     if not specs:
         ap.error(f"--folder/--only: no calibration spec with reported changes and [forecast] "
-                 f"origins in {a.folder}")
-    return specs
+                 f"origins in {a.folder}" + (f"; {missing_note(missing)}" if missing else ""))
+    return specs, missing
 
 
 def run_suite(specs: list, members: int | None, workers: int) -> pd.DataFrame:
@@ -148,7 +182,7 @@ def suite(argv: list[str] | None) -> int:
     ap.add_argument("--csv", type=Path, help="write the per-origin table here")
     ap.add_argument("--markdown", action="store_true", help="print tables as Markdown")
     a = ap.parse_args(argv)
-    specs = chosen_specs(ap, a)
+    specs, missing = chosen_specs(ap, a)
     if a.csv is not None:
         check_out_file(a.csv, "--csv")      # before the suite's minutes of work, not after
     t0 = time.perf_counter()
@@ -166,6 +200,8 @@ def suite(argv: list[str] | None) -> int:
     print(f"\nleaderboard (mean over each spec's origins; members per spec: "
           f"{a.members or 'as in each spec'}; {a.workers} worker(s); total {wall:.0f} s):")
     print(show(board))
+    if missing:
+        print(missing_note(missing))
     print()
     for line in verdicts(board):
         print(line)

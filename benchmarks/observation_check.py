@@ -1,12 +1,14 @@
 """Choose forecast settings (the filter's observation model, priors) without looking past any
 forecast origin.
 
-For every calibration spec with forecast origins (as in ``forecast_suite.py``), the *check
-origins* are the report dates before the spec's first forecast origin; from each, the filter
-assimilates the reports up to it and forecasts to that first origin, and the forecast is
-scored on the reports in between only. Every score therefore comes from reports the spec's
-real forecasts are allowed to be fitted on: this is a hold-out inside the pre-origin record,
-so whatever it selects can be used at the forecast origins honestly.
+For every calibration spec with forecast origins (chosen as in ``forecast_suite.py``: one
+that cannot be run is named in a warning line and under the tables, or stops the run when
+``--only`` names it), the *check origins* are the report dates before the spec's first
+forecast origin; from each, the filter assimilates the reports up to it and forecasts to
+that first origin, and the forecast is scored on the reports in between only. Every score
+therefore comes from reports the spec's real forecasts are allowed to be fitted on: this is
+a hold-out inside the pre-origin record, so whatever it selects can be used at the forecast
+origins honestly.
 
 Each setting given with ``--setting`` is run at every check origin with the same seed: an
 ``[assimilation]`` value (``dependence=source``), a prior added or changed
@@ -38,7 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from forecast_suite import add_spec_options, chosen_specs, markdown  # noqa: E402
+from forecast_suite import add_spec_options, chosen_specs, markdown, missing_note  # noqa: E402
 
 from sim.analysis.executors import make_executor  # noqa: E402
 from sim.analysis.forecast import forecast  # noqa: E402
@@ -134,7 +136,7 @@ def check(argv: list[str] | None) -> int:
                     "([assimilation]), prior.PARAM=LOW..HIGH or fixed.PARAM=VALUE")
     add_spec_options(ap)
     a = ap.parse_args(argv)
-    specs = chosen_specs(ap, a)
+    specs, missing = chosen_specs(ap, a)
     rows = []
     with make_executor(workers=a.workers) as ex:
         for spec in specs:
@@ -167,6 +169,8 @@ def check(argv: list[str] | None) -> int:
     print(markdown(per_spec))
     print("\nmean over the specs:")
     print(markdown(overall))
+    if missing:
+        print(missing_note(missing))
     return 0
 
 

@@ -63,3 +63,81 @@ def test_forecast_suite_checks_its_csv_before_the_suite(tmp_path, capsys, monkey
     assert forecast_suite.main(["--only", "karabakh_2020", "--csv", str(bad)]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"forecast_suite.py: error: {bad}: --csv: ") and err.count("\n") == 1
+
+
+@pytest.fixture
+def spec_folder(tmp_path):
+    """A folder of calibration TOMLs: karabakh_2020 as it is (good), one with a misspelt
+    prior (broken), one whose reported file is not there (no_record), one without forecast
+    origins (no_origins: not a forecast spec) and an ACLED actor map (not a spec at all)."""
+    src = (REPO / "calibration" / "karabakh_2020.toml").read_text(encoding="utf-8")
+    src = src.replace('"../scenarios/', f'"{(REPO / "scenarios").as_posix()}/') \
+        .replace('"reported/', f'"{(REPO / "calibration" / "reported").as_posix()}/')
+    (tmp_path / "good.toml").write_text(src, encoding="utf-8")
+    (tmp_path / "broken.toml").write_text(src.replace("morale_loss =", "morale_los ="),
+                                          encoding="utf-8")
+    (tmp_path / "no_record.toml").write_text(src.replace("karabakh_2020.csv", "gone.csv"),
+                                             encoding="utf-8")
+    (tmp_path / "no_origins.toml").write_text(src.replace("origins = [", "# origins = ["),
+                                              encoding="utf-8")
+    (tmp_path / "actors.toml").write_text('[factions]\narmenia = ["*armenia*"]\n',
+                                          encoding="utf-8")
+    return tmp_path
+
+
+def test_forecast_suite_names_the_specs_it_cannot_run(spec_folder, capsys, monkeypatch):
+    """A calibration spec that did not load, or whose reported file was missing, was left
+    out of the suite without a word (a misspelt prior dropped a theatre from the
+    leaderboard). Each is one warning line and a line under the leaderboard; a spec the
+    user names with --only stops the run (one line, status 2). Files that are no forecast
+    spec (no origins, an actor map) are not in the suite and not 'missing'."""
+    import forecast_suite
+    import pandas as pd
+    specs, missing = forecast_suite.suite_specs(spec_folder, None)
+    assert [s.file.stem for s in specs] == ["good"]
+    assert set(missing) == {"broken", "no_record"}
+    assert "params.morale_los: not a numeric parameter" in missing["broken"]
+    assert "gone.csv" in missing["no_record"] and "file not found" in missing["no_record"]
+
+    def fake_suite(specs, members, workers):       # the scores, without minutes of forecasts
+        row = {"spec": "good", "day0": "2020-09-27", "origin": "2020-10-15", "origin_day": 18,
+               "horizon_day": 43, "cap_days": 10.0, "members": 1000, "scored": 5,
+               **{c: 1.0 for c in forecast_suite.COLUMNS}, "seconds": 1.0}
+        return pd.DataFrame([{**row, "method": m}
+                             for m in ("model", "persistence", "distance-speed")])
+    monkeypatch.setattr(forecast_suite, "run_suite", fake_suite)
+    assert forecast_suite.main(["--folder", str(spec_folder), "--workers", "1"]) == 0
+    out, err = capsys.readouterr()
+    warned = err.strip().splitlines()
+    assert len(warned) == 2 and all(w.startswith("forecast_suite.py: warning: ") for w in warned)
+    assert "broken left out of the suite: " in warned[0]
+    assert "no_record left out of the suite: " in warned[1]
+    note = next(ln for ln in out.splitlines() if ln.startswith("missing (could not be run): "))
+    assert "broken (" in note and "no_record (" in note and "no_origins" not in note
+    for only, says in ((["broken"], "broken.toml: params.morale_los: not a numeric"),
+                       (["good", "no_record"], "gone.csv: -: file not found"),
+                       (["no_origins"], "no_origins.toml: forecast.origins: none"),
+                       (["good", "nope"], "command line: --only: no calibration spec 'nope'")):
+        assert forecast_suite.main(["--folder", str(spec_folder), "--only", *only]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("forecast_suite.py: error: ") and err.count("\n") == 1, err
+        assert says in err, err
+
+
+def test_observation_check_names_the_specs_it_cannot_run(spec_folder, capsys, monkeypatch):
+    """observation_check.py chooses its specs as forecast_suite.py does: the spec it cannot
+    run is named under its tables."""
+    import datetime as dt
+    from types import SimpleNamespace
+
+    import observation_check
+    import pandas as pd
+    monkeypatch.setattr(observation_check, "check_origins",
+                        lambda spec: [dt.date(2020, 10, 1)])
+    monkeypatch.setattr(observation_check, "forecast", lambda *a, **k: SimpleNamespace(
+        summary=pd.DataFrame([{"method": "model", **{c: 1.0 for c in observation_check.SCORES}}]),
+        setup=SimpleNamespace(origin=4, later=[1, 2, 3])))          # no minutes of forecasts
+    assert observation_check.main(["--folder", str(spec_folder), "--workers", "1",
+                                   "--setting", "as-is"]) == 0
+    out = capsys.readouterr().out
+    assert "missing (could not be run): broken (" in out and "no_record (" in out
