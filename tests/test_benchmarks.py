@@ -39,6 +39,7 @@ def test_bench_batch_refuses_a_baseline_without_the_scenario(tmp_path):
     ("bench_run.py", ["--instructions"], "needs --baseline"),
     ("bench_batch.py", ["--runs", "0"], "--runs"),
     ("bench_exercises.py", ["--only", "99"], "no worksheet numbered 99"),
+    ("bench_exercises.py", ["--only", "1", "99"], "no worksheet numbered 99"),   # (was ignored)
     ("forecast_suite.py", ["--members", "1"], "--members: expected an integer >= 2"),
     ("observation_check.py", ["--setting", "x=1"], "argument --setting: x: expected"),
 ])
@@ -141,3 +142,22 @@ def test_observation_check_names_the_specs_it_cannot_run(spec_folder, capsys, mo
                                    "--setting", "as-is"]) == 0
     out = capsys.readouterr().out
     assert "missing (could not be run): broken (" in out and "no_record (" in out
+
+
+def test_bench_exercises_marks_a_command_that_failed(tmp_path, capsys, monkeypatch):
+    """A worksheet command that failed was timed as if it had done its work; it is marked
+    and counted now, and the status is 1. A mistake the worksheet shows on purpose (a
+    console-error block) is not a failure."""
+    import bench_exercises
+
+    from sim.cli.worksheets import worksheets
+    (tmp_path / "01-try.md").write_text(
+        "# 1. Try\n\n```console\n$ python -c \"import sys; sys.exit(3)\"\n$ python -c 1\n```"
+        "\n\n```console-error\n$ python -c \"import sys; sys.exit(2)\"\nerror: on purpose\n```\n",
+        encoding="utf-8")
+    monkeypatch.setattr(bench_exercises, "worksheets", lambda _folder: worksheets(tmp_path))
+    assert bench_exercises.main([]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].endswith("(FAILED, status 3)")
+    assert "FAILED" not in lines[2] and "FAILED" not in lines[3]
+    assert lines[-1].endswith("; 1 failed (their times are not the work's)")
