@@ -159,6 +159,24 @@ def test_a_worksheet_that_is_not_utf8_is_one_line(tmp_path, capsys, argv, which)
     assert err.startswith(f"frontline: error: {bad}: -: not UTF-8 text") and err.count("\n") == 1
 
 
+def test_the_shipped_worksheets_have_numbers_of_their_own():
+    numbers = [w.number for w in SHEETS]
+    assert len(set(numbers)) == len(numbers), [w.path.name for w in SHEETS]
+
+
+@pytest.mark.parametrize("argv", [["show", "3"], ["list"]])
+def test_two_worksheets_of_one_number_are_one_line_naming_both(tmp_path, capsys, argv):
+    """`exercises show 3` printed one of 03-a.md and 03-b.md, silently."""
+    for name in ("01-x.md", "03-a.md", "03-b.md"):
+        (tmp_path / name).write_text(f"# {name}\n", encoding="utf-8")
+    assert main(["exercises", *argv, "--folder", str(tmp_path)]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1, err
+    assert err == (f"frontline: error: {tmp_path / '03-b.md'}: number: worksheet 3 is also "
+                   "03-a.md; expected each worksheet to have a number of its own (rename "
+                   "one)\n")
+
+
 @pytest.mark.parametrize("sheet", SHEETS, ids=[w.path.stem for w in SHEETS])
 def test_every_command_runs(sheet, tmp_path):
     """Each command, in order, from a scratch folder with the repository's input folders

@@ -61,7 +61,8 @@ def read_markdown(path: Path) -> str:
 
 
 def worksheets(folder: str | Path | None = None) -> list[Worksheet]:
-    """The worksheets in ``folder`` (default :func:`default_folder`), by number."""
+    """The worksheets in ``folder`` (default :func:`default_folder`), by number; two with
+    the same number (``03-a.md``, ``03-b.md``) are a one-line error naming both."""
     d = Path(folder) if folder else default_folder()
     if not d.is_dir():
         raise InputError(d, "-", "no exercises folder here")
@@ -69,6 +70,13 @@ def worksheets(folder: str | Path | None = None) -> list[Worksheet]:
            if (m := _NAME.match(p.name))]
     if not out:
         raise InputError(d, "-", "no worksheets (NN-title.md) here")
+    first: dict[int, Path] = {}
+    for w in out:                    # `show N` would pick one of them, silently
+        if w.number in first:
+            raise InputError(w.path, "number", f"worksheet {w.number} is also "
+                             f"{first[w.number].name}; expected each worksheet to have a "
+                             "number of its own (rename one)")
+        first[w.number] = w.path
     return out
 
 
