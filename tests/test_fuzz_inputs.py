@@ -394,11 +394,12 @@ def bad_chains(draw: st.DrawFn) -> tuple[list[tuple[str, dict[str, Any]]], str, 
             st.sampled_from("ab"), st.integers(), min_size=1, max_size=2)))
         return ([base, (f"ex{tag}_child.toml", child)], f"ex{tag}_child.toml",
                 f"ex{tag}_child.toml", key)
-    # a child adds an event that names an unknown town: the child file is named
+    # a child adds an event that names an unknown town: the child file is named, and the
+    # event's own index there (not events[5] of the merged list)
     child["add_events"] = [{"day": 1, "kind": "handover", "to": "league",
                             "towns": [draw(unknown_town)], "note": "bad"}]
     return ([base, (f"ex{tag}_child.toml", child)], f"ex{tag}_child.toml",
-                f"ex{tag}_child.toml", "events[5].towns")
+                f"ex{tag}_child.toml", "add_events[0].towns")
 
 
 @given(case=bad_chains())

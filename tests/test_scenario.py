@@ -353,6 +353,61 @@ def test_extends_missing_parent(tmp_path):
     assert "ghost.toml" in exc.value.message
 
 
+ADDED = """
+[[add_events]]
+day = 2
+kind = "reinforcement"
+faction = "government"
+town = "Delta"
+strength = 500
+
+[[add_events]]
+day = 3
+kind = "reinforcement"
+faction = "government"
+town = "Atlantis"
+strength = 500
+"""
+
+
+@pytest.mark.parametrize(("edit", "field", "what"), [
+    (lambda t: t, "add_events[1].town", "unknown town 'Atlantis'"),             # binding
+    (lambda t: t.replace("strength = 500\n\n", "strength = -5\n\n"), "add_events[0].strength",
+     "greater than 0"),                                                         # the schema
+    (lambda t: t.replace("day = 3", "day = 3\nwhen = 'captured:Nowhere'"), "add_events[1]",
+     "exactly one of 'day' and 'when'"),
+])
+def test_an_error_in_an_added_event_names_the_what_if_and_its_own_index(tmp_path, edit, field,
+                                                                         what):
+    """The error named ``events[6]`` of the merged list, which is in neither file."""
+    p = write(tmp_path, f'extends = "{TINY_EVENTS.as_posix()}"\n' + edit(ADDED), "whatif.toml")
+    with pytest.raises(InputError) as exc:
+        load_scenario(p)
+    assert (exc.value.file, exc.value.field) == (str(p.resolve()), field), exc.value
+    assert what in exc.value.message
+
+
+def test_an_inherited_event_or_added_phase_is_named_where_it_is_written(tmp_path):
+    """After a drop an inherited event's merged index is not its index in the base file, and
+    an added phase is add_phases[j] of the what-if."""
+    base = write(tmp_path, TINY_EVENTS.read_text(encoding="utf-8").replace(
+        'extends = "tiny_offensive.toml"', f'extends = "{TINY_OFFENSIVE.as_posix()}"').replace(
+        'to = "sna"\n', 'to = "sna"\nnote = "first"\n', 1), "base.toml")
+    p = write(tmp_path, 'extends = "base.toml"\ndays = 5\ndrop_events = ["first"]\n',
+              "whatif.toml")
+    with pytest.raises(InputError) as exc:       # the base's last event is on day 5
+        load_scenario(p)
+    assert (exc.value.file, exc.value.field) == (str(base.resolve()), "events[4].day")
+    p.write_text('extends = "base.toml"\n[[add_phases]]\nfaction = "sna"\n'
+                 'kind = "offensive"\nobjectives = ["Atlantis"]\n', encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        load_scenario(p)
+    assert (exc.value.file, exc.value.field) == (str(p.resolve()), "add_phases[0].objectives")
+    with pytest.raises(InputError) as exc:        # a list set by --set is named as --set
+        load_scenario(p, {"phases[0].objectives": ["Atlantis"]})
+    assert (exc.value.file, exc.value.field) == ("--set", "phases[0].objectives")
+
+
 def test_run_api_accepts_a_loaded_scenario():
     r = sim.run(TINY_OFFENSIVE, seed=0, days=3)
     assert r.days == 3

@@ -9,6 +9,7 @@ field by its dotted path. The result is a plain dict for :mod:`sim.inputs.spec` 
 from __future__ import annotations
 
 import copy
+import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -109,8 +110,21 @@ def _items(name: str, node: Any) -> str:
             f"{name}[0]..{name}[{len(node) - 1}]")
 
 
-def load_raw(path: str | Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
+#: Where each item of a scenario's top-level lists was written: list name -> one (file,
+#: the list's name in that file, index there) per item, so an error in ``events[3]`` of
+#: the merged data can name ``add_events[0]`` of the what-if that added it.
+Origins = dict[str, list[tuple[Path, str, int]]]
+
+
+def load_raw(path: str | Path) -> dict[str, Any]:
     """Read a scenario TOML, following ``extends`` (tables merge, arrays replace)."""
+    return load_raw_placed(path)[0]
+
+
+def load_raw_placed(path: str | Path, _chain: tuple[Path, ...] = ()
+                    ) -> tuple[dict[str, Any], Origins]:
+    """:func:`load_raw`, and where the items of its top-level lists were written
+    (:data:`Origins`)."""
     p = Path(path).resolve()
     if p in _chain:
         cycle = " -> ".join(q.name for q in (*_chain, p))
@@ -124,20 +138,28 @@ def load_raw(path: str | Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
         for key in _ADDITIONS:
             if key in data:
                 raise InputError(p, key, "only a scenario that 'extends' another can use it")
+        origins = _written_in(p, data)
         data["__file__"] = str(p)
-        return data
+        return data, origins
     if not isinstance(parent, str):
         raise InputError(p, "extends", "expected a file name")
     if not (p.parent / parent).is_file():
         raise InputError(p, "extends", f"no scenario file {parent!r} beside this one")
-    base = load_raw(p.parent / parent, (*_chain, p))
-    merged = _merge(base, _without_additions(data))
-    _apply_additions(merged, data, p)
+    base, origins = load_raw_placed(p.parent / parent, (*_chain, p))
+    own = _without_additions(data)
+    merged = _merge(base, own)
+    origins = {k: v for k, v in origins.items() if k not in own} | _written_in(p, own)
+    _apply_additions(merged, data, p, origins)
     merged["__file__"] = str(p)
     merged.setdefault("__theatre_base__", base.get("__theatre_base__", base["__file__"]))
     if "theatre" in data:
         merged["__theatre_base__"] = str(p)
-    return merged
+    return merged, origins
+
+
+def _written_in(p: Path, data: dict[str, Any]) -> Origins:
+    return {k: [(p, k, j) for j in range(len(v))] for k, v in data.items()
+            if isinstance(v, list)}
 
 
 _ADDITIONS = ("add_events", "add_phases", "drop_events")
@@ -147,8 +169,10 @@ def _without_additions(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k not in _ADDITIONS}
 
 
-def _apply_additions(merged: dict[str, Any], child: dict[str, Any], file: Path) -> None:
-    """``drop_events`` (inherited events by note), then ``add_events`` / ``add_phases``."""
+def _apply_additions(merged: dict[str, Any], child: dict[str, Any], file: Path,
+                     origins: Origins) -> None:
+    """``drop_events`` (inherited events by note), then ``add_events`` / ``add_phases``;
+    ``origins`` follows the items."""
     drop = child.get("drop_events", [])
     if not isinstance(drop, list) or not all(isinstance(x, str) for x in drop):
         raise InputError(file, "drop_events", "expected a list of event notes (strings)")
@@ -159,7 +183,9 @@ def _apply_additions(merged: dict[str, Any], child: dict[str, Any], file: Path) 
     for note in drop:
         if note not in notes:
             raise InputError(file, "drop_events", f"no inherited event has note {note!r}")
-    kept = [e for e in events if not (isinstance(e, dict) and e.get("note") in drop)]
+    keep = [not (isinstance(e, dict) and e.get("note") in drop) for e in events]
+    kept = [e for e, k in zip(events, keep, strict=True) if k]
+    origins["events"] = [o for o, k in zip(origins.get("events", []), keep, strict=False) if k]
     for key, target in (("add_events", "events"), ("add_phases", "phases")):
         extra = child.get(key, [])
         if not isinstance(extra, list):
@@ -168,6 +194,28 @@ def _apply_additions(merged: dict[str, Any], child: dict[str, Any], file: Path) 
         if not isinstance(base_list, list):
             raise InputError(file, target, f"expected an array of tables [[{target}]]")
         merged[target] = base_list + extra
+        origins[target] = origins.get(target, [])[:len(base_list)] + \
+            [(file, key, j) for j in range(len(extra))]
+
+
+def placed(err: InputError, file: Path, origins: Origins,
+           replaced: Iterable[str] = ()) -> InputError:
+    """``err`` about item k of a merged list (``events[3].day`` of ``file``) as an error
+    about that item where it was written: ``add_events[0].day`` of the what-if, or
+    ``events[3].day`` of the scenario it extends. Lists named in ``replaced`` (set whole
+    by ``--set``) and errors about other files are left as they are."""
+    m = re.match(r"([A-Za-z_]\w*)\[([0-9]+)\](.*)$", err.field)
+    if m is None or err.file != InputError(file, None, "-").file or any(
+            err.field == r or err.field.startswith((f"{r}.", f"{r}[")) for r in replaced):
+        return err
+    where = origins.get(m.group(1), [])
+    k = int(m.group(2))
+    if k >= len(where):
+        return err
+    src, key, j = where[k]
+    if (src, key, j) == (file, m.group(1), k):
+        return err
+    return InputError(src, f"{key}[{j}]{m.group(3)}", err.message)
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:

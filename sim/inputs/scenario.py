@@ -25,7 +25,7 @@ from .conditions import Condition
 from .conditions import parse as parse_condition
 from .files import check_nesting, validation_error
 from .limits import check_magnitudes, check_span
-from .overrides import apply_overrides, load_raw
+from .overrides import apply_overrides, load_raw_placed, placed
 from .params import PARAMS, Params, coerce
 from .scenario_parts import Deployment, Phase, ScheduledEvent, event_params
 from .spec import ScenarioSpec
@@ -37,7 +37,7 @@ DOCTRINE = ("attack_ratio", "hold_ratio", "garrison_share", "counterattack_ratio
 
 def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
     """Read, override, validate and bind a scenario to its theatre."""
-    data = load_raw(path)
+    data, origins = load_raw_placed(path)
     file = Path(data.pop("__file__"))
     theatre_base = Path(data.pop("__theatre_base__", file))
     file_days = data.get("days")
@@ -53,7 +53,7 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
         err = validation_error(exc, file) if isinstance(exc, ValidationError) else exc
         if overrides and err.field in overrides:     # the bad value came from --set
             raise InputError("--set", err.field, err.message) from None
-        raise err from None
+        raise placed(err, file, origins, overrides or ()) from None
     theatre_dir = resolve_theatre(spec.theatre, theatre_base)
     shortened = isinstance(file_days, int) and spec.days < file_days
     theatre = load_theatre(theatre_dir)
@@ -63,7 +63,7 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
     except InputError as err:
         if overrides and err.field in overrides:     # e.g. --set events[2].set.NAME=VALUE
             raise InputError("--set", err.field, err.message) from None
-        raise
+        raise placed(err, file, origins, overrides or ()) from None
 
 
 def check_limits(spec: ScenarioSpec, file: Path) -> None:
