@@ -33,7 +33,7 @@ SCENARIO = ROOT / BUILTIN_REL
 sys.path.insert(0, str(Path(__file__).resolve().parent))     # compare.py beside this file
 sys.path.insert(0, str(ROOT))
 
-from sim.cli.args import Parser  # noqa: E402
+from sim.cli.args import Parser, integer  # noqa: E402
 from sim.errors import run_script  # noqa: E402
 
 
@@ -107,13 +107,13 @@ def main(argv: list[str] | None = None) -> int:
 
 def bench(argv: list[str] | None) -> None:
     ap = Parser()
-    ap.add_argument("--runs", type=int, default=400)
-    ap.add_argument("--big", type=int, default=10_000)
+    ap.add_argument("--runs", type=integer, default=400)
+    ap.add_argument("--big", type=integer, default=10_000)
     ap.add_argument("--big-only", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--baseline", type=Path, metavar="DIR",
                     help="also compare 2-worker batches with this source tree (an earlier "
                          "version with its own .venv), alternating whole commands")
-    ap.add_argument("--rounds", type=int, default=3, help="rounds of the --baseline comparison")
+    ap.add_argument("--rounds", type=integer, default=3, help="rounds of the --baseline comparison")
     a = ap.parse_args(argv)
     if a.baseline is not None and not (a.baseline / BUILTIN_REL).is_file():
         ap.error(f"--baseline: {a.baseline} has no {BUILTIN_REL}")

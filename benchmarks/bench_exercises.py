@@ -24,7 +24,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from sim.cli.args import Parser  # noqa: E402
+from sim.cli.args import Parser, integer  # noqa: E402
 from sim.cli.worksheets import steps, worksheets  # noqa: E402
 from sim.errors import run_script  # noqa: E402
 
@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def bench(argv: list[str] | None) -> int:
     ap = Parser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--only", type=int, nargs="+", metavar="N", help="worksheet numbers")
+    ap.add_argument("--only", type=integer, nargs="+", metavar="N", help="worksheet numbers")
     args = ap.parse_args(argv)
     every = worksheets(REPO / "experiments" / "exercises")
     sheets = [w for w in every if not args.only or w.number in args.only]

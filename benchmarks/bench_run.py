@@ -44,7 +44,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import sim  # noqa: E402
-from sim.cli.args import Parser  # noqa: E402
+from sim.cli.args import Parser, integer  # noqa: E402
 from sim.errors import run_script  # noqa: E402
 from sim.inputs.scenario import ScenarioWarning  # noqa: E402
 from sim.inputs.synthetic import make_scenario  # noqa: E402
@@ -271,7 +271,7 @@ def bench(argv: list[str] | None) -> int:
     ap.add_argument("--instructions", action="store_true",
                     help="with --baseline: also count instructions per run under callgrind "
                          "(a few minutes per tree)")
-    ap.add_argument("--profile", type=int, metavar="N",
+    ap.add_argument("--profile", type=integer, metavar="N",
                     help="cProfile one run on N synthetic towns (0: the built-in scenario)")
     args = ap.parse_args(argv)
     if args.profile is not None and 0 < args.profile < 4 or (args.profile or 0) < 0:

@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from sim.analysis.executors import make_executor  # noqa: E402
 from sim.analysis.forecast import forecast  # noqa: E402
-from sim.cli.args import Parser  # noqa: E402
+from sim.cli.args import Parser, integer  # noqa: E402
 from sim.cli.forecast import with_members  # noqa: E402
 from sim.errors import InputError, did_you_mean, run_script  # noqa: E402
 from sim.inputs.calibration_spec import load_spec  # noqa: E402
@@ -96,8 +96,8 @@ def add_spec_options(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--folder", type=Path, default=ROOT / "calibration",
                     help="where the calibration specs are (default: calibration/)")
     ap.add_argument("--only", nargs="+", metavar="SPEC", help="spec names (file stems)")
-    ap.add_argument("--members", type=int, help="ensemble members (default: each spec's)")
-    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--members", type=integer, help="ensemble members (default: each spec's)")
+    ap.add_argument("--workers", type=integer, default=2)
 
 
 def chosen_specs(ap: argparse.ArgumentParser, a: argparse.Namespace

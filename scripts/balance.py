@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.cli.args import Parser
+from sim.cli.args import Parser, integer, number
 from sim.core.model import ConflictModel
 from sim.errors import InputError, run_script
 from sim.inputs import synthetic
@@ -79,11 +79,11 @@ def main(argv: list[str] | None = None) -> int:
 def report(argv: list[str] | None) -> None:
     """Parse the options and print the table."""
     ap = Parser(description=__doc__.splitlines()[0])
-    ap.add_argument("--towns", type=int, default=40)
-    ap.add_argument("--theatres", type=int, default=12)
-    ap.add_argument("--seeds", type=int, default=10)
-    ap.add_argument("--days", type=int, default=30)
-    ap.add_argument("--stake", type=float, default=None)
+    ap.add_argument("--towns", type=integer, default=40)
+    ap.add_argument("--theatres", type=integer, default=12)
+    ap.add_argument("--seeds", type=integer, default=10)
+    ap.add_argument("--days", type=integer, default=30)
+    ap.add_argument("--stake", type=number, default=None)
     ap.add_argument("--rear", action="store_true")
     ap.add_argument("--set", dest="overrides", action="append", default=[])
     a = ap.parse_args(argv)

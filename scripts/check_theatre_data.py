@@ -45,6 +45,7 @@ sys.path.insert(0, str(ROOT))   # run from a checkout without installing
 from sim.cli.args import Parser, float_arg  # noqa: E402
 from sim.errors import InputError, run_script  # noqa: E402
 from sim.inputs.files import read_toml  # noqa: E402
+from sim.inputs.limits import ascii_number, digits_hint  # noqa: E402
 from sim.inputs.overrides import load_raw  # noqa: E402
 from sim.inputs.reported import read_rows  # noqa: E402
 from sim.inputs.scenario import resolve_theatre  # noqa: E402
@@ -212,11 +213,12 @@ def _bbox(text: str) -> tuple[float, float, float, float]:
     """``S,N,W,E``: four numbers, south below north and west below east, in range (a box
     the wrong way round put every place outside it, as problems of the data)."""
     try:
-        box = tuple(float(x) for x in text.split(","))
+        box = tuple(ascii_number(x) for x in text.split(","))
     except ValueError:
         box = ()
     if len(box) != 4:
-        raise InputError("command line", "--bbox", f"expected four numbers S,N,W,E, got {text!r}")
+        raise InputError("command line", "--bbox", f"expected four numbers S,N,W,E, got {text!r}"
+                                                   f"{digits_hint(text)}")
     s, n, w, e = box
     if not (-90 <= s < n <= 90 and -180 <= w < e <= 180):
         raise InputError("command line", "--bbox", f"expected S < N in -90..90 and W < E in "

@@ -24,7 +24,7 @@ import numpy as np
 import sim
 from sim.analysis.experiments import run_seed
 from sim.analysis.metrics import capture_day, holder
-from sim.cli.args import Parser, int_arg
+from sim.cli.args import Parser, int_arg, integer
 from sim.errors import InputError, run_script
 from sim.inputs.files import read_toml
 from sim.inputs.limits import MAX_RUNS
@@ -83,7 +83,7 @@ def cli(argv: list[str] | None) -> None:
     """Parse the options (a mistake is one line) and print the tables."""
     ap = Parser()
     ap.add_argument("files", nargs="*", type=Path)
-    ap.add_argument("--seeds", type=int, default=100,
+    ap.add_argument("--seeds", type=integer, default=100,
                     help="runs per scenario (default 100): seeds 0 to N-1")
     ap.add_argument("--batch-seed", type=int_arg("--batch-seed", 0, 2**63 - 1), metavar="S",
                     help="run the seeds of a frontline batch whose experiment has seed = S "

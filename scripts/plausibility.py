@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 import sim
-from sim.cli.args import Parser
+from sim.cli.args import Parser, integer
 from sim.errors import InputError, run_script
 from sim.inputs.limits import MAX_RUNS
 from sim.inputs.overrides import parse_set
@@ -180,7 +180,7 @@ def report(argv: list[str] | None) -> None:
                     f"{BUILTIN_RECORD} for the built-in scenario, else none)")
     ap.add_argument("--towns", default=None, help="comma-separated places (default: key towns "
                     "of the built-in scenario, or every reported place)")
-    ap.add_argument("--seeds", type=int, default=100)
+    ap.add_argument("--seeds", type=integer, default=100)
     ap.add_argument("--set", dest="overrides", action="append", default=[])
     ap.add_argument("--params", help="a TOML [params] table (e.g. a fitted file)")
     ap.add_argument("--markdown", action="store_true", help="the table as Markdown")

@@ -437,6 +437,25 @@ def test_a_misspelt_parameter_or_faction_suggests_its_name_not_its_table_entry(
     assert "\n" not in err and hint in err and "Param(" not in err and "{'" not in err, err
 
 
+@pytest.mark.parametrize(("args", "field", "got"), [
+    (["--days", "١٢"], "command line: --days", "'١٢'"),                 # Arabic-Indic
+    (["--seed", "７"], "command line: --seed", "'７'"),                  # full-width
+    (["--seeds", "١-٣"], "command line: --seeds", "'١-٣'"),
+    (["--set", "air_effect=٠.٥"], "--set: air_effect", "'٠.٥'"),
+    (["--set", "days=١٢"], "--set: days", "'١٢'"),
+])
+def test_digits_of_another_script_are_refused_not_read_as_numbers(capsys, args, field, got):
+    """Python's int() and float() read '١٢' or '１２' as 12: such a value was taken (a run of
+    12 days, seeds 1-3, air_effect 0.5) as if written 12; it is one line saying how numbers
+    are written."""
+    from sim.cli import main
+    assert main(["run", str(TINY_OFFENSIVE), "--quiet", *args]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.splitlines()) == 1, err
+    assert err.startswith(f"frontline: error: {field}: expected "), err
+    assert err.endswith(f", got {got}; numbers are written with the digits 0-9\n"), err
+
+
 def test_an_empty_seeds_is_refused_not_a_run_of_the_scenario_seed(capsys):
     """`--seeds ""` was taken as no --seeds at all: one run of the scenario's seed."""
     from sim.cli import main

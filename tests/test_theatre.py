@@ -129,6 +129,12 @@ FAULTS = [
      "-181"),
     ("lat-nan", T, edit(T, "Bravo,,36.00", "Bravo,,nan"), ("row 4", "column lat"), "nan"),
     ("lat-empty", T, edit(T, "Bravo,,36.00", "Bravo,,"), ("row 4", "column lat"), "number"),
+    # digits of another script: Python's float() read them as 36.0 and 10 (Arabic-Indic,
+    # full-width)
+    ("lat-arabic-indic", T, edit(T, "Bravo,,36.00", "Bravo,,٣٦.٠٠"), ("row 4", "column lat"),
+     "got '٣٦.٠٠'; numbers are written with the digits 0-9"),
+    ("km-full-width", R, edit(R, "Alfa,Bravo,10", "Alfa,Bravo,１０"), ("row 3", "column km"),
+     "got '１０'; numbers are written with the digits 0-9"),
     # population, kind, value, fortification
     ("neg-pop", T, edit(T, "town,12000", "town,-5"), ("row 5", "column population"), "-5"),
     ("bad-kind", T, edit(T, "town,12000", "metropolis,12000"), ("row 5", "column kind"),

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from ..inputs.limits import ascii_number, digits_hint
 
 
 class Parser(argparse.ArgumentParser):
@@ -28,9 +29,10 @@ def int_arg(name: str, lo: int = 0, hi: int | None = None) -> Callable[[str], in
     """An argparse type: an integer in lo..hi, or a one-line InputError naming the flag."""
     def conv(text: str) -> int:
         try:
-            v = int(text)
+            v = ascii_number(text, int)
         except ValueError:
-            raise InputError("command line", name, f"expected an integer, got {text!r}") from None
+            raise InputError("command line", name, f"expected an integer, got {text!r}"
+                                                   f"{digits_hint(text)}") from None
         if v < lo:
             raise InputError("command line", name, f"expected an integer >= {lo}, got {v}")
         if hi is not None and v > hi:
@@ -43,9 +45,10 @@ def float_arg(name: str, lo: float, hi: float, *, lo_open: bool = False) -> Call
     """An argparse type: a finite number in lo..hi (``lo`` excluded if ``lo_open``)."""
     def conv(text: str) -> float:
         try:
-            v = float(text)
+            v = ascii_number(text, float)
         except ValueError:
-            raise InputError("command line", name, f"expected a number, got {text!r}") from None
+            raise InputError("command line", name, f"expected a number, got {text!r}"
+                                                   f"{digits_hint(text)}") from None
         if not (lo < v if lo_open else lo <= v) or not v <= hi:
             want = f"{'more than' if lo_open else 'at least'} {lo:g} and at most {hi:g}"
             raise InputError("command line", name, f"expected a number {want}, got {text}")
@@ -73,6 +76,17 @@ def out_arg(text: str) -> Path:
         raise InputError("command line", "--out", f"empty ({text!r}); expected a folder or "
                                                   "file name")
     return Path(text)
+
+
+def integer(text: str) -> int:
+    """An argparse type for a script's integer flag: ``int`` of ASCII digits only (another
+    script's digits are 'invalid integer value', as any text that is no integer)."""
+    return ascii_number(text, int)
+
+
+def number(text: str) -> float:
+    """An argparse type for a script's number flag: ``float`` of ASCII text only."""
+    return ascii_number(text, float)
 
 
 #: The seed flag: a seed is stored as a 64-bit integer.

@@ -6,15 +6,16 @@ import argparse
 from pathlib import Path
 
 from ..errors import InputError
+from ..inputs.limits import ascii_number, digits_hint
 from .worksheets import get, read_markdown, worksheets
 
 
 def _number(text: str) -> int:
     try:
-        return int(text)
+        return ascii_number(text, int)
     except ValueError:
-        raise InputError("command line", "N", f"expected a worksheet number, got {text!r}") \
-            from None
+        raise InputError("command line", "N", f"expected a worksheet number, got {text!r}"
+                                              f"{digits_hint(text)}") from None
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

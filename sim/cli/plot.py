@@ -22,9 +22,12 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..inputs.files import check_out_file, safe_name
-from .args import Parser, float_arg, out_arg
+from ..inputs.limits import ascii_number, digits_hint
+from .args import Parser, float_arg, int_arg, out_arg
 
 KINDS = ("capture", "control", "fan", "whatif", "sensitivity", "animate")
+#: --point: checked against the batch's design points once it is read (:func:`_point`)
+POINT = int_arg("--point", 0)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -42,17 +45,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     m.add_argument("results", type=Path)
     m.add_argument("--day", default="-1", help="day number or date (default: the last day)")
     m.add_argument("--faction", required=True)
-    m.add_argument("--point", type=int, help="one design point (default: all runs)")
+    m.add_argument("--point", type=POINT, help="one design point (default: all runs)")
     f = sub.add_parser("fan", parents=[common], help="fan chart of a daily series")
     f.add_argument("results", type=Path)
     f.add_argument("--faction")
     f.add_argument("--measure", default="territory_share")
-    f.add_argument("--point", type=int)
+    f.add_argument("--point", type=POINT)
     w = sub.add_parser("whatif", parents=[common], help="shift of each metric from a base")
     w.add_argument("results", type=Path)
-    w.add_argument("--point", type=int, default=None,
+    w.add_argument("--point", type=POINT, default=None,
                    help="design point to compare (default: the last)")
-    w.add_argument("--base-point", type=int, default=0)
+    w.add_argument("--base-point", type=int_arg("--base-point", 0), default=0)
     w.add_argument("--base", type=Path, help="another batch as the base")
     s = sub.add_parser("sensitivity", parents=[common], help="sensitivity index bars")
     s.add_argument("results", type=Path)
@@ -67,10 +70,11 @@ def _day(text: str, exp) -> int:
     sc = exp.scenario
     is_date = "-" in text[1:]
     try:
-        d = (dt.date.fromisoformat(text) - sc.start).days if is_date else int(text)
+        d = ((dt.date.fromisoformat(text) - sc.start).days if is_date
+             else ascii_number(text, int))
     except ValueError:
         raise InputError("command line", "--day", f"expected a day number or a date "
-                         f"(YYYY-MM-DD), got {text!r}") from None
+                         f"(YYYY-MM-DD), got {text!r}{digits_hint(text)}") from None
     if d < 0 and not is_date:      # -1 is the last day; a date before the start is not
         d = sc.days + d
     if not 0 <= d < sc.days:

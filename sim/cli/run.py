@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import InputError
 from ..inputs.files import check_out_dir
+from ..inputs.limits import ascii_number, digits_hint
 from .args import int_arg, out_arg, seed_arg, show_warnings
 
 if TYPE_CHECKING:
@@ -44,10 +45,10 @@ def add_arguments(r: argparse.ArgumentParser) -> None:
 def _seed_range(text: str) -> range:
     a, sep, b = text.partition("-")
     try:
-        lo, hi = int(a), int(b) if sep else int(a)
+        lo, hi = ascii_number(a, int), ascii_number(b if sep else a, int)
     except ValueError:
-        raise InputError("command line", "--seeds", f"expected A-B (e.g. 1-6), got {text!r}") \
-            from None
+        raise InputError("command line", "--seeds", f"expected A-B (e.g. 1-6), got {text!r}"
+                                                    f"{digits_hint(text)}") from None
     if lo < 0 or hi < lo or hi - lo >= 1000:
         raise InputError("command line", "--seeds", f"expected 0 <= A <= B < A+1000, got {text}")
     return range(lo, hi + 1)

@@ -19,7 +19,7 @@ from ..errors import InputError
 
 SECTIONS = ("What is it", "How it works", "How to use it", "Things to notice", "Things to try",
             "Questions")
-_NAME = re.compile(r"^(\d{2})-[a-z0-9-]+\.md$")
+_NAME = re.compile(r"^([0-9]{2})-[a-z0-9-]+\.md$")
 _BLOCK = re.compile(r"^```console\n(.*?)^```", re.S | re.M)
 _ANY_BLOCK = re.compile(r"^```(console|console-error)\n(.*?)^```", re.S | re.M)
 

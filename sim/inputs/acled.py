@@ -37,7 +37,7 @@ import numpy as np
 from ..errors import InputError
 from ..records import COLUMNS, Cause
 from .files import read_csv, read_toml
-from .limits import DATE_MAX, DATE_MIN
+from .limits import DATE_MAX, DATE_MIN, ascii_number, digits_hint
 from .theatre import Theatre, haversine_km
 
 SUB_EVENTS = {"non-state actor overtakes territory": Cause.ASSAULT.value,
@@ -64,14 +64,15 @@ def parse_acled_date(text: str) -> dt.date | None:
         parts = t.split(sep)
         if len(parts) == 3 and all(p.isdigit() for p in parts) and len(parts[2]) == 4:
             try:
-                return dt.date(int(parts[2]), int(parts[1]), int(parts[0]))
+                return dt.date(*(ascii_number(parts[k], int) for k in (2, 1, 0)))
             except ValueError:
                 return None
     parts = t.split()
     if len(parts) == 3 and parts[0].isdigit() and parts[1].lower() in _MONTHS \
             and parts[2].isdigit():
         try:
-            return dt.date(int(parts[2]), _MONTHS[parts[1].lower()], int(parts[0]))
+            return dt.date(ascii_number(parts[2], int), _MONTHS[parts[1].lower()],
+                           ascii_number(parts[0], int))
         except ValueError:
             return None
     return None
@@ -142,9 +143,10 @@ def import_acled(path: str | Path, theatre: Theatre, actors: list[tuple[str, str
                                  f"{DATE_MIN}..{DATE_MAX}"))
             continue
         try:
-            lat, lon = float(rec["latitude"]), float(rec["longitude"])
+            lat, lon = ascii_number(rec["latitude"]), ascii_number(rec["longitude"])
         except ValueError:
-            bad.append(Unmatched(line, date.isoformat(), loc, "latitude/longitude not numbers"))
+            bad.append(Unmatched(line, date.isoformat(), loc, "latitude/longitude not numbers"
+                                 + digits_hint(rec["latitude"] + rec["longitude"])))
             continue
         if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90
                 and -180 <= lon <= 180):

@@ -56,6 +56,26 @@ MAX_RUNS = 1_000_000
 MAX_POINTS = 1_000_000
 
 
+# -- numbers written as text -------------------------------------------------------------------
+def ascii_number(text: str, kind: type = float) -> Any:
+    """``kind(text)`` (``int`` or ``float``) for a number written in ASCII: Python's own
+    int() and float() also read the digits of other scripts (Arabic-Indic '١٢', full-width
+    '１２' and others are 12) and Unicode spaces around them, so a value typed in another
+    script was taken as a number silently. Text with any character other than ASCII raises
+    ValueError, as text that is no number does; :func:`digits_hint` says why in the
+    message that refuses it."""
+    if not text.isascii():
+        raise ValueError(f"not written with the ASCII digits 0-9: {text!r}")
+    return kind(text)
+
+
+def digits_hint(text: Any) -> str:
+    """``"; numbers are written with the digits 0-9"`` for text holding characters other
+    than ASCII (a number in another script's digits, say), else ``""``: the end of the
+    message that refuses what :func:`ascii_number` refused."""
+    return "" if str(text).isascii() else "; numbers are written with the digits 0-9"
+
+
 def check_date(value: dt.date, file: Any, field: str) -> dt.date:
     """``value`` if it lies in DATE_MIN..DATE_MAX, else an InputError."""
     if isinstance(value, dt.datetime):

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..errors import InputError, did_you_mean
 from .files import check_nesting, read_toml
-from .limits import MAX_EXTENDS
+from .limits import MAX_EXTENDS, ascii_number
 from .params import PARAMS
 from .spec import ScenarioSpec
 
@@ -66,7 +66,7 @@ def apply_overrides(data: dict[str, Any], overrides: Mapping[str, Any]) -> dict[
             last = i == len(parts) - 1
             if part.startswith("["):
                 try:
-                    idx = int(part.strip("[]"))
+                    idx = ascii_number(part.strip("[]"), int)
                     if last:
                         node[idx] = value
                     else:

@@ -14,6 +14,7 @@ from typing import Any
 
 from ..errors import InputError, did_you_mean
 from .files import read_toml
+from .limits import ascii_number, digits_hint
 from .param_table import TABLE, Param
 
 PARAMS: dict[str, Param] = {p.name: p for p in TABLE}
@@ -112,9 +113,10 @@ def coerce(name: str, raw: Any, *, file: str | Path = "--set", field: str | None
     if isinstance(raw, bool):
         raise InputError(file, field, f"expected a number, got {raw!r}")
     try:
-        value = float(raw)
+        value = ascii_number(raw) if isinstance(raw, str) else float(raw)
     except (TypeError, ValueError):
-        raise InputError(file, field, f"expected a number, got {raw!r}") from None
+        raise InputError(file, field, f"expected a number, got {raw!r}{digits_hint(raw)}") \
+            from None
     if not (p.low <= value <= p.high):  # type: ignore[operator]
         unit = f" ({p.unit})" if p.unit not in ("-", "") else ""
         raise InputError(file, field, f"expected {p.low} <= value <= {p.high}{unit}, "

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..errors import did_you_mean
+from .limits import digits_hint
 
 PHASE_KINDS = ("offensive", "counteroffensive", "defend", "withdraw")
 EVENT_KINDS = ("reinforcement", "withdrawal", "handover", "support", "ceasefire", "params")
@@ -63,6 +64,9 @@ def _plain_types(ann: Any) -> set:
 
 
 def _no_coercion(value: Any, kinds: set) -> None:
+    if isinstance(value, str) and digits_hint(value) and kinds & {int, float} \
+            and not kinds & {str, object}:     # (pydantic reads ASCII digits only; say why)
+        raise ValueError(f"expected a number, got {value!r}{digits_hint(value)}")
     if isinstance(value, bool) and kinds & {int, float} and not kinds & {bool, object}:
         raise ValueError(f"expected a number, got {str(value).lower()}")
     if (isinstance(value, int | float) and not isinstance(value, bool) and bool in kinds

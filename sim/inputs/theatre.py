@@ -26,7 +26,7 @@ from shapely.geometry import LineString
 from ..errors import InputError, did_you_mean
 from .features import Features, load_features, river_lines
 from .files import read_csv
-from .limits import MAX_NUMBER, MAX_ROAD_KM
+from .limits import MAX_NUMBER, MAX_ROAD_KM, ascii_number, digits_hint
 from .params import PARAMS
 from .roads import Roads
 
@@ -177,10 +177,10 @@ def _number(path: Path, row: int, col: str, raw: str, *, lo: float | None = None
     if raw == "" and default is not None:
         return default
     try:
-        x = float(raw)
+        x = ascii_number(raw)
     except ValueError:
         raise InputError(path, f"row {row}, column {col}",
-                         f"expected a number, got {raw!r}") from None
+                         f"expected a number, got {raw!r}{digits_hint(raw)}") from None
     if not math.isfinite(x) or (lo is not None and x < lo) or (hi is not None and x > hi):
         rng = f"{lo if lo is not None else '-inf'}..{hi if hi is not None else 'inf'}"
         raise InputError(path, f"row {row}, column {col}", f"expected a value in {rng}, got {raw}")

@@ -19,6 +19,7 @@ from tqdm import tqdm
 
 from ..errors import InputError
 from ..inputs.files import read_csv, read_json
+from ..inputs.limits import ascii_number
 from ..inputs.scenario import Scenario, load_scenario
 from .maps import _plt, draw_theatre, front_segments, legend_handles, map_figure
 
@@ -112,7 +113,7 @@ def load_frames(run_dir: str | Path) -> RunFrames:
     seen_day0: set[str] = set()
     for line, row in events:
         try:
-            day = int(row["day"])
+            day = ascii_number(row["day"], int)
         except ValueError:
             raise InputError(d / "events.csv", f"row {line}, column day",
                              f"expected a whole day number, got {row['day']!r}") from None
