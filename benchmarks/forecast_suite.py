@@ -41,11 +41,16 @@ from sim.cli.args import Parser, integer  # noqa: E402
 from sim.cli.forecast import with_members  # noqa: E402
 from sim.errors import InputError, did_you_mean, run_script  # noqa: E402
 from sim.inputs.calibration_spec import load_spec  # noqa: E402
-from sim.inputs.files import check_out_file, read_toml  # noqa: E402
+from sim.inputs.files import check_own_file, read_toml  # noqa: E402
+from sim.inputs.marks import csv_written  # noqa: E402
 from sim.inputs.reported import read_reported  # noqa: E402
 from sim.inputs.scenario import load_scenario  # noqa: E402
 
 COLUMNS = ["mae_capped", "mae_uncapped", "crps", "brier", "right_end", "spread_error"]
+#: The per-origin table's columns (--csv writes them; a file of exactly this header is an
+#: earlier --csv of the suite, which a re-run replaces)
+TABLE = ["spec", "day0", "origin", "origin_day", "horizon_day", "cap_days", "members",
+         "scored", "method", *COLUMNS, "seconds"]
 
 
 def suite_specs(folder: Path, only: list[str] | None) -> tuple[list, dict[str, str]]:
@@ -135,7 +140,7 @@ def run_suite(specs: list, members: int | None, workers: int) -> pd.DataFrame:
                                  "seconds": round(took, 1)})
                 print(f"  {spec.file.stem} from {origin}: {len(s.later)} later reports "
                       f"scored, {took:.0f} s", file=sys.stderr, flush=True)
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=TABLE)
 
 
 def leaderboard(df: pd.DataFrame) -> pd.DataFrame:
@@ -183,8 +188,8 @@ def suite(argv: list[str] | None) -> int:
     ap.add_argument("--markdown", action="store_true", help="print tables as Markdown")
     a = ap.parse_args(argv)
     specs, missing = chosen_specs(ap, a)
-    if a.csv is not None:
-        check_out_file(a.csv, "--csv")      # before the suite's minutes of work, not after
+    if a.csv is not None:                  # before the suite's minutes of work, not after
+        check_own_file(a.csv, "--csv", mine=csv_written(TABLE))
     t0 = time.perf_counter()
     df = run_suite(specs, a.members, a.workers)
     wall = time.perf_counter() - t0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import pytest
 from conftest import CALIBRATION, DATA, NW_SYRIA, REPO
@@ -78,6 +79,30 @@ def test_out_naming_an_input_is_refused_and_the_input_kept(tmp_path, capsys):
         assert code == 2 and len(err.splitlines()) == 1, err
         assert f"{out}: --out: is {what} this command reads" in err
         assert out.read_bytes() == before
+
+
+def test_out_keeps_a_file_the_import_did_not_write_and_replaces_its_own(tmp_path, capsys):
+    """`--out FILE` wrote over FILE whoever had made it: a hand-kept record of the same
+    columns (the library's own reported files) or any other file is refused before the
+    import and left byte for byte; a file an earlier import wrote is replaced."""
+    argv = ["import", "acled", str(SAMPLE), "--theatre", str(NW_SYRIA), "--actors",
+            str(ACTORS), "--out"]
+    kept = tmp_path / "reported.csv"
+    for text in ((CALIBRATION / "reported" / "nw_syria_2024.csv").read_bytes(),
+                 b"my notes\n"):
+        kept.write_bytes(text)
+        assert main([*argv, str(kept)]) == 2
+        err = capsys.readouterr().err
+        assert err == (f"frontline: error: {kept}: --out: exists and is not known as a file "
+                       "frontline wrote, so it is kept: give another name, or move or delete "
+                       "the file yourself\n")
+        assert kept.read_bytes() == text
+    ours = tmp_path / "imported.csv"
+    assert main([*argv, str(ours)]) == 0
+    first = ours.read_bytes()
+    os.utime(ours, (1, 1))
+    assert main([*argv, str(ours)]) == 0                   # an earlier import: replaced
+    assert ours.stat().st_mtime > 1 and ours.read_bytes() == first
 
 
 def test_bad_inputs(tmp_path):

@@ -58,6 +58,28 @@ def test_cli_action(run_dir, tmp_path, capsys):
     assert ("no MP4 (ffmpeg is not on the PATH)" in got.err) == (shutil.which("ffmpeg") is None)
 
 
+def test_animate_keeps_a_gif_it_did_not_write_and_replaces_its_own(run_dir, tmp_path, capsys):
+    """`plot animate --out NAME.gif` (and RUN_DIR/animation.gif) wrote over any file of
+    that name: the user's own is refused before a frame is drawn and left as it was; a GIF
+    an earlier `plot animate` wrote (its comment says so) is replaced."""
+    from PIL import Image
+    _result, out = run_dir
+    mine = tmp_path / "mine.gif"
+    Image.new("RGB", (8, 8), "red").save(mine)
+    before = mine.read_bytes()
+    assert main(["plot", "animate", str(out), "--out", str(mine), "--fps", "5"]) == 2
+    got = capsys.readouterr()
+    assert got.out == "" and got.err.count("\n") == 1, got.err
+    assert got.err.startswith(f"frontline: error: {mine}: --out: exists and is not known as "
+                              "a file frontline wrote, so it is kept"), got.err
+    assert mine.read_bytes() == before and [p.name for p in tmp_path.iterdir()] == ["mine.gif"]
+    ours = tmp_path / "ours.gif"
+    for _ in range(2):
+        assert main(["plot", "animate", str(out), "--out", str(ours), "--fps", "5"]) == 0
+    with Image.open(ours) as im:
+        assert im.info["comment"].decode().startswith("frontline")
+
+
 def test_broken_run_folders(run_dir, tmp_path):
     _result, out = run_dir
     with pytest.raises(InputError, match="not a folder"):

@@ -87,6 +87,42 @@ def test_plots_write_png_and_svg(batch, kind, extra, capsys):
         assert p.is_file() and p.stat().st_size > 1000
 
 
+def test_plot_keeps_a_file_it_did_not_write_and_replaces_its_own(batch, tmp_path, capsys):
+    """`plot ... --out NAME` wrote over NAME.png, NAME.svg and NAME.pdf whoever had made
+    them: a file without frontline's mark (the user's own, a picture another program or a
+    plain matplotlib made) is refused before anything is drawn and left byte for byte; a
+    picture an earlier plot wrote is replaced; so at the default names in RESULTS/plots."""
+    import matplotlib.pyplot as plt
+    fig, _ax = plt.subplots()
+    fig.savefig(tmp_path / "theirs.pdf")                       # matplotlib's own marks only
+    plt.close(fig)
+    (tmp_path / "mine.svg").write_text("<svg>my drawing</svg>", encoding="utf-8")
+    args = ["plot", "fan", str(batch / "out"), "--faction", "government",
+            "--format", "png,svg,pdf"]
+    for name in ("mine", "theirs"):
+        before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+        assert main([*args, "--out", str(tmp_path / name)]) == 2
+        out, err = capsys.readouterr()
+        taken = next(p for p in tmp_path.iterdir() if p.stem == name)
+        assert out == "" and err == (f"frontline: error: {taken}: --out: exists and is not "
+                                     "known as a file frontline wrote, so it is kept: give "
+                                     "another name, or move or delete the file yourself\n")
+        assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+    for _ in range(2):                                          # its own: written over
+        assert main([*args, "--out", str(tmp_path / "again")]) == 0
+    assert sorted(p.name for p in tmp_path.glob("again.*")) == ["again.pdf", "again.png",
+                                                                 "again.svg"]
+    default = batch / "out" / "plots" / "fan_government_territory_share.png"
+    default.parent.mkdir(exist_ok=True)
+    default.write_bytes(b"a picture of the user's")
+    assert main(["plot", "fan", str(batch / "out"), "--faction", "government"]) == 2
+    assert f"{default}: --out: exists and is not known" in capsys.readouterr().err
+    assert default.read_bytes() == b"a picture of the user's"
+    default.unlink()
+    for _ in range(2):
+        assert main(["plot", "fan", str(batch / "out"), "--faction", "government"]) == 0
+
+
 @pytest.mark.parametrize("args, needle", [
     (["batch", "missing.toml"], "missing.toml: -: file not found"),
     (["batch", "{bad}", "--workers", "-1"], "--workers"),

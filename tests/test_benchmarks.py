@@ -161,3 +161,28 @@ def test_bench_exercises_marks_a_command_that_failed(tmp_path, capsys, monkeypat
     assert lines[1].endswith("(FAILED, status 3)")
     assert "FAILED" not in lines[2] and "FAILED" not in lines[3]
     assert lines[-1].endswith("; 1 failed (their times are not the work's)")
+
+
+def test_forecast_suite_keeps_a_csv_it_did_not_write_and_replaces_its_own(tmp_path, capsys,
+                                                                          monkeypatch):
+    """`--csv FILE` wrote over FILE whoever had made it: another table is refused before the
+    suite and left byte for byte; a table an earlier suite wrote (its exact columns) is
+    replaced by the new one."""
+    import forecast_suite
+    import pandas as pd
+    rows = [{c: 1.0 for c in forecast_suite.TABLE} | {"spec": "s", "method": m}
+            for m in ("model", "distance-speed")]
+    table = pd.DataFrame(rows, columns=forecast_suite.TABLE)
+    monkeypatch.setattr(forecast_suite, "run_suite", lambda *a: table)
+    mine = tmp_path / "scores.csv"
+    mine.write_text("spec,my own scores\nx,1\n", encoding="utf-8")
+    assert forecast_suite.main(["--only", "karabakh_2020", "--csv", str(mine)]) == 2
+    err = capsys.readouterr().err
+    assert err == (f"forecast_suite.py: error: {mine}: --csv: exists and is not known as a "
+                   "file frontline wrote, so it is kept: give another name, or move or delete "
+                   "the file yourself\n")
+    assert mine.read_text(encoding="utf-8") == "spec,my own scores\nx,1\n"
+    ours = tmp_path / "suite.csv"
+    table.iloc[:1].to_csv(ours, index=False)                # an earlier suite's table
+    assert forecast_suite.main(["--only", "karabakh_2020", "--csv", str(ours)]) == 0
+    assert pd.read_csv(ours)["method"].tolist() == ["model", "distance-speed"]

@@ -25,12 +25,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # imported here, not at the top: keeps `frontline --help` and bad flags fast
-    from ..inputs.acled import import_acled, read_actor_map, write_rows
-    from ..inputs.files import check_out_file
+    from ..inputs.acled import WRITTEN, import_acled, read_actor_map, write_rows, written_row
+    from ..inputs.files import check_own_file
+    from ..inputs.marks import csv_written
     from ..inputs.theatre import load_theatre
-    if args.out:
-        check_out_file(args.out)             # before any work
+    if args.out:                             # before any work
         _not_an_input(args)
+        check_own_file(args.out, mine=csv_written(WRITTEN, written_row))
     theatre = load_theatre(args.theatre)
     rows, bad = import_acled(args.export, theatre, read_actor_map(args.actors), args.max_km)
     if args.out:

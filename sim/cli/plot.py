@@ -9,7 +9,9 @@
 Each writes ``<stem>.png`` and ``<stem>.svg`` (``--out STEM``; default
 ``RESULTS/plots/<kind>...``, whose name is made only of letters, digits, ``-``, ``_`` and
 ``.`` whatever the town or faction is called, so it stays inside ``RESULTS/plots``) and
-prints the paths. Output paths are checked before anything is read or drawn.
+prints the paths. Output paths are checked before anything is drawn: an existing file is
+replaced only when frontline wrote it (its mark, sim.inputs.marks), any other is kept
+and the command refused.
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ import argparse
 import datetime as dt
 import shutil
 import sys
+from functools import partial
 from pathlib import Path
 
 from ..errors import InputError
-from ..inputs.files import check_out_file, safe_name
+from ..inputs.files import check_own_file, safe_name
 from ..inputs.limits import ascii_number, digits_hint
 from .args import Parser, float_arg, int_arg, out_arg
 
@@ -100,49 +103,34 @@ def run(args: argparse.Namespace) -> int:
     if getattr(args, "out", None) is not None and not args.out.name:
         raise InputError("command line", "--out", f"expected a file name, got {str(args.out)!r}")
     if args.kind == "animate":
-        from ..views.animate import animate  # here: only this subcommand needs it
-        if args.out:
-            check_out_file(args.out.with_suffix(".gif") if args.out.suffix.lower() != ".gif"
-                           else args.out)
-        gif = animate(args.run_dir, args.out, fps=args.fps)
-        print(gif)
-        mp4 = gif.with_suffix(".mp4")
-        if mp4.exists() and shutil.which("ffmpeg"):
-            print(mp4)
-        elif not shutil.which("ffmpeg"):
-            print("frontline: note: no MP4 (ffmpeg is not on the PATH); the GIF has it all",
-                  file=sys.stderr)
-        return 0
+        return _animate(args)
     formats = [f.strip().lower() for f in args.format.split(",") if f.strip()]
     bad = [f for f in formats if f not in ("png", "svg", "pdf")]
     if bad or not formats:
         raise InputError("command line", "--format", f"expected png, svg or pdf, got {bad}")
     if args.out:
         for f in formats:
-            check_out_file(args.out.with_suffix(f".{f}"))       # before any work
+            check_own_file(args.out.with_suffix(f".{f}"))       # before any work
     paths = args.results if isinstance(args.results, list) else [args.results]
     exps = [Experiment.from_results(p) for p in paths]
-    for e in exps:
-        _warn_if_changed(e)
     exp = exps[0]
     plots = exp.out / "plots"
-    if not args.out:
-        check_out_file(plots / "x.png")
     if args.kind == "capture":
-        fig = bp.capture_plot(exps, args.town, args.by, reported=args.reported)
         stem = plots / safe_name(f"capture_{args.town}")
+        draw = partial(bp.capture_plot, exps, args.town, args.by, reported=args.reported)
     elif args.kind == "control":
-        d = _day(args.day, exp)
-        fig = bp.control_map(exp, d, args.faction, _point(exp, args.point))
+        d, point = _day(args.day, exp), _point(exp, args.point)
         stem = plots / safe_name(f"control_{args.faction}_day{d}")
+        draw = partial(bp.control_map, exp, d, args.faction, point)
     elif args.kind == "fan":
-        fig = bp.fan_chart(exp, args.faction, args.measure, _point(exp, args.point))
+        point = _point(exp, args.point)
         stem = plots / safe_name(f"fan_{args.faction or exp.scenario.factions[0]}_"
                                  f"{args.measure}")
+        draw = partial(bp.fan_chart, exp, args.faction, args.measure, point)
     elif args.kind == "whatif":
         base = Experiment.from_results(args.base) if args.base else None
         if base is not None:
-            _warn_if_changed(base)
+            exps.append(base)
         point = len(exp.points) - 1 if args.point is None else _point(exp, args.point)
         _point(base or exp, args.base_point, "--base-point")
         if base is None and len(exp.points) == 1:
@@ -152,13 +140,42 @@ def run(args: argparse.Namespace) -> int:
         if base is None and point == args.base_point:
             raise InputError("command line", "--point", "the same as --base-point; compare "
                              "two different design points or give --base")
-        fig = shifts.whatif_plot(exp, point, args.base_point, base)
         stem = plots / f"whatif_{point}_vs_{args.base_point}"
+        draw = partial(shifts.whatif_plot, exp, point, args.base_point, base)
     else:
-        fig = shifts.sensitivity_bars(exp)
         stem = plots / "sensitivity"
+        draw = partial(shifts.sensitivity_bars, exp)
+    if not args.out:                  # the default names: checked before drawing, too
+        for f in formats:
+            check_own_file(stem.with_suffix(f".{f}"))
+    fig = draw()
+    for e in exps:                    # the inputs are good: now warn
+        _warn_if_changed(e)
     for p in bp.save(fig, args.out or stem, formats):
         print(p)
+    return 0
+
+
+def _animate(args: argparse.Namespace) -> int:
+    """`plot animate`: the GIF (and the MP4 beside it, with ffmpeg) checked as frontline's
+    own or new before any frame is drawn."""
+    from ..views.animate import animate  # here: only this subcommand needs it
+    if args.out:
+        gif = args.out if args.out.suffix.lower() == ".gif" else args.out.with_suffix(".gif")
+    else:
+        gif = args.run_dir / "animation.gif"
+    if args.out or args.run_dir.is_dir():     # (no folder: animate says so, in one line)
+        check_own_file(gif)
+        if shutil.which("ffmpeg"):
+            check_own_file(gif.with_suffix(".mp4"))
+    gif = animate(args.run_dir, gif, fps=args.fps)
+    print(gif)
+    mp4 = gif.with_suffix(".mp4")
+    if mp4.exists() and shutil.which("ffmpeg"):
+        print(mp4)
+    elif not shutil.which("ffmpeg"):
+        print("frontline: note: no MP4 (ffmpeg is not on the PATH); the GIF has it all",
+              file=sys.stderr)
     return 0
 
 

@@ -198,6 +198,13 @@ def merged_sources(sources: list[str]) -> str:
 WRITTEN = (*COLUMNS, "note")
 
 
+def written_row(row: dict[str, str]) -> bool:
+    """Whether a row of a reported CSV is as the importer writes it (its source an ACLED
+    event, its note the place it was matched to): a file of such rows only is an earlier
+    import's, which ``--out`` may replace; a hand-kept record (same columns) is not."""
+    return row["source"].startswith("ACLED ") and row["note"].startswith("ACLED location ")
+
+
 def write_rows(rows: list[dict[str, str]], fh) -> None:
     w = csv.DictWriter(fh, fieldnames=WRITTEN, lineterminator="\n")
     w.writeheader()

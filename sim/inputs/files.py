@@ -14,7 +14,7 @@ import json
 import os
 import re
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from pydantic import ValidationError
 
 from ..errors import InputError, did_you_mean
 from .limits import MAX_CELL, MAX_FILE_BYTES, MAX_NESTING
+from .marks import written_by_frontline
 
 
 def _near(p: Path, limit: int = 400) -> str:
@@ -346,6 +347,21 @@ def check_out_file(path: str | Path, flag: str = "--out") -> Path:
                                       "expected a writable place") from None
         finally:
             _remove(made)
+    return p
+
+
+def check_own_file(path: str | Path, flag: str = "--out",
+                   mine: Callable[[Path], bool] = written_by_frontline) -> Path:
+    """A file a command will write (:func:`check_out_file`) that, when it is there already,
+    frontline wrote: ``mine`` recognises it (pictures and movies: by their mark,
+    :mod:`sim.inputs.marks`; a CSV: by :func:`~sim.inputs.marks.csv_written`). A re-run
+    replaces its own earlier output; a file of the user's (or of another program, or of a
+    frontline too old to mark it) is refused before any work and left as it is."""
+    p = check_out_file(path, flag)
+    if (p.exists() or p.is_symlink()) and not mine(p):
+        raise InputError(p, flag, "exists and is not known as a file frontline wrote, so it "
+                                  "is kept: give another name, or move or delete the file "
+                                  "yourself")
     return p
 
 

@@ -20,6 +20,7 @@ from tqdm import tqdm
 from ..errors import InputError
 from ..inputs.files import read_csv, read_json
 from ..inputs.limits import ascii_number
+from ..inputs.marks import MARK
 from ..inputs.scenario import Scenario, load_scenario
 from .maps import _plt, draw_theatre, front_segments, legend_handles, map_figure
 
@@ -174,6 +175,15 @@ def _frame_figure(fr: RunFrames):
     return fig, update
 
 
+class MarkedGifWriter(PillowWriter):
+    """matplotlib's GIF writer, whose GIF carries frontline's mark as its comment (so a later
+    `frontline plot animate` may replace it, and never a GIF of the user's)."""
+
+    def finish(self) -> None:
+        self._frames[0].save(self.outfile, save_all=True, append_images=self._frames[1:],
+                             duration=int(1000 / self.fps), loop=0, comment=MARK)
+
+
 def animate(run_dir: str | Path, out: str | Path | None = None, fps: float = 1.5,
             progress: bool = True) -> Path:
     """Write ``RUN_DIR/animation.gif`` (or ``out``; an MP4 beside it when ffmpeg exists) and
@@ -190,9 +200,10 @@ def animate(run_dir: str | Path, out: str | Path | None = None, fps: float = 1.5
     plt = _plt()
     fig, update = _frame_figure(fr)
     order = list(range(len(fr.owner))) + [len(fr.owner) - 1] * HOLD_LAST
-    writers = [(gif, PillowWriter(fps=fps), 110)]
+    writers = [(gif, MarkedGifWriter(fps=fps), 110)]
     if shutil.which("ffmpeg"):
-        writers.append((gif.with_suffix(".mp4"), FFMpegWriter(fps=fps), 110))
+        writers.append((gif.with_suffix(".mp4"), FFMpegWriter(fps=fps, metadata={"comment": MARK}),
+                        110))
     try:
         for path, writer, dpi in writers:
             bar = tqdm(total=len(order), unit="frame", desc=path.name, file=sys.stderr,

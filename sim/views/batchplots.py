@@ -18,6 +18,7 @@ from matplotlib import patheffects as pe
 from matplotlib.collections import LineCollection
 
 from ..errors import InputError
+from ..inputs.marks import marked
 from .maps import (
     _plt,
     draw_theatre,
@@ -61,7 +62,7 @@ def save(fig, stem: str | Path, formats: Sequence[str] = ("png", "svg")) -> list
     out = []
     for f in formats:
         p = stem.with_suffix(f".{f}")
-        fig.savefig(p, dpi=130, bbox_inches="tight")
+        fig.savefig(p, dpi=130, bbox_inches="tight", **marked(p))
         out.append(p)
     _plt().close(fig)
     return out

@@ -6,12 +6,13 @@ from pathlib import Path
 
 import numpy as np
 
+from ..inputs.marks import marked
 from .maps import _plt
 
 
 def save_figure(fig, path: str | Path, dpi: int = 110) -> Path:
     """Write a figure and close it."""
-    fig.savefig(path, dpi=dpi)
+    fig.savefig(path, dpi=dpi, **marked(path))
     _plt().close(fig)
     return Path(path)
 

@@ -33,6 +33,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 
 from ..inputs.features import Features, load_features
+from ..inputs.marks import marked
 from .labels import label_towns, place_labels
 
 if TYPE_CHECKING:
@@ -332,6 +333,6 @@ def save_map(result: RunResult, path: str | Path, day: int = -1) -> Path:
     """Write the map of ``day`` (default: the last) to ``path`` (PNG)."""
     plt = _plt()
     fig = plot_map(result, day=day)
-    fig.savefig(path, dpi=120)
+    fig.savefig(path, dpi=120, **marked(path))
     plt.close(fig)
     return Path(path)

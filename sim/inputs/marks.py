@@ -1,0 +1,84 @@
+"""How frontline marks the files it writes, and knows them again: a later command replaces a
+file of its own and keeps any other (:func:`sim.inputs.files.check_own_file`)."""
+
+from __future__ import annotations
+
+import csv
+import re
+import warnings
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from .limits import MAX_CELL
+
+#: What frontline writes into each picture or movie it makes (a PNG's ``Software``, an SVG's
+#: or PDF's ``Creator``, a GIF's or MP4's comment), so that a later command knows the file
+#: is its own: :func:`~sim.inputs.files.check_own_file` replaces a file carrying it and
+#: keeps any other.
+MARK = "frontline conflict simulator"
+#: Bytes read to find the mark: the start of an SVG, the end of a PDF or an MP4.
+_MARK_BYTES = 1 << 20
+
+
+def marked(path: str | Path) -> dict[str, Any]:
+    """The matplotlib ``savefig`` arguments that mark the picture ``path`` as frontline's:
+    ``metadata`` for a PNG (no suffix: matplotlib's PNG), SVG or PDF; none for a format that
+    takes no metadata (JPEG, say)."""
+    key = {"": "Software", ".png": "Software", ".svg": "Creator", ".pdf": "Creator"}.get(
+        Path(path).suffix.lower())
+    return {"metadata": {key: MARK}} if key else {}
+
+
+def written_by_frontline(p: Path) -> bool:
+    """Whether picture or movie ``p`` carries :data:`MARK` where frontline puts it (see
+    :func:`marked`; GIFs and MP4s: their comment). Any other file is not known to be
+    frontline's."""
+    suffix = p.suffix.lower()
+    try:
+        if suffix in (".png", ".gif"):
+            from PIL import Image  # here: only this check needs it
+            with warnings.catch_warnings():     # (a huge picture of the user's: no warning)
+                warnings.simplefilter("ignore")
+                with Image.open(p) as im:
+                    said = im.info.get("Software" if suffix == ".png" else "comment", "")
+            if isinstance(said, bytes):
+                said = said.decode("utf-8", "replace")
+            return isinstance(said, str) and said.startswith(MARK)
+        with p.open("rb") as fh:
+            if suffix == ".svg":
+                head = fh.read(_MARK_BYTES).decode("utf-8", "replace")
+                meta = head[:head.find("</metadata>")] if "</metadata>" in head else ""
+                return re.search(r"<dc:creator>\s*<cc:Agent>\s*<dc:title>"
+                                 + re.escape(MARK), meta) is not None
+            fh.seek(max(0, p.stat().st_size - _MARK_BYTES))
+            tail = fh.read()
+    except Exception:             # noqa: BLE001 - any file that cannot be read as one: not ours
+        return False
+    if suffix == ".pdf":
+        return f"/Creator ({MARK}".encode() in tail
+    if suffix == ".mp4":
+        return re.search(rb"\xa9cmt.{0,24}" + re.escape(MARK.encode()), tail, re.S) is not None
+    return False
+
+
+def csv_written(columns: Iterable[str], row: Callable[[dict[str, str]], bool] | None = None
+                ) -> Callable[[Path], bool]:
+    """A recogniser for :func:`check_own_file` of a CSV a command writes: its header is
+    exactly ``columns`` and every row passes ``row`` (when given: what only the command
+    writes in it, such as the import's notes)."""
+    columns = list(columns)
+
+    def mine(p: Path) -> bool:
+        csv.field_size_limit(MAX_CELL)
+        try:
+            with p.open(encoding="utf-8", newline="") as fh:
+                reader = csv.reader(fh)
+                if next(reader, None) != columns:
+                    return False
+                return row is None or all(
+                    len(r) == len(columns) and row(dict(zip(columns, r, strict=True)))
+                    for r in reader)
+        except (OSError, UnicodeDecodeError, csv.Error):
+            return False
+    return mine
