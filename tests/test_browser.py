@@ -143,8 +143,8 @@ def test_classroom_page_at_1024x768(server, tmp_path):
             step = page.get_by_role("button", name="Step")
             for k in (1, 2, 3):
                 step.click()
-                page.wait_for_function(
-                    "k => document.querySelector('.frontline-day').innerText"
+                page.wait_for_function(         # the element is replaced while it re-renders
+                    "k => (document.querySelector('.frontline-day')?.innerText ?? '')"
                     ".includes('End of day ' + (k - 1) + ' ·')", arg=k, timeout=20_000)
             assert "End of day 2 · 2024-11-29" in day.inner_text()
             page.wait_for_timeout(500)
@@ -203,7 +203,8 @@ def test_classroom_page_at_1024x768(server, tmp_path):
             seed.press("Enter")
             page.get_by_role("button", name="Reset").click()
             page.wait_for_function(
-                "() => document.querySelector('.frontline-day').innerText.includes('Start')",
+                "() => (document.querySelector('.frontline-day')?.innerText ?? '')"
+                ".includes('Start')",
                 timeout=20_000)
             page.get_by_text(re.compile(r"seed 4321 · air_effect 0 ·")).wait_for(
                 timeout=10_000)
