@@ -242,6 +242,17 @@ def test_model_params_match_the_model_signature():
     assert VizModel(**kwargs).seed == 4
 
 
+def test_reset_with_the_keywords_mesa_passes():
+    """Mesa 3.5's Reset rebuilds the model from the page's values and, for a model that takes
+    keywords, adds its own ``scenario`` object; the model must not take that for a lever
+    (the browser test's Reset hung on Mesa 3.5.1)."""
+    import mesa
+    params = model_params(BUILTIN, seed=4)
+    kwargs = {k: (v["value"] if isinstance(v, dict) else v) for k, v in params.items()}
+    kwargs["scenario"] = getattr(mesa.Model(), "scenario", None)
+    assert VizModel(**kwargs).seed == 4
+
+
 def test_cli_loopback_default_and_bad_input(capsys):
     cmd = server_command("127.0.0.1", 8765)
     assert cmd[cmd.index("--host") + 1] == "127.0.0.1"

@@ -137,7 +137,8 @@ class VizModel(ConflictModel):
     def __init__(self, scenario_path: str = "", seed: int = 1, air_effect: float | None = None,
                  morale_sensitivity: float | None = None, attack_ratio: float | None = None,
                  reinforcement: float = 1.0, reinforcement_shift: int = 0,
-                 **attack_ratios: float | None) -> None:
+                 scenario: object = None, **attack_ratios: float | None) -> None:
+        """``scenario``: Mesa 3.5's Reset passes its own scenario object; unused (file's)."""
         if not scenario_path:
             scenario_path = os.environ.get(ENV_SCENARIO, "")
         over = lever_overrides(scenario_path, air_effect=air_effect,
