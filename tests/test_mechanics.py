@@ -1051,12 +1051,12 @@ def test_a_pocket_breaks_out_when_its_odds_allow(tmp_path, ratio):
         assert not r.log_rows                             # nobody attacked anything
 
 
-def _broke_out(path: Path, days: int = 4) -> bool:
+def _broke_out(path: Path, days: int = 4, **params) -> bool:
     """Whether any of blue's units got an attack order in the first ``days`` days of a run
-    with ``breakout_ratio`` 2 (blue never attacks otherwise: no offensive, no
+    with ``breakout_ratio`` 2 and ``params`` (blue never attacks otherwise: no offensive, no
     counterattacks)."""
-    m = sim.ConflictModel(sim.load_scenario(path).with_params(breakout_ratio=2.0), seed=0,
-                          agents=False)
+    sc = sim.load_scenario(path).with_params(breakout_ratio=2.0, **params)
+    m = sim.ConflictModel(sc, seed=0, agents=False)
     blue = m.setup.factions.index("blue")
     for _ in range(days):
         m.step()
@@ -1096,3 +1096,20 @@ def test_a_pocket_counts_on_the_strength_it_will_have_at_the_target(tmp_path, so
                  [("W", "P"), ("P", "R"), ("R", "E"), ("E", "S", "", "plain", source_km)])
     path = scenario(th, BREAKOUT.format(red=300).replace('supply = ["E"]', 'supply = ["S"]'))
     assert _broke_out(path) == (source_km == 15)
+
+
+@pytest.mark.parametrize(("road_km", "max_attack_km", "goes"),
+                         [(45, 60.0, True), (75, 60.0, False), (75, 90.0, True)])
+def test_a_pocket_breaks_out_only_within_max_attack_km(tmp_path, road_km, max_attack_km,
+                                                       goes):
+    """The pocket of test_a_pocket_breaks_out_when_its_odds_allow (3,000 against a garrison
+    of 150 in R), with its units in P, ``road_km`` of ordinary road behind Q, the pocket
+    town next to R: like any attack order, the breakout sends them only as far as
+    ``max_attack_km`` (route cost to the town they attack from); beyond it they hold (they
+    went whatever the distance)."""
+    th = theatre(tmp_path / "b", [("W", 0, 0, "town", "red"), ("P", 1, 0, "town", "blue"),
+                                  ("Q", 2, 0, "town", "blue"), ("R", 3, 0, "town", "red"),
+                                  ("E", 4, 0, "town", "blue")],
+                 [("W", "P"), ("P", "Q", "", "plain", road_km), ("Q", "R"), ("R", "E")])
+    path = scenario(th, BREAKOUT.format(red=300))
+    assert _broke_out(path, max_attack_km=max_attack_km) == goes

@@ -48,7 +48,7 @@ from .kernels import plan
 from .kernels.assign import attack, counterattack, frontier
 from .kernels.movement import entry
 from .kernels.postures import ATTACK, HOLD, POSTURES, RESERVE
-from .kernels.routes import follow, nearest_of
+from .kernels.routes import follow, from_sources, nearest_of
 from .orders import retreat, withdraw
 from .situation import Situation
 from .state import State
@@ -180,11 +180,14 @@ class Faction(mesa.Agent):
         has a supply depth); they attack the first hostile town on it, whose capture joins
         the pocket to its lines again. A hostile place off the map (never taken) or a town
         deeper in enemy ground is no way out, so the road may be a longer one; with no such
-        road they stay. They go when the strength they will bring there reaches
-        ``breakout_ratio`` times its estimated defence, counted as an attack's and a
-        counterattack's are (sim.core.kernels.assign.assign: their power times the
-        culmination factor of the target's supply depth, over the approach factor of the
-        road they enter by): an encircled force fights its way back to its lines rather than
+        road they stay. As for any attack, the town they attack from must be within
+        ``max_attack_km`` of them by road through friendly towns (route cost: a highway km
+        counts ``speed_other_share`` km, sim.core.kernels.assign.assign_routes); if it is
+        further, they stay (they look for no other target). They go when the strength they
+        will bring there reaches ``breakout_ratio`` times its estimated defence, counted as
+        an attack's and a counterattack's are (sim.core.kernels.assign.assign: their power
+        times the culmination factor of the target's supply depth, over the approach factor
+        of the road they enter by): an encircled force fights its way back to its lines rather than
         wait to be reduced (US Army FM 3-90). 0 (the default): they hold where they are."""
         s, sit, i = self.state, self.situation, self.index
         ratio = s.params.breakout_ratio
@@ -214,6 +217,9 @@ class Faction(mesa.Agent):
             if k is None:
                 continue
             target, via = path[k], (path[k - 1] if k else town)
+            if k and not np.isfinite(from_sources(roads.full, sit.friendly[i], [town],
+                                                  s.params.max_attack_km)[0][0, via]):
+                continue                     # beyond max_attack_km, as for any attack
             reach = 1.0 / (1.0 + s.depth[i, target] / s.params.supply_range_km)
             approach = roads.entry_approach[entry(roads.indptr, roads.indices, via, target)]
             going = units[where == town]

@@ -130,7 +130,8 @@ TABLE: tuple[Param, ...] = (
        "Estimated effective ratio at which a faction's idle mobile units in a pocket (towns its "
        "side holds that its supply no longer reaches, out of contact) attack the first hostile "
        "town on the shortest road back to its supplied territory whose hostile towns are on "
-       "the map and next to that territory (round a hostile off-map place); their strength "
+       "the map and next to that territory (round a hostile off-map place), if the town they "
+       "attack from is within max_attack_km of them, as for any attack order; their strength "
        "there is counted as an attack's (culmination at the target's supply depth, approach "
        "of the road in); 0 (the default): they hold where they are, cut off, until they are "
        "reduced.",
