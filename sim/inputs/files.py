@@ -351,17 +351,21 @@ def check_out_file(path: str | Path, flag: str = "--out") -> Path:
 
 
 def check_own_file(path: str | Path, flag: str = "--out",
-                   mine: Callable[[Path], bool] = written_by_frontline) -> Path:
+                   mine: Callable[[Path], bool] = written_by_frontline, *,
+                   known_as: str = "a file frontline wrote",
+                   instead: str = "give another name, or move or delete the file yourself"
+                   ) -> Path:
     """A file a command will write (:func:`check_out_file`) that, when it is there already,
     frontline wrote: ``mine`` recognises it (pictures and movies: by their mark,
-    :mod:`sim.inputs.marks`; a CSV: by :func:`~sim.inputs.marks.csv_written`). A re-run
-    replaces its own earlier output; a file of the user's (or of another program, or of a
-    frontline too old to mark it) is refused before any work and left as it is."""
+    :mod:`sim.inputs.marks`; a CSV: by :func:`~sim.inputs.marks.csv_written`; a text for the
+    user to edit: by :func:`~sim.inputs.marks.unedited`). A re-run replaces its own earlier
+    output; a file of the user's (or of another program, or of a frontline too old to mark
+    it) is refused before any work and left as it is. The one-line refusal says the file
+    is not known as ``known_as`` and what to do ``instead``."""
     p = check_out_file(path, flag)
     if (p.exists() or p.is_symlink()) and not mine(p):
-        raise InputError(p, flag, "exists and is not known as a file frontline wrote, so it "
-                                  "is kept: give another name, or move or delete the file "
-                                  "yourself")
+        raise InputError(p, flag, f"exists and is not known as {known_as}, so it is kept: "
+                                  f"{instead}")
     return p
 
 
