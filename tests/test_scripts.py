@@ -280,6 +280,88 @@ def test_build_features_answers_in_one_line_and_keeps_a_hand_drawn_file(tmp_path
     builder._check_out(own)
 
 
+def _riverland_without_crossings(folder: Path) -> list[list[str]]:
+    """riverland with its roads.csv's crossing column taken out (and CRLF line ends, as a
+    spreadsheet writes them): its rows, header first."""
+    shutil.copytree(REPO / "scenarios/theatres/riverland", folder)
+    rows = list(csv.reader((folder / "roads.csv").open(newline="", encoding="utf-8")))
+    at = rows[0].index("crossing")
+    rows = [r[:at] + r[at + 1:] for r in rows]
+    with (folder / "roads.csv").open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh, lineterminator="\r\n").writerows(rows)
+    return rows
+
+
+def test_mark_crossings_writes_a_marked_copy_and_never_the_theatres_roads(tmp_path, capsys):
+    """mark_crossings.py wrote its marks into the theatre's own roads.csv; now it only
+    prints them, or writes a copy to --out: every column and row of roads.csv as it was, a
+    crossing column after road, the river named on each marked row. The copy, put in place
+    of roads.csv, gives the crossings the theatre derives from its rivers."""
+    marker = load("mark_crossings")
+    theatre = tmp_path / "rl"
+    rows = _riverland_without_crossings(theatre)
+    derived = sim.load_theatre(theatre).crossing           # (no column: from the rivers)
+    before = (theatre / "roads.csv").read_bytes()
+    for argv in ([], ["--dry-run"], ["--dry-run", "--out", str(tmp_path / "no.csv")]):
+        assert marker.main([str(theatre), *argv]) == 0
+        out, err = capsys.readouterr()
+        assert out.count(": bridge (meets 'the river')") == 6 and "nothing written" in err
+    assert (theatre / "roads.csv").read_bytes() == before and not (tmp_path / "no.csv").exists()
+    assert sorted(p.name for p in theatre.iterdir()) == ["README.md", "features.geojson",
+                                                         "roads.csv", "towns.csv"]
+    copy = tmp_path / "sub" / "marked.csv"
+    assert marker.main([str(theatre), "--out", str(copy)]) == 0
+    assert "wrote" in capsys.readouterr().err
+    assert (theatre / "roads.csv").read_bytes() == before
+    got = list(csv.reader(copy.open(newline="", encoding="utf-8")))
+    at = rows[0].index("road") + 1
+    assert got[0] == [*rows[0][:at], "crossing", *rows[0][at:], "mark_crossings"]
+    assert [r[:at] + r[at + 1:-1] for r in got[1:]] == rows[1:]        # all else as it was
+    assert [r[at] for r in got[1:]] == derived
+    assert all(r[-1].startswith("bridge marked by scripts/mark_crossings.py: its straight line "
+                                "meets 'the river'") if r[at] else r[-1] == "as in roads.csv: none"
+               for r in got[1:])
+    shutil.copy(copy, theatre / "roads.csv")
+    assert sim.load_theatre(theatre).crossing == derived
+
+
+def test_mark_crossings_replaces_only_its_own_unedited_copy(tmp_path, capsys):
+    """--out replaces a copy the script wrote; a file of the user's, a copy whose crossings
+    were edited after review and the theatre's roads.csv are refused in one line, status 2,
+    and kept byte for byte."""
+    marker = load("mark_crossings")
+    theatre = tmp_path / "rl"
+    shutil.copytree(REPO / "scenarios/theatres/riverland", theatre)   # crossings given
+    copy = tmp_path / "marked.csv"
+    assert marker.main([str(theatre), "--out", str(copy)]) == 0
+    text = copy.read_text(encoding="utf-8")
+    assert text.count(",as in roads.csv: bridge\n") == 3 and text.count(" meets ") == 3
+    assert marker.main([str(theatre), "--out", str(copy)]) == 0           # its own: replaced
+    assert copy.read_text(encoding="utf-8") == text
+    edited = tmp_path / "edited.csv"
+    edited.write_text(text.replace(",bridge,", ",ford,", 1), encoding="utf-8")
+    cleared = tmp_path / "cleared.csv"        # a marked bridge found wrong: taken out, note too
+    lines = text.splitlines(keepends=True)
+    k = next(i for i, ln in enumerate(lines) if " meets " in ln)
+    cells = next(csv.reader([lines[k]]))
+    cells[cells.index("bridge")] = cells[-1] = ""
+    lines[k] = ",".join(cells) + "\n"
+    cleared.write_text("".join(lines), encoding="utf-8")
+    mine = tmp_path / "mine.csv"
+    mine.write_text("a,b,crossing\nx,y,bridge\n", encoding="utf-8")
+    for out, says in ((edited, "not known as a copy of roads.csv that "
+                               "scripts/mark_crossings.py wrote"),
+                      (cleared, "not known as a copy"), (mine, "not known as a copy"),
+                      (theatre / "roads.csv", "is the theatre's roads.csv")):
+        before = out.read_bytes()
+        capsys.readouterr()
+        assert marker.main([str(theatre), "--out", str(out)]) == 2, out
+        err = capsys.readouterr().err
+        assert err.startswith(f"mark_crossings.py: error: {out}: --out: ")
+        assert err.count("\n") == 1 and says in err, err
+        assert out.read_bytes() == before
+
+
 @pytest.mark.parametrize(("argv", "says"), [
     (["--bbox", "50,40,0,10"], "command line: --bbox: expected S < N"),
     (["--bbox", "nan,nan,nan,nan"], "command line: --bbox: expected S < N"),

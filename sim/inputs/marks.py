@@ -62,22 +62,28 @@ def written_by_frontline(p: Path) -> bool:
     return False
 
 
-def csv_written(columns: Iterable[str], row: Callable[[dict[str, str]], bool] | None = None
-                ) -> Callable[[Path], bool]:
+def csv_written(columns: Iterable[str] | Callable[[list[str]], bool],
+                row: Callable[[dict[str, str]], bool] | None = None) -> Callable[[Path], bool]:
     """A recogniser for :func:`check_own_file` of a CSV a command writes: its header is
-    exactly ``columns`` and every row passes ``row`` (when given: what only the command
-    writes in it, such as the import's notes)."""
-    columns = list(columns)
+    exactly ``columns`` (or passes ``columns``, a test of the header, for a table that
+    keeps the user's columns beside the command's) and every row, as long as the header,
+    passes ``row`` (when given: what only the command writes in it, such as the import's
+    notes)."""
+    exact = None if callable(columns) else list(columns)
+
+    def header_ok(header: list[str]) -> bool:
+        return header == exact if exact is not None else bool(columns(header))
 
     def mine(p: Path) -> bool:
         csv.field_size_limit(MAX_CELL)
         try:
             with p.open(encoding="utf-8", newline="") as fh:
                 reader = csv.reader(fh)
-                if next(reader, None) != columns:
+                header = next(reader, None)
+                if header is None or not header_ok(header):
                     return False
                 return row is None or all(
-                    len(r) == len(columns) and row(dict(zip(columns, r, strict=True)))
+                    len(r) == len(header) and row(dict(zip(header, r, strict=True)))
                     for r in reader)
         except (OSError, UnicodeDecodeError, csv.Error):
             return False

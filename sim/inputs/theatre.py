@@ -38,7 +38,7 @@ ROAD_CLASSES = ("highway", "other")
 #: River crossings (``crossing`` column of roads.csv) and the ground a road runs through.
 #: When roads.csv has no ``crossing`` column and the theatre's features.geojson has rivers,
 #: crossings are derived: a road whose straight line meets a river crosses it by a bridge
-#: (``scripts/mark_crossings.py`` writes them into the file for review).
+#: (``scripts/mark_crossings.py --out FILE`` writes them into a copy of it for review).
 CROSSINGS = ("", "bridge", "ford")
 TERRAINS = ("plain", "hills", "mountain")
 DETOUR = {"highway": 1.1, "other": 1.2}
