@@ -429,7 +429,8 @@ def test_an_empty_origin_is_refused_not_the_specs_origin(tiny_spec, tmp_path, ca
 def test_starter_spec_is_written_for_your_own_record_and_runs(tiny_spec, tmp_path, capsys):
     """`calibrate SPEC --new`: a spec for a scenario and record of one's own, with the starter
     priors, origin at the date by which half the reports are in, paths relative to it; it
-    loads and calibrates as written, and is never written over an existing file."""
+    loads and calibrates as written. A re-run replaces it while nobody has edited it; an
+    edited spec, or any other file, is refused in one line and kept byte for byte."""
     from sim.inputs.calibration_spec import STARTER_PRIORS
     new = tmp_path / "sub" / "mine.toml"               # (its folder is made)
     argv = ["calibrate", str(new), "--new", "--scenario", str(DATA / "tiny_slow.toml"),
@@ -449,9 +450,21 @@ def test_starter_spec_is_written_for_your_own_record_and_runs(tiny_spec, tmp_pat
     assert main(["calibrate", str(new), "--members", "8", "--quiet", "--out",
                  str(tmp_path / "fit")]) == 0
     assert (tmp_path / "fit" / "posterior.csv").is_file()
-    before = new.read_bytes()
-    assert main(argv) == 2 and new.read_bytes() == before      # never written over
-    assert "exists" in capsys.readouterr().err
+    written = new.read_bytes()
+    new.write_bytes(written.replace(b"\n", b"\r\n"))       # line ends aside: still unedited
+    capsys.readouterr()
+    assert main(argv) == 0 and new.read_bytes() == written     # its own: replaced
+    theirs = tmp_path / "theirs.toml"
+    theirs.write_text(tiny_spec.read_text())
+    edited = written.replace(b"members = 1000", b"members = 500")
+    for path, text in ((new, edited), (theirs, theirs.read_bytes())):
+        path.write_bytes(text)
+        capsys.readouterr()
+        assert main([*argv[:1], str(path), *argv[2:]]) == 2 and path.read_bytes() == text
+        err = capsys.readouterr().err
+        assert err.startswith(f"frontline: error: {path}: SPEC: exists and is not known as a "
+                              "starter spec `frontline calibrate --new` wrote and nobody has "
+                              "edited since, so it is kept") and err.count("\n") == 1, err
 
 
 def test_a_prior_on_a_scenario_field_says_what_to_fit_instead(tiny_spec, tmp_path, capsys):

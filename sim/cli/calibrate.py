@@ -4,7 +4,8 @@ writes params.toml (posterior medians, usable with `--params FILE`), the posteri
 a summary table, the reports against the members and plots.
 
 `frontline calibrate SPEC.toml --new --scenario FILE --reported FILE [--until DATE]` writes a
-starter spec for a scenario and record of one's own instead (never over an existing file)."""
+starter spec for a scenario and record of one's own instead: over an existing file only when
+it is a starter spec frontline wrote that nobody has edited since."""
 
 from __future__ import annotations
 
@@ -27,7 +28,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no per-day progress")
     new = parser.add_argument_group("a starter spec for your own theatre")
     new.add_argument("--new", action="store_true",
-                     help="write a starter spec at SPEC (it must not exist) instead of "
+                     help="write a starter spec at SPEC (a new file, or one an earlier "
+                          "--new wrote that nobody has edited since) instead of "
                           "calibrating; needs --scenario and --reported")
     new.add_argument("--scenario", type=Path, help="with --new: the scenario TOML")
     new.add_argument("--reported", type=Path, help="with --new: the reported changes CSV")
@@ -82,11 +84,13 @@ def _last_report(spec) -> dt.date:
 
 
 def write_starter(args: argparse.Namespace) -> int:
-    """Check the scenario and the record, then write a starter spec (refusing to write over
-    any existing file) and read it back as `frontline calibrate` would."""
+    """Check the scenario and the record, then write a starter spec (over an existing file
+    only when it is an unedited starter spec: its signature, sim.inputs.marks.signed) and
+    read it back as `frontline calibrate` would."""
     from ..errors import InputError  # here and below: keeps `frontline --help` fast
     from ..inputs.calibration_spec import check_until, load_spec, starter_text
-    from ..inputs.files import check_out_file
+    from ..inputs.files import check_own_file
+    from ..inputs.marks import signed, unedited
     from ..inputs.reported import parse_date, read_reported
     from ..inputs.scenario import load_scenario
     if not args.new:
@@ -101,10 +105,9 @@ def write_starter(args: argparse.Namespace) -> int:
         if getattr(args, flag[2:]) is None:
             raise InputError("command line", flag, "--new needs --scenario FILE and "
                                                    "--reported FILE")
-    spec = check_out_file(args.spec, "SPEC")
-    if spec.exists():
-        raise InputError(spec, "SPEC", "exists; --new writes a new file and never over one "
-                                       "(give another name)")
+    spec = check_own_file(args.spec, "SPEC", unedited,
+                          known_as="a starter spec `frontline calibrate --new` wrote and "
+                                   "nobody has edited since")
     if spec.suffix != ".toml":
         raise InputError(spec, "SPEC", "expected a file name ending in .toml")
     scenario = load_scenario(args.scenario)
@@ -122,9 +125,9 @@ def write_starter(args: argparse.Namespace) -> int:
                                                     f"({dates[0]}); nothing to assimilate")
     origins = (until,) if until < dates[-1] else ()
     spec.parent.mkdir(parents=True, exist_ok=True)
-    spec.write_text(starter_text(spec, args.scenario, args.reported, until, origins,
-                                 f"{scenario.name}: starter priors, filter and forecast origin"),
-                    encoding="utf-8")
+    spec.write_text(signed(starter_text(spec, args.scenario, args.reported, until, origins,
+                                        f"{scenario.name}: starter priors, filter and "
+                                        "forecast origin")), encoding="utf-8", newline="\n")
     load_spec(spec)
     later = sum(e.date > until for e in record.events)
     print(f"wrote {spec}: {len(record) - later} reports up to {until} to assimilate, "

@@ -4,6 +4,7 @@ file of its own and keeps any other (:func:`sim.inputs.files.check_own_file`).""
 from __future__ import annotations
 
 import csv
+import hashlib
 import re
 import warnings
 from collections.abc import Callable, Iterable
@@ -19,6 +20,10 @@ from .limits import MAX_CELL
 MARK = "frontline conflict simulator"
 #: Bytes read to find the mark: the start of an SVG, the end of a PDF or an MP4.
 _MARK_BYTES = 1 << 20
+#: The last line of a text frontline writes for the user to edit (a starter spec), before
+#: the hash of the lines above it: :func:`unedited` knows the file as frontline's only while
+#: they are as written, so that a re-run never replaces the user's edits.
+SIGNED = "# frontline wrote this; re-runs replace it only while the lines above match sha256 "
 
 
 def marked(path: str | Path) -> dict[str, Any]:
@@ -88,3 +93,27 @@ def csv_written(columns: Iterable[str] | Callable[[list[str]], bool],
         except (OSError, UnicodeDecodeError, csv.Error):
             return False
     return mine
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.replace("\r\n", "\n").encode("utf-8")).hexdigest()[:16]
+
+
+def signed(text: str) -> str:
+    """``text`` (lines ending in newlines) with a last line :data:`SIGNED` and the hash of
+    ``text``, for :func:`unedited` to know it again (a comment in TOML)."""
+    return f"{text}{SIGNED}{_digest(text)}\n"
+
+
+def unedited(p: Path) -> bool:
+    """A recogniser for :func:`check_own_file` of a text :func:`signed` made: its last line
+    is the signature and the lines above it are as written (line ends aside). A file the
+    user has edited since is the user's."""
+    try:
+        if p.stat().st_size > _MARK_BYTES:
+            return False
+        text = p.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    body, _, last = text.rstrip("\r\n").rpartition("\n")
+    return last.rstrip("\r") == f"{SIGNED}{_digest(body + chr(10))}"
