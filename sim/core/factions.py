@@ -173,22 +173,23 @@ class Faction(mesa.Agent):
             retreat(s, sit, uid)
 
     def break_out(self) -> None:
-        """With ``breakout_ratio`` > 0: the idle mobile units in each pocket town (held, out
-        of contact, not reached by the faction's supply) attack out along the shortest road
-        back to its supplied territory that they can fight their way along: through towns of
-        its side and towns of its :func:`frontier` next to that territory (where an attacker
-        has a supply depth); they attack the first hostile town on it, whose capture joins
-        the pocket to its lines again. A hostile place off the map (never taken) or a town
-        deeper in enemy ground is no way out, so the road may be a longer one; with no such
-        road they stay. As for any attack, the town they attack from must be within
-        ``max_attack_km`` of them by road through friendly towns (route cost: a highway km
-        counts ``speed_other_share`` km, sim.core.kernels.assign.assign_routes); if it is
-        further, they stay (they look for no other target). They go when the strength they
-        will bring there reaches ``breakout_ratio`` times its estimated defence, counted as
-        an attack's and a counterattack's are (sim.core.kernels.assign.assign: their power
-        times the culmination factor of the target's supply depth, over the approach factor
-        of the road they enter by): an encircled force fights its way back to its lines rather than
-        wait to be reduced (US Army FM 3-90). 0 (the default): they hold where they are."""
+        """With ``breakout_ratio`` > 0 (2 by default): the idle mobile units in each pocket
+        town (held, out of contact, not reached by the faction's supply) attack out along
+        the shortest road back to its supplied territory that they can fight their way
+        along: through towns of its side and towns of its :func:`frontier` next to that
+        territory (where an attacker has a supply depth); they attack the first hostile
+        town on it, whose capture joins the pocket to its lines again. A hostile place off
+        the map (never taken) or a town deeper in enemy ground is no way out, so the road
+        may be a longer one; with no such road they stay. As for any attack, the town they
+        attack from must be within ``max_attack_km`` of them by road through friendly towns
+        (route cost: a highway km counts ``speed_other_share`` km,
+        sim.core.kernels.assign.assign_routes); if it is further, they stay (they look for
+        no other target). They go when the strength they will bring there reaches
+        ``breakout_ratio`` times its estimated defence, counted as an attack's and a
+        counterattack's are (sim.core.kernels.assign.assign: their power times the
+        culmination factor of the target's supply depth, over the approach factor of the
+        road they enter by): an encircled force fights its way back to its lines rather
+        than wait to be reduced (US Army FM 3-90). 0: they hold where they are."""
         s, sit, i = self.state, self.situation, self.index
         ratio = s.params.breakout_ratio
         if ratio <= 0.0 or i in s.ceasefire:
