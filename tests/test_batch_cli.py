@@ -311,6 +311,48 @@ def test_capture_plot_title_counts_the_runs_of_each_scenario(batch, tmp_path):
         "design points pooled) vs Campaign 2024 (3 runs)")
 
 
+def test_capture_plot_of_one_design_point_uses_only_its_runs(batch, capsys):
+    """`plot capture --point N` draws design point N's runs alone (the plot pooled every
+    point's runs, and there was no way to draw one): the ECDF of point 1 is that of its own
+    five runs, not of the ten, and the title names the point and its value."""
+    from sim.analysis.experiments import Experiment
+    from sim.views.batchplots import capture_plot
+    exp = Experiment.from_results(batch / "out")               # 2 points x 5 replicates
+    ev = exp.events[(exp.events["place"] == "Saraqib")
+                    & (exp.events["new_controller"] == "opposition")]
+    first = ev.groupby("run_id")["day"].min()
+
+    def ecdf(ids) -> list[float]:
+        days = first.reindex(ids).to_numpy(dtype=float)
+        return [float((days <= d).sum()) / len(ids) for d in range(exp.scenario.days)]
+
+    ids = exp.runs.loc[exp.runs["point"] == 1, "run_id"]
+    want = ecdf(ids)
+    assert len(ids) == 5 and want != ecdf(exp.runs["run_id"])  # the points differ here
+    fig = capture_plot([exp], "Saraqib", "opposition", point=1)
+    assert list(fig.axes[1].lines[0].get_ydata()) == pytest.approx(want)
+    assert fig._suptitle.get_text() == ("Capture of Saraqib by opposition: Deter Aggression "
+                                        "2024 (5 runs)\ndesign point 1 of 2: "
+                                        "factions.government.air=1")
+    stem = batch / "plots" / "capture_point1"
+    assert main(["plot", "capture", str(batch / "out"), "--town", "Saraqib", "--by",
+                 "opposition", "--point", "1", "--out", str(stem)]) == 0
+    assert stem.with_suffix(".png").is_file() and stem.with_suffix(".svg").is_file()
+
+
+@pytest.mark.parametrize("value", ["2", "-1", "x", "1.5"])
+def test_capture_plot_refuses_a_point_the_batch_does_not_have(batch, tmp_path, capsys, value):
+    """A --point that is not one of the batch's design points (0 and 1 here) is one line
+    naming the flag and the valid range, status 2, and nothing is drawn."""
+    stem = tmp_path / "cap"
+    assert main(["plot", "capture", str(batch / "out"), "--town", "Saraqib", "--point", value,
+                 "--out", str(stem)]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err == ("frontline: error: command line: --point: expected a "
+                                 f"design point, an integer 0..1, got {value!r}\n")
+    assert not list(tmp_path.iterdir())
+
+
 def test_a_sweep_of_a_scenario_field_warns_once_on_any_number_of_workers(tmp_path):
     """A scenario warning (here: factions with neither rear nor stake) is one
     `frontline: warning:` line, also when pool workers rebuild the scenario for each swept

@@ -283,7 +283,7 @@ COMMANDS: dict[str, tuple[list[str], list[str], list[str]]] = {
     "fan": (["plot", "fan", "{batch}"], ["--faction", "--measure", "--point", "--out",
                                          "--format"], []),
     "capture": (["plot", "capture", "{batch}", "--town", "Bravo"],
-                ["--town", "--by", "--out", "--format"], []),
+                ["--town", "--by", "--point", "--out", "--format"], []),
     "control": (["plot", "control", "{batch}", "--faction", "opposition"],
                 ["--day", "--faction", "--point", "--out"], []),
     "whatif": (["plot", "whatif", "{batch}"], ["--point", "--base-point", "--base", "--out"],

@@ -1,6 +1,7 @@
 """`frontline plot KIND RESULTS... [options]`: pictures of batch results (PNG and SVG).
 
     frontline plot capture runs/a runs/b --town Aleppo --by opposition [--reported FILE]
+        [--point K]
     frontline plot control runs/a --day 2024-12-01 --faction opposition
     frontline plot fan runs/a --faction government [--measure territory_share] [--point K]
     frontline plot whatif runs/air --point 5 [--base-point 0 | --base runs/other]
@@ -26,11 +27,12 @@ from pathlib import Path
 from ..errors import InputError
 from ..inputs.files import check_own_file, safe_name
 from ..inputs.limits import ascii_number, digits_hint
-from .args import Parser, float_arg, int_arg, out_arg
+from .args import Parser, float_arg, out_arg
 
 KINDS = ("capture", "control", "fan", "whatif", "sensitivity", "animate")
-#: --point: checked against the batch's design points once it is read (:func:`_point`)
-POINT = int_arg("--point", 0)
+#: --point, --base-point: kept as typed and checked against the batch's design points once
+#: it is read (:func:`_point`), so that every wrong value is told the valid range
+POINT = str
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -44,6 +46,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     c.add_argument("--by", help="capturing faction (default: anyone)")
     c.add_argument("--reported", type=Path, metavar="FILE",
                    help="reported control changes (CSV, event schema): mark the reported day")
+    c.add_argument("--point", type=POINT,
+                   help="one design point of each batch (default: all runs, points pooled)")
     m = sub.add_parser("control", parents=[common], help="probability-of-control map")
     m.add_argument("results", type=Path)
     m.add_argument("--day", default="-1", help="day number or date (default: the last day)")
@@ -58,7 +62,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     w.add_argument("results", type=Path)
     w.add_argument("--point", type=POINT, default=None,
                    help="design point to compare (default: the last)")
-    w.add_argument("--base-point", type=int_arg("--base-point", 0), default=0)
+    w.add_argument("--base-point", type=POINT, default="0")
     w.add_argument("--base", type=Path, help="another batch as the base")
     s = sub.add_parser("sensitivity", parents=[common], help="sensitivity index bars")
     s.add_argument("results", type=Path)
@@ -86,10 +90,18 @@ def _day(text: str, exp) -> int:
     return d
 
 
-def _point(exp, point: int | None, flag: str = "--point") -> int | None:
-    if point is not None and not 0 <= point < len(exp.points):
-        raise InputError("command line", flag, f"expected 0..{len(exp.points) - 1}, "
-                         f"got {point}")
+def _point(exp, text: str | None, flag: str = "--point") -> int | None:
+    """The design point ``text`` names (None: none given), or a one-line InputError naming
+    ``flag`` and the batch's design points."""
+    if text is None:
+        return None
+    try:
+        point = ascii_number(text, int)
+    except ValueError:
+        point = None
+    if point is None or not 0 <= point < len(exp.points):
+        raise InputError("command line", flag, f"expected a design point, an integer "
+                         f"0..{len(exp.points) - 1}, got {text!r}{digits_hint(text)}")
     return point
 
 
@@ -116,8 +128,11 @@ def run(args: argparse.Namespace) -> int:
     exp = exps[0]
     plots = exp.out / "plots"
     if args.kind == "capture":
-        stem = plots / safe_name(f"capture_{args.town}")
-        draw = partial(bp.capture_plot, exps, args.town, args.by, reported=args.reported)
+        point = _point(min(exps, key=lambda e: len(e.points)), args.point)
+        stem = plots / safe_name(f"capture_{args.town}"
+                                 + ("" if point is None else f"_point{point}"))
+        draw = partial(bp.capture_plot, exps, args.town, args.by, reported=args.reported,
+                       point=point)
     elif args.kind == "control":
         d, point = _day(args.day, exp), _point(exp, args.point)
         stem = plots / safe_name(f"control_{args.faction}_day{d}")
@@ -132,16 +147,16 @@ def run(args: argparse.Namespace) -> int:
         if base is not None:
             exps.append(base)
         point = len(exp.points) - 1 if args.point is None else _point(exp, args.point)
-        _point(base or exp, args.base_point, "--base-point")
+        base_point = _point(base or exp, args.base_point, "--base-point")
         if base is None and len(exp.points) == 1:
             raise InputError(args.results, "design", "this batch has one design point, so "
                              "there is nothing to compare in it: give --base BATCH (another "
                              "batch of the same scenario) or run a design with two points")
-        if base is None and point == args.base_point:
+        if base is None and point == base_point:
             raise InputError("command line", "--point", "the same as --base-point; compare "
                              "two different design points or give --base")
-        stem = plots / f"whatif_{point}_vs_{args.base_point}"
-        draw = partial(shifts.whatif_plot, exp, point, args.base_point, base)
+        stem = plots / f"whatif_{point}_vs_{base_point}"
+        draw = partial(shifts.whatif_plot, exp, point, base_point, base)
     else:
         stem = plots / "sensitivity"
         draw = partial(shifts.sensitivity_bars, exp)

@@ -83,6 +83,13 @@ def _point_label(exp: Experiment, p: int) -> str:
                      for n, v in exp.points[p].items())
 
 
+def _point_said(exp: Experiment, p: int) -> str:
+    """Which design point a curve was drawn from: its number, and its values when the
+    batch has a design."""
+    return f"design point {p} of {len(exp.points)}" + \
+        (f": {_point_label(exp, p)}" if exp.names else "")
+
+
 def capture_days(exp: Experiment, town: str, by: str | None = None,
                  point: int | None = None) -> np.ndarray:
     """Per run, the first day ``town`` passed to ``by`` (anyone if None); NaN if never."""
@@ -134,13 +141,21 @@ def _runs_said(counts: Sequence[int], points: Sequence[int]) -> str:
 
 
 def capture_plot(exps: Sequence[Experiment], town: str, by: str | None = None,
-                 labels: Sequence[str] | None = None, reported: str | Path | None = None):
+                 labels: Sequence[str] | None = None, reported: str | Path | None = None,
+                 point: int | None = None):
     """Histogram (share of runs per day, and a "never" bar for runs where the town did not
     fall) and ECDF (share captured by the end of each day) of the capture day of ``town``,
-    one colour per batch (its runs of every design point together), as outlines. The title
-    says per scenario how many runs its curves were drawn from. Runs where the town is never
-    captured are counted in the denominators, so an ECDF may end below 1. With ``reported``
-    (a reported-events CSV), the reported capture day is marked on both panels."""
+    one colour per batch (its runs of every design point together, or with ``point`` only
+    that design point's runs of each batch), as outlines. The title says per scenario how
+    many runs its curves were drawn from, and which design point was drawn. Runs where the
+    town is never captured are counted in the denominators, so an ECDF may end below 1.
+    With ``reported`` (a reported-events CSV), the reported capture day is marked on both
+    panels."""
+    if point is not None:
+        for e in exps:
+            if not 0 <= point < len(e.points):
+                raise InputError(e.out, "--point", f"expected 0..{len(e.points) - 1}, "
+                                 f"got {point}")
     plt = _plt()
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(13, 5))
     days = max(e.scenario.days for e in exps)
@@ -149,15 +164,17 @@ def capture_plot(exps: Sequence[Experiment], town: str, by: str | None = None,
     handles = []
     width = 0.8 / len(exps)
     for k, e in enumerate(exps):
-        x = capture_days(e, town, by)
+        x = capture_days(e, town, by, point)
         n = len(x)
+        pooled = len(e.points) if point is None else 1
         counts, points = per_scenario.setdefault(e.scenario.name, ([], []))
         counts.append(n)
-        points.append(len(e.points))
+        points.append(pooled)
         ok = x[~np.isnan(x)]
         c, ls = OVERLAY[k % len(OVERLAY)], DASHES[k % len(DASHES)]
         label = (labels[k] if labels else f"{e.name}: {e.scenario.name}") + \
-            f" ({_runs_said([n], [len(e.points)])}; {len(ok) / max(n, 1):.0%} captured)"
+            ("" if point is None or labels else f", {_point_said(e, point)}") + \
+            f" ({_runs_said([n], [pooled])}; {len(ok) / max(n, 1):.0%} captured)"
         w = np.full(len(ok), 1 / max(n, 1))
         ax1.hist(ok, bins=np.arange(-0.5, days + 0.5), weights=w, histtype="step", lw=2,
                  color=c, ls=ls)
@@ -195,7 +212,12 @@ def capture_plot(exps: Sequence[Experiment], town: str, by: str | None = None,
     ax2.set_ylim(0, 1.02)
     names = " vs ".join(f"{name} ({_runs_said(*curves)})"
                         for name, curves in per_scenario.items())
-    fig.suptitle(f"Capture of {town}{who}: {names}")
+    title = f"Capture of {town}{who}: {names}"
+    if point is not None:
+        said = {_point_said(e, point) for e in exps}
+        title += "\n" + (said.pop() if len(said) == 1 else
+                         f"design point {point} of each batch (see the legend)")
+    fig.suptitle(title)
     fig.legend(handles=handles, loc="lower center", ncols=min(len(handles), 2), fontsize=9,
                frameon=False, bbox_to_anchor=(0.5, -0.02))
     fig.tight_layout(rect=(0, 0.06 + 0.035 * ((len(handles) - 1) // 2), 1, 1))
