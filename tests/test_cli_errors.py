@@ -379,8 +379,8 @@ def test_validate_checks_every_file_and_reports_each_bad_one(tmp_path, capsys):
     args = [files[k] for k in ("good", "malformed", "good", "unknown_key", "missing")]
     assert main(["scenarios", "validate", *map(str, args)]) == 2
     out, err = capsys.readouterr()
-    assert out.splitlines() == [f"{files['good']}: ok (tiny offensive, 3 factions, 9 towns, "
-                                "10 days)"] * 2
+    assert out.splitlines() == [f"{files['good']}: ok (tiny offensive, 3 factions, 9 places, "
+                                "all on the map, 10 days)"] * 2
     errors = err.splitlines()
     assert [ln.split(": ")[2] for ln in errors if ln.startswith("frontline: error: ")] == [
         str(files[k]) for k in ("malformed", "unknown_key", "missing")], err

@@ -116,9 +116,18 @@ def _validate(files: list[Path], load_scenario) -> int:
             bad += 1
             continue
         show_warnings()
-        print(f"{f}: ok ({sc.name}, {len(sc.factions)} factions, {sc.theatre.n} towns, "
+        print(f"{f}: ok ({sc.name}, {len(sc.factions)} factions, {places_said(sc.theatre)}, "
               f"{sc.days} days)", flush=True)
     return 2 if bad else 0
+
+
+def places_said(th) -> str:
+    """How many places a theatre has (the rows of its towns.csv), told apart as the model
+    treats them: on the map, and off the map (kind ``offmap``, never taken)."""
+    on = int(th.onmap.sum())
+    off = th.n - on
+    return f"{th.n} places, {on} on the map and {off} off-map" if off else \
+        f"{th.n} places, all on the map"
 
 
 def summary(sc, chain: list[str]) -> str:
@@ -135,7 +144,7 @@ def summary(sc, chain: list[str]) -> str:
     out = [f"{sc.name}  ({sc.file})"]
     if sp.description:
         out.append(para(sp.description))
-    out.append(para(f"theatre {th.name}: {th.n} towns, {len(th.edges)} roads; "
+    out.append(para(f"theatre {th.name}: {places_said(th)}; {len(th.edges)} roads; "
                     f"{sc.start} to {sc.date(sc.days - 1)} ({sc.days} days); seed {sp.seed}"))
     if chain:
         out.append(para("extends " + " <- ".join(chain)))
