@@ -138,7 +138,7 @@ TABLE: tuple[Param, ...] = (
        "FM 3-90, Tactics: an encircled force attacks to regain contact with friendly forces "
        "before it is reduced); 2 is the counterattack odds. The default since 1 Dec 2026, "
        "checked under a rule written before the runs: log evidence NW Syria -31.30 against "
-       "-31.00 with 0, Karabakh -7.00 both, Iraq -28.01 against -28.05; Armenia lost every "
+       "-31.00 with 0, Karabakh -7.00 both, Iraq -28.05 both; Armenia lost every "
        "place in 6 of 1000 Karabakh runs against 5; on a new user's fictional theatre the "
        "defender lost every place in 8 of 30 runs against 20 (README, 'Pockets that break "
        "out')."),
@@ -160,7 +160,8 @@ TABLE: tuple[Param, ...] = (
        "karabakh_2020's seeds 0-999 against 21 with 'always' (record: it kept 12), and on "
        "synthetic theatres (scripts/balance.py --rear --stake 10) the favoured defender "
        "loses everything in 1% of runs against 27%, the even one in 0% against 3% (README, "
-       "'Offensives that stop at their objectives').",
+       "'Offensives that stop at their objectives'; measured with breakout_ratio 0, the "
+       "default then).",
        choices=("always", "pursuit")),
     _P("reserve_reach_days", 0.0, 0.0, 5.0, "days",
        "How far (days of march on ordinary roads) a faction sends its free reserves to a "
