@@ -1026,22 +1026,22 @@ kind = "defend"
 """
 
 
-@pytest.mark.parametrize("ratio", [0.0, 2.0])
+@pytest.mark.parametrize("ratio", [0.0, 2.0, None])
 def test_a_pocket_breaks_out_when_its_odds_allow(tmp_path, ratio):
     """Blue's reserve of 3,000 in P is cut off from its source E by red's R (a garrison of
-    150). With ``breakout_ratio`` 2 it attacks R, the first hostile town on the road home,
-    takes it and is supplied again; with 0 (the default) it holds P and wastes away cut
-    off. Against a garrison of 3,000 in R (odds under 2) it does not try, whatever the
-    seed."""
+    150). With ``breakout_ratio`` 2 (the default since 1 Dec 2026: ``None`` runs the
+    defaults) it attacks R, the first hostile town on the road home, takes it and is
+    supplied again; with 0 it holds P and wastes away cut off. Against a garrison of 3,000
+    in R (odds under 2) it does not try, whatever the seed."""
     th = theatre(tmp_path / "b", [("W", 0, 0, "town", "red"), ("P", 1, 0, "town", "blue"),
                                   ("R", 2, 0, "town", "red"), ("E", 3, 0, "town", "blue")],
                  [("W", "P"), ("P", "R"), ("R", "E")])
     weak = scenario(th, BREAKOUT.format(red=300), "weak.toml")
     strong = scenario(th, BREAKOUT.format(red=6000), "strong.toml")
-    for r in runs(weak, range(6), breakout_ratio=ratio):
+    for r in runs(weak, range(6), **({} if ratio is None else {"breakout_ratio": ratio})):
         r_id = r.theatre.id_of("R")
         blue = r.series[r.series.faction == "blue"]
-        if ratio > 0:
+        if ratio != 0.0:
             assert r.holder(r_id, r.days - 1) == "blue"
             assert blue.strength.iloc[-1] > 2000          # supplied again: no more wasting
         else:
