@@ -1113,3 +1113,314 @@ def test_a_pocket_breaks_out_only_within_max_attack_km(tmp_path, road_km, max_at
                  [("W", "P"), ("P", "Q", "", "plain", road_km), ("Q", "R"), ("R", "E")])
     path = scenario(th, BREAKOUT.format(red=300))
     assert _broke_out(path, max_attack_km=max_attack_km) == goes
+
+
+STRIKE = "days = 8\n" + QUIET + """[factions.red]
+strength = 6000
+supply = ["S"]
+garrison_share = 0.0
+attack_ratio = 0.5
+stake = 100.0
+[factions.blue]
+strength = 600
+supply = ["E"]
+garrison_share = 0.0
+hold_ratio = 6.0
+counterattacks = false
+stake = 100.0
+[[deployments]]
+faction = "red"
+town = "W"
+strength = 6000
+units = 1
+[[deployments]]
+faction = "blue"
+town = "X"
+strength = 600
+posture = "hold"
+[[phases]]
+faction = "red"
+kind = "offensive"
+objectives = ["X"]
+"""
+
+
+def _strike(tmp_path, name: str, rear_km: float = 15, crossing: str = "", days: int = 1,
+            **params) -> sim.ConflictModel:
+    """S (red's source) - ``rear_km`` - W (6,000 red, one unit) - 15 km - X (600 blue,
+    holding) - E (blue's source); red attacks X with an attack ratio of 0.5, so it goes
+    whatever its odds. The model after ``days`` of its eight days."""
+    th = theatre(tmp_path / name, [("S", -1, 0, "town", "red"), ("W", 0, 0, "town", "red"),
+                                   ("X", 1, 0, "town", "blue"), ("E", 2, 0, "town", "blue")],
+                 [("S", "W", "", "plain", rear_km), ("W", "X", crossing), ("X", "E")])
+    sc = sim.load_scenario(scenario(th, STRIKE, f"{name}.toml"))
+    m = sim.ConflictModel(sc.with_params(**params) if params else sc, seed=0, agents=False)
+    for _ in range(days):
+        m.step()
+    return m
+
+
+def test_an_attack_far_from_its_supply_strikes_with_less_power(tmp_path):
+    """The same brigade attacks the same garrison on day 0, its source 15 km behind it or
+    1,350 km: at X's supply depth (30 km or 1,365 km) its combat power in the battle is
+    1 / (1 + depth / supply_range_km) of its strength, 0.83 or 0.1, and the garrison's
+    losses fall with it. Fails if the battle ignores supply depth (the culmination factor
+    of sim.core.kernels.assess.power set to 1), even though planning still counts it."""
+    blue = 1
+    near = _strike(tmp_path, "near", rear_km=15).state.losses[blue]
+    far = _strike(tmp_path, "far", rear_km=1350).state.losses[blue]
+    assert near > 0 and far > 0                       # both attacked on day 0
+    assert far < 0.3 * near, (near, far)
+
+
+def test_a_unit_tires_with_each_day_of_battle_and_recovers_in_a_pause(tmp_path):
+    """Red's brigade, 1,350 km from its source, cannot take X: it fights there day after
+    day and gains ``fatigue_per_day`` each day (its power x (1 - fatigue)), so X's
+    garrison loses less on the fourth day than it would against a brigade that never
+    tires. 15 km from its source it takes X on day 0; with no battle after that it sheds
+    ``fatigue_recovery`` a day. Fails if fighting does not tire (fatigue never gained) or
+    a pause does not restore (fatigue never shed)."""
+    blue = 1
+    red_unit = 0
+    days = []
+    for fpd in (0.08, 0.0):
+        m = _strike(tmp_path, f"tired{fpd}", rear_km=1350, days=3, fatigue_per_day=fpd)
+        assert m.forces.fatigue[red_unit] == pytest.approx(3 * fpd)
+        before = m.state.losses[blue]
+        m.step()
+        assert m.forces.fatigue[red_unit] == pytest.approx(4 * fpd)
+        days.append(m.state.losses[blue] - before)
+    tired, fresh = days
+    assert 0 < tired < 0.9 * fresh, days
+    m = _strike(tmp_path, "rested", rear_km=15, days=1, fatigue_recovery=0.02)
+    assert m.owner[m.theatre.id_of("X")] == 0                     # red took X on day 0
+    assert m.forces.fatigue[red_unit] == pytest.approx(0.08)      # a day of battle
+    for d in range(1, 3):
+        m.step()                                                  # no battle anywhere
+        assert m.forces.fatigue[red_unit] == pytest.approx(0.08 - 0.02 * d)
+
+
+def test_an_assault_across_a_bridge_strikes_with_less_power(tmp_path):
+    """The same brigade attacks the same garrison on day 0 along an open road or across a
+    bridge (no crossing delay, so both arrive on day 0): across the bridge its power in
+    the battle is 1 / ``river_defence`` of it, and the garrison's losses fall with it.
+    Fails if the battle ignores the road's approach factor (sim.core.kernels.battle.
+    approach_power), even though the planners still count it."""
+    blue = 1
+    open_ = _strike(tmp_path, "open", crossing_delay_days=0.0).state.losses[blue]
+    bridge = _strike(tmp_path, "bridge", crossing="bridge", crossing_delay_days=0.0,
+                     river_defence=2.0).state.losses[blue]
+    assert open_ > 0 and bridge > 0
+    assert bridge < 0.75 * open_, (open_, bridge)
+
+
+REAR_ONLY = "days = 4\n" + QUIET + """stock_days = 0.0
+cutoff_attrition = 0.1
+[factions.red]
+strength = 1000
+supply = ["W"]
+garrison_share = 0.0
+[factions.blue]
+strength = 1000
+supply = ["S"]
+garrison_share = 0.0
+counterattacks = false
+[[deployments]]
+faction = "blue"
+town = "Y"
+strength = 1000
+posture = "hold"
+[[phases]]
+faction = "red"
+kind = "defend"
+"""
+
+
+def test_an_offmap_rear_supplies_its_side_without_being_listed(tmp_path):
+    """Blue's listed source S lies behind red's V, so its towns X and Y are cut off from
+    it; Y also has a road to blue's off-map rear R, which blue does not list as a source.
+    The rear supplies Y and X all the same, and Y's garrison does not waste away (with no
+    stocks and 10% a day cut off). Fails if off-map places are not supply sources of
+    their side (sim.core.kernels.supply.sources_in)."""
+    th = theatre(tmp_path / "r", [("W", 0, 0, "town", "red"), ("X", 1, 0, "town", "blue"),
+                                  ("Y", 2, 0, "town", "blue"), ("R", 3, 0, "offmap", "blue"),
+                                  ("V", 2, 1, "town", "red"), ("S", 2, 2, "town", "blue")],
+                 [("W", "X"), ("X", "Y"), ("Y", "R"), ("Y", "V"), ("V", "S")])
+    r = runs(scenario(th, REAR_ONLY), [0])[0]
+    blue = r.series[r.series.faction == "blue"]
+    assert blue.strength.iloc[-1] == pytest.approx(1000.0)
+    m = sim.ConflictModel(sim.load_scenario(scenario(th, REAR_ONLY)), seed=0, agents=False)
+    m.step()
+    ids = m.theatre.id_of
+    assert m.supplied[1, ids("Y")] and m.supplied[1, ids("X")]
+
+
+def test_an_offmap_place_is_not_taken_by_units_in_it(tmp_path):
+    """A red unit stands in blue's off-map rear R with no blue unit there (put there by
+    hand: no order sends one there): R stays blue, where an on-map town would change
+    hands. Fails if the control rule treats off-map places as ordinary ones
+    (sim.core.kernels.control.changes)."""
+    from sim.core.kernels.postures import HOLD
+    from sim.core.model import ConflictModel
+    th = theatre(tmp_path / "r", [("W", 0, 0, "town", "red"), ("X", 1, 0, "town", "blue"),
+                                  ("R", 2, 0, "offmap", "blue")], [("W", "X"), ("X", "R")])
+    m = ConflictModel(sim.load_scenario(scenario(th, OFFMAP.replace(
+        'supply = ["S"]', 'supply = ["R"]'))), seed=0, agents=False)
+    red = m.setup.factions.index("red")
+    x, rear = m.theatre.id_of("X"), m.theatre.id_of("R")
+    m.forces.strength[m.forces.town == x] = 0.0          # X's garrison is gone
+    m.forces.extend(red, rear, 500.0, 1.0, HOLD, False)
+    m.forces.extend(red, x, 500.0, 1.0, HOLD, False)
+    m.update_control()
+    assert m.owner[x] == red                              # an on-map town falls ...
+    assert m.owner[rear] == m.setup.factions.index("blue")    # ... the rear does not
+    assert all(t != rear for _d, t, *_ in m.state.log)
+
+
+RAID = COUNTER.replace("strength = 8000", "strength = 3000") + """[[events]]
+day = 1
+kind = "reinforcement"
+faction = "red"
+town = "X"
+strength = 600
+note = "the raiders dig in at X"
+"""
+
+
+def test_a_counterattack_waits_for_its_odds(tmp_path):
+    """The counterattack theatre with blue's reserves cut to 3,000 and 600 red arriving in
+    X with the raid (red's 600 from W join them: odds of about two and a half): with
+    ``counterattack_ratio`` 2 blue retakes X in most runs; with 6 it never attacks (it
+    loses nobody). Fails if counterattacks ignore their odds."""
+    th = theatre(tmp_path / "c", [("W", 0, 0, "town", "red"), ("X", 1, 0, "town", "blue"),
+                                  ("E", 2, 0, "town", "blue")], [("W", "X"), ("X", "E")])
+    p = scenario(th, RAID)
+    seeds = range(6)
+    assert np.mean([r.holder("X") == "blue"
+                    for r in runs(p, seeds, counterattack_ratio=2.0)]) >= 0.8
+    for r in runs(p, seeds, counterattack_ratio=6.0):
+        assert r.holder("X") == "red"
+        assert r.series[r.series.faction == "blue"].losses.iloc[-1] == 0.0
+
+
+def test_threatened_counts_hostility_to_the_faction_named(tmp_path):
+    """``threatened:X`` asks about units hostile to X's holder (blue): red's, 120 km off,
+    are more than a day's march away, so it does not hold; ``threatened:X:red`` asks about
+    units hostile to red, and blue's garrison in X is one. Fails if the faction of
+    ``threatened:TOWN:FACTION`` is ignored."""
+    from sim.core.events import holds
+    from sim.inputs.conditions import parse
+    th = theatre(tmp_path / "t", [("W", 0, 0, "town", "red"), ("X", 8, 0, "town", "blue"),
+                                  ("E", 9, 0, "town", "blue")],
+                 [("W", "X", "", "plain", 120), ("X", "E")])
+    sc = sim.load_scenario(scenario(th, OFFMAP.replace('supply = ["S"]', 'supply = ["E"]')))
+    m = sim.ConflictModel(sc, seed=0, agents=False)
+
+    def cond(text: str) -> bool:
+        return holds(parse(text, sc.theatre, sc.factions, file="x", field="when").tree,
+                     m.state)
+    assert not cond("threatened:X") and not cond("threatened:X:blue")
+    assert cond("threatened:X:red")
+
+
+@pytest.mark.parametrize(("column", "meant"), [("population_approx", "population"),
+                                                ("Controller", "controller"),
+                                                ("lat_deg", "lat")])
+def test_each_lookalike_column_gets_a_warning(theatre_copy, column, meant):
+    """The README's three look-alike columns, each added beside the real ones to the tiny
+    theatre's towns.csv: the loader keeps it as an attribute and says which column it
+    looks like. Fails if look-alikes of the required columns (controller, lat) go
+    unremarked."""
+    from conftest import tiny_text
+    lines = tiny_text("towns.csv").splitlines()
+    towns = "\n".join([lines[0] + f",{column}"] + [ln + ",x" for ln in lines[1:] if ln]) + "\n"
+    with pytest.warns(UserWarning, match=f"'{column}' is not read.*did you mean '{meant}'"):
+        sim.load_theatre(theatre_copy(towns=towns))
+
+
+@pytest.mark.parametrize("noise", ["decision_noise", "intel_noise", "force_uncertainty"])
+def test_each_unknown_alone_spreads_the_ensemble(builtin_scenario, noise):
+    """With every other source of noise at 0 and ``noise`` at its default, the 10-90%
+    width of the capture day of the built-in offensive's first towns is at least two days
+    (median over the towns, 20 seeds): each of them widens the ensemble by itself. Fails
+    if the model ignores that parameter (its draws multiplied by 0)."""
+    towns = ["Aleppo", "Saraqib", "Maarat al-Numan", "Suran", "Khan Shaykhun", "Morek"]
+    sc = builtin_scenario.with_params(**{**UNKNOWNS, noise: sim.PARAMS[noise].default})
+    rs = [sim.ConflictModel(sc, seed=s, agents=False).run() for s in range(20)]
+    widths = []
+    for t in towns:
+        d = np.array([r.capture_day(t) if r.capture_day(t) is not None else r.days
+                      for r in rs], dtype=float)
+        widths.append(np.percentile(d, 90) - np.percentile(d, 10))
+    assert np.median(widths) >= 2.0, widths
+
+
+def test_an_attack_far_from_its_supply_is_made_in_greater_strength(tmp_path):
+    """Red's 6,000 at W in three units, attacking X (600) with an attack ratio of 0.5:
+    15 km from its source, one unit is enough for the odds it waits for; 1,350 km from
+    it, counting on the strength its units will have at X (a tenth), it sends all three.
+    Fails if the planner ignores the culmination factor at the target
+    (sim.core.kernels.assign)."""
+    sent = []
+    for km in (15, 1350):
+        th = theatre(tmp_path / f"k{km}", [("S", -1, 0, "town", "red"),
+                                           ("W", 0, 0, "town", "red"),
+                                           ("X", 1, 0, "town", "blue"),
+                                           ("E", 2, 0, "town", "blue")],
+                     [("S", "W", "", "plain", km), ("W", "X"), ("X", "E")])
+        sc = sim.load_scenario(scenario(th, STRIKE.replace("units = 1", "units = 3"),
+                                        f"k{km}.toml"))
+        m = sim.ConflictModel(sc, seed=0, agents=False)
+        m.step()
+        f = m.forces
+        sent.append(int(((f.faction[:f.size] == 0)
+                         & (f.town[:f.size] == sc.theatre.id_of("X"))).sum()))
+    assert sent == [1, 3], sent
+
+
+def test_reinforcements_arrive_in_the_offmap_rear(tmp_path):
+    """A reinforcement event for blue names its off-map rear R: the new units arrive there,
+    as mobile reserves, and go on from there (R is held and supplied like any town of
+    blue's, though nobody can take it). Fails if reinforcements cannot arrive off the map
+    (they would be put down in X instead, the nearest on-map town)."""
+    th = theatre(tmp_path / "r", [("W", 0, 0, "town", "red"), ("X", 1, 0, "town", "blue"),
+                                  ("R", 2, 0, "offmap", "blue")], [("W", "X"), ("X", "R")])
+    text = OFFMAP.replace('supply = ["S"]', 'supply = ["R"]') + """[[events]]
+day = 0
+kind = "reinforcement"
+faction = "blue"
+town = "R"
+strength = 800
+"""
+    sc = sim.load_scenario(scenario(th, text))
+    m = sim.ConflictModel(sc, seed=0, agents=False)
+    f = m.forces
+    before = f.size
+    m.apply_scenario_events()
+    new = np.arange(before, f.size)
+    assert len(new) == 1 and f.strength[new[0]] == 800.0
+    assert f.town[new[0]] == sc.theatre.id_of("R") and f.mobile[new[0]]
+    assert POSTURES[f.posture[new[0]]] == "reserve"
+
+
+def test_a_unit_out_of_battle_recovers_while_others_fight(tmp_path):
+    """Red's brigade takes X on day 0 (a day of battle: fatigue 0.08). On day 1 it rests in
+    X while a battle goes on 200 km away, at Z (a red unit put into blue's garrison there
+    by hand): it sheds ``fatigue_recovery`` all the same, as the unit at Z tires. Fails if
+    only a day with no battle anywhere restores (sim.core.kernels.battle.settle)."""
+    from sim.core.kernels.postures import HOLD
+    th = theatre(tmp_path / "z", [("S", -1, 0, "town", "red"), ("W", 0, 0, "town", "red"),
+                                  ("X", 1, 0, "town", "blue"), ("E", 2, 0, "town", "blue"),
+                                  ("Z", 9, 0, "town", "blue")],
+                 [("S", "W"), ("W", "X"), ("X", "E"), ("E", "Z", "", "plain", 200)])
+    text = STRIKE.replace("[factions.blue]\nstrength = 600", "[factions.blue]\nstrength = 2600")
+    text += '[[deployments]]\nfaction = "blue"\ntown = "Z"\nstrength = 2000\nposture = "hold"\n'
+    sc = sim.load_scenario(scenario(th, text)).with_params(fatigue_recovery=0.02)
+    m = sim.ConflictModel(sc, seed=0, agents=False)
+    m.step()
+    f, red_unit = m.forces, 0
+    assert m.owner[sc.theatre.id_of("X")] == 0 and f.fatigue[red_unit] == pytest.approx(0.08)
+    at_z = f.extend(0, sc.theatre.id_of("Z"), 1000.0, 1.0, HOLD, False)[0]
+    m.step()
+    assert f.fatigue[at_z] == pytest.approx(0.08)                 # a battle at Z ...
+    assert f.fatigue[red_unit] == pytest.approx(0.06)             # ... and a rest in X
