@@ -21,7 +21,7 @@ force_uncertainty = 0.0
 
 def theatre(folder: Path, towns: list[tuple], roads: list[tuple]) -> Path:
     """``towns``: (name, x, y, kind, controller[, value]) with x, y in road steps of 15 km;
-    ``roads``: (a, b[, crossing[, terrain[, km]]])."""
+    ``roads``: (a, b[, crossing[, terrain[, km[, road class]]]])."""
     folder.mkdir(parents=True, exist_ok=True)
     rows = ["name,lat,lon,kind,population,value,controller"]
     for name, x, y, kind, who, *rest in towns:
@@ -34,7 +34,8 @@ def theatre(folder: Path, towns: list[tuple], roads: list[tuple]) -> Path:
         crossing = rest[0] if len(rest) > 0 else ""
         ground = rest[1] if len(rest) > 1 else "plain"
         km = rest[2] if len(rest) > 2 else 15
-        lines.append(f"{a},{b},{km},other,{crossing},{ground}")
+        cls = rest[3] if len(rest) > 3 else "other"
+        lines.append(f"{a},{b},{km},{cls},{crossing},{ground}")
     (folder / "roads.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return folder
 

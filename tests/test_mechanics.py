@@ -1424,3 +1424,58 @@ def test_a_unit_out_of_battle_recovers_while_others_fight(tmp_path):
     m.step()
     assert f.fatigue[at_z] == pytest.approx(0.08)                 # a battle at Z ...
     assert f.fatigue[red_unit] == pytest.approx(0.06)             # ... and a rest in X
+
+
+MARCH = "days = 4\n" + QUIET + """[factions.red]
+strength = 3000
+supply = ["W"]
+garrison_share = 0.0
+stake = 100.0
+[factions.blue]
+strength = 500
+supply = ["E"]
+garrison_share = 0.0
+counterattacks = false
+stake = 100.0
+[[deployments]]
+faction = "red"
+town = "W"
+strength = 3000
+[[deployments]]
+faction = "blue"
+town = "E"
+strength = 500
+posture = "hold"
+[[phases]]
+faction = "red"
+kind = "offensive"
+objectives = ["X"]
+"""
+
+
+def _march_day(tmp_path, name: str, km: float, crossing: str = "", road: str = "other",
+               **params) -> int | None:
+    """The day red's brigade takes X, an empty blue town ``km`` from W along one road of
+    class ``road`` (with ``crossing``); E, blue's source, lies behind it."""
+    th = theatre(tmp_path / name, [("W", 0, 0, "town", "red"), ("X", 1, 0, "town", "blue"),
+                                   ("E", 2, 0, "town", "blue")],
+                 [("W", "X", crossing, "plain", km, road), ("X", "E", "", "plain", 60)])
+    return runs(scenario(th, MARCH, f"{name}.toml"), [0], **params)[0].capture_day("X")
+
+
+def test_a_river_crossing_delays_the_march(tmp_path):
+    """15 km of ordinary road (20 km a day) into an empty town: 0.75 days, taken on day 0;
+    with a bridge (+0.5 days) or a ford (+1) on it, on day 1. Fails if units march at the
+    road's length over its speed alone (the crossing delay of Roads.days unused)."""
+    assert _march_day(tmp_path, "open", 15) == 0
+    assert _march_day(tmp_path, "bridge", 15, "bridge") == 1
+    assert _march_day(tmp_path, "ford", 15, "ford") == 1
+
+
+def test_other_roads_are_driven_at_a_share_of_highway_speed(tmp_path):
+    """30 km into an empty town: on a highway (40 km a day) 0.75 days, taken on day 0; on
+    an ordinary road (``speed_other_share`` 0.5 of that) 1.5 days, day 1; with a share of
+    1, day 0 again. Fails if the road class is ignored (every road driven at one speed)."""
+    assert _march_day(tmp_path, "highway", 30, road="highway") == 0
+    assert _march_day(tmp_path, "other", 30) == 1
+    assert _march_day(tmp_path, "share1", 30, speed_other_share=1.0) == 0
