@@ -1479,3 +1479,19 @@ def test_other_roads_are_driven_at_a_share_of_highway_speed(tmp_path):
     assert _march_day(tmp_path, "highway", 30, road="highway") == 0
     assert _march_day(tmp_path, "other", 30) == 1
     assert _march_day(tmp_path, "share1", 30, speed_other_share=1.0) == 0
+
+
+def test_lost_counts_only_places_on_the_map(tmp_path):
+    """Blue starts with X and its off-map rear R; once X is handed to red, blue has lost
+    all its territory (``lost:blue>0.9`` holds): R, which never changes hands, is not a
+    town it holds on the map. Fails if ``lost`` counts off-map places."""
+    from sim.core.events import holds
+    from sim.inputs.conditions import parse
+    th = theatre(tmp_path / "l", [("W", 0, 0, "town", "red"), ("X", 1, 0, "town", "blue"),
+                                  ("R", 2, 0, "offmap", "blue")], [("W", "X"), ("X", "R")])
+    sc = sim.load_scenario(scenario(th, OFFMAP.replace('supply = ["S"]', 'supply = ["R"]')))
+    m = sim.ConflictModel(sc, seed=0, agents=False)
+    lost = parse("lost:blue>0.9", sc.theatre, sc.factions, file="x", field="when").tree
+    assert not holds(lost, m.state)
+    m.set_control([(sc.theatre.id_of("X"), sc.factions.index("red"))])
+    assert holds(lost, m.state)
