@@ -186,13 +186,15 @@ def test_missing_columns(theatre_copy, fname):
     (lambda h: h.replace("controller", "controler"), "controller (found 'controler')"),
     (lambda h: h.replace("name", "Name").replace("lat", "Lat"),
      "missing column(s) name (found 'Name'), lat (found 'Lat');"),
+    (lambda h: ",".join("lat_deg" if c == "lat" else c for c in h.split(",")),
+     "missing column(s) lat (found 'lat_deg');"),
     (lambda h: h.replace(",", ";"), "(the header is one column split by semicolons: "),
     (lambda h: h.replace(",", "\t"), "(the header is one column split by tabs: "),
 ])
 def test_a_missing_column_names_the_column_it_looks_like(theatre_copy, change, said):
-    """A misspelt or capitalised column, or a file split by semicolons or tabs (a
-    spreadsheet's export), is named beside the column it lacks (a new user's review: the
-    message said columns were missing that the file plainly had)."""
+    """A misspelt, capitalised or suffixed column (``lat_deg``), or a file split by
+    semicolons or tabs (a spreadsheet's export), is named beside the column it lacks (a new
+    user's review: the message said columns were missing that the file plainly had)."""
     lines = tiny_text(T).splitlines()
     sep = ";" if "semicolons" in said else "\t" if "tabs" in said else ","
     text = "\n".join([change(lines[0]), *(ln.replace(",", sep) for ln in lines[1:])]) + "\n"

@@ -203,15 +203,17 @@ def _read_rows(p: Path, reader: csv.DictReader, required: list[str], optional: l
 
 def _missing(missing: list[str], header: list[str], known: list[str]) -> str:
     """The missing columns, each with the header's column it looks like (``name (found
-    'Name')``, ``controller (found 'controler')``), and a note when the whole header is one
-    column split by semicolons or tabs (a spreadsheet's export in some locales)."""
+    'Name')``, ``lat (found 'lat_deg')``, ``controller (found 'controler')``), and a note
+    when the whole header is one column split by semicolons or tabs (a spreadsheet's export
+    in some locales)."""
     import difflib  # here: only this error path needs it
 
     lower = {h.lower(): h for h in header}
     said = []
     for c in missing:
-        near = c if c in lower else next(iter(difflib.get_close_matches(
-            c, list(lower), n=1, cutoff=0.8)), None)
+        affixed = [h for h in lower if h.startswith(c + "_") or h.endswith("_" + c)]
+        near = c if c in lower else affixed[0] if affixed else next(iter(
+            difflib.get_close_matches(c, list(lower), n=1, cutoff=0.8)), None)
         said.append(f"{c} (found {lower[near]!r})" if near is not None and
                     lower[near] not in known else c)
     seps = [name for sep, name in ((";", "semicolons"), ("\t", "tabs"))
