@@ -169,7 +169,10 @@ objectives = ["X"]
 
 def test_offmap_rear_is_an_exit_a_source_and_not_territory(tmp_path):
     """X's garrison, beaten, withdraws to the off-map rear R instead of surrendering where R
-    exists; R never changes hands, counts for no territory, and supplies blue."""
+    exists; R counts for no territory. (No red unit enters R here, and R is next to supplied
+    X: that an off-map place cannot be taken and supplies its side unlisted is tested by
+    test_an_offmap_place_is_not_taken_by_units_in_it and
+    test_an_offmap_rear_supplies_its_side_without_being_listed.)"""
     towns = [("W", 0, 0, "town", "red"), ("X", 1, 0, "town", "blue"), ("S", 1, 1, "town", "blue")]
     with_rear = scenario(theatre(tmp_path / "rear", [*towns, ("R", 2, 0, "offmap", "blue")],
                                  [("W", "X"), ("X", "S"), ("X", "R")]), OFFMAP, "rear.toml")
@@ -335,13 +338,14 @@ note = "red raids X"
 
 
 def test_endogenous_counterattack_retakes_a_lost_town(tmp_path):
-    """Blue loses X on day 1 (a weak red raid holds it) and has strong reserves next door: it
-    retakes X with no scripted phase; with counterattacks switched off it does not."""
+    """Blue loses X on day 1 (handed to red, whose 600 stay in W next door, so X is held
+    but not garrisoned) and has strong reserves next door: it retakes X with no scripted
+    phase; with counterattacks switched off it does not. Whether a counterattack waits for
+    its odds is tested by test_a_counterattack_waits_for_its_odds."""
     th = theatre(tmp_path / "c", [("W", 0, 0, "town", "red"), ("X", 1, 0, "town", "blue"),
                                   ("E", 2, 0, "town", "blue")], [("W", "X"), ("X", "E")])
     on = scenario(th, COUNTER, "on.toml")
-    off = scenario(th, COUNTER + "[factions.blue.doctrine]\n".replace(
-        "[factions.blue.doctrine]\n", ""), "off.toml")
+    off = scenario(th, COUNTER, "off.toml")
     off.write_text(off.read_text().replace('stake = 100.0', 'stake = 100.0\ncounterattacks = '
                                                             'false'))
     seeds = range(6)
