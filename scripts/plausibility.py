@@ -52,6 +52,11 @@ def reported_in_window(path: str | Path | None, sc) -> Reported:
     first, last = sc.start, sc.date(sc.days - 1)
     inside = [(line, row) for line, row in rows
               if first <= parse_date(row["date"], path, "date") <= last]
+    if not inside and rows:            # e.g. another theatre's record: nothing to compare
+        dates = sorted(parse_date(row["date"], path, "date") for _, row in rows)
+        raise InputError(path, "date", f"no reported change falls inside the run of "
+                         f"{sc.name!r} ({first} to {last}); the file's run {dates[0]} to "
+                         f"{dates[-1]}: expected the record of this scenario's theatre")
     if not inside:
         return Reported(Path(path), ())
     if len(inside) == len(rows):

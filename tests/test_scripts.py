@@ -97,6 +97,20 @@ def test_bad_input_is_one_line_and_status_2(script, capsys, args, says):
     assert err.startswith("plausibility.py: error: ") and err.count("\n") == 1 and says in err
 
 
+def test_a_record_with_nothing_inside_the_run_is_refused(script, tmp_path, capsys):
+    """A record none of whose changes falls inside the run (another theatre's, a README
+    walk found: it printed '0 changes inside the run' and an empty table) is one line
+    naming the file, its dates and the run's, and status 2."""
+    sc = sim.load_scenario(SCENARIO)
+    held = sc.theatre.names[int((sc.initial_owner == 0).nonzero()[0][0])]
+    path = tmp_path / "other.csv"
+    path.write_text("date,place,new_controller,source\n"
+                    f"{sc.start.replace(year=sc.start.year - 1)},{held},{sc.factions[0]},x\n")
+    assert script.main([str(SCENARIO), "--reported", str(path), "--seeds", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "other.csv" in err and "no reported change falls" in err
+
+
 def test_an_error_inside_the_run_names_the_users_file_and_line(script, tmp_path, capsys):
     """Rows dated before the run are left out; an error in a later row still names the
     user's file and that row's line in it."""
