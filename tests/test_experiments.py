@@ -319,3 +319,41 @@ def test_the_horizon_is_not_swept(tmp_path, name, values):
         make(tmp_path, text)
     assert (Path(e.value.file).name, e.value.field) == ("t.toml", f"design.parameters.{name}")
     assert "--set" in e.value.message and not (tmp_path / "out").exists()
+
+
+def _running(pid: int) -> bool:
+    """Whether process ``pid`` exists and is not a zombie (Linux /proc)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_pool_workers_end_when_the_parent_is_killed(tmp_path):
+    """After a ``kill -9`` of the process that owns a pool, its workers exit within seconds
+    (a README walk found them, the forkserver and the resource tracker still running 90 s
+    later)."""
+    script = tmp_path / "pool.py"
+    script.write_text(
+        "import os, time\n"
+        "from sim.analysis.executors import PoolExecutor\n"
+        "def pid(_):\n"
+        "    time.sleep(0.2)\n"
+        "    return os.getpid()\n"
+        "if __name__ == '__main__':\n"
+        "    ex = PoolExecutor(2)\n"
+        "    print(*sorted({p for _, p in ex.as_completed(pid, range(8))}), flush=True)\n"
+        "    time.sleep(120)\n")
+    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True,
+                            cwd=tmp_path)
+    try:
+        workers = [int(p) for p in proc.stdout.readline().split()]
+        assert workers and all(_running(p) for p in workers)
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
+    deadline = time.monotonic() + 20
+    while any(_running(p) for p in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(_running(p) for p in workers)

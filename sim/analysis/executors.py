@@ -16,9 +16,11 @@ from __future__ import annotations
 import ast
 import logging
 import multiprocessing as mp
+import multiprocessing.connection as mp_connection
 import os
 import signal
 import sys
+import threading
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -124,9 +126,20 @@ def require_main_guard(what: str) -> None:
                          "`if __name__ == \"__main__\":` (or use workers=1)")
 
 
-def _ignore_sigint() -> None:
-    """Pool workers leave Ctrl-C to the parent, which cancels them cleanly."""
+def _start_worker() -> None:
+    """Pool workers leave Ctrl-C to the parent, which cancels them cleanly, and end when the
+    parent ends, however it ends (after a ``kill -9`` of a batch they and the forkserver
+    kept running, idle, until killed by hand)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = mp.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_with, args=(parent.sentinel,), daemon=True).start()
+
+
+def _exit_with(sentinel: int) -> None:
+    """Wait for the parent's sentinel (ready when the parent is gone), then exit at once."""
+    mp_connection.wait([sentinel])
+    os._exit(1)
 
 
 class PoolExecutor(Executor):
@@ -142,7 +155,7 @@ class PoolExecutor(Executor):
         ctx = mp.get_context("forkserver" if "forkserver" in methods else "spawn")
         if ctx.get_start_method() == "forkserver":
             ctx.set_forkserver_preload(["sim.analysis.batch", "sim.analysis.warmup"])
-        self._pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_ignore_sigint)
+        self._pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_start_worker)
 
     def as_completed(self, fn, items, max_pending=None):
         limit = max_pending or 2 * self.workers
