@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from ..errors import InputError, did_you_mean
 from ..records import is_nobody
@@ -40,7 +40,7 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
     data, origins = load_raw_placed(path)
     file = Path(data.pop("__file__"))
     theatre_base = Path(data.pop("__theatre_base__", file))
-    file_days = data.get("days")
+    file_days = _file_days(data.get("days"))
     from_set: set[str] = set()
     if overrides:
         data = apply_overrides(data, overrides)
@@ -55,7 +55,7 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
             raise InputError("--set", err.field, err.message) from None
         raise placed(err, file, origins, overrides or ()) from None
     theatre_dir = resolve_theatre(spec.theatre, theatre_base)
-    shortened = isinstance(file_days, int) and spec.days < file_days
+    shortened = file_days is not None and spec.days < file_days
     theatre = load_theatre(theatre_dir)
     try:
         return bind(spec, theatre, file, file_days=file_days if shortened else None,
@@ -64,6 +64,17 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
         if overrides and err.field in overrides:     # e.g. --set events[2].set.NAME=VALUE
             raise InputError("--set", err.field, err.message) from None
         raise placed(err, file, origins, overrides or ()) from None
+
+
+def _file_days(value: Any) -> int | None:
+    """The run length the file itself writes, read as the schema reads it (``days = 10``,
+    ``10.0`` or ``"10"``), or None when it is none (then the file's own error is shown)."""
+    if isinstance(value, bool):
+        return None
+    try:
+        return TypeAdapter(int).validate_python(value)
+    except ValidationError:
+        return None
 
 
 def check_limits(spec: ScenarioSpec, file: Path) -> None:

@@ -1,0 +1,41 @@
+"""Bad input met as a new user meets it, through ``sim.cli.main``: each mistake is one line
+``frontline: error: FILE: FIELD: MESSAGE`` naming where it was made, with exit status 2."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import TINY, TINY_OFFENSIVE
+
+BASE = TINY_OFFENSIVE.read_text(encoding="utf-8").replace(
+    'theatre = "tiny"', f'theatre = "{TINY.as_posix()}"')
+LATE_EVENT = '\n[[events]]\nday = 8\nkind = "support"\nfaction = "sna"\ndrones = 0.5\n'
+
+
+def scenario(tmp_path: Path, text: str, name: str = "s.toml") -> str:
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return str(p)
+
+
+def error_of(capsys, argv: list[str]) -> str:
+    """The one error line of ``frontline ARGV`` (which must exit with status 2)."""
+    from sim.cli import main
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "Traceback" not in err, err
+    assert err.startswith("frontline: error: "), err
+    return err.strip()
+
+
+@pytest.mark.parametrize("days", ['"10"', "10.0"])
+def test_days_shortens_a_file_that_writes_its_days_as_text_or_a_float(tmp_path, capsys, days):
+    """``days = "10"`` (or ``10.0``) is read as 10 days; ``--days 2`` then leaves out a later
+    event, as it does for ``days = 10``, instead of refusing the file's event as outside
+    the run."""
+    from sim.cli import main
+    path = scenario(tmp_path, BASE.replace("days = 10", f"days = {days}") + LATE_EVENT)
+    for flags in (["--days", "2"], ["--set", "days=2"]):
+        assert main(["run", path, "--quiet", *flags]) == 0, capsys.readouterr().err
+        capsys.readouterr()
