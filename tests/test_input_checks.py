@@ -39,3 +39,17 @@ def test_days_shortens_a_file_that_writes_its_days_as_text_or_a_float(tmp_path, 
     for flags in (["--days", "2"], ["--set", "days=2"]):
         assert main(["run", path, "--quiet", *flags]) == 0, capsys.readouterr().err
         capsys.readouterr()
+
+
+@pytest.mark.parametrize("value, said", [("nan", "nan"), ("1e400", "inf")])
+def test_a_parameter_set_to_nan_or_inf_names_set_not_the_scenario(tmp_path, capsys, value,
+                                                                   said):
+    """``--set kill_rate=nan`` was blamed on the scenario file (``FILE: params.kill_rate``),
+    which holds no such value."""
+    err = error_of(capsys, ["run", str(TINY_OFFENSIVE), "--set", f"kill_rate={value}"])
+    assert err == f"frontline: error: --set: kill_rate: expected a finite number, got {said}"
+
+
+def test_a_theatre_set_on_the_command_line_names_set_not_the_scenario(capsys):
+    err = error_of(capsys, ["run", str(TINY_OFFENSIVE), "--set", "theatre=atlantis"])
+    assert err.startswith("frontline: error: --set: theatre: no theatre folder 'atlantis'"), err
