@@ -53,3 +53,10 @@ def test_a_parameter_set_to_nan_or_inf_names_set_not_the_scenario(tmp_path, caps
 def test_a_theatre_set_on_the_command_line_names_set_not_the_scenario(capsys):
     err = error_of(capsys, ["run", str(TINY_OFFENSIVE), "--set", "theatre=atlantis"])
     assert err.startswith("frontline: error: --set: theatre: no theatre folder 'atlantis'"), err
+
+
+def test_too_many_days_names_the_days_flag_not_set(capsys):
+    """``--days 100000`` was reported as ``--set: days: ...``, a flag the user never gave."""
+    err = error_of(capsys, ["run", str(TINY_OFFENSIVE), "--days", "100000"])
+    assert err == ("frontline: error: command line: --days: expected an integer <= 3650, "
+                   "got 100000")

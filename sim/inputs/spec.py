@@ -15,7 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..errors import did_you_mean
-from .limits import digits_hint
+from .limits import MAX_DAYS, digits_hint
 
 PHASE_KINDS = ("offensive", "counteroffensive", "defend", "withdraw")
 EVENT_KINDS = ("reinforcement", "withdrawal", "handover", "support", "ceasefire", "params")
@@ -193,7 +193,7 @@ class ScenarioSpec(Strict):
     sources: list[str] = []
     theatre: str
     start: dt.date
-    days: int = Field(ge=1, le=3650)
+    days: int = Field(ge=1, le=MAX_DAYS)
     seed: int = Field(0, ge=0)
     params: dict[str, Any] = {}
     factions: dict[str, FactionSpec]
