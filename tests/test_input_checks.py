@@ -60,3 +60,27 @@ def test_too_many_days_names_the_days_flag_not_set(capsys):
     err = error_of(capsys, ["run", str(TINY_OFFENSIVE), "--days", "100000"])
     assert err == ("frontline: error: command line: --days: expected an integer <= 3650, "
                    "got 100000")
+
+
+@pytest.mark.parametrize("command", [["calibrate"], ["forecast"],
+                                     ["nowcast", "--date", "2024-01-02"]],
+                         ids=lambda c: c[0])
+@pytest.mark.parametrize("field", ["scenario", "reported"])
+def test_a_spec_naming_a_file_that_is_not_there_names_the_spec_and_its_field(
+        tmp_path, capsys, command, field):
+    """A calibration spec whose ``scenario`` or ``reported`` file is missing was one line
+    naming only the missing path (``nope.csv: -: file not found``), not the spec that
+    names it."""
+    files = {"scenario": TINY_OFFENSIVE.as_posix(), "reported": "reported.csv", field: "nope"}
+    (tmp_path / "reported.csv").write_text("date,place,new_controller,source\n"
+                                           "2024-01-02,Foxtrot,opposition,a report\n",
+                                           encoding="utf-8")
+    spec = scenario(tmp_path, f'scenario = "{files["scenario"]}"\nreported = '
+                              f'"{files["reported"]}"\nuntil = 2024-01-02\n[params]\n'
+                              'kill_rate = [0.01, 0.1]\n[assimilation]\nmembers = 4\n',
+                    "spec.toml")
+    err = error_of(capsys, [command[0], spec, *command[1:], "--quiet",
+                            "--out", str(tmp_path / "out")])
+    assert err.startswith(f"frontline: error: {spec}: {field}: no {field} file "), err
+    assert "nope" in err
+    assert not (tmp_path / "out").exists()
