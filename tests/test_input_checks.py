@@ -84,3 +84,22 @@ def test_a_spec_naming_a_file_that_is_not_there_names_the_spec_and_its_field(
     assert err.startswith(f"frontline: error: {spec}: {field}: no {field} file "), err
     assert "nope" in err
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("sweep, said", [
+    ("{ low = 0.0, high = 1.0, num = 0 }",
+     "design.parameters.kill_rate.num: Input should be greater than or equal to 1, got 0"),
+    ("{ low = 0.0, high = 1.0, nums = 3 }",
+     "design.parameters.kill_rate.nums: unknown key 'nums' (did you mean 'num'?)"),
+])
+def test_a_bad_sweep_range_says_what_is_wrong_inside_it(tmp_path, capsys, sweep, said):
+    """A swept range (``{low, high, num}``) with a bad ``num`` was refused as 'Input should
+    be a valid list' at ``...kill_rate.list[union[float,str]]``: pydantic's first try of the
+    field's two forms, not the mistake."""
+    exp = scenario(tmp_path, f'scenario = "{TINY_OFFENSIVE.as_posix()}"\nreplicates = 1\n'
+                             f'[design]\nkind = "grid"\n[design.parameters]\n'
+                             f'kill_rate = {sweep}\n', "e.toml")
+    err = error_of(capsys, ["batch", exp, "--workers", "1", "--no-progress",
+                            "--out", str(tmp_path / "out")])
+    assert err.startswith(f"frontline: error: {exp}: {said}"), err
+    assert not (tmp_path / "out").exists()
