@@ -103,3 +103,10 @@ def test_a_bad_sweep_range_says_what_is_wrong_inside_it(tmp_path, capsys, sweep,
                             "--out", str(tmp_path / "out")])
     assert err.startswith(f"frontline: error: {exp}: {said}"), err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_faction_only_set_made_is_named_as_set(capsys):
+    """``--set factions.nobody.strength=100`` adds a faction the file never had; its bad
+    name was blamed on the scenario file (``FILE: factions.nobody: ...``)."""
+    err = error_of(capsys, ["run", str(TINY_OFFENSIVE), "--set", "factions.nobody.strength=100"])
+    assert err.startswith("frontline: error: --set: factions.nobody: faction name 'nobody' "), err
