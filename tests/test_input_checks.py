@@ -110,3 +110,22 @@ def test_a_faction_only_set_made_is_named_as_set(capsys):
     name was blamed on the scenario file (``FILE: factions.nobody: ...``)."""
     err = error_of(capsys, ["run", str(TINY_OFFENSIVE), "--set", "factions.nobody.strength=100"])
     assert err.startswith("frontline: error: --set: factions.nobody: faction name 'nobody' "), err
+
+
+@pytest.mark.parametrize("override, said", [
+    ('kill_rate = "abc"', "overrides.kill_rate: expected a number, got 'abc'"),
+    ("days = 0", "overrides.days: Input should be greater than or equal to 1, got 0"),
+    ('"factions.nobody.air" = 0.5', "overrides.factions.nobody.air: no faction 'nobody'"),
+])
+def test_a_bad_value_in_an_experiments_overrides_names_the_experiment(tmp_path, capsys,
+                                                                      override, said):
+    """A bad value in an experiment's ``[overrides]`` was blamed on ``--set``, a flag the
+    user never gave; a ``--set`` of the same name is still named as ``--set``."""
+    exp = scenario(tmp_path, f'scenario = "{TINY_OFFENSIVE.as_posix()}"\nreplicates = 1\n'
+                             f'[overrides]\n{override}\n', "e.toml")
+    argv = ["batch", exp, "--workers", "1", "--no-progress", "--out", str(tmp_path / "out")]
+    assert error_of(capsys, argv).startswith(f"frontline: error: {exp}: {said}")
+    if override.startswith("kill_rate"):        # the value given with --set is --set's
+        err = error_of(capsys, [*argv, "--set", "kill_rate=abc"])
+        assert err == "frontline: error: --set: kill_rate: expected a number, got 'abc'"
+    assert not (tmp_path / "out").exists()
