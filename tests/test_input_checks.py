@@ -129,3 +129,20 @@ def test_a_bad_value_in_an_experiments_overrides_names_the_experiment(tmp_path, 
         err = error_of(capsys, [*argv, "--set", "kill_rate=abc"])
         assert err == "frontline: error: --set: kill_rate: expected a number, got 'abc'"
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("replicates, said", [
+    ("2000000", "expected an integer <= 1000000, got 2000000"),
+    ("600000", "600,000 replicates of "),
+])
+def test_too_many_replicates_names_the_replicates_flag_not_the_experiment(tmp_path, capsys,
+                                                                          replicates, said):
+    """``--replicates N`` beyond what a batch may run was blamed on the experiment file
+    (``e.toml: replicates: ...`` or ``e.toml: design.parameters: ...``)."""
+    exp = scenario(tmp_path, f'scenario = "{TINY_OFFENSIVE.as_posix()}"\nreplicates = 1\n'
+                             '[design]\nkind = "grid"\n[design.parameters]\n'
+                             'kill_rate = [0.05, 0.1]\n', "e.toml")
+    err = error_of(capsys, ["batch", exp, "--workers", "1", "--no-progress",
+                            "--replicates", replicates, "--out", str(tmp_path / "out")])
+    assert err.startswith(f"frontline: error: command line: --replicates: {said}"), err
+    assert not (tmp_path / "out").exists()

@@ -154,7 +154,12 @@ class Experiment:
             raise validation_error(exc, p) from None
         try:
             return cls(spec, p, out, raw)
-        except InputError as exc:    # the scenario refused a value of the file's [overrides]
+        except InputError as exc:
+            if replicates is not None and (exc.field == "replicates"   # points x --replicates
+                                           or "points x replicates" in exc.message):
+                raise InputError("command line", "--replicates", f"{replicates:,} replicates "
+                                 f"of {p}: {exc.message}") from None
+            # the scenario refused a value of the file's [overrides]
             key = next((k for k in own if exc.file == "--set" and (k == exc.field or k.startswith(
                 (f"{exc.field}.", f"{exc.field}[")))), None)
             if key is None:
