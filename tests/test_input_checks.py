@@ -146,3 +146,14 @@ def test_too_many_replicates_names_the_replicates_flag_not_the_experiment(tmp_pa
                             "--replicates", replicates, "--out", str(tmp_path / "out")])
     assert err.startswith(f"frontline: error: command line: --replicates: {said}"), err
     assert not (tmp_path / "out").exists()
+
+
+def test_params_markdown_takes_names_as_the_text_table_does(capsys):
+    """``frontline params --markdown NAME`` printed the whole table and took any NAME, a
+    misspelt one too, without a word."""
+    from sim.cli import main
+    assert main(["params", "--markdown", "kill_rate"]) == 0
+    rows = capsys.readouterr().out.splitlines()
+    assert len(rows) == 3 and rows[2].startswith("| `kill_rate` |"), rows
+    err = error_of(capsys, ["params", "--markdown", "kill_rat"])
+    assert err.startswith("frontline: error: command line: kill_rat: unknown parameter"), err
