@@ -23,6 +23,7 @@ from pydantic import ValidationError
 from ..errors import InputError, did_you_mean
 from .limits import MAX_CELL, MAX_FILE_BYTES, MAX_NESTING
 from .marks import written_by_frontline
+from .spec import first_fault
 
 
 def _near(p: Path, limit: int = 400) -> str:
@@ -229,26 +230,10 @@ def field_path(loc: Iterable[Any]) -> str:
     return out or "-"
 
 
-def _first_fault(errors: list[Any]) -> Any:
-    """The fault to show: the first, except where a field takes a list or a table (a
-    design's ``values`` list or ``{low, high, num}``) and the first only says the value is
-    not a list: then what is wrong inside the table (``num = 0``), without pydantic's name
-    for the table's type in its location."""
-    first = errors[0]
-    loc, k = first["loc"], len(first["loc"]) - 1
-    if not (first["type"].endswith("_type") and loc and "[" in str(loc[-1])):
-        return first
-    for e in errors[1:]:
-        if (e["loc"][:k] == loc[:k] and len(e["loc"]) > k and e["loc"][k] != loc[k]
-                and not e["type"].endswith("_type")):
-            return {**e, "loc": (*e["loc"][:k], *e["loc"][k + 1:])}
-    return first
-
-
 def validation_error(exc: ValidationError, file: Any, prefix: str = "") -> InputError:
     """The first fault of a pydantic validation as one InputError: the field path (the
     unknown key itself, for an unknown key) and what was expected."""
-    err = _first_fault(exc.errors())
+    err = first_fault(exc.errors())
     msg = err["msg"].removeprefix("Value error, ")
     if err["type"] == "missing":
         msg = "required field is missing"

@@ -25,7 +25,7 @@ from .conditions import Condition
 from .conditions import parse as parse_condition
 from .files import check_nesting, validation_error
 from .limits import check_magnitudes, check_span
-from .overrides import Origins, apply_overrides, load_raw_placed, placed
+from .overrides import apply_overrides, load_raw_placed, where_made
 from .params import PARAMS, Params, coerce
 from .scenario_parts import Deployment, Phase, ScheduledEvent, event_params
 from .spec import ScenarioSpec
@@ -53,43 +53,14 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
         theatre_dir = resolve_theatre(spec.theatre, theatre_base)
     except (ValidationError, InputError) as exc:
         err = validation_error(exc, file) if isinstance(exc, ValidationError) else exc
-        raise _where_made(err, file, origins, overrides, written) from None
+        raise where_made(err, file, origins, overrides, written) from None
     shortened = file_days is not None and spec.days < file_days
     theatre = load_theatre(theatre_dir)
     try:
         return bind(spec, theatre, file, file_days=file_days if shortened else None,
                     params_from_set=from_set)
     except InputError as err:                  # e.g. --set events[2].set.NAME=VALUE
-        raise _where_made(err, file, origins, overrides, written) from None
-
-
-def _where_made(err: InputError, file: Path, origins: Origins,
-                overrides: Mapping[str, Any] | None, written: Mapping[str, Any]
-                ) -> InputError:
-    """``err`` about the scenario ``file`` as an error about where the bad value was
-    written: ``--set`` when the field is one it set (``params.NAME`` when it set the
-    parameter ``NAME``: ``--set kill_rate=nan``) or one that only ``--set`` made (a new
-    faction, ``--set factions.x.strength=100``), else the file (or the file it extends)."""
-    if overrides and err.file == InputError(file, None, "-").file:
-        key = err.field.removeprefix("params.")
-        if err.field in overrides or (key in overrides and key in PARAMS):
-            return InputError("--set", err.field if err.field in overrides else key,
-                              err.message)
-        if any(k.startswith((f"{err.field}.", f"{err.field}[")) for k in overrides) \
-                and not _has_field(written, err.field):
-            return InputError("--set", err.field, err.message)
-    return placed(err, file, origins, overrides or ())
-
-
-def _has_field(data: Any, field: str) -> bool:
-    """Whether ``data`` holds the dotted field path ``field`` (``factions.x``,
-    ``events[2].set``)."""
-    for part in field.replace("[", ".[").split("."):
-        try:
-            data = data[int(part.strip("[]"))] if part.startswith("[") else data[part]
-        except (ValueError, IndexError, TypeError, KeyError):
-            return False
-    return True
+        raise where_made(err, file, origins, overrides, written) from None
 
 
 def _file_days(value: Any) -> int | None:
