@@ -157,3 +157,14 @@ def test_params_markdown_takes_names_as_the_text_table_does(capsys):
     assert len(rows) == 3 and rows[2].startswith("| `kill_rate` |"), rows
     err = error_of(capsys, ["params", "--markdown", "kill_rat"])
     assert err.startswith("frontline: error: command line: kill_rat: unknown parameter"), err
+
+
+def test_viz_refuses_a_seed_too_large_to_store_before_serving():
+    """``frontline viz --seed N`` took any N >= 0 (``run --seed`` stops at 2**63 - 1) and
+    started the server with it."""
+    from sim.cli.main import parse
+    from sim.errors import InputError
+    with pytest.raises(InputError) as exc:
+        parse(["viz", str(TINY_OFFENSIVE), "--seed", str(2**63)])
+    assert str(exc.value) == "command line: --seed: expected an integer <= 9223372036854775807, " \
+                             f"got {2**63}"
