@@ -168,3 +168,14 @@ def test_viz_refuses_a_seed_too_large_to_store_before_serving():
         parse(["viz", str(TINY_OFFENSIVE), "--seed", str(2**63)])
     assert str(exc.value) == "command line: --seed: expected an integer <= 9223372036854775807, " \
                              f"got {2**63}"
+
+
+@pytest.mark.parametrize("flags", [["--cause", "assault"], ["--town", "Bravo"]])
+def test_seeds_refuses_flags_it_would_ignore(capsys, flags):
+    """``run --seeds 1-2 --cause assault`` (or ``--town``) printed the one line per seed and
+    ignored the flag without a word."""
+    err = error_of(capsys, ["run", str(TINY_OFFENSIVE), "--days", "2", "--seeds", "1-2",
+                            *flags])
+    assert err.startswith("frontline: error: command line: --seeds: give --seeds or "
+                          "--seed/--out/--cause/--town, not both"), err
+    assert capsys.readouterr().out == ""

@@ -99,8 +99,10 @@ def run(args: argparse.Namespace) -> int:
     sc = load_scenario(args.scenario, over)
     towns = [sc.theatre.id_of(t, file="command line", field="--town") for t in args.town]
     if args.seeds is not None:                # (an empty --seeds is refused, not ignored)
-        if args.seed is not None or args.out:
-            raise InputError("command line", "--seeds", "give --seeds or --seed/--out, not both")
+        if args.seed is not None or args.out or args.cause or args.town:
+            raise InputError("command line", "--seeds", "give --seeds or --seed/--out/--cause/"
+                                                        "--town, not both (a run of each seed "
+                                                        "prints one line)")
         seeds = _seed_range(args.seeds)       # checked before anything is printed
     show_warnings()                           # every input is good: now warn
     if args.seeds is not None:
