@@ -250,16 +250,21 @@ def test_fan_of_several_points_says_how_many_runs_each_fan_has(batch):
     assert one.get_title().endswith("(5 runs)")
 
 
-def test_plot_capture_checks_every_row_of_its_reported_file(batch, tmp_path, capsys):
-    """A faction the scenario does not have, on any row of --reported, is one line (the row
-    of the plotted town was silently dropped from the plot before)."""
+@pytest.mark.parametrize("row, column, said", [
+    ("2024-11-29,Saraqib,oposition", "new_controller", "oposition"),
+    ("2024-11-29,Saraquib,opposition", "place", "unknown place 'Saraquib'"),
+])
+def test_plot_capture_checks_every_row_of_its_reported_file(batch, tmp_path, capsys, row,
+                                                            column, said):
+    """A faction the scenario does not have, or a place its theatre does not have (a
+    misspelt town), on any row of --reported, is one line (the row was silently dropped
+    from the plot before)."""
     rep = tmp_path / "reported.csv"
-    rep.write_text("date,place,new_controller,source\n2024-11-29,Saraqib,oposition,a report\n",
-                   encoding="utf-8")
+    rep.write_text(f"date,place,new_controller,source\n{row},a report\n", encoding="utf-8")
     assert main(["plot", "capture", str(batch / "out"), "--town", "Saraqib", "--by",
                  "opposition", "--reported", str(rep), "--format", "png"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "row 2, column new_controller" in err[0] and "oposition" in err[0]
+    assert len(err) == 1 and f"row 2, column {column}" in err[0] and said in err[0], err
 
 
 def test_plot_capture_says_when_the_record_has_no_capture_of_the_town(batch, tmp_path):

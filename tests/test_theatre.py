@@ -118,8 +118,9 @@ FAULTS = [
     # duplicate names: a second Alpha; an alt name equal to another town's name
     ("dup-name", T, tiny_text(T) + "ALPHA,,36.1,36.9,town,,opposition,,West,x\n",
      ("row 11", "column name"), "row 3"),
-    ("dup-alt", T, edit(T, "Sierra,,", "Sierra,Brávo,"), ("row 8", "column name"), "Brávo"),
-    ("dup-alt-alt", T, edit(T, "Sierra,,", "Sierra,Charly,"), ("row 8", "column name"),
+    ("dup-alt", T, edit(T, "Sierra,,", "Sierra,Brávo,"), ("row 8", "column alt_names"),
+     "Brávo"),
+    ("dup-alt-alt", T, edit(T, "Sierra,,", "Sierra,Charly,"), ("row 8", "column alt_names"),
      "Charly"),
     ("empty-name", T, edit(T, "Sierra,,", ",,"), ("row 8", "column name"), "empty"),
     # coordinates

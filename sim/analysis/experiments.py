@@ -142,6 +142,8 @@ class Experiment:
         overrides; ``replicates`` its number of replicates."""
         p = Path(path)
         raw = read_toml(p)
+        own = raw.get("overrides") if isinstance(raw.get("overrides"), dict) else {}
+        own = [k for k in own if k not in (params or {})]    # written in the file, not --set
         if params:
             raw = {**raw, "overrides": {**raw.get("overrides", {}), **params}}
         if replicates is not None:
@@ -150,7 +152,19 @@ class Experiment:
             spec = ExperimentSpec.model_validate(raw)
         except ValidationError as exc:
             raise validation_error(exc, p) from None
-        return cls(spec, p, out, raw)
+        try:
+            return cls(spec, p, out, raw)
+        except InputError as exc:
+            if replicates is not None and (exc.field == "replicates"   # points x --replicates
+                                           or "points x replicates" in exc.message):
+                raise InputError("command line", "--replicates", f"{replicates:,} replicates "
+                                 f"of {p}: {exc.message}") from None
+            # the scenario refused a value of the file's [overrides]
+            key = next((k for k in own if exc.file == "--set" and (k == exc.field or k.startswith(
+                (f"{exc.field}.", f"{exc.field}[")))), None)
+            if key is None:
+                raise
+            raise InputError(p, f"overrides.{key}", exc.message) from None
 
     @classmethod
     def from_results(cls, out: str | Path) -> Experiment:

@@ -111,6 +111,9 @@ def prepare(spec: CalibrationSpec, origin: dt.date, horizon_days: int | None = N
         else base
     full = full.with_params(**spec.fixed) if spec.fixed else full
     sc, notes = scenario_as_of(full, o)
+    if reported is None and not spec.reported.exists():   # named as the spec's field
+        raise InputError(spec.file, "reported", f"no reported file "
+                         f"{spec.reported.as_posix()!r} (a path relative to the spec's folder)")
     record = read_reported(reported or spec.reported, full)
     fit = record.until(origin)
     later = Reported(record.file, tuple(e for e in record.events if o < e.day <= h))

@@ -134,6 +134,7 @@ class Store:
         """Lock the folder and make sure it is ours (new, empty, or a batch folder)."""
         check_out_dir(self.out)
         self.out.mkdir(parents=True, exist_ok=True)
+        had_lock = (self.out / LOCK).exists()
         self.lock.acquire()
         try:
             self._check_kinds()
@@ -148,6 +149,9 @@ class Store:
                                      "folder")
         except BaseException:
             self.lock.release()
+            if not had_lock:           # a folder refused keeps nothing of this batch's
+                with contextlib.suppress(OSError):
+                    (self.out / LOCK).unlink()
             raise
         return self
 

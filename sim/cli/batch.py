@@ -18,6 +18,7 @@ import warnings
 from pathlib import Path
 
 from ..inputs.files import check_out_dir
+from ..inputs.limits import MAX_RUNS
 from .args import int_arg, out_arg, scheduler_arg, show_warnings
 
 MAX_POINTS_ON_SCREEN = 12      # more design points: the per-point table goes to the file only
@@ -55,7 +56,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--set", dest="overrides", action="append", default=[],
                    metavar="NAME=VALUE", help="override a parameter or scenario field for "
                    "every run, after --params (repeatable)")
-    p.add_argument("--replicates", type=int_arg("--replicates", 1), metavar="N",
+    p.add_argument("--replicates", type=int_arg("--replicates", 1, MAX_RUNS), metavar="N",
                    help="replicates per design point (default: the experiment's)")
     p.add_argument("--out", type=out_arg, help="results folder (default: runs/<experiment>)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")

@@ -16,11 +16,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def text_table(width: int = 100, names: list[str] | None = None) -> str:
     """One block per parameter (all, or ``names``): name, default, bounds and unit on the
     first line; meaning and source wrapped below."""
-    from ..errors import InputError, did_you_mean  # here: keeps `frontline --help` fast
-    from ..inputs.params import PARAMS, TABLE  # here: keeps `frontline --help` fast
-    for n in names or []:
-        if n not in PARAMS:
-            raise InputError("command line", n, f"unknown parameter{did_you_mean(n, PARAMS)}")
+    from ..inputs.params import TABLE  # here: keeps `frontline --help` fast
+    check_names(names)
     out = []
     for p in TABLE:
         if names and p.name not in names:
@@ -36,10 +33,21 @@ def text_table(width: int = 100, names: list[str] | None = None) -> str:
     return "\n".join(out)
 
 
+def check_names(names: list[str] | None) -> None:
+    """Every NAME is a parameter of the table (a one-line error names the first that is
+    not)."""
+    from ..errors import InputError, did_you_mean  # here: keeps `frontline --help` fast
+    from ..inputs.params import PARAMS  # here: keeps `frontline --help` fast
+    for n in names or []:
+        if n not in PARAMS:
+            raise InputError("command line", n, f"unknown parameter{did_you_mean(n, PARAMS)}")
+
+
 def run(args: argparse.Namespace) -> int:
-    if args.markdown:
+    if args.markdown:           # only the NAMEs asked for, checked as without --markdown
         from ..inputs.params import table_markdown  # here: keeps `frontline --help` fast
-        print(table_markdown())
+        check_names(args.names)
+        print(table_markdown(args.names))
         return 0
     print(text_table(min(shutil.get_terminal_size((100, 24)).columns, 100), args.names))
     return 0

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import InputError
 from ..inputs.files import check_out_dir
-from ..inputs.limits import ascii_number, digits_hint
+from ..inputs.limits import MAX_DAYS, ascii_number, digits_hint
 from .args import int_arg, out_arg, seed_arg, show_warnings
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ def add_arguments(r: argparse.ArgumentParser) -> None:
     r.add_argument("--seed", type=seed_arg, help="random seed (default: the scenario's)")
     r.add_argument("--seeds", metavar="A-B",
                    help="run seeds A to B; one line per seed (changes by cause, towns held)")
-    r.add_argument("--days", type=int_arg("--days", 1), help="number of days to run")
+    r.add_argument("--days", type=int_arg("--days", 1, MAX_DAYS), help="number of days to run")
     r.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE",
                    help="override a parameter or scenario field (repeatable)")
     r.add_argument("--params", type=Path, metavar="FILE",
@@ -99,8 +99,10 @@ def run(args: argparse.Namespace) -> int:
     sc = load_scenario(args.scenario, over)
     towns = [sc.theatre.id_of(t, file="command line", field="--town") for t in args.town]
     if args.seeds is not None:                # (an empty --seeds is refused, not ignored)
-        if args.seed is not None or args.out:
-            raise InputError("command line", "--seeds", "give --seeds or --seed/--out, not both")
+        if args.seed is not None or args.out or args.cause or args.town:
+            raise InputError("command line", "--seeds", "give --seeds or --seed/--out/--cause/"
+                                                        "--town, not both (a run of each seed "
+                                                        "prints one line)")
         seeds = _seed_range(args.seeds)       # checked before anything is printed
     show_warnings()                           # every input is good: now warn
     if args.seeds is not None:

@@ -25,7 +25,7 @@ from importlib.util import find_spec
 from pathlib import Path
 
 from ..errors import InputError
-from .args import int_arg, show_warnings
+from .args import int_arg, seed_arg, show_warnings
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -34,7 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="port to serve on (default 8765; 0 picks a free one)")
     parser.add_argument("--host", default="127.0.0.1",
                         help="interface to listen on (default 127.0.0.1, this machine only)")
-    parser.add_argument("--seed", type=int_arg("--seed", 0),
+    parser.add_argument("--seed", type=seed_arg,
                         help="initial seed (default: the scenario's)")
 
 

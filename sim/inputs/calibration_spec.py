@@ -161,6 +161,9 @@ def load_spec(path: str | Path) -> CalibrationSpec:
         f = CalibrationFile.model_validate(read_toml(p))
     except ValidationError as exc:
         raise validation_error(exc, p) from None
+    if not (p.parent / f.scenario).exists():      # named as the spec's field, not bare
+        raise InputError(p, "scenario", f"no scenario file {f.scenario!r} (looked in "
+                                        f"{p.parent})")
     bounds = {}
     for name, (lo, hi) in f.params.items():
         if name not in PARAMS or PARAMS[name].choices:

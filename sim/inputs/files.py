@@ -23,6 +23,7 @@ from pydantic import ValidationError
 from ..errors import InputError, did_you_mean
 from .limits import MAX_CELL, MAX_FILE_BYTES, MAX_NESTING
 from .marks import written_by_frontline
+from .spec import first_fault
 
 
 def _near(p: Path, limit: int = 400) -> str:
@@ -234,7 +235,7 @@ def field_path(loc: Iterable[Any]) -> str:
 def validation_error(exc: ValidationError, file: Any, prefix: str = "") -> InputError:
     """The first fault of a pydantic validation as one InputError: the field path (the
     unknown key itself, for an unknown key) and what was expected."""
-    err = exc.errors()[0]
+    err = first_fault(exc.errors())
     msg = err["msg"].removeprefix("Value error, ")
     if err["type"] == "missing":
         msg = "required field is missing"

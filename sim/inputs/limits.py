@@ -43,6 +43,8 @@ MAX_EXTENDS = 32
 MAX_CONDITION_CHARS = 4_000
 MAX_CONDITION_DEPTH = 32
 MAX_CONDITION_ATOMS = 256
+#: Days a run may last (a scenario's ``days``, ``frontline run --days``).
+MAX_DAYS = 3650
 #: Fighters in one faction, deployment or reinforcement.
 MAX_STRENGTH = 10_000_000.0     # the largest armies (and the 10,000-town benchmark) fit
 #: Size of any other number in a scenario.

@@ -218,6 +218,35 @@ def placed(err: InputError, file: Path, origins: Origins,
     return InputError(src, f"{key}[{j}]{m.group(3)}", err.message)
 
 
+def where_made(err: InputError, file: Path, origins: Origins,
+                overrides: Mapping[str, Any] | None, written: Mapping[str, Any]
+                ) -> InputError:
+    """``err`` about the scenario ``file`` as an error about where the bad value was
+    written: ``--set`` when the field is one it set (``params.NAME`` when it set the
+    parameter ``NAME``: ``--set kill_rate=nan``) or one that only ``--set`` made (a new
+    faction, ``--set factions.x.strength=100``), else the file (or the file it extends)."""
+    if overrides and err.file == InputError(file, None, "-").file:
+        key = err.field.removeprefix("params.")
+        if err.field in overrides or (key in overrides and key in PARAMS):
+            return InputError("--set", err.field if err.field in overrides else key,
+                              err.message)
+        if any(k.startswith((f"{err.field}.", f"{err.field}[")) for k in overrides) \
+                and not _has_field(written, err.field):
+            return InputError("--set", err.field, err.message)
+    return placed(err, file, origins, overrides or ())
+
+
+def _has_field(data: Any, field: str) -> bool:
+    """Whether ``data`` holds the dotted field path ``field`` (``factions.x``,
+    ``events[2].set``)."""
+    for part in field.replace("[", ".[").split("."):
+        try:
+            data = data[int(part.strip("[]"))] if part.startswith("[") else data[part]
+        except (ValueError, IndexError, TypeError, KeyError):
+            return False
+    return True
+
+
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     out = copy.deepcopy(base)
     for k, v in over.items():

@@ -135,10 +135,14 @@ def load_params_file(path: str | Path) -> dict[str, float | str]:
     return {k: coerce(k, v, file=str(p), field=f"params.{k}") for k, v in params.items()}
 
 
-def table_markdown() -> str:
-    """The parameter table as Markdown (`frontline params --markdown`)."""
+def table_markdown(names: Iterable[str] | None = None) -> str:
+    """The parameter table as Markdown (`frontline params --markdown [NAME ...]`): every
+    parameter, or only ``names``."""
     rows = ["| name | default | bounds | unit | meaning | source |", "|---|---|---|---|---|---|"]
+    names = set(names) if names else None
     for p in TABLE:
+        if names is not None and p.name not in names:
+            continue
         bounds = "/".join(p.choices) if p.choices else f"{p.low:g}..{p.high:g}"
         rows.append(f"| `{p.name}` | {p.default} | {bounds} | {p.unit} | {p.meaning} | "
                     f"{p.source} |")

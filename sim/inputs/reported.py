@@ -27,6 +27,7 @@ from ..records import CAUSES, COLUMNS, is_nobody
 from .files import read_csv
 from .limits import check_date
 from .scenario import Scenario
+from .theatre import Theatre
 
 REQUIRED = ("date", "place", "new_controller", "source")
 OPTIONAL = tuple(c for c in (*COLUMNS, "note") if c not in REQUIRED)
@@ -142,6 +143,17 @@ def faction_of(name: str, scenario: Scenario, file: Path, field: str, *,
     return scenario.factions.index(key)
 
 
+def place_of(name: str, theatre: Theatre, file: Path, field: str) -> int:
+    """The town a report's place names (a name or alt_name); empty or unknown: InputError."""
+    if not name:
+        raise InputError(file, field, "empty place name")
+    town = theatre.find(name)
+    if town is None:
+        raise InputError(file, field, f"unknown place {name!r}{theatre.suggest(name)} (not a "
+                         f"name or alt_name in theatre {theatre.name!r})")
+    return town
+
+
 def read_rows(path: str | Path) -> tuple[Path, list[tuple[int, dict[str, str]]]]:
     """The rows of a reported CSV with their line numbers; checks the header."""
     _, rows = read_csv(path, REQUIRED, OPTIONAL)
@@ -162,13 +174,7 @@ def read_reported(path: str | Path, scenario: Scenario) -> Reported:
         if not first <= date <= last:
             raise InputError(p, field("date"), f"{date} is outside the scenario "
                              f"{scenario.name!r} ({first} .. {last})")
-        if not row["place"]:
-            raise InputError(p, field("place"), "empty place name")
-        town = th.find(row["place"])
-        if town is None:
-            raise InputError(p, field("place"), f"unknown place {row['place']!r}"
-                             f"{th.suggest(row['place'])} (not a name or "
-                             f"alt_name in theatre {th.name!r})")
+        town = place_of(row["place"], th, p, field("place"))
         if not th.onmap[town]:
             raise InputError(p, field("place"), f"{th.names[town]!r} is off-map (kind offmap: a "
                              "rear area that is never captured), so it cannot change hands; "

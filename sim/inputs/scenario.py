@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from ..errors import InputError, did_you_mean
 from ..records import is_nobody
@@ -25,7 +25,7 @@ from .conditions import Condition
 from .conditions import parse as parse_condition
 from .files import check_nesting, validation_error
 from .limits import check_magnitudes, check_span
-from .overrides import apply_overrides, load_raw_placed, placed
+from .overrides import apply_overrides, load_raw_placed, where_made
 from .params import PARAMS, Params, coerce
 from .scenario_parts import Deployment, Phase, ScheduledEvent, event_params
 from .spec import ScenarioSpec
@@ -40,7 +40,8 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
     data, origins = load_raw_placed(path)
     file = Path(data.pop("__file__"))
     theatre_base = Path(data.pop("__theatre_base__", file))
-    file_days = data.get("days")
+    file_days = _file_days(data.get("days"))
+    written = data                              # what the files wrote, before --set
     from_set: set[str] = set()
     if overrides:
         data = apply_overrides(data, overrides)
@@ -49,21 +50,28 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
     try:
         spec = ScenarioSpec.model_validate(data)
         check_limits(spec, file)
+        theatre_dir = resolve_theatre(spec.theatre, theatre_base)
     except (ValidationError, InputError) as exc:
         err = validation_error(exc, file) if isinstance(exc, ValidationError) else exc
-        if overrides and err.field in overrides:     # the bad value came from --set
-            raise InputError("--set", err.field, err.message) from None
-        raise placed(err, file, origins, overrides or ()) from None
-    theatre_dir = resolve_theatre(spec.theatre, theatre_base)
-    shortened = isinstance(file_days, int) and spec.days < file_days
+        raise where_made(err, file, origins, overrides, written) from None
+    shortened = file_days is not None and spec.days < file_days
     theatre = load_theatre(theatre_dir)
     try:
         return bind(spec, theatre, file, file_days=file_days if shortened else None,
                     params_from_set=from_set)
-    except InputError as err:
-        if overrides and err.field in overrides:     # e.g. --set events[2].set.NAME=VALUE
-            raise InputError("--set", err.field, err.message) from None
-        raise placed(err, file, origins, overrides or ()) from None
+    except InputError as err:                  # e.g. --set events[2].set.NAME=VALUE
+        raise where_made(err, file, origins, overrides, written) from None
+
+
+def _file_days(value: Any) -> int | None:
+    """The run length the file itself writes, read as the schema reads it (``days = 10``,
+    ``10.0`` or ``"10"``), or None when it is none (then the file's own error is shown)."""
+    if isinstance(value, bool):
+        return None
+    try:
+        return TypeAdapter(int).validate_python(value)
+    except ValidationError:
+        return None
 
 
 def check_limits(spec: ScenarioSpec, file: Path) -> None:

@@ -15,7 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..errors import did_you_mean
-from .limits import digits_hint
+from .limits import MAX_DAYS, digits_hint
 
 PHASE_KINDS = ("offensive", "counteroffensive", "defend", "withdraw")
 EVENT_KINDS = ("reinforcement", "withdrawal", "handover", "support", "ceasefire", "params")
@@ -50,6 +50,18 @@ class Strict(BaseModel):
             for v in value:
                 _no_coercion(v, _plain_types(typing.get_args(ann)[0]))
         return value
+
+
+def first_fault(errors: list[Any]) -> Any:
+    """The first fault, but for a field of a list or a table (``{low, high, num}``) whose
+    first fault says it is no list: the table's fault (``num = 0``), without its type name."""
+    first, k = errors[0], len(errors[0]["loc"]) - 1
+    if first["type"].endswith("_type") and k >= 0 and "[" in str(first["loc"][k]):
+        for e in errors[1:]:
+            if (e["loc"][:k] == first["loc"][:k] and len(e["loc"]) > k and not
+                    e["type"].endswith("_type") and e["loc"][k] != first["loc"][k]):
+                return {**e, "loc": (*e["loc"][:k], *e["loc"][k + 1:])}
+    return first
 
 
 def _plain_types(ann: Any) -> set:
@@ -193,7 +205,7 @@ class ScenarioSpec(Strict):
     sources: list[str] = []
     theatre: str
     start: dt.date
-    days: int = Field(ge=1, le=3650)
+    days: int = Field(ge=1, le=MAX_DAYS)
     seed: int = Field(0, ge=0)
     params: dict[str, Any] = {}
     factions: dict[str, FactionSpec]

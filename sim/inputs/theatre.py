@@ -216,12 +216,12 @@ def _load_cached(d: Path, _stamp: tuple) -> Theatre:
         if not nm:
             raise InputError(tpath, f"row {r}, column name", "empty name")
         alt = [a.strip() for a in row.get("alt_names", "").split(";") if a.strip()]
-        for label in [nm, *alt]:
-            key = normalise(label)
+        for i, label in enumerate([nm, *alt]):
+            key, column = normalise(label), "alt_names" if i else "name"
             if not key:
-                raise InputError(tpath, f"row {r}, column name", f"unusable name {label!r}")
+                raise InputError(tpath, f"row {r}, column {column}", f"unusable name {label!r}")
             if key in seen and seen[key][0] != r:
-                raise InputError(tpath, f"row {r}, column name",
+                raise InputError(tpath, f"row {r}, column {column}",
                                  f"duplicate name {label!r} (also on row {seen[key][0]})")
             seen[key] = (r, town_id)
         la = _number(tpath, r, "lat", row["lat"], lo=-90, hi=90)

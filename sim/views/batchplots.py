@@ -108,7 +108,12 @@ def reported_days(path: str | Path, exp: Experiment, town: str,
                   by: str | None = None) -> list[tuple[int, str]]:
     """(day, date) of every report in ``path`` (the shared event schema) of ``town`` passing
     to ``by`` (to anyone if None), within the scenario's days."""
-    from ..inputs.reported import faction_of, parse_date, read_rows  # here: --reported only
+    from ..inputs.reported import (  # here: --reported only
+        faction_of,
+        parse_date,
+        place_of,
+        read_rows,
+    )
     sc = exp.scenario
     t = sc.theatre.id_of(town, file="command line", field="--town")
     p, rows = read_rows(path)
@@ -117,8 +122,8 @@ def reported_days(path: str | Path, exp: Experiment, town: str,
         faction_of(row["new_controller"], sc, p, f"row {line}, column new_controller",
                    allow_empty=False)
         d = parse_date(row["date"], p, f"row {line}, column date")
-        if sc.theatre.find(row["place"]) != t or (by is not None and
-                                                  row["new_controller"].strip() != by):
+        place = place_of(row["place"], sc.theatre, p, f"row {line}, column place")
+        if place != t or (by is not None and row["new_controller"].strip() != by):
             continue
         day = (d - sc.start).days
         if 0 <= day < sc.days:
