@@ -179,3 +179,30 @@ def test_seeds_refuses_flags_it_would_ignore(capsys, flags):
     assert err.startswith("frontline: error: command line: --seeds: give --seeds or "
                           "--seed/--out/--cause/--town, not both"), err
     assert capsys.readouterr().out == ""
+
+
+@pytest.mark.parametrize(("argv", "key", "said"), [
+    (["calibrate", "scenarios/deter_aggression_2024.toml"], "theatre",
+     "this file is a scenario (it has `theatre`), not a calibration spec: run it with "
+     "`frontline run`"),
+    (["run", "calibration/nw_syria_2024.toml"], "reported",
+     "this file is a calibration spec (it has `reported`), not a scenario: use it with "
+     "`frontline calibrate`"),
+    (["batch", "scenarios/deter_aggression_2024.toml"], "theatre",
+     "this file is a scenario (it has `theatre`), not an experiment"),
+    (["run", "experiments/aleppo_fall.toml"], "metrics",
+     "this file is an experiment (it has `metrics`), not a scenario: run it with "
+     "`frontline batch`"),
+])
+def test_a_file_of_another_kind_says_what_it_is_and_which_command_takes_it(
+        tmp_path, capsys, argv, key, said):
+    """A scenario handed to calibrate (or a spec to run, ...) said "unknown key 'name'",
+    listing the other kind's keys; now one line names the file's kind and its command."""
+    from conftest import REPO
+    argv = [argv[0], str(REPO / argv[1])]
+    if argv[0] == "batch":
+        argv += ["--out", str(tmp_path / "out")]
+    err = error_of(capsys, argv)
+    assert f": {key}: {said}" in err, err
+    assert not (tmp_path / "out").exists()
+

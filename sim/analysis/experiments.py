@@ -27,6 +27,7 @@ from pydantic import Field, ValidationError
 
 from ..errors import InputError
 from ..inputs.files import read_toml, validation_error
+from ..inputs.kinds import check_kind
 from ..inputs.limits import MAX_RUNS, MAX_SEED
 from ..inputs.overrides import load_raw
 from ..inputs.params import PARAMS, coerce
@@ -142,6 +143,7 @@ class Experiment:
         overrides; ``replicates`` its number of replicates."""
         p = Path(path)
         raw = read_toml(p)
+        check_kind(raw, "experiment", p)
         own = raw.get("overrides") if isinstance(raw.get("overrides"), dict) else {}
         own = [k for k in own if k not in (params or {})]    # written in the file, not --set
         if params:

@@ -30,6 +30,7 @@ from pydantic import Field, ValidationError, field_validator
 
 from ..errors import InputError, did_you_mean
 from .files import read_toml, validation_error
+from .kinds import check_kind
 from .limits import MAX_SEED, check_date
 from .params import PARAMS, coerce
 from .spec import Strict
@@ -157,8 +158,10 @@ class CalibrationSpec:
 def load_spec(path: str | Path) -> CalibrationSpec:
     """Read and check a calibration TOML (paths are relative to the file)."""
     p = Path(path)
+    raw = read_toml(p)
+    check_kind(raw, "calibration spec", p)
     try:
-        f = CalibrationFile.model_validate(read_toml(p))
+        f = CalibrationFile.model_validate(raw)
     except ValidationError as exc:
         raise validation_error(exc, p) from None
     if not (p.parent / f.scenario).exists():      # named as the spec's field, not bare

@@ -24,6 +24,7 @@ from ..records import is_nobody
 from .conditions import Condition
 from .conditions import parse as parse_condition
 from .files import check_nesting, validation_error
+from .kinds import check_kind
 from .limits import check_magnitudes, check_span
 from .overrides import apply_overrides, load_raw_placed, where_made
 from .params import PARAMS, Params, coerce
@@ -48,6 +49,7 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
         check_nesting(data, "--set")
         from_set = {k for k in overrides if k in PARAMS}
     try:
+        check_kind(data, "scenario", file)
         spec = ScenarioSpec.model_validate(data)
         check_limits(spec, file)
         theatre_dir = resolve_theatre(spec.theatre, theatre_base)
