@@ -206,3 +206,29 @@ def test_a_file_of_another_kind_says_what_it_is_and_which_command_takes_it(
     assert f": {key}: {said}" in err, err
     assert not (tmp_path / "out").exists()
 
+
+
+def test_a_field_set_gave_an_item_that_cannot_take_it_is_named_as_set(tmp_path, capsys):
+    """``--set events[0].set.kill_rate=1`` gives a support event a ``set`` table, which only
+    a params event takes; the file's event is fine, yet the error named the file."""
+    path = scenario(tmp_path, BASE + LATE_EVENT)
+    err = error_of(capsys, ["run", path, "--set", "events[0].set.kill_rate=1"])
+    assert err.startswith("frontline: error: --set: events[0].set.kill_rate: a params event "
+                          "needs 'set'"), err
+
+
+def test_a_faction_set_made_without_a_town_is_named_as_set(capsys):
+    """A faction that only ``--set`` made, holding no town and given no deployment, was
+    blamed on the scenario file, and only when the model was built."""
+    err = error_of(capsys, ["run", str(TINY_OFFENSIVE), "--set", "factions.newf.strength=100"])
+    assert err == ("frontline: error: --set: factions.newf: the faction holds no town at the "
+                   "start; give it deployments, or a town's controller"), err
+
+
+def test_a_faction_the_file_gives_no_town_is_named_in_the_file(tmp_path, capsys):
+    """The same mistake written in the file is the file's, caught when it is read."""
+    text = BASE + '\n[factions.ghost]\nstrength = 500\n'
+    path = scenario(tmp_path, text)
+    err = error_of(capsys, ["run", path, "--quiet"])
+    assert err == (f"frontline: error: {path}: factions.ghost: the faction holds no town at "
+                   "the start; give it deployments, or a town's controller"), err

@@ -224,16 +224,31 @@ def where_made(err: InputError, file: Path, origins: Origins,
     """``err`` about the scenario ``file`` as an error about where the bad value was
     written: ``--set`` when the field is one it set (``params.NAME`` when it set the
     parameter ``NAME``: ``--set kill_rate=nan``) or one that only ``--set`` made (a new
-    faction, ``--set factions.x.strength=100``), else the file (or the file it extends)."""
+    faction, ``--set factions.x.strength=100``, or a field the file's item lacks,
+    ``--set events[0].set.kill_rate=1`` on a handover), else the file (or the file it
+    extends)."""
     if overrides and err.file == InputError(file, None, "-").file:
         key = err.field.removeprefix("params.")
         if err.field in overrides or (key in overrides and key in PARAMS):
             return InputError("--set", err.field if err.field in overrides else key,
                               err.message)
-        if any(k.startswith((f"{err.field}.", f"{err.field}[")) for k in overrides) \
-                and not _has_field(written, err.field):
+        below = [k for k in overrides if k.startswith((f"{err.field}.", f"{err.field}["))]
+        if below and not _has_field(written, err.field):
             return InputError("--set", err.field, err.message)
+        for k in below:        # a field the file's item lacks: events[0].set.kill_rate=...
+            if not _has_field(written, _child(err.field, k)):
+                return InputError("--set", k, err.message)
     return placed(err, file, origins, overrides or ())
+
+
+def _child(field: str, key: str) -> str:
+    """The path one level below ``field`` on the way to ``key`` (``events[0]``,
+    ``events[0].set.kill_rate`` -> ``events[0].set``)."""
+    rest = key[len(field):]
+    if rest.startswith("["):
+        return field + rest[:rest.index("]") + 1]
+    name = re.split(r"[.\[]", rest[1:])[0]
+    return f"{field}.{name}"
 
 
 def _has_field(data: Any, field: str) -> bool:

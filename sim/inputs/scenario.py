@@ -284,6 +284,12 @@ def bind(spec: ScenarioSpec, theatre: Theatre, file: Path,
             raise InputError(file, f"deployments[{k}].town", f"{theatre.names[d.town]!r} is "
                              f"held by {who}, not by {names[d.faction]!r} or an ally")
 
+    for i, (nm, f) in enumerate(spec.factions.items()):   # sim.core.deploy needs a town
+        if not (owner == i).any() and not any(d.faction == i for d in deps) \
+                and f.strength >= params.min_strength:
+            raise InputError(file, f"factions.{nm}", "the faction holds no town at the "
+                             "start; give it deployments, or a town's controller")
+
     def condition(text: str | None, field: str) -> Condition | None:
         if text is None:
             return None
