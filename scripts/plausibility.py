@@ -57,6 +57,11 @@ def reported_in_window(path: str | Path | None, sc) -> Reported:
         raise InputError(path, "date", f"no reported change falls inside the run of "
                          f"{sc.name!r} ({first} to {last}); the file's run {dates[0]} to "
                          f"{dates[-1]}: expected the record of this scenario's theatre")
+    shown = [row["place"] for _, row in inside if shown_at_start(row, inside, sc)]
+    if shown:
+        print(f"left out: {len(shown)} reports dated the start day ({sc.start}) whose change "
+              f"the start map already shows ({', '.join(dict.fromkeys(shown))})\n")
+    inside = [(line, row) for line, row in inside if not shown_at_start(row, inside, sc)]
     if not inside:
         return Reported(Path(path), ())
     if len(inside) == len(rows):
@@ -74,6 +79,22 @@ def reported_in_window(path: str | Path | None, sc) -> Reported:
                            exc.field)
             raise InputError(path, field, f"{exc.message} (scenario {sc.name!r} starts on "
                              f"{sc.start})") from None
+
+
+def shown_at_start(row: dict[str, str], inside: list[tuple[int, dict[str, str]]], sc) -> bool:
+    """Whether ``row`` is dated the scenario's first day and its place's last report of that
+    day names the controller the start map already gives it: a scenario that starts from
+    the evening's map (Dawn of Freedom: Aleppo already lost on 30 Nov) shows those changes
+    as its starting state, so they are not changes inside the run."""
+    if parse_date(row["date"], "-", "date") != sc.start:
+        return False
+    town = sc.theatre.find(row["place"])
+    if town is None:                    # left for read_reported to name
+        return False
+    last = [r for _, r in inside if parse_date(r["date"], "-", "date") == sc.start
+            and sc.theatre.find(r["place"]) == town][-1]
+    held = sc.initial_owner[town]
+    return held >= 0 and last["new_controller"].strip() == sc.factions[held]
 
 
 def table(sc, runs, rep: Reported, towns: list[int]) -> tuple[list[list[str]], list[float]]:

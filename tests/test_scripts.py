@@ -119,10 +119,28 @@ def test_an_error_inside_the_run_names_the_users_file_and_line(script, tmp_path,
     path = tmp_path / "record.csv"
     path.write_text("date,place,new_controller,source\n"
                     f"{sc.start.replace(year=sc.start.year - 1)},{held},{sc.factions[0]},x\n"
-                    f"{sc.start},{held},{sc.factions[0]},y\n")
+                    f"{sc.date(1)},{held},{sc.factions[0]},y\n")
     assert script.main([str(SCENARIO), "--reported", str(path), "--seeds", "1"]) == 2
     err = capsys.readouterr().err
     assert f"{path}: row 3, column new_controller" in err and "already held" in err
+
+
+def test_reports_of_the_start_day_that_the_start_map_shows_are_left_out(script, record,
+                                                                         tmp_path, capsys):
+    """A scenario starting from the evening's map (Dawn of Freedom starts on 30 Nov with
+    Aleppo lost) was refused against the record: its 30 Nov reports were read as changes
+    inside the run to a place 'already held'. They are left out, with a line naming them;
+    a start-day report the start map does not show stays in."""
+    path, sc, rows = record
+    held = sc.theatre.names[int((sc.initial_owner == 0).nonzero()[0][0])]
+    text = path.read_text()
+    header, body = text.split("\n", 1)
+    shown = tmp_path / "with_start.csv"
+    shown.write_text(f"{header}\n{sc.start},{held},{sc.factions[0]},start map\n{body}")
+    assert script.main([str(SCENARIO), "--reported", str(shown), "--seeds", "1"]) == 0
+    out = capsys.readouterr().out
+    assert f"left out: 1 reports dated the start day ({sc.start})" in out and held in out
+    assert f"({len(rows)} changes inside the run)" in out
 
 
 def test_other_scripts_answer_bad_input_in_one_line(tmp_path, capsys):
