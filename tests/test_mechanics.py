@@ -1499,3 +1499,72 @@ def test_lost_counts_only_places_on_the_map(tmp_path):
     assert not holds(lost, m.state)
     m.set_control([(sc.theatre.id_of("X"), sc.factions.index("red"))])
     assert holds(lost, m.state)
+
+
+SALIENT = "days = 6\n" + QUIET + """breakout_ratio = 0.0
+[factions.red]
+strength = 9000
+supply = ["W"]
+garrison_share = 0.0
+counterattacks = false
+stake = 100.0
+[factions.blue]
+strength = 3000
+supply = ["E"]
+garrison_share = 0.0
+counterattacks = false
+stake = 100.0
+[[deployments]]
+faction = "red"
+town = "W"
+strength = 9000
+units = 3
+[[deployments]]
+faction = "blue"
+town = "N"
+strength = 600
+posture = "hold"
+[[deployments]]
+faction = "blue"
+town = "S1"
+strength = 1200
+posture = "hold"
+[[deployments]]
+faction = "blue"
+town = "S2"
+strength = 1200
+posture = "hold"
+[[phases]]
+faction = "red"
+kind = "offensive"
+objectives = ["N"]
+"""
+
+
+def _salient_left_behind(tmp_path, **params) -> tuple[float, bool]:
+    """Blue's S1 and S2 hang on the neck N (8 km apart), the only road to its lines (B) and
+    its rear E; red's 9,000 in W take N on day 0. Returns blue's strength in towns its supply does not reach at
+    the end, and whether red took N."""
+    th = theatre(tmp_path / "s", [("W", 0, 0, "town", "red"), ("N", 1, 0, "town", "blue"),
+                                  ("B", 2, 0, "town", "blue"), ("E", 3, 0, "offmap", "blue"),
+                                  ("S1", 1, 1, "town", "blue"), ("S2", 1, 2, "town", "blue")],
+                 [("W", "N"), ("N", "B"), ("B", "E"), ("N", "S1", "", "plain", 8),
+                  ("S1", "S2", "", "plain", 8)])
+    sc = sim.load_scenario(scenario(th, SALIENT)).with_params(**params)
+    m = sim.ConflictModel(sc, seed=0, agents=False)
+    m.run()
+    blue, f, s = sc.factions.index("blue"), m.forces, m.state
+    live = np.flatnonzero((f.faction[:f.size] == blue) & (f.strength[:f.size] > 0))
+    cut = sum(f.strength[u] for u in live if not s.supplied[blue, f.town[u]])
+    return float(cut), m.result.holder("N") == "red"
+
+
+def test_a_salient_is_given_up_before_its_neck_closes(tmp_path):
+    """With ``salient_ratio`` 1, once red threatens the neck N past blue's hold limit, the
+    garrisons of S1 and S2 (blue's supply would not reach them without N) fall back through
+    N and on to B as it falls: nothing of blue's is left cut off. With 0 (the default) they
+    stay, and about 1,900 of their 2,400 fighters are left in a pocket at the end."""
+    cut, took = _salient_left_behind(tmp_path, salient_ratio=1.0)
+    assert took and cut == 0.0
+    cut, took = _salient_left_behind(tmp_path / "off", salient_ratio=0.0)
+    assert took and cut > 1500

@@ -5,8 +5,10 @@ Planning, in order (README, "The model", step 3):
    the nearest town of its ``line``; the faction does nothing else that day;
 2. garrisons and reserves in towns whose estimated odds have exceeded ``redeploy_ratio`` x
    the hold limit for more than ``redeploy_days`` days redeploy to the nearest safe
-   friendly town; (with ``breakout_ratio``) idle mobile units in a pocket cut off from
-   supply attack out towards the faction's supplied territory when their odds allow;
+   friendly town; (with ``salient_ratio``) garrisons and reserves of a salient whose neck is
+   threatened fall back before it is cut off; (with ``breakout_ratio``) idle mobile units
+   in a pocket cut off from supply attack out towards the faction's supplied territory
+   when their odds allow;
 3. (with ``stand_down``) mobile units holding a town that no longer needs them go back
    into reserve; reserves reinforce threatened towns, most valuable first (a town past its
    redeploy odds only from within ``reserve_reach_days``, and only if they could still hold
@@ -47,7 +49,7 @@ from .events import Timetable
 from .kernels import plan
 from .kernels.assign import attack, counterattack, frontier
 from .kernels.movement import entry
-from .kernels.postures import ATTACK, HOLD, POSTURES, RESERVE
+from .kernels.postures import ATTACK, HOLD, POSTURES, RESERVE, WITHDRAW
 from .kernels.routes import follow, from_sources, nearest_of
 from .orders import retreat, withdraw
 from .situation import Situation
@@ -128,6 +130,7 @@ class Faction(mesa.Agent):
             self.withdraw_region(phase)
             return
         self.redeploy_threatened()
+        self.leave_salients()
         self.break_out()
         self.stand_down()
         self.reinforce()
@@ -171,6 +174,36 @@ class Faction(mesa.Agent):
                                 f.posture, f.town)
         for uid in leaving.tolist():
             retreat(s, sit, uid)
+
+    def leave_salients(self) -> None:
+        """With ``salient_ratio`` > 0: where towns of the faction are threatened past
+        ``salient_ratio`` times its hold limit (the necks), the garrisons and reserves of the
+        towns its supply would no longer reach if the necks fell (a salient,
+        sim.core.kernels.plan.salient) fall back through its territory to the nearest town
+        that would still be supplied, before the pocket closes: a defence gives up a salient
+        rather than have its troops encircled in it (elastic defence: US Army FM 3-90,
+        retrograde operations; Glantz on the Red Army's 1942 withdrawals after the 1941
+        encirclements). 0 (the default): they stay until cut off, and then hold, break out
+        (``breakout_ratio``) or surrender."""
+        s, sit, i = self.state, self.situation, self.index
+        r = s.params.salient_ratio
+        if r <= 0.0:
+            return
+        g, th, f = s.roads.full, s.scenario.theatre, s.forces
+        risk, back = plan.salient(sit.friendly[i], s.supplied[i], sit.threat_ratio(i),
+                                  r * self.hold_limit(), sit.listed(i), th.onmap, g.indptr,
+                                  g.indices, g.data)
+        if not risk.any() or not back.any():
+            return
+        units = self._units(HOLD, RESERVE)
+        units = units[risk[f.town[units]]]
+        if units.size == 0:
+            return
+        _, nxt = nearest_of(g, sit.friendly[i], np.flatnonzero(back))
+        for uid in units.tolist():
+            path = follow(nxt, int(f.town[uid]))
+            if path:
+                f.order(uid, WITHDRAW, path)
 
     def break_out(self) -> None:
         """With ``breakout_ratio`` > 0 (2 by default): the idle mobile units in each pocket

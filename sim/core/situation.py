@@ -129,6 +129,10 @@ class Situation:
         return pull
 
 
+    def listed(self, faction: int) -> np.ndarray:
+        """The listed supply sources of the faction's side (its own and its allies')."""
+        return self._listed[faction]
+
     def supply(self, faction: int) -> tuple[np.ndarray, np.ndarray]:
         """Towns the faction's supply reaches, and their depth. A town is supplied when a
         chain of friendly towns joins it to a supply source of the faction's side (its

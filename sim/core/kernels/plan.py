@@ -13,6 +13,7 @@ from numba import njit
 
 from .postures import ATTACK, HOLD, RESERVE
 from .routes import _from_units, _nearest, walks
+from .supply import supply
 
 
 @njit(cache=True)
@@ -299,3 +300,25 @@ def safe_routes(friendly: np.ndarray, supplied: np.ndarray, contact: np.ndarray,
     safe = safe_towns(friendly, supplied, contact, ratio, limit, onmap, need_supply)
     _, nxt = _nearest(indptr, indices, cost, friendly, safe, np.inf)
     return nxt
+
+
+@njit(cache=True)
+def salient(friendly: np.ndarray, supplied: np.ndarray, ratio: np.ndarray, limit: float,
+            listed: np.ndarray, onmap: np.ndarray, indptr: np.ndarray, indices: np.ndarray,
+            cost: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A faction's salients and where their units fall back to. The necks are its towns
+    whose estimated odds exceed ``limit``; a salient town is one it holds and supplies now
+    that its supply (``listed`` sources, sim.core.kernels.supply) would no longer reach if
+    the necks fell; the fall-back towns are the ones it would still reach, necks excepted.
+    Returns (salient, fall-back) as bool arrays over the towns (both all False when no town
+    is a neck)."""
+    n = len(friendly)
+    neck = np.zeros(n, dtype=np.bool_)
+    for t in range(n):
+        neck[t] = friendly[t] and ratio[t] > limit
+    if not neck.any():
+        return neck, neck.copy()
+    after, _ = supply(listed, friendly & ~neck, onmap, indptr, indices, cost)
+    risk = friendly & supplied & ~after & ~neck & onmap
+    back = friendly & after & ~neck
+    return risk, back
