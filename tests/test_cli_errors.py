@@ -413,7 +413,7 @@ def test_run_out_never_overwrites_files_a_run_did_not_write(tmp_path, capsys):
     assert (other / "meta.json").is_file()
 
 
-HINT = "(did you mean 'attack_ratio' or 'counterattack_ratio' or 'breakout_ratio'?)"
+HINT = "(did you mean 'attack_ratio' or 'counterattack_ratio' or 'salient_ratio'?)"
 
 
 @pytest.mark.parametrize("args, hint", [

@@ -402,15 +402,18 @@ def test_pursuit_carries_an_offensive_towards_a_breaking_enemys_supply(tmp_path)
     blue's supply at S2 (all villages alike). Once blue is breaking, red pursues towards S2
     and takes it first; if blue never counts as breaking (pursuit_morale 0), red takes the
     fork's towns in file order and S2 later. Both with ``beyond_objectives = 'always'``, so
-    that the offensive goes on past T2 either way and only the direction differs."""
+    that the offensive goes on past T2 either way and only the direction differs, and with
+    ``salient_ratio`` 0: otherwise blue gives up T3-T5, a salient hanging on T2, once T2 is
+    threatened, and the order of the captures is no longer red's choice."""
     p = _fork(tmp_path)
     seeds = range(4)
 
     def day(results, town):
         return np.mean([r.capture_day(town) if r.capture_day(town) is not None else r.days
                         for r in results])
-    chase = runs(p, seeds, pursuit_morale=1.0, beyond_objectives="always")
-    no_chase = runs(p, seeds, pursuit_morale=0.0, beyond_objectives="always")
+    chase = runs(p, seeds, pursuit_morale=1.0, beyond_objectives="always", salient_ratio=0.0)
+    no_chase = runs(p, seeds, pursuit_morale=0.0, beyond_objectives="always",
+                    salient_ratio=0.0)
     assert day(chase, "S2") < day(chase, "T5")
     assert day(no_chase, "S2") > day(no_chase, "T3")
     assert day(chase, "S2") < day(no_chase, "S2")
@@ -1543,8 +1546,8 @@ objectives = ["N"]
 
 def _salient_left_behind(tmp_path, **params) -> tuple[float, bool]:
     """Blue's S1 and S2 hang on the neck N (8 km apart), the only road to its lines (B) and
-    its rear E; red's 9,000 in W take N on day 0. Returns blue's strength in towns its supply does not reach at
-    the end, and whether red took N."""
+    its rear E; red's 9,000 in W take N on day 0. Returns blue's strength in towns its
+    supply does not reach at the end, and whether red took N."""
     th = theatre(tmp_path / "s", [("W", 0, 0, "town", "red"), ("N", 1, 0, "town", "blue"),
                                   ("B", 2, 0, "town", "blue"), ("E", 3, 0, "offmap", "blue"),
                                   ("S1", 1, 1, "town", "blue"), ("S2", 1, 2, "town", "blue")],
@@ -1562,8 +1565,8 @@ def _salient_left_behind(tmp_path, **params) -> tuple[float, bool]:
 def test_a_salient_is_given_up_before_its_neck_closes(tmp_path):
     """With ``salient_ratio`` 1, once red threatens the neck N past blue's hold limit, the
     garrisons of S1 and S2 (blue's supply would not reach them without N) fall back through
-    N and on to B as it falls: nothing of blue's is left cut off. With 0 (the default) they
-    stay, and about 1,900 of their 2,400 fighters are left in a pocket at the end."""
+    N and on to B as it falls: nothing of blue's is left cut off. With 0 they stay, and
+    about 1,900 of their 2,400 fighters are left in a pocket at the end."""
     cut, took = _salient_left_behind(tmp_path, salient_ratio=1.0)
     assert took and cut == 0.0
     cut, took = _salient_left_behind(tmp_path / "off", salient_ratio=0.0)

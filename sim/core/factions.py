@@ -42,9 +42,9 @@ from typing import Any
 import mesa
 import numpy as np
 
-from ..inputs.params import Params
 from ..inputs.scenario_parts import Phase
 from ..inputs.spec import FactionSpec
+from .doctrine import Doctrine
 from .events import Timetable
 from .kernels import plan
 from .kernels.assign import attack, counterattack, frontier
@@ -66,21 +66,6 @@ def _posture_set(postures: tuple[int, ...]) -> np.ndarray:
 def _faction_set(factions: tuple[int, ...], n: int) -> np.ndarray:
     """A lookup table over ``n`` factions: faction -> one of ``factions``."""
     return np.isin(np.arange(n), factions)
-
-
-class Doctrine:
-    """A faction's standing rules: the force ratio it assembles before attacking, the odds
-    its garrisons face before withdrawing, the odds at which it counterattacks (and whether
-    it does), the share of its strength that garrisons towns. A faction's own value in the
-    scenario overrides the parameter of the same name."""
-
-    def __init__(self, spec: FactionSpec, p: Params) -> None:
-        self.attack_ratio = spec.attack_ratio or p.attack_ratio
-        self.hold_ratio = spec.hold_ratio or p.hold_ratio
-        self.counterattack_ratio = spec.counterattack_ratio or p.counterattack_ratio
-        self.counterattacks = spec.counterattacks
-        self.garrison_share = (spec.garrison_share if spec.garrison_share is not None
-                               else p.garrison_share)
 
 
 class Faction(mesa.Agent):
@@ -176,28 +161,22 @@ class Faction(mesa.Agent):
             retreat(s, sit, uid)
 
     def leave_salients(self) -> None:
-        """With ``salient_ratio`` > 0: where towns of the faction are threatened past
-        ``salient_ratio`` times its hold limit (the necks), the garrisons and reserves of the
-        towns its supply would no longer reach if the necks fell (a salient,
-        sim.core.kernels.plan.salient) fall back through its territory to the nearest town
-        that would still be supplied, before the pocket closes: a defence gives up a salient
-        rather than have its troops encircled in it (elastic defence: US Army FM 3-90,
-        retrograde operations; Glantz on the Red Army's 1942 withdrawals after the 1941
-        encirclements). 0 (the default): they stay until cut off, and then hold, break out
-        (``breakout_ratio``) or surrender."""
+        """With ``salient_ratio`` > 0 (1 by default): the garrisons and reserves of a salient
+        (sim.core.kernels.plan.salient) fall back to the nearest town the faction would still
+        supply if the salient's necks fell, before the pocket closes: a defence gives up a
+        salient rather than have its troops encircled (retrograde, US Army FM 3-90). 0: they
+        stay until cut off, then hold, break out (``breakout_ratio``) or surrender."""
         s, sit, i = self.state, self.situation, self.index
         r = s.params.salient_ratio
         if r <= 0.0:
             return
         g, th, f = s.roads.full, s.scenario.theatre, s.forces
-        risk, back = plan.salient(sit.friendly[i], s.supplied[i], sit.threat_ratio(i),
-                                  r * self.hold_limit(), sit.listed(i), th.onmap, g.indptr,
-                                  g.indices, g.data)
-        if not risk.any() or not back.any():
-            return
+        risk, back = plan.salient(sit.friendly[i], s.supplied[i], sit.contact[i],
+                                  sit.threat_ratio(i), r * self.hold_limit(), sit.listed(i),
+                                  th.onmap, g.indptr, g.indices, g.data)
         units = self._units(HOLD, RESERVE)
         units = units[risk[f.town[units]]]
-        if units.size == 0:
+        if units.size == 0 or not back.any():
             return
         _, nxt = nearest_of(g, sit.friendly[i], np.flatnonzero(back))
         for uid in units.tolist():
@@ -207,22 +186,14 @@ class Faction(mesa.Agent):
 
     def break_out(self) -> None:
         """With ``breakout_ratio`` > 0 (2 by default): the idle mobile units in each pocket
-        town (held, out of contact, not reached by the faction's supply) attack out along
-        the shortest road back to its supplied territory that they can fight their way
-        along: through towns of its side and towns of its :func:`frontier` next to that
-        territory (where an attacker has a supply depth); they attack the first hostile
-        town on it, whose capture joins the pocket to its lines again. A hostile place off
-        the map (never taken) or a town deeper in enemy ground is no way out, so the road
-        may be a longer one; with no such road they stay. As for any attack, the town they
-        attack from must be within ``max_attack_km`` of them by road through friendly towns
-        (route cost: a highway km counts ``speed_other_share`` km,
-        sim.core.kernels.assign.assign_routes); if it is further, they stay (they look for
-        no other target). They go when the strength they will bring there reaches
-        ``breakout_ratio`` times its estimated defence, counted as an attack's and a
-        counterattack's are (sim.core.kernels.assign.assign: their power times the
-        culmination factor of the target's supply depth, over the approach factor of the
-        road they enter by): an encircled force fights its way back to its lines rather
-        than wait to be reduced (US Army FM 3-90). 0: they hold where they are."""
+        town (held, out of contact, not reached by the faction's supply) attack the first
+        hostile town on the shortest road back to its supplied territory that they can fight
+        along (towns of its side, and hostile towns on the map next to that territory), if
+        the town they attack from is within ``max_attack_km`` of them, and if the strength
+        they will bring there (power x culmination at the target's supply depth / approach
+        of the road in) reaches ``breakout_ratio`` x its estimated defence: an encircled
+        force fights its way back to its lines rather than wait to be reduced (US Army
+        FM 3-90). 0: they hold where they are."""
         s, sit, i = self.state, self.situation, self.index
         ratio = s.params.breakout_ratio
         if ratio <= 0.0 or i in s.ceasefire:

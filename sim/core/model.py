@@ -34,8 +34,9 @@ from .air import interdict
 from .battles import resolve
 from .control import change_control
 from .deploy import deploy
+from .doctrine import Doctrine
 from .events import Timetable
-from .factions import Doctrine, Faction
+from .factions import Faction
 from .forces import Forces, Unit, advance
 from .kernels.supply import cut_off
 from .orders import hand_over

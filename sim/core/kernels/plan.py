@@ -303,19 +303,27 @@ def safe_routes(friendly: np.ndarray, supplied: np.ndarray, contact: np.ndarray,
 
 
 @njit(cache=True)
-def salient(friendly: np.ndarray, supplied: np.ndarray, ratio: np.ndarray, limit: float,
-            listed: np.ndarray, onmap: np.ndarray, indptr: np.ndarray, indices: np.ndarray,
-            cost: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def salient(friendly: np.ndarray, supplied: np.ndarray, contact: np.ndarray,
+            ratio: np.ndarray, limit: float, listed: np.ndarray, onmap: np.ndarray,
+            indptr: np.ndarray, indices: np.ndarray, cost: np.ndarray
+            ) -> tuple[np.ndarray, np.ndarray]:
     """A faction's salients and where their units fall back to. The necks are its towns
-    whose estimated odds exceed ``limit``; a salient town is one it holds and supplies now
-    that its supply (``listed`` sources, sim.core.kernels.supply) would no longer reach if
-    the necks fell; the fall-back towns are the ones it would still reach, necks excepted.
-    Returns (salient, fall-back) as bool arrays over the towns (both all False when no town
-    is a neck)."""
+    whose estimated odds exceed ``limit`` with the enemy in them or in enemy ground next to
+    them (enemy units next door in a town the faction holds are tied down by its garrison
+    there); a salient town is one it holds and supplies now that its supply (``listed``
+    sources, sim.core.kernels.supply) would no longer reach if the necks fell; the fall-back
+    towns are the ones it would still reach, necks excepted. Returns (salient, fall-back)
+    as bool arrays over the towns (both all False when no town is a neck)."""
     n = len(friendly)
     neck = np.zeros(n, dtype=np.bool_)
     for t in range(n):
-        neck[t] = friendly[t] and ratio[t] > limit
+        if not friendly[t] or not ratio[t] > limit:
+            continue
+        near = contact[t]
+        for e in range(indptr[t], indptr[t + 1]):
+            v = indices[e]
+            near = near or (contact[v] and not friendly[v])
+        neck[t] = near
     if not neck.any():
         return neck, neck.copy()
     after, _ = supply(listed, friendly & ~neck, onmap, indptr, indices, cost)
