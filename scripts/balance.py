@@ -16,9 +16,10 @@ off-map rear behind its edge (its supply source and where its units fall back to
 
 For each match-up: the share of its on-map places red still holds on days 7 and 14 and at
 the end, the runs in which red loses every on-map place or every fighter, the places red
-loses in the last ten days (a front that has stopped loses none), and each side's fighters
-lost. A model whose offensives culminate without a script keeps the even defender in being
-and slows the front to a crawl by the end.
+loses in the last ten days (a front that has stopped loses none), each side's fighters
+lost, and how many of red's surrendered (cut off, or with nowhere to fall back to) rather
+than fell in battle. A model whose offensives culminate without a script keeps the even
+defender in being and slows the front to a crawl by the end.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from sim.inputs.overrides import parse_set
 from sim.inputs.scenario import ScenarioWarning, load_scenario
 
 COLUMNS = ("kept_d7", "kept_d14", "kept_end", "lost_all", "no_fighters", "lost_last10",
-           "blue_lost", "red_lost")
+           "blue_lost", "red_lost", "red_surrendered")
 
 
 def one(n: int, theatre_seed: int, seeds: int, days: int, even: bool, stake: float | None,
@@ -68,7 +69,8 @@ def one(n: int, theatre_seed: int, seeds: int, days: int, even: bool, stake: flo
         alive = f.strength[:f.size][f.faction[:f.size] == red].sum()
         rows.append((held[min(6, days - 1)] / start, held[min(13, days - 1)] / start,
                      held[-1] / start, held[-1] == 0, alive < 1.0,
-                     held[max(days - 11, 0)] - held[-1], m.state.losses[0], m.state.losses[1]))
+                     held[max(days - 11, 0)] - held[-1], m.state.losses[0], m.state.losses[1],
+                     m.state.surrendered_strength[red]))
     return np.array(rows, dtype=float)
 
 
@@ -106,13 +108,14 @@ def report(argv: list[str] | None) -> None:
           f"off-map rear: {'yes' if a.rear else 'no'}"
           + (f"; --set {', '.join(a.overrides)}" if a.overrides else ""))
     print(f"{'match-up':10} {'red keeps d7':>12} {'d14':>5} {'end':>5} {'all lost':>9} "
-          f"{'no fighters':>12} {'lost in last 10 d':>18} {'fighters lost blue/red':>23}")
+          f"{'no fighters':>12} {'lost in last 10 d':>18} {'fighters lost blue/red':>23} "
+          f"{'red surrendered':>16}")
     for label, even in (("favoured", False), ("even", True)):
         r = np.concatenate([one(a.towns, t, a.seeds, a.days, even, a.stake, a.rear, overrides)
                             for t in range(a.theatres)])
         m = r.mean(axis=0)
         print(f"{label:10} {m[0]:12.2f} {m[1]:5.2f} {m[2]:5.2f} {m[3]:9.0%} {m[4]:12.0%} "
-              f"{m[5]:18.2f} {m[6]:11,.0f} / {m[7]:,.0f}")
+              f"{m[5]:18.2f} {m[6]:11,.0f} / {m[7]:,.0f} {m[8]:16,.0f}")
 
 
 if __name__ == "__main__":

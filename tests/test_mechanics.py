@@ -1571,3 +1571,24 @@ def test_a_salient_is_given_up_before_its_neck_closes(tmp_path):
     assert took and cut == 0.0
     cut, took = _salient_left_behind(tmp_path / "off", salient_ratio=0.0)
     assert took and cut > 1500
+
+
+def test_surrendered_strength_is_the_part_of_the_losses_that_gave_up(tmp_path):
+    """A unit that gives up adds its strength to its faction's losses and to its
+    ``surrendered_strength``; battle losses add to the losses only (scripts/balance.py
+    reports the difference)."""
+    from sim.core.orders import give_up
+    th = theatre(tmp_path / "s", [("W", 0, 0, "town", "red"), ("N", 1, 0, "town", "blue"),
+                                  ("B", 2, 0, "town", "blue"), ("E", 3, 0, "offmap", "blue"),
+                                  ("S1", 1, 1, "town", "blue"), ("S2", 1, 2, "town", "blue")],
+                 [("W", "N"), ("N", "B"), ("B", "E"), ("N", "S1"), ("S1", "S2")])
+    m = sim.ConflictModel(sim.load_scenario(scenario(th, SALIENT)), seed=0, agents=False)
+    m.step()
+    s, f = m.state, m.forces
+    blue = m.setup.factions.index("blue")
+    assert s.losses[blue] > 0 and s.surrendered_strength[blue] == 0   # day 0: battle only
+    uid = int(np.flatnonzero((f.faction[:f.size] == blue) & (f.strength[:f.size] > 0))[0])
+    strength, before = float(f.strength[uid]), float(s.losses[blue])
+    give_up(s, uid)
+    assert s.surrendered_strength[blue] == strength
+    assert s.losses[blue] == before + strength and f.strength[uid] == 0.0

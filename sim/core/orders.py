@@ -129,6 +129,7 @@ def give_up(state: State, uid: int) -> None:
     """The unit surrenders (or disperses): its strength counts as lost."""
     f = state.forces
     state.losses[f.faction[uid]] += f.strength[uid]
+    state.surrendered_strength[f.faction[uid]] += f.strength[uid]
     f.strength[uid] = 0.0
 
 

@@ -40,6 +40,8 @@ class State:
         F, n = len(sc.factions), th.n
         self.morale0 = self.morale.copy()
         self.losses = np.zeros(F)
+        #: the part of ``losses`` that surrendered (or dispersed) rather than fell in battle
+        self.surrendered_strength = np.zeros(F)
         #: what a faction's morale measures its losses against: its declared stake, else
         #: the value of everything it holds at the start, off-map places included (so
         #: drawing the map tighter does not speed a collapse)
