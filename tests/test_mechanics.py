@@ -1544,16 +1544,22 @@ objectives = ["N"]
 """
 
 
-def _salient_left_behind(tmp_path, **params) -> tuple[float, bool]:
-    """Blue's S1 and S2 hang on the neck N (8 km apart), the only road to its lines (B) and
-    its rear E; red's 9,000 in W take N on day 0. Returns blue's strength in towns its
-    supply does not reach at the end, and whether red took N."""
+def _salient(tmp_path) -> Path:
+    """W (red) - N - B - E (blue's off-map rear), and blue's S1 - S2 hanging on N (8 km
+    roads), with the SALIENT scenario."""
     th = theatre(tmp_path / "s", [("W", 0, 0, "town", "red"), ("N", 1, 0, "town", "blue"),
                                   ("B", 2, 0, "town", "blue"), ("E", 3, 0, "offmap", "blue"),
                                   ("S1", 1, 1, "town", "blue"), ("S2", 1, 2, "town", "blue")],
                  [("W", "N"), ("N", "B"), ("B", "E"), ("N", "S1", "", "plain", 8),
                   ("S1", "S2", "", "plain", 8)])
-    sc = sim.load_scenario(scenario(th, SALIENT)).with_params(**params)
+    return scenario(th, SALIENT)
+
+
+def _salient_left_behind(tmp_path, **params) -> tuple[float, bool]:
+    """Blue's S1 and S2 hang on the neck N (8 km apart), the only road to its lines (B) and
+    its rear E; red's 9,000 in W take N on day 0. Returns blue's strength in towns its
+    supply does not reach at the end, and whether red took N."""
+    sc = sim.load_scenario(_salient(tmp_path)).with_params(**params)
     m = sim.ConflictModel(sc, seed=0, agents=False)
     m.run()
     blue, f, s = sc.factions.index("blue"), m.forces, m.state
@@ -1578,11 +1584,7 @@ def test_surrendered_strength_is_the_part_of_the_losses_that_gave_up(tmp_path):
     ``surrendered_strength``; battle losses add to the losses only (scripts/balance.py
     reports the difference)."""
     from sim.core.orders import give_up
-    th = theatre(tmp_path / "s", [("W", 0, 0, "town", "red"), ("N", 1, 0, "town", "blue"),
-                                  ("B", 2, 0, "town", "blue"), ("E", 3, 0, "offmap", "blue"),
-                                  ("S1", 1, 1, "town", "blue"), ("S2", 1, 2, "town", "blue")],
-                 [("W", "N"), ("N", "B"), ("B", "E"), ("N", "S1"), ("S1", "S2")])
-    m = sim.ConflictModel(sim.load_scenario(scenario(th, SALIENT)), seed=0, agents=False)
+    m = sim.ConflictModel(sim.load_scenario(_salient(tmp_path)), seed=0, agents=False)
     m.step()
     s, f = m.state, m.forces
     blue = m.setup.factions.index("blue")
