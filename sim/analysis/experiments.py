@@ -26,7 +26,8 @@ import pandas as pd
 from pydantic import Field, ValidationError
 
 from ..errors import InputError
-from ..inputs.files import read_toml, validation_error
+from ..inputs.faults import validation_error
+from ..inputs.files import read_toml
 from ..inputs.kinds import check_kind
 from ..inputs.limits import MAX_RUNS, MAX_SEED
 from ..inputs.overrides import load_raw

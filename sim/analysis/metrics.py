@@ -23,7 +23,7 @@ import pandas as pd
 from pydantic import Field, ValidationError
 
 from ..errors import InputError
-from ..inputs.files import validation_error
+from ..inputs.faults import validation_error
 from ..inputs.spec import Strict
 from ..inputs.theatre import haversine_km
 

@@ -29,7 +29,8 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError, field_validator
 
 from ..errors import InputError, did_you_mean
-from .files import read_toml, validation_error
+from .faults import validation_error
+from .files import read_toml
 from .kinds import check_kind
 from .limits import MAX_SEED, check_date
 from .params import PARAMS, coerce

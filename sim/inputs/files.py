@@ -18,12 +18,9 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from ..errors import InputError, did_you_mean
 from .limits import MAX_CELL, MAX_FILE_BYTES, MAX_NESTING
 from .marks import written_by_frontline
-from .spec import first_fault
 
 
 def _near(p: Path, limit: int = 400) -> str:
@@ -222,34 +219,6 @@ def _missing(missing: list[str], header: list[str], known: list[str]) -> str:
     split = (f" (the header is one column split by {seps[0]}: columns are separated by "
              "commas)") if seps else ""
     return ", ".join(said) + split
-
-
-def field_path(loc: Iterable[Any]) -> str:
-    """A pydantic error location as a dotted field path: ``phases[2].start``."""
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "-"
-
-
-def validation_error(exc: ValidationError, file: Any, prefix: str = "") -> InputError:
-    """The first fault of a pydantic validation as one InputError: the field path (the
-    unknown key itself, for an unknown key) and what was expected."""
-    err = first_fault(exc.errors())
-    msg = err["msg"].removeprefix("Value error, ")
-    if err["type"] == "missing":
-        msg = "required field is missing"
-    elif "input" in err and err["type"] != "value_error":
-        msg = f"{msg}, got {err['input']!r}"[:300]
-    if err["type"].startswith(("date_", "datetime_")):
-        msg += "; expected a date written YYYY-MM-DD, unquoted (e.g. 2024-11-27)"
-    loc = field_path(err["loc"])
-    unknown = re.match(r"unknown key '([^']+)'", msg)
-    if unknown:
-        loc = f"{loc}.{unknown.group(1)}" if loc != "-" else unknown.group(1)
-    if prefix:
-        loc = f"{prefix}.{loc}" if loc != "-" else prefix
-    return InputError(file, loc, msg)
 
 
 # -- where a command writes ----------------------------------------------------------------

@@ -23,7 +23,8 @@ from ..errors import InputError, did_you_mean
 from ..records import is_nobody
 from .conditions import Condition
 from .conditions import parse as parse_condition
-from .files import check_nesting, validation_error
+from .faults import validation_error
+from .files import check_nesting
 from .kinds import check_kind
 from .limits import check_magnitudes, check_span
 from .overrides import apply_overrides, load_raw_placed, where_made

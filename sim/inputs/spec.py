@@ -52,18 +52,6 @@ class Strict(BaseModel):
         return value
 
 
-def first_fault(errors: list[Any]) -> Any:
-    """The first fault, but for a field of a list or a table (``{low, high, num}``) whose
-    first fault says it is no list: the table's fault (``num = 0``), without its type name."""
-    first, k = errors[0], len(errors[0]["loc"]) - 1
-    if first["type"].endswith("_type") and k >= 0 and "[" in str(first["loc"][k]):
-        for e in errors[1:]:
-            if (e["loc"][:k] == first["loc"][:k] and len(e["loc"]) > k and not
-                    e["type"].endswith("_type") and e["loc"][k] != first["loc"][k]):
-                return {**e, "loc": (*e["loc"][:k], *e["loc"][k + 1:])}
-    return first
-
-
 def _plain_types(ann: Any) -> set:
     """The plain types a field's annotation takes, through Optional, unions and Annotated
     (``object`` for anything else: Any, Literal, containers)."""
