@@ -162,10 +162,11 @@ class Faction(mesa.Agent):
 
     def leave_salients(self) -> None:
         """With ``salient_ratio`` > 0 (1 by default): the garrisons and reserves of a salient
-        (sim.core.kernels.plan.salient) fall back to the nearest town the faction would still
-        supply if the salient's necks fell, before the pocket closes: a defence gives up a
-        salient rather than have its troops encircled (retrograde, US Army FM 3-90). 0: they
-        stay until cut off, then hold, break out (``breakout_ratio``) or surrender."""
+        worth less than the ground behind it (sim.core.kernels.plan.salient) fall back to the
+        nearest town the faction would still supply if its necks fell, before the pocket
+        closes: a defence gives up a bulge rather than have its troops encircled (retrograde,
+        US Army FM 3-90). 0: they stay until cut off, then hold, break out
+        (``breakout_ratio``) or surrender."""
         s, sit, i = self.state, self.situation, self.index
         r = s.params.salient_ratio
         if r <= 0.0:
@@ -173,7 +174,7 @@ class Faction(mesa.Agent):
         g, th, f = s.roads.full, s.scenario.theatre, s.forces
         risk, back = plan.salient(sit.friendly[i], s.supplied[i], sit.contact[i],
                                   sit.threat_ratio(i), r * self.hold_limit(), sit.listed(i),
-                                  th.onmap, g.indptr, g.indices, g.data)
+                                  th.onmap, th.value, g.indptr, g.indices, g.data)
         units = self._units(HOLD, RESERVE)
         units = units[risk[f.town[units]]]
         if units.size == 0 or not back.any():

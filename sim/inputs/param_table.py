@@ -146,13 +146,14 @@ TABLE: tuple[Param, ...] = (
        "Estimated odds, as a multiple of the hold limit, past which a town of a faction is the "
        "neck of a salient: the garrisons and reserves of the towns its supply would no longer "
        "reach if such towns fell fall back to towns it would still reach, before they are "
-       "cut off. 0: off (they stay until cut off).",
+       "cut off, if the salient is worth less than those towns. 0: off (they stay until cut "
+       "off).",
        "Modelling choice; giving up a salient before it is pinched off is the retrograde of an "
        "elastic defence (US Army FM 3-90). The default since 2 Dec 2026, under a rule written "
        "before the runs (adopt 0.5 or 1 if no spec's log evidence falls by more than 1 nat and "
        "the sum rises; the larger sum if both): log evidence NW Syria -30.63 against -30.71 "
-       "with 0, Karabakh -7.02 against -7.00, Iraq -27.10 against -28.05 (0.5: -30.61, -6.95, "
-       "-27.91; 1000 members, scripts/evidence.py)."),
+       "with 0, Karabakh -7.02 against -7.00, Iraq -27.15 against -28.05 (0.5: -30.61, -6.95, "
+       "-28.01; 1000 members, scripts/evidence.py)."),
     _P("pursuit_morale", 0.7, 0.0, 1.0, "share of start",
        "An enemy whose morale has fallen below this share of its starting morale is breaking: "
        "attackers pursue beyond their objectives, towards its supply and its valuable towns.",

@@ -305,15 +305,18 @@ def safe_routes(friendly: np.ndarray, supplied: np.ndarray, contact: np.ndarray,
 @njit(cache=True)
 def salient(friendly: np.ndarray, supplied: np.ndarray, contact: np.ndarray,
             ratio: np.ndarray, limit: float, listed: np.ndarray, onmap: np.ndarray,
-            indptr: np.ndarray, indices: np.ndarray, cost: np.ndarray
+            value: np.ndarray, indptr: np.ndarray, indices: np.ndarray, cost: np.ndarray
             ) -> tuple[np.ndarray, np.ndarray]:
     """A faction's salients and where their units fall back to. The necks are its towns
     whose estimated odds exceed ``limit`` with the enemy in them or in enemy ground next to
     them (enemy units next door in a town the faction holds are tied down by its garrison
-    there); a salient town is one it holds and supplies now that its supply (``listed``
-    sources, sim.core.kernels.supply) would no longer reach if the necks fell; the fall-back
-    towns are the ones it would still reach, necks excepted. Returns (salient, fall-back)
-    as bool arrays over the towns (both all False when no town is a neck)."""
+    there). The towns it holds and supplies now that its supply (``listed`` sources,
+    sim.core.kernels.supply) would no longer reach if the necks fell form salients, one per
+    group of such towns joined by roads; the fall-back towns are the ones it would still
+    reach, necks excepted. A salient is given up only if its ``value`` is less than that of
+    the fall-back towns (off-map ones included): an army gives up a bulge to save its
+    troops, not its heartland to save a road. Returns (salient towns to give up, fall-back
+    towns) as bool arrays (both all False when there is nothing to give up)."""
     n = len(friendly)
     neck = np.zeros(n, dtype=np.bool_)
     for t in range(n):
@@ -329,4 +332,33 @@ def salient(friendly: np.ndarray, supplied: np.ndarray, contact: np.ndarray,
     after, _ = supply(listed, friendly & ~neck, onmap, indptr, indices, cost)
     risk = friendly & supplied & ~after & ~neck & onmap
     back = friendly & after & ~neck
-    return risk, back
+    kept = 0.0
+    for t in range(n):
+        if back[t]:
+            kept += value[t]
+    out = np.zeros(n, dtype=np.bool_)
+    seen = np.zeros(n, dtype=np.bool_)
+    stack = np.empty(n, dtype=np.int64)
+    group = np.empty(n, dtype=np.int64)
+    for t0 in range(n):
+        if not risk[t0] or seen[t0]:
+            continue
+        top, k, total = 1, 0, 0.0
+        stack[0] = t0
+        seen[t0] = True
+        while top > 0:
+            top -= 1
+            t = stack[top]
+            group[k] = t
+            k += 1
+            total += value[t]
+            for e in range(indptr[t], indptr[t + 1]):
+                v = indices[e]
+                if risk[v] and not seen[v]:
+                    seen[v] = True
+                    stack[top] = v
+                    top += 1
+        if total < kept:
+            for j in range(k):
+                out[group[j]] = True
+    return out, back
