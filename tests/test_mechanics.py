@@ -1544,22 +1544,23 @@ objectives = ["N"]
 """
 
 
-def _salient(tmp_path) -> Path:
+def _salient(tmp_path, value: str = "") -> Path:
     """W (red) - N - B - E (blue's off-map rear), and blue's S1 - S2 hanging on N (8 km
-    roads), with the SALIENT scenario."""
+    roads; ``value``: S1's and S2's, else derived), with the SALIENT scenario."""
     th = theatre(tmp_path / "s", [("W", 0, 0, "town", "red"), ("N", 1, 0, "town", "blue"),
                                   ("B", 2, 0, "town", "blue"), ("E", 3, 0, "offmap", "blue"),
-                                  ("S1", 1, 1, "town", "blue"), ("S2", 1, 2, "town", "blue")],
+                                  ("S1", 1, 1, "town", "blue", value),
+                                  ("S2", 1, 2, "town", "blue", value)],
                  [("W", "N"), ("N", "B"), ("B", "E"), ("N", "S1", "", "plain", 8),
                   ("S1", "S2", "", "plain", 8)])
     return scenario(th, SALIENT)
 
 
-def _salient_left_behind(tmp_path, **params) -> tuple[float, bool]:
+def _salient_left_behind(tmp_path, value: str = "", **params) -> tuple[float, bool]:
     """Blue's S1 and S2 hang on the neck N (8 km apart), the only road to its lines (B) and
     its rear E; red's 9,000 in W take N on day 0. Returns blue's strength in towns its
     supply does not reach at the end, and whether red took N."""
-    sc = sim.load_scenario(_salient(tmp_path)).with_params(**params)
+    sc = sim.load_scenario(_salient(tmp_path, value)).with_params(**params)
     m = sim.ConflictModel(sc, seed=0, agents=False)
     m.run()
     blue, f, s = sc.factions.index("blue"), m.forces, m.state
@@ -1576,6 +1577,15 @@ def test_a_salient_is_given_up_before_its_neck_closes(tmp_path):
     cut, took = _salient_left_behind(tmp_path, salient_ratio=1.0)
     assert took and cut == 0.0
     cut, took = _salient_left_behind(tmp_path / "off", salient_ratio=0.0)
+    assert took and cut > 1500
+
+
+def test_a_salient_worth_more_than_the_ground_behind_it_is_held(tmp_path):
+    """The same salient, but S1 and S2 worth 20 each, more than B and the rear E together:
+    it is blue's heartland, not a bulge, so with ``salient_ratio`` 1 its garrisons stay and
+    are cut off when N falls (Armenia walked out of Stepanakert when any salient was given
+    up)."""
+    cut, took = _salient_left_behind(tmp_path, value="20", salient_ratio=1.0)
     assert took and cut > 1500
 
 
