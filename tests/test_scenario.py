@@ -556,3 +556,39 @@ def test_a_number_where_true_or_false_is_expected_is_refused(tmp_path):
     exc = error(write(tmp_path, BASE), {"factions.opposition.counterattacks": 0})
     assert exc.field == "factions.opposition.counterattacks"
     assert exc.message == "expected true or false, got 0"
+
+
+# -- deployments entering the map later -----------------------------------------------------------
+LATE = variant('strength = 9000\nunits = 3\n', 'strength = 9000\nunits = 3\nday = 2\n')
+
+
+def _opposition_strength(m) -> float:
+    f = m.forces
+    return float(f.strength[(f.faction == 0) & (f.strength > 0)].sum())
+
+
+@pytest.mark.parametrize("force_uncertainty", [0.0, 0.3])
+def test_a_deployment_with_a_day_enters_the_map_that_day_with_its_share_of_the_strength(
+        tmp_path, force_uncertainty):
+    """The opposition's attack group, deployed for day 2, is off the map on days 0 and 1 (no
+    unit, no town changes hands) and enters Alpha on day 2 with the strength it would have
+    had on day 0 (scaled by the run's force draw like every deployment)."""
+    from sim.core.model import ConflictModel
+    fu = f"force_uncertainty = {force_uncertainty}"
+    late = load_scenario(write(tmp_path, LATE.replace("force_uncertainty = 0.0", fu), "l.toml"))
+    now = load_scenario(write(tmp_path, BASE.replace("force_uncertainty = 0.0", fu), "n.toml"))
+    m, ref = ConflictModel(late, seed=5), ConflictModel(now, seed=5)
+    day0 = _opposition_strength(ref)
+    assert day0 > 0 and (force_uncertainty == 0.0) == (day0 == 9000.0)
+    owner0 = m.state.owner.copy()
+    for _ in range(2):
+        assert _opposition_strength(m) == 0.0
+        m.step()
+    assert (m.state.owner == owner0).all()
+    m.step()
+    assert _opposition_strength(m) == pytest.approx(day0)     # no fight on its first day
+
+
+def test_a_deployment_day_past_the_run_is_refused(tmp_path):
+    err = error(write(tmp_path, LATE.replace("day = 2\n", "day = 10\n")))
+    assert err.field == "deployments[0].day" and "0 to 9" in err.message and "10" in err.message

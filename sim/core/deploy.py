@@ -22,9 +22,11 @@ def deploy(state: State, garrison_share: Sequence[float],
     with it); a share ``garrison_share`` of it garrisons the faction's on-map towns in
     proportion to town value to the power ``garrison_focus`` (towns whose share is below
     ``min_strength`` get none; off-map places get no garrison); explicit deployments come out
-    of the same total; what is left forms mobile units of ``brigade_size`` staged in the
-    faction's most valuable front-line towns. What does not depend on ``strength_factor``
-    (the towns, their weights, the staging towns) is planned once per scenario.
+    of the same total (those with a later ``day`` wait in ``State.arrivals`` and enter the
+    map that day: sim.core.events.arrive); what is left forms mobile units of
+    ``brigade_size`` staged in the faction's most valuable front-line towns. What does not
+    depend on ``strength_factor`` (the towns, their weights, the staging towns) is planned
+    once per scenario.
     """
     sc, p = state.scenario, state.params
     key = ("deploy", tuple(garrison_share))
@@ -38,8 +40,16 @@ def deploy(state: State, garrison_share: Sequence[float],
         total = pl.strength * k
         used = pl.explicit_total * k   # <= strength, checked in bind()
         if pl.explicit_towns.size:
-            cols.append((i, pl.explicit_towns, pl.explicit_strength * k / pl.explicit_units,
-                         pl.explicit_quality, pl.explicit_posture))
+            now = pl.explicit_day == 0
+            cols.append((i, pl.explicit_towns[now],
+                         pl.explicit_strength[now] * k / pl.explicit_units[now],
+                         pl.explicit_quality[now], pl.explicit_posture[now]))
+            for u in np.flatnonzero(~now):
+                state.arrivals.append((int(pl.explicit_day[u]), i, int(pl.explicit_towns[u]),
+                                       float(pl.explicit_strength[u] * k
+                                             / pl.explicit_units[u]),
+                                       float(pl.explicit_quality[u]),
+                                       int(pl.explicit_posture[u])))
         left = total - used
         if pl.towns.size == 0:
             if left >= p.min_strength and not pl.explicit_towns.size:
@@ -79,13 +89,14 @@ class _Plan:
         explicit = [d for d in sc.deployments if d.faction == i]
         self.explicit_total = sum(d.strength for d in explicit)
         rows = [(d.town, d.strength, d.units, d.quality or spec.quality,
-                 POSTURES.index(d.posture)) for d in explicit for _ in range(d.units)]
-        cols = list(zip(*rows, strict=True)) or [(), (), (), (), ()]
+                 POSTURES.index(d.posture), d.day) for d in explicit for _ in range(d.units)]
+        cols = list(zip(*rows, strict=True)) or [(), (), (), (), (), ()]
         self.explicit_towns = np.array(cols[0], dtype=np.int64)
         self.explicit_strength = np.array(cols[1], dtype=float)
         self.explicit_units = np.array(cols[2], dtype=float)
         self.explicit_quality = np.array(cols[3], dtype=float)
         self.explicit_posture = np.array(cols[4], dtype=np.int64)
+        self.explicit_day = np.array(cols[5], dtype=np.int64)
         th = sc.theatre
         self.towns = np.flatnonzero((state.owner == i) & th.onmap)
         self.weight = th.value[self.towns] ** p.garrison_focus

@@ -15,7 +15,7 @@ from ..inputs.conditions import Node
 from ..inputs.scenario import Scenario
 from ..inputs.scenario_parts import Phase, ScheduledEvent
 from ..records import Cause
-from .kernels.postures import RESERVE
+from .kernels.postures import HOLD, RESERVE
 from .orders import (
     add_unit,
     cease_fire,
@@ -117,6 +117,23 @@ class Timetable:
             if w is not None and w[0] <= day < w[1]:
                 out.append(self.phases[k])
         return out
+
+
+def arrive(state: State, sit: Situation) -> bool:
+    """Deployments whose ``day`` has come enter the map, in their town if the faction or an
+    ally still holds it and supplies it, else in the nearest town that is (as reinforcements
+    do); a group with no such town left does not arrive. True if any unit arrived."""
+    due = [a for a in state.arrivals if a[0] <= state.day]
+    if not due:
+        return False
+    state.arrivals = [a for a in state.arrivals if a[0] > state.day]
+    came = False
+    for _, faction, town, strength, quality, posture in due:
+        at = nearest_held(state, sit, faction, town)
+        if at >= 0:
+            add_unit(state, faction, at, strength, quality, posture, posture != HOLD)
+            came = True
+    return came
 
 
 def apply(e: ScheduledEvent, state: State, sit: Situation) -> None:

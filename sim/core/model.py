@@ -113,10 +113,12 @@ class ConflictModel(mesa.Model):
             self.running = False
 
     def apply_scenario_events(self) -> None:
-        """Scenario events of the day: phases whose condition now holds begin; dated events
-        and events whose condition now holds fire (reinforcements, withdrawals, handovers,
-        support switched on or off, ceasefires, parameters changed from today on)."""
+        """Scenario events of the day: phases whose condition now holds begin; groups
+        deployed for a later day enter the map; dated events and events whose condition now
+        holds fire (reinforcements, withdrawals, handovers, support switched on or off,
+        ceasefires, parameters changed from today on)."""
         self.timetable.begin_phases(self.state)
+        arrived = events.arrive(self.state, self.situation)
         today = self.timetable.due(self.state)
         for e in today:
             if e.kind == "params":
@@ -125,7 +127,7 @@ class ConflictModel(mesa.Model):
                 self.state.rescale_today()      # today's noise draws take the new values
             else:
                 events.apply(e, self.state, self.situation)
-        if today:
+        if today or arrived:
             self.situation.assess()
 
     def update_supply(self) -> None:

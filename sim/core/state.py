@@ -64,6 +64,9 @@ class State:
         self.tempo = np.ones(F)
         self.tempo_z = np.zeros(F)
         self.captured = np.zeros(n, dtype=bool)       # changed hands at least once
+        #: units deployed later than day 0 (scenario deployments with a ``day``): (day,
+        #: faction, town, strength, quality, posture), each entering the map on its day
+        self.arrivals: list[tuple[int, int, int, float, float, int]] = []
         self.last_gain = np.full(F, -1)               # last day the faction took a town
         #: alliance matrices (F, F) as floats, for matrix products
         self.ally = (sc.relation == 1).astype(float)

@@ -277,8 +277,12 @@ def bind(spec: ScenarioSpec, theatre: Theatre, file: Path,
     deps = tuple(
         Deployment(faction(d.faction, f"deployments[{k}].faction"),
                    town(d.town, f"deployments[{k}].town"), d.strength, d.quality, d.units,
-                   d.posture)
+                   d.posture, d.day)
         for k, d in enumerate(spec.deployments))
+    for k, d in enumerate(deps):
+        if d.day >= limit:
+            raise InputError(file, f"deployments[{k}].day", f"a day before the run's end "
+                             f"(0 to {limit - 1}), got {d.day}")
     for k, d in enumerate(deps):      # a blank controller in towns.csv: held by nobody
         if owner[d.town] < 0 or rel[d.faction, owner[d.town]] != 1:
             who = repr(names[owner[d.town]]) if owner[d.town] >= 0 else "nobody at the start"

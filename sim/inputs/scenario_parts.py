@@ -76,3 +76,5 @@ class Deployment:
     quality: float | None
     units: int
     posture: str
+    #: the day the group enters the map (a second echelon, an axis opened later)
+    day: int = 0

@@ -110,6 +110,9 @@ class DeploymentSpec(Strict):
     quality: float | None = Field(None, gt=0, le=3)
     units: int = Field(1, ge=1, le=100)
     posture: Literal["attack", "hold", "reserve"] = "reserve"
+    day: int = Field(0, ge=0, description="the day the group enters the map (0: at the "
+                                          "start); until then it is held back out of reach, "
+                                          "though its strength counts in the faction's")
 
 
 class PhaseSpec(Strict):
