@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .. import libm
 from ..errors import InputError
 from . import template
 from .kernels.postures import HOLD, POSTURES, RESERVE
@@ -99,7 +100,7 @@ class _Plan:
         self.explicit_day = np.array(cols[5], dtype=np.int64)
         th = sc.theatre
         self.towns = np.flatnonzero((state.owner == i) & th.onmap)
-        self.weight = th.value[self.towns] ** p.garrison_focus
+        self.weight = libm.power(th.value[self.towns], p.garrison_focus)
         self.weight_sum = self.weight.sum()
         self.staging = _staging_towns(state, i, self.towns) if self.towns.size else self.towns
 

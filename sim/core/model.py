@@ -27,6 +27,7 @@ import numpy as np
 from mesa.agent import AgentSet
 from mesa.discrete_space import Network
 
+from .. import libm
 from ..inputs.scenario import Scenario
 from ..records import Cause
 from . import events
@@ -77,7 +78,7 @@ class ConflictModel(mesa.Model):
             [Faction(self, i, name, spec, doctrines[i], self.state, self.situation,
                      self.timetable)
              for i, (name, spec) in enumerate(sc.spec.factions.items())], random=self.random)
-        true_strength = np.exp(np.random.default_rng(ss_setup).normal(
+        true_strength = libm.exp(np.random.default_rng(ss_setup).normal(
             0.0, sc.params.force_uncertainty, size=len(doctrines)))
         deploy(self.state, [d.garrison_share for d in doctrines], true_strength)
         self.units: list[Unit] = []

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import libm
 from ..inputs.scenario_parts import Phase
 from .kernels.assess import assess_all, defended, threat_ratio
 from .kernels.plan import safe_routes
@@ -122,7 +123,7 @@ class Situation:
             if towns:
                 roads = self.state.roads
                 d, _ = nearest_of(roads.full, roads.everywhere, np.array(towns, dtype=np.int64))
-                pull = np.exp(-d / self.state.params.objective_range_km)
+                pull = libm.exp(-d / self.state.params.objective_range_km)
             else:
                 pull = np.zeros(self.state.scenario.theatre.n)
             self._pull[towns] = pull

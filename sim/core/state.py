@@ -6,10 +6,12 @@ nobody. The model's phases change the state; the situation (sim.core.situation) 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from .. import libm
 from ..inputs.params import Params
 from ..inputs.roads import Roads
 from ..inputs.scenario import Scenario
@@ -114,8 +116,8 @@ class State:
         #: params event today scales them with its values: State.rescale_today)
         self.intel_z = rng.standard_normal((F, n))
         self.resolve_z = rng.standard_normal(F)
-        self.intel = np.exp(self.params.intel_noise * self.intel_z)
-        self.resolve = np.exp(self.params.decision_noise * self.resolve_z)
+        self.intel = libm.exp(self.params.intel_noise * self.intel_z)
+        self.resolve = libm.exp(self.params.decision_noise * self.resolve_z)
 
     def rescale_today(self) -> None:
         """Today's intelligence errors, resolve and tempo from today's draws, with the
@@ -124,10 +126,10 @@ class State:
         with the values then in force). The same values as drawing them afresh with these
         parameters: ``normal(0, s)`` is ``s`` times a standard normal draw."""
         p = self.params
-        self.intel = np.exp(p.intel_noise * self.intel_z)
-        self.resolve = np.exp(p.decision_noise * self.resolve_z)
+        self.intel = libm.exp(p.intel_noise * self.intel_z)
+        self.resolve = libm.exp(p.decision_noise * self.resolve_z)
         s = p.tempo_noise
-        self.tempo = np.exp(s * self.tempo_z - 0.5 * s * s)
+        self.tempo = libm.exp(s * self.tempo_z - 0.5 * s * s)
 
     def _still_abandoned(self, n: int) -> np.ndarray:
         """Towns whose garrison surrendered on an earlier day and that their holder's side
@@ -156,10 +158,10 @@ class State:
         if first:
             self.tempo_z = eps
         else:
-            phi = np.exp(-1.0 / p.tempo_days)
+            phi = math.exp(-1.0 / p.tempo_days)
             self.tempo_z = phi * self.tempo_z + np.sqrt(1.0 - phi * phi) * eps
         s = p.tempo_noise
-        self.tempo = np.exp(s * self.tempo_z - 0.5 * s * s)
+        self.tempo = libm.exp(s * self.tempo_z - 0.5 * s * s)
 
     def set_owner(self, town: int, new: int, cause: str) -> None:
         """Change a town's controller and log the change."""

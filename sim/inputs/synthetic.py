@@ -17,6 +17,7 @@ half, a defender the eastern half).
 from __future__ import annotations
 
 import csv
+import math
 import shutil
 import tempfile
 from pathlib import Path
@@ -26,6 +27,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra, minimum_spanning_tree
 from scipy.spatial import Delaunay, cKDTree
 
+from .. import libm
 from .scenario import Scenario, load_scenario
 from .theatre import DETOUR, KIND_FORT, Theatre, derive_value, haversine_km
 
@@ -47,7 +49,7 @@ def _points(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, n
     xy = rng.uniform(-side / 2, side / 2, size=(n, 2))
     lat0, lon0 = CENTRE
     lat = np.round(lat0 + xy[:, 1] / KM_PER_DEG_LAT, 5)
-    lon = np.round(lon0 + xy[:, 0] / (KM_PER_DEG_LAT * np.cos(np.radians(lat0))), 5)
+    lon = np.round(lon0 + xy[:, 0] / (KM_PER_DEG_LAT * math.cos(math.radians(lat0))), 5)
     return xy, lat, lon
 
 
@@ -76,7 +78,7 @@ def _gabriel_rng(xy: np.ndarray, edges: np.ndarray) -> tuple[np.ndarray, np.ndar
     for k in np.flatnonzero(gabriel):
         i, j, d = a[k], b[k], length[k] - eps[k]
         for c in tree.query_ball_point(xy[i], d):
-            if c != i and c != j and np.hypot(*(xy[c] - xy[j])) < d:
+            if c != i and c != j and math.hypot(*(xy[c] - xy[j])) < d:
                 rng_mask[k] = False
                 break
     return gabriel, rng_mask
@@ -130,7 +132,7 @@ def generate(n_towns: int, seed: int) -> dict:
     pop = np.zeros(n_towns)
     for kind, (median, sd) in POPULATION.items():
         m = kinds == kind
-        pop[m] = np.round(median * np.exp(rng.normal(0.0, sd, size=int(m.sum()))), -1)
+        pop[m] = np.round(median * libm.exp(rng.normal(0.0, sd, size=int(m.sum()))), -1)
     highway = _highways(xy, edges, cities)
     road = np.where(highway, "highway", "other")
     gc = haversine_km(lat[edges[:, 0]], lon[edges[:, 0]], lat[edges[:, 1]], lon[edges[:, 1]])

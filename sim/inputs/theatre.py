@@ -23,6 +23,7 @@ import numpy as np
 import scipy.sparse as sp
 from shapely.geometry import LineString
 
+from .. import libm
 from ..errors import InputError, did_you_mean
 from .features import Features, load_features, river_lines
 from .files import read_csv
@@ -65,11 +66,9 @@ def normalise(name: str) -> str:
 
 
 def haversine_km(lat1, lon1, lat2, lon2):
-    """Great-circle distance in km (mean Earth radius 6371 km); works on arrays."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dp, dl = p2 - p1, np.radians(np.asarray(lon2) - np.asarray(lon1))
-    h = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return 2 * 6371.0 * np.arcsin(np.sqrt(h))
+    """Great-circle distance in km (mean Earth radius 6371 km); works on arrays (through the
+    C library's sin and cos, so the same on every CPU: sim.libm)."""
+    return libm.haversine_km(lat1, lon1, lat2, lon2)
 
 
 def derive_value(kind: str, population: float) -> float:

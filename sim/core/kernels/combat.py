@@ -1,5 +1,5 @@
-"""Attrition kernels and breakpoints: pure numpy (the square law's arithmetic compiled with
-numba; cosh and sinh stay numpy's, so results are numpy's to the last bit), no Mesa.
+"""Attrition kernels and breakpoints: numpy and numba, no Mesa (exp, cosh and sinh are the C
+library's, through sim.libm, so results do not depend on the CPU).
 
 All kernels take arrays of battles (one entry per contested town) so a day's combat is one
 call. Strengths are fighters; ``a`` and ``b`` are the per-capita kill rates of the attacker
@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit
+
+from ... import libm
 
 
 def lanchester_square(att: np.ndarray, dfn: np.ndarray, a: np.ndarray | float,
@@ -28,7 +30,7 @@ def lanchester_square(att: np.ndarray, dfn: np.ndarray, a: np.ndarray | float,
         A0, D0, a, b = (np.ascontiguousarray(np.broadcast_to(x, shape).ravel())
                         for x in (A0, D0, a, b))
     g = _rate(a, b, float(days))
-    A, D = _square(A0, D0, a, b, float(days), np.cosh(g), np.sinh(g))
+    A, D = _square(A0, D0, a, b, float(days), *libm.cosh_sinh(g))
     if not shape:                                   # scalars in, scalars out
         return A[0], D[0]
     return A.reshape(shape), D.reshape(shape)
@@ -85,15 +87,15 @@ def lanchester_linear(att: np.ndarray, dfn: np.ndarray, a: np.ndarray | float,
     b = np.broadcast_to(np.asarray(b, float), A0.shape)
     K = a * A0 - b * D0
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        eKt = np.exp(np.clip(K * days, -700, 700))
+        eKt = libm.exp(np.clip(K * days, -700, 700))
         D = np.where(np.abs(K * days) < 1e-12, D0 / (1 + b * D0 * days),
                      K * D0 / ((K + b * D0) * eKt - b * D0))
         A = (K + b * D) / a
     # one side does no harm: the other decays exponentially, the harmless side is untouched
-    A = np.where(a > 0, A, A0 * np.exp(-b * D0 * days))
+    A = np.where(a > 0, A, A0 * libm.exp(-b * D0 * days))
     D = np.where(a > 0, D, D0)
     A = np.where(b > 0, A, A0)
-    D = np.where(b > 0, D, D0 * np.exp(-a * A0 * days))
+    D = np.where(b > 0, D, D0 * libm.exp(-a * A0 * days))
     A, D = np.nan_to_num(A), np.nan_to_num(D)
     return np.clip(A, 0.0, A0), np.clip(D, 0.0, D0)
 
