@@ -257,3 +257,12 @@ def test_riverland_counteroffensive_retakes_ground() -> None:
         return np.mean([(r.events.new_controller == "republic").any() for r in runs])
     assert share(counter) >= 0.2
     assert share(counter) >= share(off) + 0.15
+
+
+def test_whatif_idlib_axes_day1() -> None:
+    base, w = _spec("deter_aggression_2024"), _spec("idlib_axes_day1", SCENARIOS / "whatif")
+    key = [(d.town, d.strength, d.units) for d in base.deployments]
+    assert [(d.town, d.strength, d.units) for d in w.deployments] == key
+    assert {d.town: d.day for d in w.deployments} == {"Atarib": 0, "Darat Izza": 0,
+                                                       "Sarmin": 1, "Ariha": 1}
+    assert all(d.day == 0 for d in base.deployments)
