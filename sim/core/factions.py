@@ -49,9 +49,9 @@ from .events import Timetable
 from .kernels import plan
 from .kernels.assign import attack, counterattack, frontier
 from .kernels.movement import entry
-from .kernels.postures import ATTACK, HOLD, POSTURES, RESERVE, WITHDRAW
+from .kernels.postures import ATTACK, HOLD, POSTURES, RESERVE
 from .kernels.routes import follow, from_sources, nearest_of
-from .orders import retreat, withdraw
+from .orders import fall_back, retreat, withdraw
 from .situation import Situation
 from .state import State
 
@@ -177,13 +177,8 @@ class Faction(mesa.Agent):
                                   th.onmap, th.value, g.indptr, g.indices, g.data)
         units = self._units(HOLD, RESERVE)
         units = units[risk[f.town[units]]]
-        if units.size == 0 or not back.any():
-            return
-        _, nxt = nearest_of(g, sit.friendly[i], np.flatnonzero(back))
-        for uid in units.tolist():
-            path = follow(nxt, int(f.town[uid]))
-            if path:
-                f.order(uid, WITHDRAW, path)
+        if units.size and back.any():
+            fall_back(s, sit, i, units, np.flatnonzero(back))
 
     def break_out(self) -> None:
         """With ``breakout_ratio`` > 0 (2 by default): the idle mobile units in each pocket

@@ -89,12 +89,19 @@ def withdraw(state: State, sit: Situation, faction: int, towns: tuple[int, ...] 
         for uid in ids:
             retreat(state, sit, uid)
         return
-    _, nxt = nearest_of(state.roads.full, sit.friendly[faction],
-                        np.array(goal, dtype=np.int64))
-    for uid in ids:
+    fall_back(state, sit, faction, ids, np.array(goal, dtype=np.int64))
+
+
+def fall_back(state: State, sit: Situation, faction: int, units: np.ndarray,
+              goal: np.ndarray) -> None:
+    """Order ``units`` (of ``faction``, by id) back along the shortest road through its side's
+    territory to the nearest town of ``goal``; a unit with no such road stays."""
+    f = state.forces
+    _, nxt = nearest_of(state.roads.full, sit.friendly[faction], goal)
+    for uid in units.tolist():
         path = follow(nxt, int(f.town[uid]))
         if path:
-            f.order(int(uid), WITHDRAW, path)
+            f.order(uid, WITHDRAW, path)
 
 
 def hand_over(state: State, sit: Situation, town: int, to: int, cause: str) -> bool:
