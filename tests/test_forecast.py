@@ -55,6 +55,24 @@ def test_as_of_origin_drops_later_events():
     assert sorted(e.day for e in cut.events) == [1, 2] and len(notes) == 3
 
 
+def test_as_of_origin_drops_groups_deployed_later_with_their_strength():
+    """The what-if's Idlib groups enter on day 1: at origin 0 they are not known (left out,
+    and their 8,000 leave the opposition's total, so the strength on the map on day 0 is as
+    it was); at origin 1 they are kept."""
+    sc = sim.load_scenario(REPO / "scenarios" / "whatif" / "idlib_axes_day1.toml")
+    cut, notes = scenario_as_of(sc, 0)
+    assert [sc.theatre.names[d.town] for d in cut.deployments] == ["Atarib", "Darat Izza"]
+    assert cut.spec.factions["opposition"].strength == \
+        sc.spec.factions["opposition"].strength - 8000
+    assert sum("deployment day 1 (2024-11-28) opposition" in n for n in notes) == 2
+    m0, m1 = sim.ConflictModel(cut, seed=2), sim.ConflictModel(sc, seed=2)
+    opp = sc.factions.index("opposition")
+    on_map = [m.forces.strength[m.forces.faction == opp].sum() for m in (m0, m1)]
+    assert on_map[0] == pytest.approx(on_map[1]) and m1.state.arrivals and not m0.state.arrivals
+    again, notes1 = scenario_as_of(sc, 1)
+    assert again.deployments == sc.deployments and not any("deployment" in n for n in notes1)
+
+
 def test_a_phase_end_on_the_day_after_the_origin_is_not_known_at_the_origin():
     """Hand-computed: a phase of days 0-3 (end = 4, the first day without it) is under way
     at origin 3 and its end is dated day 4, after the origin, like an event on day 4 (left

@@ -29,10 +29,11 @@ def _dated_after(when, origin: int) -> bool:
 
 def scenario_as_of(scenario: Scenario, origin: int) -> tuple[Scenario, list[str]]:
     """The scenario as an analyst had it at the end of day ``origin``: scheduled events on a
-    later day (or whose condition needs a later day) and phases starting later are left out;
-    a phase under way whose end is dated later runs on to the end of the run. Returns it and
-    a description of each change. (Other conditional events and phases, ``when``, are rules
-    written in advance and are kept.)"""
+    later day (or whose condition needs a later day), phases starting later and groups
+    deployed for a later day (their strength leaves the faction's total with them) are left
+    out; a phase under way whose end is dated later runs on to the end of the run. Returns it
+    and a description of each change. (Other conditional events and phases, ``when``, are
+    rules written in advance and are kept.)"""
     events, phases, notes = [], [], []
     for e in scenario.events:
         if (e.day is not None and e.day > origin) or _dated_after(e.when, origin):
@@ -57,4 +58,16 @@ def scenario_as_of(scenario: Scenario, origin: int) -> tuple[Scenario, list[str]
             notes.append(f"end of phase {name} on day {ph.end} (runs on)")
             ph = dataclasses.replace(ph, end=scenario.days)
         phases.append(ph)
-    return dataclasses.replace(scenario, events=tuple(events), phases=tuple(phases)), notes
+    deployments, spec = [], scenario.spec
+    for d in scenario.deployments:
+        if d.day <= origin:
+            deployments.append(d)
+            continue
+        name = scenario.factions[d.faction]
+        notes.append(f"deployment day {d.day} ({scenario.date(d.day)}) {name} "
+                     f"{d.strength:g} at {scenario.theatre.names[d.town]}")
+        f = spec.factions[name]
+        spec = spec.model_copy(update={"factions": {
+            **spec.factions, name: f.model_copy(update={"strength": f.strength - d.strength})}})
+    return dataclasses.replace(scenario, events=tuple(events), phases=tuple(phases),
+                               deployments=tuple(deployments), spec=spec), notes
