@@ -266,3 +266,10 @@ def test_whatif_idlib_axes_day1() -> None:
     assert {d.town: d.day for d in w.deployments} == {"Atarib": 0, "Darat Izza": 0,
                                                        "Sarmin": 1, "Ariha": 1}
     assert all(d.day == 0 for d in base.deployments)
+
+
+def test_show_names_groups_that_enter_later(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["scenarios", "show", str(SCENARIOS / "whatif" / "idlib_axes_day1.toml")]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert ("opposition: 4 placed, 19,000 fighters; 2 enter later (day 1: Sarmin 5,000, "
+            "day 1: Ariha 3,000)") in out

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import TINY, TINY_EVENTS, TINY_OFFENSIVE, tiny_text
 
@@ -592,3 +593,38 @@ def test_a_deployment_with_a_day_enters_the_map_that_day_with_its_share_of_the_s
 def test_a_deployment_day_past_the_run_is_refused(tmp_path):
     err = error(write(tmp_path, LATE.replace("day = 2\n", "day = 10\n")))
     assert err.field == "deployments[0].day" and "0 to 9" in err.message and "10" in err.message
+
+
+def test_a_late_group_whose_town_has_fallen_enters_in_the_nearest_town_its_side_holds(
+        tmp_path):
+    """The government's 500 are deployed at Delta for day 2; Delta is handed to the opposition
+    before then. The group must enter, whole, in a government town next to Delta that its
+    supply reaches, not in Delta; with no such town left it does not enter at all."""
+    from sim.core.model import ConflictModel
+    text = variant('town = "Echo"\nstrength = 500\nposture = "hold"\n',
+                   'town = "Delta"\nstrength = 500\nposture = "hold"\nday = 2\n')
+    sc = load_scenario(write(tmp_path, text))
+    names = list(sc.theatre.names)
+    delta = names.index("Delta")
+    opp, gov = sc.factions.index("opposition"), sc.factions.index("government")
+
+    def late_group(m):
+        f = m.forces
+        return f.town[(f.faction == gov) & np.isclose(f.strength, 500.0)]
+
+    m = ConflictModel(sc, seed=1)
+    assert late_group(m).size == 0 and len(m.state.arrivals) == 1
+    m.set_control([(delta, opp)])
+    m.step()
+    m.step()
+    m.apply_scenario_events()                # day 2's first phase: it enters
+    towns = late_group(m)
+    assert not m.state.arrivals and towns.size == 1 and towns[0] != delta
+    assert m.state.owner[towns[0]] == gov and m.state.supplied[gov, towns[0]]
+    assert m.state.roads.adjacency[delta, towns[0]]          # next to Delta by road
+    m = ConflictModel(sc, seed=1)
+    m.set_control([(t, opp) for t in range(sc.theatre.n) if m.state.owner[t] == gov])
+    m.step()
+    m.step()
+    m.apply_scenario_events()
+    assert not m.state.arrivals and late_group(m).size == 0

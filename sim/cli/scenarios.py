@@ -174,7 +174,12 @@ def summary(sc, chain: list[str]) -> str:
             n, s = per.get(d.faction, (0, 0.0))
             per[d.faction] = (n + 1, s + d.strength)
         out.append("\ndeployments")
-        out += [para(f"{k}: {n} placed, {s:,.0f} fighters") for k, (n, s) in per.items()]
+        for k, (n, s) in per.items():
+            later = [f"day {d.day}: {d.town} {d.strength:,.0f}" for d in sp.deployments
+                     if d.faction == k and d.day > 0]
+            out.append(para(f"{k}: {n} placed, {s:,.0f} fighters"
+                            + (f"; {len(later)} enter later ({', '.join(later)})"
+                               if later else "")))
     if sp.phases:
         out.append("\nphases")
         for i, ph in enumerate(sp.phases):
