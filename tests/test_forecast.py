@@ -309,6 +309,41 @@ def test_forecast_cli_rolling_origins_write_scores_events_and_plots(tiny_spec, t
     assert set(load_params_file(one / "fit" / "params.toml")) == {"speed_highway", "kill_rate"}
 
 
+def test_spread_error_script_splits_the_forecasts_ratio(tiny_spec, tmp_path, capsys):
+    """scripts/spread_error.py on a forecast folder gives back the model's spread/error of
+    scores.csv over all changes, and splits it; a place without a later change, a folder
+    without changes.csv and a table without the moment columns are one line and status 2."""
+    out = tmp_path / "fc"
+    assert main(["forecast", str(tiny_spec), "--origin", "2024-01-04", "--members", "12",
+                 "--out", str(out), "--quiet"]) == 0
+    capsys.readouterr()
+    ratio = pd.read_csv(out / "scores.csv").set_index("method").spread_error["model"]
+    changes = pd.read_csv(out / "changes.csv")
+    spec = importlib.util.spec_from_file_location("spread_error_script",
+                                                  REPO / "scripts" / "spread_error.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    place = changes.place.iloc[0]
+    assert mod.main([str(out), "--leave-out", place]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    every = next(ln for ln in lines if "all later changes" in ln)
+    assert every.split()[3] == str(len(changes))
+    assert float(every.split("spread/error")[1]) == pytest.approx(ratio, abs=0.006)
+    named = (changes.place == place).sum()
+    assert next(ln for ln in lines if "only those" in ln).split()[2] == str(named)
+    assert next(ln for ln in lines if "without" in ln).split()[-8] == str(len(changes) - named)
+    for argv, says in (([str(out), "--leave-out", "Nowhere"], "--leave-out: no later change"),
+                       ([str(tmp_path)], "no changes.csv"),
+                       ([str(tmp_path / "none")], "expected a forecast folder")):
+        assert mod.main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and says in err, err
+    changes.drop(columns="model_spread").to_csv(out / "changes.csv", index=False)
+    assert mod.main([str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "missing column(s) model_spread" in err and err.count("\n") == 1, err
+
+
 def test_nowcast_and_calibrate_cli(tiny_spec, tmp_path, capsys):
     out = tmp_path / "now"
     assert main(["nowcast", str(tiny_spec), "--date", "2024-01-03", "--days", "2",

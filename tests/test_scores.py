@@ -86,6 +86,24 @@ def test_spread_error_by_hand():
     assert math.isnan(S.spread_error(days[:1], obs, 10)["spread_error"])
 
 
+def test_spread_error_splits_over_changes_by_hand():
+    """The per-change moments give the whole ensemble's ratio back, and any subset's: the
+    spread of a set of changes is the root mean square of their spreads."""
+    days = np.array([[0.0, 4.0, np.inf], [2.0, 6.0, np.inf], [1.0, 5.0, 3.0]])  # N = 3
+    obs = np.array([0.0, 5.0, 2.0])
+    mean, sd = S.member_moments(days, 10)             # 'never' -> day 11
+    assert mean == pytest.approx([1.0, 5.0, 25 / 3])
+    assert sd == pytest.approx(np.sqrt(4 / 3 * np.array([1.0, 1.0, 64 / 3])))
+    whole = S.spread_error(days, obs, 10)
+    assert S.spread_error_of(mean, sd, obs) == pytest.approx(whole)
+    two = S.spread_error_of(mean[:2], sd[:2], obs[:2])
+    assert two["spread"] == pytest.approx(math.sqrt(4 / 3))
+    assert two["rmse"] == pytest.approx(math.sqrt(0.5))
+    assert two["spread_error"] == pytest.approx(math.sqrt(4 / 3) / math.sqrt(0.5))
+    last = S.spread_error_of(mean[2:], sd[2:], obs[2:])
+    assert last["spread_error"] == pytest.approx(math.sqrt(4 / 3 * 64 / 3) / (25 / 3 - 2))
+
+
 def test_brier_log_right_by_hand():
     probs = np.array([[0.7, 0.2, 0.1], [0.0, 0.5, 0.5]])   # 2 factions + nobody
     truth = np.array([0, -1])

@@ -256,7 +256,7 @@ def test_a_scripts_warnings_are_one_line_each_at_the_end(script, capsys):
 
 
 @pytest.mark.parametrize("name", ["balance", "plausibility", "compare_whatifs",
-                                  "mark_crossings", "check_theatre_data"])
+                                  "mark_crossings", "check_theatre_data", "spread_error"])
 def test_a_bad_flag_is_one_line_and_status_2_in_every_script(name, capsys):
     assert load(name).main(["--no-such-flag"]) == 2
     err = capsys.readouterr().err

@@ -348,7 +348,9 @@ def forecast(spec: CalibrationSpec, origin: dt.date, *, mapper: MapLike = map,
 
 def change_table(setup: Setup, tg: Targets, fc: dict) -> pd.DataFrame:
     """Per later change: reported day, lead, the model's median and 10-90% days, the share
-    of members in which it happens, and each ruler's day ('never' is blank)."""
+    of members in which it happens, the members' mean day and spread with 'never' censored
+    at horizon + 1 (so spread/error can be split over any subset of changes), and each
+    ruler's day ('never' is blank)."""
     sc = setup.scenario
     model = fc["model"][0]
     q = np.array([quantiles(model[:, j], (0.1, 0.5, 0.9)) for j in range(model.shape[1])]
@@ -359,6 +361,7 @@ def change_table(setup: Setup, tg: Targets, fc: dict) -> pd.DataFrame:
                        "reported_day": tg.obs.astype(int), "lead": tg.obs - setup.origin,
                        "model_median": q[:, 1], "model_q10": q[:, 0], "model_q90": q[:, 2],
                        "model_happened": np.isfinite(model).mean(axis=0)})
+    df["model_mean"], df["model_spread"] = S.member_moments(model, setup.horizon)
     for m in METHODS[1:]:
         df[f"{m.replace('-', '_')}_day"] = fc[m][0][0]
     return df.replace(np.inf, np.nan)

@@ -84,16 +84,32 @@ def pit(days: np.ndarray, obs: np.ndarray, horizon: int, rng: np.random.Generato
         return np.where(made > 0, (below + u * (at_or_below - below)) / made, np.nan)
 
 
-def spread_error(days: np.ndarray, obs: np.ndarray, horizon: int) -> dict[str, float]:
-    """Spread, RMSE of the ensemble mean, and their ratio (see the module docstring)."""
+def member_moments(days: np.ndarray, horizon: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per change (column): the ensemble mean of the censored day and its spread,
+    ``sqrt((N+1)/N * variance)`` (0 for one member). The ensemble's spread over a set of
+    changes is the root mean square of these spreads, so spread/error can be split over any
+    subset of changes from the per-change table."""
     x = censor(days, horizon)
     n = x.shape[0]
+    var = x.var(axis=0, ddof=1) if n > 1 else np.zeros(x.shape[1])
+    return x.mean(axis=0), np.sqrt((n + 1) / n * var)
+
+
+def spread_error(days: np.ndarray, obs: np.ndarray, horizon: int) -> dict[str, float]:
+    """Spread, RMSE of the ensemble mean, and their ratio (see the module docstring)."""
     if len(obs) == 0:
         return {"spread": np.nan, "rmse": np.nan, "spread_error": np.nan}
-    spread = float(np.sqrt((n + 1) / n * x.var(axis=0, ddof=1).mean())) if n > 1 else 0.0
-    rmse = float(np.sqrt(np.mean((x.mean(axis=0) - np.asarray(obs, float)) ** 2)))
-    ratio = spread / rmse if n > 1 and rmse > 0 else np.nan
-    return {"spread": spread, "rmse": rmse, "spread_error": ratio}
+    mean, sd = member_moments(days, horizon)
+    return spread_error_of(mean, sd, obs, ensemble=np.shape(days)[0] > 1)
+
+
+def spread_error_of(mean: np.ndarray, spread: np.ndarray, obs: np.ndarray,
+                    ensemble: bool = True) -> dict[str, float]:
+    """Spread/error from per-change ensemble means and spreads (:func:`member_moments`)."""
+    spread_all = float(np.sqrt(np.mean(np.square(spread))))
+    rmse = float(np.sqrt(np.mean((np.asarray(mean, float) - np.asarray(obs, float)) ** 2)))
+    ratio = spread_all / rmse if ensemble and rmse > 0 else np.nan
+    return {"spread": spread_all, "rmse": rmse, "spread_error": ratio}
 
 
 # -- the controller of each (place, date) -----------------------------------------------------
