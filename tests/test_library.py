@@ -271,5 +271,5 @@ def test_whatif_idlib_axes_day1() -> None:
 def test_show_names_groups_that_enter_later(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["scenarios", "show", str(SCENARIOS / "whatif" / "idlib_axes_day1.toml")]) == 0
     out = " ".join(capsys.readouterr().out.split())
-    assert ("opposition: 4 placed, 19,000 fighters; 2 enter later (day 1: Sarmin 5,000, "
-            "day 1: Ariha 3,000)") in out
+    assert ("opposition: 4 groups, 19,000 fighters (2 of them enter later: day 1: Sarmin "
+            "5,000, day 1: Ariha 3,000)") in out

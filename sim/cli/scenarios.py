@@ -177,8 +177,9 @@ def summary(sc, chain: list[str]) -> str:
         for k, (n, s) in per.items():
             later = [f"day {d.day}: {d.town} {d.strength:,.0f}" for d in sp.deployments
                      if d.faction == k and d.day > 0]
-            out.append(para(f"{k}: {n} placed, {s:,.0f} fighters"
-                            + (f"; {len(later)} enter later ({', '.join(later)})"
+            group = "group" if n == 1 else "groups"
+            out.append(para(f"{k}: {n} {group}, {s:,.0f} fighters"
+                            + (f" ({len(later)} of them enter later: {', '.join(later)})"
                                if later else "")))
     if sp.phases:
         out.append("\nphases")
