@@ -49,9 +49,6 @@ from sim.errors import run_script  # noqa: E402
 from sim.inputs.scenario import ScenarioWarning  # noqa: E402
 from sim.inputs.synthetic import make_scenario  # noqa: E402
 
-# the synthetic theatres have no off-map rear and no stake on purpose: no warning about it
-warnings.simplefilter("ignore", ScenarioWarning)
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import compare  # noqa: E402
 
@@ -261,6 +258,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def bench(argv: list[str] | None) -> int:
+    # the synthetic theatres have no off-map rear and no stake on purpose: no warning about
+    # it (set here: run_script shows warnings again around the body)
+    warnings.simplefilter("ignore", ScenarioWarning)
     ap = Parser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="fewer seeds and repetitions")
     ap.add_argument("--wall", action="store_true",
