@@ -467,6 +467,29 @@ def test_out_never_overwrites_files_the_command_did_not_write(tiny_spec, tmp_pat
     assert main([*run, "--out", str(ours)]) == 0          # its own folder: written over
 
 
+@pytest.mark.parametrize(("argv", "mine"), [(["forecast", "--origin", "2024-01-04"], "fit"),
+                                           (["forecast", "--origins", "2024-01-03..2024-01-04"],
+                                            "2024-01-04"),
+                                           (["calibrate"], "x")])
+def test_a_users_file_where_a_folder_goes_is_refused_before_the_work(tiny_spec, tmp_path,
+                                                                      argv, mine, capsys):
+    """A user's file named `fit` (or an origin's date) in the --out folder let the forecast
+    run in full and then fail on it with a vague line, losing the work: now refused first,
+    in one line, the file untouched and nothing written."""
+    user = tmp_path / "mine"
+    user.mkdir()
+    (user / mine).write_text("my own notes\n")
+    assert main([argv[0], str(tiny_spec), *argv[1:], "--members", "4", "--quiet",
+                 "--out", str(user)]) == (2 if argv[0] == "forecast" else 0)
+    err = capsys.readouterr().err
+    if argv[0] == "forecast":
+        assert err.count("\n") == 1, err
+        assert f"{user}: --out: holds a file '{mine}' where `frontline forecast` writes a " \
+               "folder" in err
+        assert sorted(q.name for q in user.iterdir()) == [mine]
+    assert (user / mine).read_text() == "my own notes\n"
+
+
 @pytest.mark.parametrize(("flag", "says"), [("--origin", "expected a date"),
                                           ("--origins", "expected A..B")])
 def test_an_empty_origin_is_refused_not_the_specs_origin(tiny_spec, tmp_path, capsys, flag,

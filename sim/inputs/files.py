@@ -244,6 +244,14 @@ def check_owned_out(path: str | Path, command: str, names: Iterable[str],
     refused before any work, untouched; an earlier output folder of ``command`` is written
     over."""
     p = check_out_dir(path, flag)
+    names = list(names)
+    folders = dict.fromkeys(str(f) for n in names for f in reversed(Path(n).parents)
+                            if f != Path("."))
+    blocked = [f for f in folders if (p / f).exists() and not (p / f).is_dir()]
+    if blocked:
+        raise InputError(p, flag, f"holds a file {blocked[0]!r} where `frontline {command}` "
+                                  f"writes a folder; choose a new or empty folder or one "
+                                  f"`frontline {command}` wrote")
     taken = [n for n in names if (p / n).exists()]
     if not taken:
         return p
