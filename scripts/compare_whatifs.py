@@ -106,7 +106,9 @@ def compare(files: list[Path], seeds: int, by: str = "opposition",
     """Print the table of each what-if against the scenario it extends, over ``seeds`` runs
     (:func:`run_seeds`)."""
     which = run_seeds(seeds, batch_seed)
-    files = files or sorted(Path("scenarios/whatif").glob("*.toml"))
+    # the library's what-ifs, wherever the script is run from
+    files = files or sorted((Path(__file__).resolve().parent.parent / "scenarios" / "whatif")
+                            .glob("*.toml"))
     for f in files:
         extends = read_toml(f).get("extends")
         if not isinstance(extends, str):
