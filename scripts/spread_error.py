@@ -41,8 +41,11 @@ def load(folder: Path) -> dict[str, np.ndarray]:
     if not folder.is_dir():
         raise InputError(folder, "-", "expected a forecast folder (frontline forecast --out)")
     if not path.is_file():
+        origins = sorted(q.name for q in folder.iterdir() if (q / "changes.csv").is_file())
+        hint = (f" (a rolling forecast's folder: give one origin's subfolder, such as "
+                f"{folder / origins[0]})" if origins else "")
         raise InputError(path, "-", "no changes.csv: expected a folder frontline forecast "
-                                    "wrote")
+                                    f"wrote{hint}")
     _, rows = read_csv(path, COLUMNS, what="the per-change table of frontline forecast "
                                             "(a folder from before 2 Dec 2026 lacks the "
                                             "last two: forecast again)")

@@ -333,7 +333,9 @@ def test_spread_error_script_splits_the_forecasts_ratio(tiny_spec, tmp_path, cap
     assert next(ln for ln in lines if "only those" in ln).split()[2] == str(named)
     assert next(ln for ln in lines if "without" in ln).split()[-8] == str(len(changes) - named)
     for argv, says in (([str(out), "--leave-out", "Nowhere"], "--leave-out: no later change"),
-                       ([str(tmp_path)], "no changes.csv"),
+                       ([str(tmp_path)], "give one origin's subfolder, such as"),
+                       ([str(out / "fit")], "no changes.csv: expected a folder frontline "
+                                            "forecast wrote\n"),
                        ([str(tmp_path / "none")], "expected a forecast folder")):
         assert mod.main(argv) == 2
         err = capsys.readouterr().err
@@ -469,8 +471,7 @@ def test_out_never_overwrites_files_the_command_did_not_write(tiny_spec, tmp_pat
 
 @pytest.mark.parametrize(("argv", "mine"), [(["forecast", "--origin", "2024-01-04"], "fit"),
                                            (["forecast", "--origins", "2024-01-03..2024-01-04"],
-                                            "2024-01-04"),
-                                           (["calibrate"], "x")])
+                                            "2024-01-04")])
 def test_a_users_file_where_a_folder_goes_is_refused_before_the_work(tiny_spec, tmp_path,
                                                                       argv, mine, capsys):
     """A user's file named `fit` (or an origin's date) in the --out folder let the forecast
@@ -480,13 +481,12 @@ def test_a_users_file_where_a_folder_goes_is_refused_before_the_work(tiny_spec, 
     user.mkdir()
     (user / mine).write_text("my own notes\n")
     assert main([argv[0], str(tiny_spec), *argv[1:], "--members", "4", "--quiet",
-                 "--out", str(user)]) == (2 if argv[0] == "forecast" else 0)
+                 "--out", str(user)]) == 2
     err = capsys.readouterr().err
-    if argv[0] == "forecast":
-        assert err.count("\n") == 1, err
-        assert f"{user}: --out: holds a file '{mine}' where `frontline forecast` writes a " \
-               "folder" in err
-        assert sorted(q.name for q in user.iterdir()) == [mine]
+    assert err.count("\n") == 1, err
+    assert f"{user}: --out: holds a file '{mine}' where `frontline forecast` writes a " \
+           "folder" in err
+    assert sorted(q.name for q in user.iterdir()) == [mine]
     assert (user / mine).read_text() == "my own notes\n"
 
 
