@@ -14,13 +14,17 @@ class InputError(Exception):
 
     The CLI catches it once and prints ``frontline: error: FILE: FIELD: MESSAGE`` with exit
     status 2. ``file`` is a path (or a pseudo-file such as ``--set``), ``field`` names the
-    row/column or key that is wrong, ``message`` says what was expected.
+    row/column or key that is wrong, ``message`` says what was expected. ``also``: other
+    fields whose values together with ``field``'s make the fault (a group's faction and its
+    town), so that an error can name the one a ``--set`` changed.
     """
 
-    def __init__(self, file: str | Path | None, field: str | None, message: str) -> None:
+    def __init__(self, file: str | Path | None, field: str | None, message: str,
+                 also: tuple[str, ...] = ()) -> None:
         self.file = _shown(str(file)) if file is not None else "<input>"
         self.field = one_line(str(field)) if field else "-"
         self.message = one_line(str(message), 2000)
+        self.also = also
         super().__init__(f"{self.file}: {self.field}: {self.message}")
 
 

@@ -107,6 +107,13 @@ CASES = {
     "deploy-in-nobodys-town": (["run", "{deploy_nobody}"],
                                ["deploy_nobody.toml: deployments[", "].town: ", "held by nobody"]),
     "set-unknown-parameter": (["run", "{good}", "--set", "kill_rat=0.1"], []),
+    # a clash between a group's faction and its town names the half --set changed
+    "set-deploy-faction-clash": (["run", "{good}", "--set", "deployments[0].faction=government"],
+                                 ["--set: deployments[0].faction: ", "'Alpha' is held by "
+                                  "'opposition', not by 'government'"]),
+    "set-deploy-town-clash": (["run", "{good}", "--set", "deployments[0].town=Bravo"],
+                              ["--set: deployments[0].town: ", "'Bravo' is held by "
+                               "'government', not by 'opposition'"]),
 }
 
 

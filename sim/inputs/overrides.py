@@ -225,8 +225,9 @@ def where_made(err: InputError, file: Path, origins: Origins,
     written: ``--set`` when the field is one it set (``params.NAME`` when it set the
     parameter ``NAME``: ``--set kill_rate=nan``) or one that only ``--set`` made (a new
     faction, ``--set factions.x.strength=100``, or a field the file's item lacks,
-    ``--set events[0].set.kill_rate=1`` on a handover), else the file (or the file it
-    extends)."""
+    ``--set events[0].set.kill_rate=1`` on a handover) or the other field of a clash
+    (``err.also``: ``--set deployments[0].faction=X`` against the file's town), else the
+    file (or the file it extends)."""
     if overrides and err.file == InputError(file, None, "-").file:
         key = err.field.removeprefix("params.")
         if err.field in overrides or (key in overrides and key in PARAMS):
@@ -237,6 +238,9 @@ def where_made(err: InputError, file: Path, origins: Origins,
             return InputError("--set", err.field, err.message)
         for k in below:        # a field the file's item lacks: events[0].set.kill_rate=...
             if not _has_field(written, _child(err.field, k)):
+                return InputError("--set", k, err.message)
+        for k in err.also:     # the other half of a clash: a group's faction and its town
+            if k in overrides:
                 return InputError("--set", k, err.message)
     return placed(err, file, origins, overrides or ())
 

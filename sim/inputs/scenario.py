@@ -287,7 +287,8 @@ def bind(spec: ScenarioSpec, theatre: Theatre, file: Path,
         if owner[d.town] < 0 or rel[d.faction, owner[d.town]] != 1:
             who = repr(names[owner[d.town]]) if owner[d.town] >= 0 else "nobody at the start"
             raise InputError(file, f"deployments[{k}].town", f"{theatre.names[d.town]!r} is "
-                             f"held by {who}, not by {names[d.faction]!r} or an ally")
+                             f"held by {who}, not by {names[d.faction]!r} or an ally",
+                             also=(f"deployments[{k}].faction",))
 
     for i, (nm, f) in enumerate(spec.factions.items()):   # sim.core.deploy needs a town
         if not (owner == i).any() and not any(d.faction == i for d in deps) \
