@@ -140,8 +140,8 @@ TABLE: tuple[Param, ...] = (
        "checked under a rule written before the runs: log evidence NW Syria -31.30 against "
        "-31.00 with 0, Karabakh -7.00 both, Iraq -28.05 both; Armenia lost every "
        "place in 6 of 1000 Karabakh runs against 5; on a new user's fictional theatre the "
-       "defender lost every place in 8 of 30 runs against 20 (README, 'Pockets that break "
-       "out')."),
+       "defender lost every place in 8 of 30 runs against 20 (docs/decisions.md, 'Pockets "
+       "that break out')."),
     _P("salient_ratio", 1.0, 0.0, 6.0, "x hold limit",
        "Estimated odds, as a multiple of the hold limit, past which a town of a faction is the "
        "neck of a salient: the garrisons and reserves of the towns its supply would no longer "
@@ -171,9 +171,9 @@ TABLE: tuple[Param, ...] = (
        "Karabakh -7.00, Iraq -28.05, 1000 members), Armenia loses every place in 5 of "
        "karabakh_2020's seeds 0-999 against 21 with 'always' (record: it kept 12), and on "
        "synthetic theatres (scripts/balance.py --rear --stake 10) the favoured defender "
-       "loses everything in 1% of runs against 27%, the even one in 0% against 3% (README, "
-       "'Offensives that stop at their objectives'; measured with breakout_ratio 0, the "
-       "default then).",
+       "loses everything in 1% of runs against 27%, the even one in 0% against 3% "
+       "(docs/decisions.md, 'Offensives that stop at their objectives'; measured with "
+       "breakout_ratio 0, the default then).",
        choices=("always", "pursuit")),
     _P("reserve_reach_days", 0.0, 0.0, 5.0, "days",
        "How far (days of march on ordinary roads) a faction sends its free reserves to a "
@@ -183,8 +183,8 @@ TABLE: tuple[Param, ...] = (
        "Modelling choice: reserves are committed where they can still decide the fight, not "
        "to lost causes. 0 by default: with 2, scripts/balance.py --rear --stake 10's even "
        "defender keeps 0.67 of its places (0.61 with 0) and loses everything in 1% of runs "
-       "(3%), the favoured one 0.27 (0.16) and 14% (27%; README, 30 Nov 2026), but the NW "
-       "Syria record up to 30 Nov 2024 is less likely (log evidence -42.97 with a prior "
+       "(3%), the favoured one 0.27 (0.16) and 14% (27%; docs/decisions.md, 30 Nov 2026), "
+       "but the NW Syria record up to 30 Nov 2024 is less likely (log evidence -42.97 with a prior "
        "U[0, 3] against -40.90, 4000 members), and so is Iraq's up to 5 Aug 2014 (-73.84 "
        "at 2 against -71.44 at 0), which the rule fixed beforehand did not allow. Set it for "
        "a defender that is not collapsing."),
