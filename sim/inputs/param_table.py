@@ -183,8 +183,9 @@ TABLE: tuple[Param, ...] = (
        "Modelling choice: reserves are committed where they can still decide the fight, not "
        "to lost causes. 0 by default: with 2, scripts/balance.py --rear --stake 10's even "
        "defender keeps 0.67 of its places (0.61 with 0) and loses everything in 1% of runs "
-       "(3%), the favoured one 0.27 (0.16) and 14% (27%; docs/decisions.md, 30 Nov 2026), "
-       "but the NW Syria record up to 30 Nov 2024 is less likely (log evidence -42.97 with a prior "
+       "(3%), the favoured one 0.27 (0.16) and 14% (27%; measured 30 Nov 2026 "
+       "under that day's defaults), but the NW Syria record up to 30 Nov 2024 is less "
+       "likely (log evidence -42.97 with a prior "
        "U[0, 3] against -40.90, 4000 members), and so is Iraq's up to 5 Aug 2014 (-73.84 "
        "at 2 against -71.44 at 0), which the rule fixed beforehand did not allow. Set it for "
        "a defender that is not collapsing."),
