@@ -282,7 +282,7 @@ def test_run_says_when_a_faction_loses_every_place_and_what_that_rests_on(capsys
     notes = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("note:")]
     assert notes == ["note: government lost every place it held on the map in 5 of 5 runs "
                      "(no off-map rear, no stake declared); if the war you model says it "
-                     "held, see the README, \"Off-map rear and stake\""]
+                     "held, see the README, \"Your own theatre\""]
     assert main(["run", str(tiny), "--quiet", "--days", "1"]) == 0
     assert "note:" not in capsys.readouterr().out
 

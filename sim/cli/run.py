@@ -152,8 +152,8 @@ def run(args: argparse.Namespace) -> int:
 def wipe_note(sc: Scenario, wiped: np.ndarray, runs: int) -> str:
     """One line per faction that held places on the map at the start and lost every one of
     them in some of the ``runs`` (``wiped``: per faction, in how many): the usual cause, on
-    a theatre of one's own, is a map that is all the faction has (README, "Off-map rear and
-    stake"), so the line says what it stands on. Empty when no faction was wiped out."""
+    a theatre of one's own, is a map that is all the faction has (README, "Your own
+    theatre"), so the line says what it stands on. Empty when no faction was wiped out."""
     lines = []
     for i, name in enumerate(sc.factions):
         if not wiped[i] or not ((sc.initial_owner == i) & sc.theatre.onmap).any():
@@ -164,5 +164,5 @@ def wipe_note(sc: Scenario, wiped: np.ndarray, runs: int) -> str:
         share = "in this run" if runs == 1 else f"in {int(wiped[i])} of {runs} runs"
         lines.append(f"note: {name} lost every place it held on the map {share} "
                      f"({'an' if rear else 'no'} off-map rear, {stake}); if the war you model "
-                     "says it held, see the README, \"Off-map rear and stake\"\n")
+                     "says it held, see the README, \"Your own theatre\"\n")
     return ("\n" if lines else "") + "".join(lines)

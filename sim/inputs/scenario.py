@@ -271,7 +271,7 @@ def bind(spec: ScenarioSpec, theatre: Theatre, file: Path,
                              else ("factions", "their", "they hold"))
         warnings.warn(f"{file}: {who} {', '.join(alone)}: no off-map rear and no stake, so "
                       f"{their} morale measures losses against what {holds} in this map and "
-                      f"{their} units cannot fall back beyond it (README: off-map rear, stake)",
+                      f"{their} units cannot fall back beyond it (README: 'Your own theatre')",
                       ScenarioWarning, stacklevel=2)
 
     deps = tuple(
