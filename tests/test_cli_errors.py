@@ -51,6 +51,8 @@ def _files(tmp: Path) -> dict[str, Path]:
     (tmp / "binary.toml").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\xff")
     return {
         "good": scenario("good", BASE),
+        "against": scenario("against", BASE.replace(
+            'kind = "offensive"\n', 'kind = "offensive"\nagainst = ["government"]\n', 1)),
         "malformed": scenario("malformed", BASE.replace("days = 10", "days = ")),
         "unknown_key": scenario("unknown_key", BASE.replace("seed = 3\n",
                                                             "seed = 3\ncolour_scheme = 1\n")),
@@ -114,6 +116,12 @@ CASES = {
     "set-deploy-town-clash": (["run", "{good}", "--set", "deployments[0].town=Bravo"],
                               ["--set: deployments[0].town: ", "'Bravo' is held by "
                                "'government', not by 'opposition'"]),
+    "set-deploy-strength-clash": (["run", "{good}", "--set", "deployments[1].strength=1600"],
+                                  ["--set: deployments[1].strength: ", "add up to 2100, more "
+                                   "than the faction's strength 2000"]),
+    "set-phase-faction-clash": (["run", "{against}", "--set", "phases[0].faction=government"],
+                                ["--set: phases[0].faction: ", "'government' is not hostile "
+                                 "to 'government'"]),
 }
 
 

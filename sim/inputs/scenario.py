@@ -306,7 +306,9 @@ def bind(spec: ScenarioSpec, theatre: Theatre, file: Path,
         if used > f.strength + 1e-9:
             raise InputError(file, f"factions.{nm}.strength",
                              f"deployments add up to {used:g}, more than the faction's "
-                             f"strength {f.strength:g}")
+                             f"strength {f.strength:g}",
+                             also=tuple(f"deployments[{k}].{key}" for k, d in enumerate(deps)
+                                        if d.faction == i for key in ("strength", "faction")))
 
     phases = []
     for k, p in enumerate(spec.phases):
@@ -337,7 +339,8 @@ def bind(spec: ScenarioSpec, theatre: Theatre, file: Path,
             if rel[phase.faction, g] != -1:
                 raise InputError(file, f"phases[{k}].against",
                                  f"{names[g]!r} is not hostile to {p.faction!r} (an offensive "
-                                 "can only be directed against an enemy)")
+                                 "can only be directed against an enemy)",
+                                 also=(f"phases[{k}].faction",))
         if p.start < spec.days:                    # left out when --days shortened the run
             phases.append(phase)
 
